@@ -1,0 +1,28 @@
+"""supplyscreen: screen vendors, suppliers, products and purchase files against the official lists.
+
+Public API::
+
+    from supplyscreen import Store
+    store = Store.open()              # the active list snapshot (embedded one on first run)
+    store.get("us_ofac_sdn:29299")    # an Entity with all its memberships
+"""
+
+from supplyscreen.errors import SourceFormatError, StoreError, SupplyscreenError, UpdateError
+from supplyscreen.model import Address, Entity, Identifier, Membership, Name, Relation, Rule
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Address",
+    "Entity",
+    "Identifier",
+    "Membership",
+    "Name",
+    "Relation",
+    "Rule",
+    "SourceFormatError",
+    "StoreError",
+    "SupplyscreenError",
+    "UpdateError",
+    "__version__",
+]

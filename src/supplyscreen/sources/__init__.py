@@ -1,0 +1,1 @@
+"""One reader per official list format. Each module exposes ``SOURCE`` (a :class:`SourceSpec`)."""

@@ -1,0 +1,49 @@
+"""What every list reader shares: the files a source is made of, and the report a read fills in."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from supplyscreen.model import Entity, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file of a source under its official name, with the URL it is published at."""
+
+    role: str  # key in the mapping passed to ``read``: "sdn", "alt", "csv" …
+    filename: str  # official file name, as served at ``url`` (used by ``lists update --from``)
+    url: str
+    required: bool = True
+
+
+@dataclass(slots=True)
+class ReadReport:
+    """What a reader saw besides entities: counts, skipped rows by reason, the data's own date."""
+
+    source: str
+    records: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    snapshot_date: str | None = None  # ISO date the data is as of, where the file says
+    rules: list[Rule] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+ReadFn = Callable[[Mapping[str, Path], ReadReport], Iterator[Entity]]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """A source: a set of files in one format, read into entities by ``read``."""
+
+    code: str  # source code, used in source ids: "us_ofac_sdn" → "us_ofac_sdn:29299"
+    title: str
+    files: tuple[SourceFile, ...]
+    read: ReadFn
+    official: bool = True  # False for curated research files
+
+    def file_roles(self) -> list[str]:
+        return [f.role for f in self.files]
