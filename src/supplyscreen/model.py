@@ -44,7 +44,12 @@ def detect_script(text: str) -> str:
         if not ch.isalpha():
             continue
         cp = ord(ch)
-        if 0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2FA1F or 0xF900 <= cp <= 0xFAFF:
+        if (
+            0x4E00 <= cp <= 0x9FFF
+            or 0x3400 <= cp <= 0x4DBF
+            or 0x20000 <= cp <= 0x2FA1F
+            or 0xF900 <= cp <= 0xFAFF
+        ):
             return "Han"
         name = unicodedata.name(ch, "")
         if name.startswith("CYRILLIC"):
@@ -386,20 +391,37 @@ def to_ftm(entity: Entity) -> list[dict[str, Any]]:
         ):
             if value:
                 sp[key] = [value]
-        out.append({"id": f"{entity.id}#sanction-{i}", "schema": "Sanction", "properties": sp,
-                    "datasets": [m.list_code]})
+        out.append(
+            {
+                "id": f"{entity.id}#sanction-{i}",
+                "schema": "Sanction",
+                "properties": sp,
+                "datasets": [m.list_code],
+            }
+        )
     for i, r in enumerate(entity.relations):
         if not r.target_id:
             continue
         if r.type in ("owned_by", "subsidiary_of", "owner_of", "parent_of"):
-            owner, asset = (r.target_id, entity.id) if r.type in ("owned_by", "subsidiary_of") else (
-                entity.id, r.target_id)
-            lp: dict[str, list[str]] = {"owner": [owner], "asset": [asset], "role": [_REL_TO_FTM_ROLE[r.type]]}
+            owner, asset = (
+                (r.target_id, entity.id)
+                if r.type in ("owned_by", "subsidiary_of")
+                else (entity.id, r.target_id)
+            )
+            lp: dict[str, list[str]] = {
+                "owner": [owner],
+                "asset": [asset],
+                "role": [_REL_TO_FTM_ROLE[r.type]],
+            }
             if r.share is not None:
                 lp["percentage"] = [str(r.share)]
             schema = "Ownership"
         else:
-            lp = {"subject": [entity.id], "object": [r.target_id], "role": [_REL_TO_FTM_ROLE.get(r.type, r.type)]}
+            lp = {
+                "subject": [entity.id],
+                "object": [r.target_id],
+                "role": [_REL_TO_FTM_ROLE.get(r.type, r.type)],
+            }
             schema = "UnknownLink"
         if r.start_date:
             lp["startDate"] = [r.start_date]
@@ -504,14 +526,15 @@ def _attach_ftm_link(obj: dict[str, Any], entities: dict[str, Entity]) -> None:
                 list_code=datasets[0] if datasets else (first("authority") or "ftm"),
                 program=first("program"),
                 authority=first("authority"),
-                listed_on=first("listingDate") or first("startDate"),
+                listed_on=first("listingDate") or first("startDate") or first("date"),
                 ends_on=first("endDate"),
                 federal_register=first("provisions"),
                 source_url=first("sourceUrl"),
                 source_id=first("authorityId") or first("unscId"),
-                status=first("status") if first("status") in NON_HIT_STATUSES | {"confirmed", "secondary", "high",
-                                                                                  "medium"} else "official",
-                note=first("summary") or first("reason"),
+                status=first("status")
+                if first("status") in NON_HIT_STATUSES | {"confirmed", "secondary", "high", "medium"}
+                else "official",
+                note=first("summary") or first("reason") or first("description"),
             )
         )
         return
@@ -524,18 +547,33 @@ def _attach_ftm_link(obj: dict[str, Any], entities: dict[str, Entity]) -> None:
             share_value = float(share.rstrip("%")) if share else None
         except ValueError:
             share_value = None
-        if asset in entities and owner:
-            entities[asset].relations.append(Relation(
-                rel_type if rel_type in ("owned_by", "subsidiary_of") else "owned_by", target_id=owner,
-                share=share_value, start_date=first("startDate"), end_date=first("endDate"), source="ftm"))
+        dates = {"start_date": first("startDate"), "end_date": first("endDate")}
+        # Our own exports say which side the relation belongs to (role "parent of" / "owner of" is the
+        # owner's); foreign FtM data has no such role and is attached to the asset as "owned_by".
+        if rel_type in ("owner_of", "parent_of") and owner in entities and asset:
+            entities[owner].relations.append(
+                Relation(rel_type, target_id=asset, share=share_value, source="ftm", **dates)
+            )
+        elif asset in entities and owner:
+            kind = rel_type if rel_type in ("owned_by", "subsidiary_of") else "owned_by"
+            entities[asset].relations.append(
+                Relation(kind, target_id=owner, share=share_value, source="ftm", **dates)
+            )
         elif owner in entities and asset:
-            entities[owner].relations.append(Relation(
-                "owner_of", target_id=asset, share=share_value, start_date=first("startDate"),
-                end_date=first("endDate"), source="ftm"))
+            entities[owner].relations.append(
+                Relation("owner_of", target_id=asset, share=share_value, source="ftm", **dates)
+            )
         return
     a = first("subject") or first("director") or first("person")
     b = first("object") or first("organization") or first("relative") or first("associate")
     if a in entities and b:
-        entities[a].relations.append(Relation(rel_type or "linked_to", target_id=b,
-                                              start_date=first("startDate"), end_date=first("endDate"),
-                                              source="ftm", note=role or None))
+        entities[a].relations.append(
+            Relation(
+                rel_type or "linked_to",
+                target_id=b,
+                start_date=first("startDate"),
+                end_date=first("endDate"),
+                source="ftm",
+                note=role or None,
+            )
+        )

@@ -1,0 +1,249 @@
+"""The `supplyscreen` command. Thin: every command calls the core and formats its answer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from supplyscreen.errors import SupplyscreenError
+from supplyscreen.listcodes import list_info
+from supplyscreen.model import Entity
+from supplyscreen.store import Store
+from supplyscreen.store.store import STALE_AFTER_DAYS
+
+app = typer.Typer(
+    help="Screen vendors, suppliers, products and purchase files against the official lists "
+    "(OFAC, BIS Entity List, UN, FCC Covered List, NDAA s.889, UFLPA).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+lists_app = typer.Typer(help="The official lists: status, look-up, updates, export, your own lists.",
+                        no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
+
+out = Console()
+err = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Data directory (default: $SUPPLYSCREEN_HOME or the user data dir).",
+                 show_default=False),
+]
+
+
+def _store(home: Path | None) -> Store:
+    return Store.open(home)
+
+
+@lists_app.command("status")
+def lists_status(home: HomeOption = None,
+                 as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Every list with its entity count, snapshot date and age; warns when a list is over 30 days old."""
+    store = _store(home)
+    rows = store.status()
+    snapshot = store.snapshot
+    if as_json:
+        payload = {
+            "version": store.active_version,
+            "created": snapshot.created,
+            "lists": [
+                {"list": r.list_code, "source": r.source, "entities": r.entities, "snapshot_date": r.snapshot_date,
+                 "age_days": r.age_days, "stale": r.stale, "official": r.official}
+                for r in rows
+            ],
+            "sources": {code: info.to_dict() for code, info in snapshot.sources.items()},
+        }
+        print(json.dumps(payload, indent=1, ensure_ascii=False))
+        return
+    table = Table(title=f"Lists in snapshot {store.active_version} (built {snapshot.created})")
+    for col in ("list", "name", "from", "entities", "snapshot", "age (days)", ""):
+        table.add_column(col, justify="right" if col in ("entities", "age (days)") else "left")
+    for r in rows:
+        flag = "[yellow]older than 30 days[/]" if r.stale else ""
+        if not r.official:
+            flag = (flag + " " if flag else "") + "[cyan]curated[/]"
+        table.add_row(r.list_code, list_info(r.list_code).title, r.source, f"{r.entities:,}",
+                      r.snapshot_date or "?", "" if r.age_days is None else str(r.age_days), flag)
+    out.print(table)
+    for code, info in snapshot.sources.items():
+        line = f"{code}: {info.records:,} records read → {info.entities:,} entities"
+        if info.skipped:
+            line += "; skipped " + ", ".join(f"{n:,} {reason.replace('_', ' ')}" for reason, n in
+                                             sorted(info.skipped.items()))
+        out.print(line, highlight=False)
+        for note in info.notes:
+            out.print(f"  note: {note}", highlight=False)
+    stale = sorted({r.list_code for r in rows if r.stale})
+    if stale:
+        err.print(f"[yellow]warning:[/] {len(stale)} list(s) are older than {STALE_AFTER_DAYS} days: "
+                  f"{', '.join(stale)}. Run `supplyscreen lists update`.")
+
+
+def _print_entity(store: Store, entity: Entity) -> None:
+    out.print(f"[bold]{entity.caption}[/]  ({entity.schema}, id {entity.id})", highlight=False)
+    out.print("source ids: " + ", ".join(entity.source_ids), highlight=False)
+    mt = Table(title="List memberships", show_lines=False)
+    for col in ("list", "program", "listed", "ends", "status", "legal basis / authority", "source"):
+        mt.add_column(col, overflow="fold")
+    for m in entity.memberships:
+        status = m.status if m.is_hit else f"[red]{m.status} (lead, not a list hit)[/]"
+        mt.add_row(m.list_code, m.program or "", m.listed_on or "", m.ends_on or "", status,
+                   "; ".join(x for x in (m.authority, m.federal_register) if x) or list_info(m.list_code).basis,
+                   m.source_url or "")
+    out.print(mt)
+    out.print("names: " + " | ".join(f"{n.value} [dim]({n.kind}, {n.script})[/]" for n in entity.names),
+              highlight=False)
+    if entity.countries:
+        out.print("countries: " + ", ".join(entity.countries))
+    for a in entity.addresses[:10]:
+        out.print(f"address: {a.full}", highlight=False)
+    for i in entity.identifiers:
+        out.print(f"identifier: {i.type} {i.value}" + (f" ({i.country})" if i.country else ""), highlight=False)
+    if entity.birth_dates:
+        out.print("born: " + ", ".join(entity.birth_dates) + (f" in {'; '.join(entity.birth_places)}"
+                                                               if entity.birth_places else ""))
+    for r in entity.relations:
+        target = r.target_name or r.target_id or "?"
+        if r.target_id:
+            try:
+                target = f"{store.get(r.target_id).caption} ({r.target_id})"
+            except SupplyscreenError:
+                pass
+        dates = f" until {r.end_date}" if r.end_date else ""
+        out.print(f"relation: {r.type.replace('_', ' ')} {target}{dates}" + (f" — {r.note}" if r.note else ""),
+                  highlight=False)
+
+
+@lists_app.command("show")
+def lists_show(key: Annotated[str, typer.Argument(help="An entity id, a source id (us_ofac_sdn:29299) or a name.")],
+               home: HomeOption = None,
+               as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """An entity with all its memberships, names and relations."""
+    store = _store(home)
+    try:
+        entities = [store.get(key)]
+    except SupplyscreenError:
+        entities = store.find_by_name(key, limit=5)
+        if not entities:
+            raise SupplyscreenError(f"no entity with id, source id or name {key!r}") from None
+    if as_json:
+        print(json.dumps([e.to_dict() for e in entities], indent=1, ensure_ascii=False))
+        return
+    for i, entity in enumerate(entities):
+        if i:
+            out.rule()
+        _print_entity(store, entity)
+
+
+@lists_app.command("update")
+def lists_update(
+    sources: Annotated[list[str] | None, typer.Argument(help="Sources to update (default: all official).")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="A folder or base URL holding the files under their "
+                                              "official names (default: the official URLs, or "
+                                              "$SUPPLYSCREEN_SOURCES_BASE_URL).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Accept a list that shrank by more than 20%.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Download, validate and switch to new list versions; a failed list keeps its previous version."""
+    store = _store(home)
+    before = store.active_version
+    with err.status("updating lists…"):
+        result = store.update(sources or [], from_, force=force)
+    for code, data in result.updated.items():
+        out.print(f"[green]updated[/] {code}: {data.info.entities:,} entities "
+                  f"(sha256 {next(iter(data.info.files.values()))['sha256'][:12]}…)")
+    for code, why in result.failed.items():
+        err.print(f"[red]failed[/] {code}: {why}", highlight=False)
+    if result.version:
+        out.print(f"active snapshot: {result.version} (was {before})")
+    else:
+        out.print(f"active snapshot unchanged: {before}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@lists_app.command("export")
+def lists_export(
+    fmt: Annotated[str, typer.Option("--format", help="Output format (ftm: FollowTheMoney JSON lines).")] = "ftm",
+    out_path: Annotated[Path, typer.Option("--out", help="Output file.")] = Path("supplyscreen-lists.ftm.json"),
+    home: HomeOption = None,
+) -> None:
+    """Write every list entity out, as FollowTheMoney JSON lines."""
+    if fmt != "ftm":
+        raise typer.BadParameter(f"unknown format {fmt!r}; supported: ftm", param_hint="--format")
+    n = _store(home).export_ftm(out_path)
+    out.print(f"wrote {n:,} entities to {out_path}")
+
+
+@lists_app.command("add")
+def lists_add(
+    name: Annotated[str, typer.Argument(help="Name of your list (lower case, e.g. internal_blacklist).")],
+    file: Annotated[Path, typer.Argument(help="CSV (name, aliases, country, notes) or FollowTheMoney JSON.")],
+    home: HomeOption = None,
+) -> None:
+    """Load your own watchlist or licensed data as a list of its own, versioned like the others."""
+    store = _store(home)
+    version = store.add_user_list(name, file)
+    info = store.snapshot.sources[f"user_{name}"]
+    out.print(f"added list {name}: {info.entities:,} entities; active snapshot {version}")
+
+
+@lists_app.command("remove")
+def lists_remove(name: Annotated[str, typer.Argument(help="Name of a list added with `lists add`.")],
+                 home: HomeOption = None) -> None:
+    """Remove one of your own lists (in a new snapshot version)."""
+    version = _store(home).remove_user_list(name)
+    out.print(f"removed list {name}; active snapshot {version}")
+
+
+@lists_app.command("versions")
+def lists_versions(home: HomeOption = None) -> None:
+    """Installed snapshot versions; the active one is marked."""
+    store = _store(home)
+    for v in store.versions():
+        out.print(("* " if v == store.active_version else "  ") + v)
+
+
+@lists_app.command("use")
+def lists_use(version: Annotated[str, typer.Argument(help="A version from `lists versions`.")],
+              home: HomeOption = None) -> None:
+    """Switch the active snapshot (roll back to an earlier version, or to `embedded`)."""
+    store = _store(home)
+    store.activate(version)
+    out.print(f"active snapshot: {version}")
+
+
+@app.command("version")
+def version() -> None:
+    """Print the supplyscreen version."""
+    from supplyscreen import __version__
+
+    out.print(__version__)
+
+
+def main() -> None:
+    """Console entry point: a SupplyscreenError is a one-line message and exit code 2, never a traceback."""
+    try:
+        rc = app(standalone_mode=False)
+    except SupplyscreenError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+    sys.exit(rc if isinstance(rc, int) else 0)

@@ -1,0 +1,96 @@
+"""Fetch a source's files into a temporary directory: from the official URLs, a mirror URL or a folder.
+
+A download that ends early (connection cut, short body) is an error, never a shorter file.
+"""
+
+from __future__ import annotations
+
+import http.client
+import shutil
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+from supplyscreen import __version__
+from supplyscreen.errors import UpdateError
+from supplyscreen.sources.base import SourceFile, SourceSpec
+
+USER_AGENT = f"supplyscreen/{__version__} (+list update)"
+TIMEOUT_S = 60
+
+
+def file_location(spec_file: SourceFile, base: str | None) -> str:
+    """Where to get one file: ``base`` (a folder or base URL) by official file name, else its official URL."""
+    if not base:
+        return spec_file.url
+    if _is_url(base):
+        return base.rstrip("/") + "/" + quote(spec_file.filename)
+    return str(Path(base) / spec_file.filename)
+
+
+def _is_url(text: str) -> bool:
+    return urlparse(text).scheme in ("http", "https", "file")
+
+
+def fetch_source(
+    spec: SourceSpec, dest: Path, base: str | None = None
+) -> tuple[dict[str, Path], dict[str, str]]:
+    """Download or copy every file of ``spec`` into ``dest``; returns (role → path, role → location).
+
+    Optional files that are absent at the base are skipped; a missing required file is an error.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    locations: dict[str, str] = {}
+    for f in spec.files:
+        location = file_location(f, base)
+        if not location:
+            raise UpdateError(f"{spec.code}: no download location for {f.filename}")
+        target = dest / f.filename
+        try:
+            if _is_url(location):
+                _download(location, target)
+            else:
+                shutil.copyfile(location, target)
+        except FileNotFoundError:
+            if f.required:
+                raise UpdateError(f"{spec.code}: {location} not found") from None
+            continue
+        except _MissingRemote:
+            if f.required:
+                raise UpdateError(f"{spec.code}: {location} not found (HTTP 404)") from None
+            continue
+        paths[f.role] = target
+        locations[f.role] = location
+    return paths, locations
+
+
+class _MissingRemote(Exception):
+    pass
+
+
+def _download(url: str, target: Path) -> None:
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response, open(target, "wb") as out:
+            expected = response.headers.get("Content-Length")
+            written = 0
+            while True:
+                chunk = response.read(1 << 16)
+                if not chunk:
+                    break
+                out.write(chunk)
+                written += len(chunk)
+        if expected is not None and written != int(expected):
+            raise UpdateError(f"{url}: download incomplete ({written} of {expected} bytes)")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            raise _MissingRemote() from exc
+        raise UpdateError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
+    except http.client.IncompleteRead as exc:
+        raise UpdateError(
+            f"{url}: connection closed before the file was complete ({len(exc.partial)} bytes received)"
+        ) from exc
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        raise UpdateError(f"{url}: download failed ({exc})") from exc

@@ -1,0 +1,190 @@
+"""A snapshot: one immutable, versioned directory holding every list as it stood at one time.
+
+Layout::
+
+    <version>/manifest.json          what is inside: sources, their files and checksums, counts, dates
+    <version>/sources/<code>.jsonl.gz  each source's entities as read, before cross-list linkage
+    <version>/entities.jsonl.gz      the linked entities screened against
+    <version>/rules.jsonl            category rules (e.g. all foreign-produced drones), never name hits
+
+Keeping each source's own entities lets an update of one list re-link against the others
+without re-reading their files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from supplyscreen.errors import StoreError
+from supplyscreen.model import Entity, Rule
+
+MANIFEST = "manifest.json"
+ENTITIES = "entities.jsonl.gz"
+RULES = "rules.jsonl"
+SOURCES_DIR = "sources"
+
+
+@dataclass(slots=True)
+class SourceInfo:
+    """What the manifest records of one source: its files, counts and the date of its data."""
+
+    code: str
+    title: str
+    official: bool
+    snapshot_date: str | None
+    fetched: str  # ISO timestamp of download or build
+    records: int
+    entities: int
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # role → filename, sha256, size, url
+    skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    lists: dict[str, int] = field(default_factory=dict)  # list code → entities with a membership
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "official": self.official,
+            "snapshot_date": self.snapshot_date,
+            "fetched": self.fetched,
+            "records": self.records,
+            "entities": self.entities,
+            "files": self.files,
+            "skipped": self.skipped,
+            "notes": self.notes,
+            "lists": self.lists,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceInfo:
+        return cls(**data)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_jsonl_gz(path: Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Write JSON lines, gzip-compressed with a fixed mtime so equal content gives equal bytes."""
+    n = 0
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
+        for row in rows:
+            gz.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            gz.write(b"\n")
+            n += 1
+    return n
+
+
+def read_jsonl_gz(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
+    except (OSError, EOFError, json.JSONDecodeError) as exc:
+        raise StoreError(
+            f"{path}: snapshot file is damaged ({exc}); run `supplyscreen lists update`"
+        ) from exc
+
+
+class Snapshot:
+    """A read-only view of one snapshot directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        manifest_path = path / MANIFEST
+        if not manifest_path.is_file():
+            raise StoreError(f"{path}: not a list snapshot (no {MANIFEST})")
+        try:
+            self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{manifest_path}: unreadable manifest ({exc})") from exc
+        self._entities: list[Entity] | None = None
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+    @property
+    def created(self) -> str:
+        return str(self.manifest["created"])
+
+    @property
+    def sources(self) -> dict[str, SourceInfo]:
+        return {code: SourceInfo.from_dict(d) for code, d in self.manifest["sources"].items()}
+
+    def entities(self) -> list[Entity]:
+        """All linked entities (loaded once, then cached)."""
+        if self._entities is None:
+            self._entities = [Entity.from_dict(d) for d in read_jsonl_gz(self.path / ENTITIES)]
+        return self._entities
+
+    def rules(self) -> list[Rule]:
+        path = self.path / RULES
+        if not path.exists():
+            return []
+        with open(path, encoding="utf-8") as fh:
+            return [Rule.from_dict(json.loads(line)) for line in fh if line.strip()]
+
+    def source_entities(self, code: str) -> Iterator[Entity]:
+        """The entities one source contributed, as read before linkage."""
+        for d in read_jsonl_gz(self.path / SOURCES_DIR / f"{code}.jsonl.gz"):
+            yield Entity.from_dict(d)
+
+
+def list_counts(entities: Iterable[Entity]) -> Counter[str]:
+    """Entities per list code (an entity counts once per list it is on)."""
+    counts: Counter[str] = Counter()
+    for e in entities:
+        for code in e.list_codes:
+            counts[code] += 1
+    return counts
+
+
+def write_snapshot(
+    target: Path,
+    version: str,
+    sources: dict[str, tuple[SourceInfo, list[Entity], list[Rule]]],
+    linked: list[Entity],
+    raw_files: dict[str, dict[str, Path]] | None = None,
+) -> Snapshot:
+    """Write a complete snapshot into ``target`` (a fresh temporary directory) and return it.
+
+    The caller renames ``target`` into place; nothing here touches an active snapshot.
+    """
+    (target / SOURCES_DIR).mkdir(parents=True, exist_ok=False)
+    manifest_sources: dict[str, Any] = {}
+    all_rules: list[Rule] = []
+    for code, (info, entities, rules) in sources.items():
+        write_jsonl_gz(target / SOURCES_DIR / f"{code}.jsonl.gz", (e.to_dict() for e in entities))
+        manifest_sources[code] = info.to_dict()
+        all_rules.extend(rules)
+        for role, src in (raw_files or {}).get(code, {}).items():
+            dest = target / "files" / code
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dest / info.files[role]["filename"])
+    write_jsonl_gz(target / ENTITIES, (e.to_dict() for e in linked))
+    with open(target / RULES, "w", encoding="utf-8") as fh:
+        for rule in all_rules:
+            fh.write(json.dumps(rule.to_dict(), ensure_ascii=False) + "\n")
+    manifest = {
+        "format": 1,
+        "version": version,
+        "created": utc_now(),
+        "entities": len(linked),
+        "lists": dict(sorted(list_counts(linked).items())),
+        "sources": manifest_sources,
+    }
+    tmp = target / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, target / MANIFEST)
+    return Snapshot(target)

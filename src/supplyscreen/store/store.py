@@ -1,0 +1,333 @@
+"""The list store: versioned snapshots under a data directory, one of them active.
+
+The active version is named in ``<home>/ACTIVE``, replaced atomically; until the first update the
+snapshot embedded in the package is active, so screening works offline on first run. An update
+builds a complete new snapshot beside the others and only then switches ``ACTIVE``; a failure at
+any point leaves the previous version active.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+from supplyscreen.errors import StoreError, SupplyscreenError, UnknownEntityError, UpdateError
+from supplyscreen.model import Entity
+from supplyscreen.sources.registry import UPDATABLE, source_spec
+from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
+from supplyscreen.store.fetch import fetch_source
+from supplyscreen.store.linkage import link_key
+from supplyscreen.store.snapshot import Snapshot
+
+ACTIVE = "ACTIVE"
+SNAPSHOTS = "snapshots"
+STALE_AFTER_DAYS = 30
+MIN_RATIO = 0.8
+KEEP_VERSIONS = 5
+EMBEDDED = "embedded"
+
+
+def default_home() -> Path:
+    """``$SUPPLYSCREEN_HOME``, else the user's data directory for supplyscreen."""
+    env = os.environ.get("SUPPLYSCREEN_HOME")
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("supplyscreen"))
+
+
+def embedded_snapshot_path() -> Path:
+    """The snapshot shipped inside the package, built by ``scripts/build_snapshot.py``."""
+    return Path(str(resources.files("supplyscreen").joinpath("data/snapshot")))
+
+
+@dataclass(slots=True)
+class ListStatus:
+    """One row of ``lists status``: a list as one source provides it."""
+
+    list_code: str
+    source: str
+    title: str
+    entities: int
+    snapshot_date: str | None
+    age_days: int | None
+    official: bool
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def stale(self) -> bool:
+        return self.age_days is None or self.age_days > STALE_AFTER_DAYS
+
+
+@dataclass(slots=True)
+class UpdateResult:
+    """What an update did: the new active version (None if nothing changed) and each list's outcome."""
+
+    version: str | None
+    updated: dict[str, SourceData] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def age_in_days(snapshot_date: str | None, today: date | None = None) -> int | None:
+    """Days since a snapshot date (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``, taken as its first day)."""
+    if not snapshot_date:
+        return None
+    parts = snapshot_date[:10].split("-")
+    try:
+        d = date(
+            int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1
+        )
+    except (ValueError, IndexError):
+        return None
+    return ((today or datetime.now(UTC).date()) - d).days
+
+
+class Store:
+    """Versioned list snapshots under ``home``; see the module docstring."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._snapshot: Snapshot | None = None
+        self._index: dict[str, Entity] | None = None
+
+    @classmethod
+    def open(cls, home: str | Path | None = None) -> Store:
+        return cls(Path(home).expanduser() if home else default_home())
+
+    # -- versions -------------------------------------------------------------------------------
+    @property
+    def active_version(self) -> str:
+        path = self.home / ACTIVE
+        if path.is_file():
+            version = path.read_text(encoding="utf-8").strip()
+            if version:
+                return version
+        return EMBEDDED
+
+    def snapshot_path(self, version: str) -> Path:
+        return embedded_snapshot_path() if version == EMBEDDED else self.home / SNAPSHOTS / version
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The active snapshot (loaded lazily)."""
+        if self._snapshot is None:
+            version = self.active_version
+            path = self.snapshot_path(version)
+            if not (path / "manifest.json").is_file():
+                raise StoreError(
+                    f"active snapshot {version!r} is missing at {path}; "
+                    f"remove {self.home / ACTIVE} to fall back to the embedded lists"
+                )
+            self._snapshot = Snapshot(path)
+        return self._snapshot
+
+    def versions(self) -> list[str]:
+        """Installed snapshot versions, oldest first (the embedded one is always available)."""
+        root = self.home / SNAPSHOTS
+        found = (
+            sorted(p.name for p in root.iterdir() if (p / "manifest.json").is_file()) if root.is_dir() else []
+        )
+        return [EMBEDDED, *found]
+
+    def activate(self, version: str) -> None:
+        """Make ``version`` the active snapshot, atomically (also used to roll back)."""
+        if version != EMBEDDED:
+            Snapshot(self.snapshot_path(version))  # validates that it is a complete snapshot
+        self.home.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.home, prefix=".active-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(version + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.home / ACTIVE)
+        self._snapshot = None
+        self._index = None
+
+    # -- entities -------------------------------------------------------------------------------
+    def entities(self) -> list[Entity]:
+        return self.snapshot.entities()
+
+    def _by_id(self) -> dict[str, Entity]:
+        if self._index is None:
+            index: dict[str, Entity] = {}
+            for e in self.entities():
+                index[e.id] = e
+                for sid in e.source_ids:
+                    index.setdefault(sid, e)
+            self._index = index
+        return self._index
+
+    def get(self, key: str) -> Entity:
+        """An entity by its id or any of its source ids (``us_ofac_sdn:29299``, ``us_trade_csl:…``)."""
+        try:
+            return self._by_id()[key]
+        except KeyError:
+            raise UnknownEntityError(
+                f"no entity with id or source id {key!r} in snapshot {self.active_version}"
+            ) from None
+
+    def find_by_name(self, name: str, limit: int = 10) -> list[Entity]:
+        """Entities bearing ``name`` exactly (after legal forms and punctuation are folded), most lists first;
+        failing that, those whose name contains it. A lookup aid for `lists show`, not the matcher."""
+        key = link_key(name)
+        exact = [e for e in self.entities() if any(link_key(n.value) == key for n in e.names)]
+        found = exact or [e for e in self.entities() if any(key in link_key(n.value) for n in e.names)]
+        found.sort(key=lambda e: (-len(e.list_codes), e.caption))
+        return found[:limit]
+
+    # -- status ---------------------------------------------------------------------------------
+    def status(self, today: date | None = None) -> list[ListStatus]:
+        """One row per (list, source) in the active snapshot, with entity counts and data age."""
+        rows: list[ListStatus] = []
+        for code, info in self.snapshot.sources.items():
+            for list_code, count in info.lists.items():
+                rows.append(
+                    ListStatus(
+                        list_code,
+                        code,
+                        info.title,
+                        count,
+                        info.snapshot_date,
+                        age_in_days(info.snapshot_date, today),
+                        info.official,
+                        info.skipped,
+                    )
+                )
+        return rows
+
+    # -- changes --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[Path]:
+        """An exclusive lock on the store and a scratch directory inside it (same file system)."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        lock_path = self.home / ".lock"
+        with open(lock_path, "w") as lock:
+            try:
+                import fcntl
+
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except ImportError:  # pragma: no cover - Windows: no advisory lock
+                pass
+            except OSError:
+                raise StoreError(f"{self.home}: another update is running") from None
+            scratch = Path(tempfile.mkdtemp(dir=self.home, prefix=".work-"))
+            try:
+                yield scratch
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+    def _commit(
+        self,
+        base: Snapshot,
+        new_sources: dict[str, SourceData],
+        raw_files: dict[str, dict[str, Path]],
+        drop: Sequence[str] = (),
+    ) -> str:
+        """Write a new snapshot of ``base`` with ``new_sources`` replaced or added, then activate it."""
+        sources: dict[str, SourceData] = {}
+        for code in base.sources:
+            if code in new_sources:
+                sources[code] = new_sources[code]
+            elif code not in drop:
+                sources[code] = carry_over(base, code)
+        for code, data in new_sources.items():
+            sources.setdefault(code, data)
+        version = new_version()
+        (self.home / SNAPSHOTS).mkdir(parents=True, exist_ok=True)
+        build_snapshot(self.home / SNAPSHOTS / version, sources, version=version, raw_files=raw_files)
+        self.activate(version)
+        self._prune()
+        return version
+
+    def update(
+        self,
+        codes: Sequence[str] = (),
+        base_url: str | None = None,
+        *,
+        force: bool = False,
+        min_ratio: float = MIN_RATIO,
+    ) -> UpdateResult:
+        """Fetch, validate and activate new versions of the given sources (all official ones by default).
+
+        Each list is parsed completely and must keep at least ``min_ratio`` of the active list's
+        entities unless ``force``. Lists that fail keep their previous data; if none succeeds the
+        active version is unchanged.
+        """
+        codes = list(codes) or list(UPDATABLE)
+        specs = {code: source_spec(code) for code in codes}
+        base_url = base_url or os.environ.get("SUPPLYSCREEN_SOURCES_BASE_URL") or None
+        result = UpdateResult(version=None)
+        raw_files: dict[str, dict[str, Path]] = {}
+        with self._locked() as scratch:
+            base = self.snapshot
+            current = base.sources
+            for code, spec in specs.items():
+                try:
+                    files, locations = fetch_source(spec, scratch / code, base_url)
+                    data = read_source(spec, files, urls=locations)
+                    old = current.get(code)
+                    if old and old.entities and data.info.entities < min_ratio * old.entities and not force:
+                        raise UpdateError(
+                            f"{code}: the new file has {data.info.entities} entities, fewer than "
+                            f"{min_ratio:.0%} of the active {old.entities}; refusing it (use --force "
+                            f"if the list really shrank)"
+                        )
+                    if data.info.entities == 0:
+                        raise UpdateError(f"{code}: the new file has no entities")
+                    result.updated[code] = data
+                    raw_files[code] = files
+                except SupplyscreenError as exc:
+                    result.failed[code] = str(exc)
+            if result.updated:
+                result.version = self._commit(base, result.updated, raw_files)
+        return result
+
+    def add_user_list(self, name: str, path: Path) -> str:
+        """Load a user's own watchlist (CSV or FtM JSON) as list ``name``, in a new active version."""
+        from supplyscreen.sources.user_list import user_list_spec, validate_list_name
+
+        name = validate_list_name(name)
+        spec = user_list_spec(name)
+        role = spec.files[0].role
+        data = read_source(spec, {role: Path(path)})
+        if data.info.entities == 0:
+            raise UpdateError(f"{path}: no entries with a name; list {name!r} not added")
+        with self._locked():
+            return self._commit(self.snapshot, {spec.code: data}, {spec.code: {role: Path(path)}})
+
+    def remove_user_list(self, name: str) -> str:
+        code = f"user_{name}"
+        if code not in self.snapshot.sources:
+            raise StoreError(f"no user list named {name!r}")
+        with self._locked():
+            return self._commit(self.snapshot, {}, {}, drop=[code])
+
+    def _prune(self) -> None:
+        """Keep the newest few versions (and the active one); older ones are removed."""
+        versions = [v for v in self.versions() if v != EMBEDDED]
+        active = self.active_version
+        for old in versions[:-KEEP_VERSIONS]:
+            if old != active:
+                shutil.rmtree(self.home / SNAPSHOTS / old, ignore_errors=True)
+
+    # -- export ---------------------------------------------------------------------------------
+    def export_ftm(self, out: Path) -> int:
+        """Write every entity (with its Sanction and link objects) as FollowTheMoney JSON lines."""
+        from supplyscreen.model import to_ftm
+
+        n = 0
+        tmp = out.with_name(out.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for entity in self.entities():
+                for obj in to_ftm(entity):
+                    fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                n += 1
+        os.replace(tmp, out)
+        return n

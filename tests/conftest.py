@@ -1,0 +1,30 @@
+"""Shared test fixtures: the real list files in ../shared/data and small list stores built from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+LISTS = SHARED_DATA / "lists"
+CURATED = REPO / "src" / "supplyscreen" / "data" / "curated"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+UN_XML = LISTS / "un_sc_consolidated" / "UN_consolidated_2026-02-27.xml"
+FCC_HTML = LISTS / "us_fcc_covered_list" / "fcc_covered_list_table_verbatim.html"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"the shared data folder is missing: {SHARED_DATA} (CI clones with ../shared beside)")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches the user's real data directory."""
+    monkeypatch.setenv("SUPPLYSCREEN_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.delenv("SUPPLYSCREEN_SOURCES_BASE_URL", raising=False)

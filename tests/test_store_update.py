@@ -1,0 +1,172 @@
+"""`lists update`: a good file switches atomically; a cut, corrupt or shrunk one leaves the old version active."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import FCC_HTML, UN_XML
+
+from supplyscreen.sources.registry import source_spec
+from supplyscreen.store import Store
+from supplyscreen.store.build import build_snapshot, read_source
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves a folder; under /cut/ it announces the full length but closes the connection halfway."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - keep test output quiet
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        if self.path.startswith("/cut/"):
+            path = Path(self.translate_path(self.path.replace("/cut/", "/good/", 1)))
+            data = path.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        super().do_GET()
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A local HTTP server on 127.0.0.1 over tmp_path/site, with good/, corrupt/ and shrunk/ folders."""
+    site = tmp_path / "site"
+    good, corrupt, shrunk = site / "good", site / "corrupt", site / "shrunk"
+    for d in (good, corrupt, shrunk):
+        d.mkdir(parents=True)
+    shutil.copyfile(UN_XML, good / "consolidated.xml")
+    shutil.copyfile(FCC_HTML, good / "coveredlist")
+    text = UN_XML.read_bytes()
+    (corrupt / "consolidated.xml").write_bytes(text[:200] + b"\x00garbage<<<" + text[-500:])
+    tree = ET.parse(UN_XML)
+    root = tree.getroot()
+    for group in root:
+        for child in list(group)[::2]:
+            group.remove(child)
+    tree.write(shrunk / "consolidated.xml", encoding="utf-8", xml_declaration=True)
+
+    def handler(*args: object, **kwargs: object) -> _Handler:
+        return _Handler(*args, directory=str(site), **kwargs)  # type: ignore[arg-type]
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", site
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    """A store whose active snapshot holds the UN and FCC lists (small, so tests stay fast)."""
+    home = tmp_path / "home"
+    sources = {
+        "un_sc": read_source(source_spec("un_sc"), {"xml": UN_XML}),
+        "us_fcc_covered": read_source(source_spec("us_fcc_covered"), {"html": FCC_HTML}),
+    }
+    (home / "snapshots").mkdir(parents=True)
+    build_snapshot(home / "snapshots" / "20200101T000000Z-base", sources, version="20200101T000000Z-base")
+    s = Store.open(home)
+    s.activate("20200101T000000Z-base")
+    return s
+
+
+def test_update_from_local_server_switches_to_a_new_version_with_checksum(
+    store: Store, server: tuple[str, Path]
+) -> None:
+    base_url, _ = server
+    result = store.update(["un_sc"], f"{base_url}/good")
+    assert result.failed == {}
+    assert result.version is not None and result.version != "20200101T000000Z-base"
+    assert store.active_version == result.version
+    info = store.snapshot.sources["un_sc"]
+    assert info.entities == 1003
+    assert len(info.files["xml"]["sha256"]) == 64
+    assert info.files["xml"]["url"] == f"{base_url}/good/consolidated.xml"
+    assert (store.snapshot.path / "files" / "un_sc" / "consolidated.xml").is_file()
+    # the list not updated is carried over unchanged
+    assert (
+        store.snapshot.sources["us_fcc_covered"].entities
+        == Store.open(store.home).snapshot.sources["us_fcc_covered"].entities
+    )
+
+
+def test_cut_connection_leaves_previous_version_active(store: Store, server: tuple[str, Path]) -> None:
+    base_url, _ = server
+    result = store.update(["un_sc"], f"{base_url}/cut")
+    assert result.version is None
+    assert "un_sc" in result.failed
+    assert "connection closed" in result.failed["un_sc"] or "incomplete" in result.failed["un_sc"]
+    assert store.active_version == "20200101T000000Z-base"
+    assert store.versions() == ["embedded", "20200101T000000Z-base"]
+
+
+def test_corrupt_file_fails_naming_the_file_and_line(store: Store, server: tuple[str, Path]) -> None:
+    base_url, _ = server
+    result = store.update(["un_sc"], f"{base_url}/corrupt")
+    assert result.version is None
+    assert "consolidated.xml" in result.failed["un_sc"]
+    assert "line" in result.failed["un_sc"]
+    assert store.active_version == "20200101T000000Z-base"
+    assert store.snapshot.sources["un_sc"].entities == 1003
+
+
+def test_shrunk_list_is_refused_unless_forced(store: Store, server: tuple[str, Path]) -> None:
+    base_url, _ = server
+    result = store.update(["un_sc"], f"{base_url}/shrunk")
+    assert result.version is None
+    assert "fewer than 80%" in result.failed["un_sc"]
+    assert store.active_version == "20200101T000000Z-base"
+    forced = store.update(["un_sc"], f"{base_url}/shrunk", force=True)
+    assert forced.version is not None
+    assert store.snapshot.sources["un_sc"].entities == 501
+
+
+def test_one_failed_list_keeps_its_old_data_while_the_other_updates(
+    store: Store, server: tuple[str, Path]
+) -> None:
+    base_url, site = server
+    shutil.copyfile(site / "good" / "coveredlist", site / "corrupt" / "coveredlist")
+    result = store.update(["un_sc", "us_fcc_covered"], f"{base_url}/corrupt")
+    assert set(result.failed) == {"un_sc"}
+    assert set(result.updated) == {"us_fcc_covered"}
+    assert store.snapshot.sources["un_sc"].entities == 1003  # carried over from the previous version
+
+
+def test_update_from_a_folder_and_environment_variable(
+    store: Store, server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, site = server
+    result = store.update(["un_sc"], str(site / "good"))
+    assert result.failed == {} and result.version
+    base_url, _ = server
+    monkeypatch.setenv("SUPPLYSCREEN_SOURCES_BASE_URL", f"{base_url}/good")
+    again = store.update(["us_fcc_covered"])
+    assert again.failed == {} and again.version
+
+
+def test_missing_file_on_server_is_reported(store: Store, server: tuple[str, Path]) -> None:
+    base_url, _ = server
+    result = store.update(["un_sc"], f"{base_url}/nothing-here")
+    assert result.version is None
+    assert "not found" in result.failed["un_sc"]
+
+
+def test_rollback_to_previous_version(store: Store, server: tuple[str, Path]) -> None:
+    base_url, _ = server
+    store.update(["un_sc"], f"{base_url}/shrunk", force=True)
+    assert store.snapshot.sources["un_sc"].entities == 501
+    store.activate("20200101T000000Z-base")
+    assert store.snapshot.sources["un_sc"].entities == 1003
