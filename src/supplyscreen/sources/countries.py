@@ -9,6 +9,14 @@ from __future__ import annotations
 import re
 
 _COUNTRIES: dict[str, str | None] = {
+    'MAN, ISLE OF': 'im',
+    'REGION: WEST BANK': 'ps',
+    'NORTH MACEDONIA, THE REPUBLIC OF': 'mk',
+    'COTE D IVOIRE': 'ci',
+    'CHINA, HONG KONG SPECIAL ADMINISTRATIVE REGION': 'hk',
+    'HONG KONG SPECIAL ADMINISTRATIVE REGION': 'hk',
+    'CHINA, MACAO SPECIAL ADMINISTRATIVE REGION': 'mo',
+    'REGION: NORTHERN MALI, MALI': 'ml',
     'ABW': 'aw',
     'AFG': 'af',
     'AFGHANISTAN': 'af',

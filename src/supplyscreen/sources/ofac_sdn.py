@@ -1,0 +1,568 @@
+"""Reader for OFAC's legacy SDN CSV set (sdn.csv, alt.csv, add.csv, sdn_comments.csv).
+
+One entity per main-file row, with aliases and addresses joined from the side files and birth data,
+nationalities, identifiers, aliases and "Linked To" relations parsed from the free-text remarks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from supplyscreen.errors import SourceFormatError
+from supplyscreen.model import Address, Entity, Identifier, Membership, Relation
+from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
+from supplyscreen.sources.countries import country_code
+
+CODE = "us_ofac_sdn"
+LIST_CODE = "us_ofac_sdn"
+_BASE = "https://www.treasury.gov/ofac/downloads/"
+_DETAIL_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id="
+_EMPTY = "-0-"
+#: sdn.csv cuts the remarks field at this many characters; sdn_comments.csv holds the rest.
+_REMARKS_MAX = 1000
+#: A continuation whose start repeats at least this much of the main remarks' end overlaps it.
+_MIN_OVERLAP = 16
+
+_COLUMNS = {"sdn": 12, "alt": 5, "add": 6, "comments": 2}
+_SCHEMAS = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane"}
+_NAME_KINDS = {"aka": "alias", "fka": "fka", "nka": "nka"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_PROGRAM_SPLIT = re.compile(r"\]\s*\[")
+_PROGRAM_EO = re.compile(r"-EO(\d{4,5})$")
+
+#: Legal basis of the common OFAC program tags; tags ending in ``-EO<n>`` name their order.
+PROGRAM_AUTHORITIES = {
+    "GLOMAG": "EO 13818 (Global Magnitsky)",
+    "UHRPA": "Uyghur Human Rights Policy Act of 2020",
+    "SDGT": "EO 13224",
+    "SDNTK": "Foreign Narcotics Kingpin Designation Act",
+    "SDNT": "EO 12978",
+    "NPWMD": "EO 13382",
+    "IFSR": "Iranian Financial Sanctions Regulations, 31 CFR 561",
+    "IRAN": "Iranian Transactions and Sanctions Regulations, 31 CFR 560",
+    "IRAN-HR": "EO 13553",
+    "IRAN-TRA": "EO 13628",
+    "HRIT-IR": "EO 13606",
+    "HRIT-SY": "EO 13606",
+    "CYBER2": "EO 13694, as amended by EO 13757",
+    "TCO": "EO 13581",
+    "MAGNIT": "Sergei Magnitsky Rule of Law Accountability Act of 2012",
+    "FTO": "Immigration and Nationality Act, section 219 (Foreign Terrorist Organizations)",
+    "CUBA": "Cuban Assets Control Regulations, 31 CFR 515",
+    "IFCA": "Iran Freedom and Counter-Proliferation Act of 2012",
+    "CAATSA - RUSSIA": "Countering America's Adversaries Through Sanctions Act (Russia)",
+    "CAATSA - IRAN": "Countering America's Adversaries Through Sanctions Act (Iran)",
+    "DPRK": "North Korea Sanctions Regulations, 31 CFR 510",
+    "DPRK2": "EO 13687",
+    "DPRK3": "EO 13722",
+    "DPRK4": "EO 13810",
+    "DPRK-NKSPEA": "North Korea Sanctions and Policy Enhancement Act of 2016",
+    "SYRIA": "Syrian Sanctions Regulations, 31 CFR 542",
+    "VENEZUELA": "EO 13692",
+    "BELARUS": "EO 13405",
+}
+
+
+def read_files(files: Mapping[str, Path], report: ReadReport) -> Iterator[Entity]:
+    """Entities of the SDN set; ``files`` maps ``sdn`` (required), ``alt``, ``add``, ``comments`` to paths."""
+    if "sdn" not in files:
+        raise SourceFormatError("sdn.csv", "the main SDN file (role 'sdn') was not given")
+    main_path = Path(files["sdn"])
+    main_rows = list(_rows(main_path, "sdn"))
+    if not main_rows:
+        raise SourceFormatError(main_path, "no SDN rows: file empty or truncated", line=1)
+    comments = _read_comments(Path(files["comments"]), main_rows, report) if "comments" in files else {}
+    entities: dict[str, Entity] = {}
+    links: list[tuple[Entity, str, str]] = []
+    for row in main_rows:
+        report.records += 1
+        if row[0] in entities:
+            report.skipped["duplicate"] += 1
+            continue
+        entity = _entity(row, comments.get(row[0]), links)
+        entities[row[0]] = entity
+    if "alt" in files:
+        _join_aliases(Path(files["alt"]), entities, report)
+    if "add" in files:
+        _join_addresses(Path(files["add"]), entities, report)
+    _resolve_links(entities, links, report)
+    yield from entities.values()
+
+
+def read(
+    path: str | Path,
+    *,
+    alt: str | Path | None = None,
+    add: str | Path | None = None,
+    comments: str | Path | None = None,
+    report: ReadReport | None = None,
+) -> Iterator[Entity]:
+    """Entities of an SDN main file, joined with the side files that are given."""
+    files = {"sdn": Path(path)}
+    for role, value in (("alt", alt), ("add", add), ("comments", comments)):
+        if value is not None:
+            files[role] = Path(value)
+    return read_files(files, report if report is not None else ReadReport(CODE))
+
+
+SOURCE = SourceSpec(
+    code=CODE,
+    title="OFAC Specially Designated Nationals (legacy CSV)",
+    files=(
+        SourceFile("sdn", "sdn.csv", _BASE + "sdn.csv"),
+        SourceFile("alt", "alt.csv", _BASE + "alt.csv", required=False),
+        SourceFile("add", "add.csv", _BASE + "add.csv", required=False),
+        SourceFile("comments", "sdn_comments.csv", _BASE + "sdn_comments.csv", required=False),
+    ),
+    read=read_files,
+)
+
+
+# -- file level --------------------------------------------------------------------------------
+
+
+def _decode(path: Path) -> str:
+    """The file's text: UTF-8 when it is valid UTF-8, else cp1252 (latin-1 for bytes cp1252 lacks).
+
+    A trailing 0x1A (end-of-file) byte is dropped; a file whose last line has no line end, or
+    that holds control characters (a binary or UTF-16 file), is rejected as truncated or corrupt.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    if data.rstrip(b"\r\n").endswith(b"\x1a"):
+        data = data.rstrip(b"\r\n")[:-1]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:  # bytes cp1252 leaves undefined: read the file as latin-1
+            text = data.decode("latin-1")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise SourceFormatError(
+            path,
+            f"control character {bad.group()!r}: not an SDN CSV file (binary or wrong encoding?)",
+            line=line,
+        )
+    if text and not text.endswith("\n"):
+        line = text.count("\n") + 1
+        raise SourceFormatError(path, "last line has no line end: file truncated", line=line)
+    return text
+
+
+def _rows(path: Path, role: str) -> Iterator[list[str]]:
+    """Cleaned fields of each non-empty row, checking column count and numeric ent_num."""
+    text = _decode(path)
+    columns = _COLUMNS[role]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise SourceFormatError(
+                path, f"malformed CSV ({exc}): file truncated or corrupt", line=reader.line_num
+            ) from exc
+        if not row or row == [""]:
+            continue
+        if len(row) != columns:
+            raise SourceFormatError(
+                path, f"expected {columns} columns, found {len(row)}", line=reader.line_num
+            )
+        ent_num = row[0].strip()
+        if not ent_num.isdigit():
+            raise SourceFormatError(
+                path, f"ent_num {ent_num!r} is not a number", line=reader.line_num, field="ent_num"
+            )
+        fields = [ent_num]
+        for value in row[1:]:
+            value = value.strip()
+            fields.append("" if value == _EMPTY else value)
+        if role == "sdn" and not fields[1]:
+            raise SourceFormatError(path, "entry without a name", line=reader.line_num, field="name")
+        if role in ("sdn", "comments"):
+            # keep the remarks unstripped: a continuation may start or end on a space
+            raw = row[-1]
+            fields[-1] = "" if raw.strip() == _EMPTY else raw
+        yield fields
+
+
+def _read_comments(path: Path, main_rows: list[list[str]], report: ReadReport) -> dict[str, str]:
+    """Remark continuations by ent_num, already joined to the main file's remarks."""
+    remarks = {row[0]: row[11] for row in main_rows}
+    joined: dict[str, str] = {}
+    for ent_num, more in _rows(path, "comments"):
+        if ent_num not in remarks:
+            report.skipped["comments_orphan"] += 1
+            continue
+        base = joined.get(ent_num, remarks[ent_num])
+        merged = _continue_remarks(base, more)
+        if merged is None:
+            report.skipped["comments_mismatch"] += 1
+            continue
+        joined[ent_num] = merged
+    return joined
+
+
+def _continue_remarks(main: str, more: str) -> str | None:
+    """The main remarks continued by ``more``, or None when ``more`` cannot belong to them.
+
+    sdn_comments.csv continues a remarks field cut at 1,000 characters mid-word. When the two files
+    come from different dates the cut may fall elsewhere: a continuation that repeats the main
+    remarks' end is joined at the overlap, one that follows complete remarks is refused.
+    """
+    for size in range(min(len(main), len(more)), _MIN_OVERLAP - 1, -1):
+        if main.endswith(more[:size]):
+            return main + more[size:]
+    if len(main) >= _REMARKS_MAX or not main.rstrip().endswith("."):
+        return main + more
+    return None
+
+
+# -- entities ------------------------------------------------------------------------------------
+
+
+def _entity(row: list[str], remarks: str | None, links: list[tuple[Entity, str, str]]) -> Entity:
+    """The entity of one main-file row, with memberships and parsed remarks."""
+    ent_num, name, sdn_type, programs, title = row[0], row[1], row[2].lower(), row[3], row[4]
+    source_id = f"{CODE}:{ent_num}"
+    entity = Entity(id=source_id, schema=_SCHEMAS.get(sdn_type, "Organization"), source_ids=[source_id])
+    entity.add_name(name, "primary")
+    if title:
+        entity.title = title
+    url = _DETAIL_URL + ent_num
+    tags: list[str | None] = list(_programs(programs)) or [None]
+    for program in tags:
+        entity.memberships.append(
+            Membership(LIST_CODE, program, _authority(program), source_url=url, source_id=source_id)
+        )
+    _vessel_fields(entity, row, links)
+    text = remarks if remarks is not None else row[11]
+    if remarks is None and len(text) >= _REMARKS_MAX:
+        # cut without its continuation: drop the clause the cut went through
+        text = text[: max(text.rfind(";"), 0)]
+        entity.notes.append("Remarks cut: sdn.csv holds 1,000 characters of them, the rest is not given")
+    for target in parse_remarks(entity, text):
+        links.append((entity, "linked_to", target))
+    return entity
+
+
+def _programs(value: str) -> list[str]:
+    """Program tags of the programs column: ``SDGT] [IFSR`` gives ``["SDGT", "IFSR"]``."""
+    out: list[str] = []
+    for part in _PROGRAM_SPLIT.split(value):
+        tag = " ".join(part.strip(" []").split())
+        if tag and tag not in out:
+            out.append(tag)
+    return out
+
+
+def _authority(program: str | None) -> str:
+    """Legal basis of a program tag, from the table, the tag's EO number, or a generic text."""
+    if program is None:
+        return "OFAC sanctions (program not stated)"
+    if program in PROGRAM_AUTHORITIES:
+        return PROGRAM_AUTHORITIES[program]
+    match = _PROGRAM_EO.search(program)
+    if match:
+        return f"EO {match.group(1)}"
+    return f"OFAC sanctions program {program}"
+
+
+def _vessel_fields(entity: Entity, row: list[str], links: list[tuple[Entity, str, str]]) -> None:
+    """Call sign, vessel type, tonnage, GRT, flag and owner columns (vessels and aircraft)."""
+    call_sign, vessel_type, tonnage, grt, flag, owner = row[5:11]
+    flag_code = country_code(flag)
+    if call_sign:
+        entity.identifiers.append(Identifier("call_sign", call_sign, flag_code))
+    for label, value in (("Vessel type", vessel_type), ("Tonnage", tonnage), ("GRT", grt), ("Flag", flag)):
+        if value:
+            entity.notes.append(f"{label}: {value}")
+    entity.add_country(flag_code)
+    if owner:
+        entity.notes.append(f"Owner: {owner}")
+        links.append((entity, "owned_by", owner))
+
+
+def _join_aliases(path: Path, entities: dict[str, Entity], report: ReadReport) -> None:
+    """Names from alt.csv: ``aka`` as alias, ``fka``/``nka`` as such."""
+    for ent_num, _alt_num, alt_type, alt_name, _remarks in _rows(path, "alt"):
+        entity = entities.get(ent_num)
+        if entity is None:
+            report.skipped["alt_orphan"] += 1
+            continue
+        kind = alt_type.strip(" .").lower().replace(".", "")
+        entity.add_name(alt_name, _NAME_KINDS.get(kind, "alias"))
+
+
+def _join_addresses(path: Path, entities: dict[str, Entity], report: ReadReport) -> None:
+    """Addresses from add.csv; the address's country goes to the entity's countries."""
+    for ent_num, _add_num, street, city, country, remarks in _rows(path, "add"):
+        entity = entities.get(ent_num)
+        if entity is None:
+            report.skipped["add_orphan"] += 1
+            continue
+        parts = [p for p in (street, city, country, remarks) if p]
+        if not parts:
+            report.skipped["add_empty"] += 1
+            continue
+        code = country_code(country)
+        address = Address(full=", ".join(parts), street=street or None, city=city or None, country=code)
+        if all(a.full != address.full for a in entity.addresses):
+            entity.addresses.append(address)
+        entity.add_country(code)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _resolve_links(
+    entities: dict[str, Entity], links: list[tuple[Entity, str, str]], report: ReadReport
+) -> None:
+    """Turn named links into relations, by exact (case- and space-insensitive) primary name.
+
+    A name that matches one SDN entry gets its id and a reverse relation on that entry; the
+    name stays as written otherwise (ambiguous or not on this list).
+    """
+    by_name: dict[str, list[Entity]] = {}
+    for entity in entities.values():
+        by_name.setdefault(_name_key(entity.caption), []).append(entity)
+    reverse = {"linked_to": "linked_to", "owned_by": "owner_of"}
+    unresolved = 0
+    for entity, rel_type, name in links:
+        found = by_name.get(_name_key(name)) or by_name.get(_name_key(name + "."))
+        target = found[0] if found and len(found) == 1 and found[0] is not entity else None
+        if target is None:
+            unresolved += 1
+            _add_relation(entity, Relation(rel_type, target_name=name, source=CODE))
+            continue
+        _add_relation(
+            entity, Relation(rel_type, target_id=target.id, target_name=target.caption, source=CODE)
+        )
+        _add_relation(
+            target,
+            Relation(
+                reverse[rel_type],
+                target_id=entity.id,
+                target_name=entity.caption,
+                source=CODE,
+                note=f"stated on {entity.id}",
+            ),
+        )
+    if unresolved:
+        report.notes.append(f"{unresolved} linked or owner names match no single SDN entry; kept as names")
+
+
+def _add_relation(entity: Entity, relation: Relation) -> None:
+    """Add a relation unless one of the same type to the same target (id, else name) is there."""
+    key = (relation.type, relation.target_id or relation.target_name)
+    if all((r.type, r.target_id or r.target_name) != key for r in entity.relations):
+        entity.relations.append(relation)
+
+
+# -- remarks ---------------------------------------------------------------------------------------
+
+#: Identifier labels of the remarks field by normalised type: ``type: label | label …``; a line that
+#: starts with spaces continues the one above.
+_ID_LABELS = """
+passport: Passport | Diplomatic Passport | Passport Booklet | Stateless Person Passport
+  British National Overseas Passport
+national_id: National ID No. | Personal ID Card | Cedula No. | C.U.R.P. | D.N.I. | Kenyan ID No.
+  Tazkira National ID Card | Turkish Identification Number | Numero de Identidad | Citizen's Card Number
+  National Foreign ID Number | Moroccan Personal ID No. | UAE Identification | Bosnian Personal ID No.
+ssn: SSN
+id_number: Identification Number | Public Security and Immigration No. | Immigration No. | C.U.I.P.
+  Stateless Person ID Card
+birth_certificate: Birth Certificate Number
+drivers_license: Driver's License No.
+voter_id: Electoral Registry No. | Credencial electoral | I.F.E.
+residency_number: Residency Number
+travel_document: Travel Document Number
+refugee_id: Refugee ID Card
+military_id: Military Registration Number | Cartilla de Servicio Militar Nacional
+visa_number: VisaNumberID
+registration_number: Registration Number | Registration ID | Business Registration Number
+  Business Registration Document # | Commercial Registry Number | C.R. No. | Romanian C.R. | Company Number
+  UK Company Number | Certificate of Incorporation Number | Chamber of Commerce Number
+  Istanbul Chamber of Comm. No. | Dubai Chamber of Commerce Membership No. | Matricula Mercantil No
+  Folio Mercantil No. | Public Registration Number | Central Registration System Number | Enterprise Number
+  Business Number | Economic Register Number (CBLS) | Registered Charity No. | Branch Unit Number
+  Organization Code | LE Number | File Number | MSB Registration Number
+okpo: Government Gazette Number
+tax_number: Tax ID No. | R.F.C. | RFC | NIT # | RUC # | RIF # | C.U.I.T. | C.U.I. | C.I.F. | RTN
+  Italian Fiscal Code | Fiscal Code | US FEIN | Paraguayan tax identification number
+  Numero Unico de Identificacao Tributaria (NUIT)
+vat: V.A.T. Number
+swift_bic: SWIFT/BIC
+lei: Legal Entity Number
+uscc: Unified Social Credit Code (USCC) | United Social Credit Code Certificate (USCCC)
+imo: Vessel Registration Identification IMO | Identification Number IMO | Company Number IMO
+  International Maritime Organization No.
+vessel_registration: Vessel Registration Identification
+mmsi: MMSI
+aircraft_msn: Aircraft Manufacturer's Serial Number (MSN)
+aircraft_construction_number: Aircraft Construction Number (also called L/N or S/N or F/N)
+aircraft_tail_number: Aircraft Tail Number | Previous Aircraft Tail Number
+aircraft_mode_s: Aircraft Mode S Transponder Code
+aircraft_serial: Aircraft Serial Identification
+duns: D-U-N-S Number
+bik: BIK (RU)
+isin: ISIN
+ticker: Equity Ticker
+license_number: Trade License No. | License | Permit Number | SRE Permit No. | Pilot License Number
+  Afghan Money Service Provider License Number | Tourism License No.
+crypto_wallet: Digital Currency Address
+"""
+
+
+def _label_types(table: str) -> dict[str, str]:
+    """Label → type from the ``_ID_LABELS`` table."""
+    out: dict[str, str] = {}
+    id_type = ""
+    for line in table.strip("\n").splitlines():
+        if not line.startswith(" "):
+            id_type, line = line.split(":", 1)
+        for label in line.split("|"):
+            out[label.strip()] = id_type
+    return out
+
+
+_ID_TYPES = _label_types(_ID_LABELS)
+_ID_CLAUSE = re.compile(
+    "^("
+    + "|".join(re.escape(k) for k in sorted(_ID_TYPES, key=len, reverse=True))
+    + r")(?=[\s:#-]|$)[\s:#-]*(.*)$"
+)
+_ID_TAIL = re.compile(r"(?:^|\s+)(?:issued|expires)\b.*$", re.IGNORECASE)
+_ID_COUNTRY = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
+_ALT = re.compile(r"^alt\.\s+", re.IGNORECASE)
+_ALIAS = re.compile(r"^([afn])\.k\.a\.,?\s*(.*)$")
+_DATE = r"(?:(?:(\d{1,2})\s+)?([A-Za-z]{3})[a-z]*\.?\s+)?(\d{4})"
+_DOB = re.compile(rf"^DOB\s+(?:circa\s+)?{_DATE}(?:\s*(?:to|-)\s*{_DATE})?$")
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_ALIAS_KINDS = {"a": "alias", "f": "fka", "n": "nka"}
+_MAX_YEAR_SPAN = 10
+
+
+def parse_remarks(entity: Entity, remarks: str) -> list[str]:
+    """Fill the entity from its remarks; return the names its ``Linked To:`` clauses give.
+
+    Clauses are separated by ``;``. Birth dates, places, nationalities, gender, names and
+    identifiers become fields; any other clause (website, sanctions information …) a note.
+    """
+    linked: list[str] = []
+    clauses = [c.strip() for c in remarks.split(";")]
+    while clauses and not clauses[-1]:
+        clauses.pop()
+    if clauses and clauses[-1].endswith("."):
+        clauses[-1] = clauses[-1][:-1].rstrip()
+    for clause in clauses:
+        if not clause:
+            continue
+        body = _ALT.sub("", clause)
+        if body.startswith("Linked To:"):
+            name = " ".join(body[len("Linked To:") :].split())
+            if name:
+                linked.append(name)
+        elif not _parse_fact(entity, body):
+            _add_unique(entity.notes, clause)
+    return linked
+
+
+def _parse_fact(entity: Entity, body: str) -> bool:
+    """Parse one remarks clause (without ``alt.``) into the entity; False when it is no known fact."""
+    alias = _ALIAS.match(body)
+    if alias:
+        name = alias.group(2).strip()
+        if name.startswith("'"):
+            end = name.rfind("'")
+            name = name[1:end] if end > 0 else name[1:]
+        entity.add_name(name, _ALIAS_KINDS[alias.group(1)])
+        return bool(name.strip())
+    if body.startswith("DOB "):
+        dates = _birth_dates(body)
+        for date in dates:
+            _add_unique(entity.birth_dates, date)
+        return bool(dates)
+    if body.startswith(("POB ", "POB:")):
+        _add_unique(entity.birth_places, " ".join(body[4:].lstrip(" :").split()))
+        return True
+    if body.startswith(("nationality ", "citizen ")):
+        value = body.split(" ", 1)[1].strip()
+        value = value.removeprefix("possibly ").strip()
+        code = country_code(value)
+        _add_unique(entity.nationalities, code or value)
+        if entity.schema == "Person":
+            entity.add_country(code)
+        return True
+    if body.startswith("Gender "):
+        entity.gender = body[7:].strip().lower() or entity.gender
+        return True
+    return _parse_identifier(entity, body)
+
+
+def _parse_identifier(entity: Entity, body: str) -> bool:
+    """``Passport X (Country) issued …``-style clauses as identifiers; False when not one."""
+    match = _ID_CLAUSE.match(body)
+    if not match:
+        return False
+    id_type = _ID_TYPES[match.group(1)]
+    value = _ID_TAIL.sub("", match.group(2)).strip()
+    country: str | None = None
+    with_country = _ID_COUNTRY.match(value)
+    if with_country and with_country.group(1):
+        value, country = with_country.group(1), country_code(with_country.group(2))
+    if value.startswith("(") and value.endswith(")") and value.count("(") == 1:
+        value = value[1:-1]
+    if id_type == "crypto_wallet":
+        value = value.split()[-1] if value else ""
+    value = " ".join(value.split())
+    if not value:
+        return False
+    identifier = Identifier(id_type, value, country)
+    if identifier not in entity.identifiers:
+        entity.identifiers.append(identifier)
+    return True
+
+
+def _birth_dates(body: str) -> list[str]:
+    """ISO dates of a ``DOB`` clause; a range of whole years gives each year (up to ten)."""
+    match = _DOB.match(body)
+    if not match:
+        return []
+    start = _iso(*match.group(1, 2, 3))
+    end = _iso(*match.group(4, 5, 6)) if match.group(6) else None
+    if start is None:
+        return []
+    if end is None:
+        return [start]
+    first, last = int(start[:4]), int(end[:4])
+    whole_years = (len(start) == 4 or start.endswith("-01-01")) and (len(end) == 4 or end.endswith("-12-31"))
+    if whole_years and 0 <= last - first <= _MAX_YEAR_SPAN:
+        return [str(year) for year in range(first, last + 1)]
+    return [start, end]
+
+
+def _iso(day: str | None, month: str | None, year: str) -> str | None:
+    """``03``, ``Nov``, ``1955`` as ``1955-11-03``; a month without day as ``1955-11``."""
+    if not month:
+        return None if day else year
+    number = _MONTHS.get(month[:3].lower())
+    if number is None:
+        return None
+    return f"{year}-{number:02d}-{int(day):02d}" if day else f"{year}-{number:02d}"
+
+
+def _add_unique(values: list[str], value: str) -> None:
+    if value and value not in values:
+        values.append(value)
