@@ -30,10 +30,16 @@ SHARED_FILES: dict[str, tuple[dict[str, str], str | None]] = {
         },
         "2024-05-03",
     ),
-    "us_ofac_nonsdn": ({"zip": "lists/us_ofac_consolidated_nonsdn/CONS_ENHANCED_2025-01-14.ZIP"}, "2025-01-10"),
+    "us_ofac_nonsdn": (
+        {"zip": "lists/us_ofac_consolidated_nonsdn/CONS_ENHANCED_2025-01-14.ZIP"},
+        "2025-01-10",
+    ),
     "us_trade_csl": ({"csv": "lists/us_trade_csl/consolidated_2022-05.csv.gz"}, "2022-05"),
     "un_sc": ({"xml": "lists/un_sc_consolidated/UN_consolidated_2026-02-27.xml"}, "2026-02-27"),
-    "us_fcc_covered": ({"html": "lists/us_fcc_covered_list/fcc_covered_list_table_verbatim.html"}, "2026-03-23"),
+    "us_fcc_covered": (
+        {"html": "lists/us_fcc_covered_list/fcc_covered_list_table_verbatim.html"},
+        "2026-03-23",
+    ),
 }
 CURATED_FILES = {
     "curated_uflpa": "uflpa_entities.csv",
@@ -58,16 +64,19 @@ def main() -> None:
     sources: dict[str, SourceData] = {}
     for code, (files, date) in SHARED_FILES.items():
         spec = source_spec(code)
-        sources[code] = read_source(spec, {role: args.shared / rel for role, rel in files.items()},
-                                    snapshot_date=date)
+        sources[code] = read_source(
+            spec, {role: args.shared / rel for role, rel in files.items()}, snapshot_date=date
+        )
     for code, filename in CURATED_FILES.items():
         spec = source_spec(code)
         data = read_source(spec, {spec.files[0].role: CURATED / filename})
         data.info.snapshot_date = data.info.snapshot_date or newest_listing(data)
         sources[code] = data
     for code, data in sources.items():
-        print(f"{code:22s} records={data.info.records:6d} entities={data.info.entities:6d} "
-              f"date={data.info.snapshot_date} skipped={data.info.skipped}")
+        print(
+            f"{code:22s} records={data.info.records:6d} entities={data.info.entities:6d} "
+            f"date={data.info.snapshot_date} skipped={data.info.skipped}"
+        )
     tmp_out = args.out.with_name(args.out.name + ".new")
     if tmp_out.exists():
         shutil.rmtree(tmp_out)

@@ -9,6 +9,7 @@ Public API::
 
 from supplyscreen.errors import SourceFormatError, StoreError, SupplyscreenError, UpdateError
 from supplyscreen.model import Address, Entity, Identifier, Membership, Name, Relation, Rule
+from supplyscreen.store import Store
 
 __version__ = "0.1.0"
 
@@ -21,6 +22,7 @@ __all__ = [
     "Relation",
     "Rule",
     "SourceFormatError",
+    "Store",
     "StoreError",
     "SupplyscreenError",
     "UpdateError",

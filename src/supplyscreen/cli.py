@@ -23,17 +23,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-lists_app = typer.Typer(help="The official lists: status, look-up, updates, export, your own lists.",
-                        no_args_is_help=True)
+lists_app = typer.Typer(
+    help="The official lists: status, look-up, updates, export, your own lists.", no_args_is_help=True
+)
 app.add_typer(lists_app, name="lists")
 
-out = Console()
-err = Console(stderr=True)
+# Piped output (CI logs, files) gets a wide console so tables are not folded into unreadable columns.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", help="Data directory (default: $SUPPLYSCREEN_HOME or the user data dir).",
-                 show_default=False),
+    typer.Option(
+        "--home",
+        help="Data directory (default: $SUPPLYSCREEN_HOME or the user data dir).",
+        show_default=False,
+    ),
 ]
 
 
@@ -42,8 +47,9 @@ def _store(home: Path | None) -> Store:
 
 
 @lists_app.command("status")
-def lists_status(home: HomeOption = None,
-                 as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def lists_status(
+    home: HomeOption = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
+) -> None:
     """Every list with its entity count, snapshot date and age; warns when a list is over 30 days old."""
     store = _store(home)
     rows = store.status()
@@ -53,8 +59,15 @@ def lists_status(home: HomeOption = None,
             "version": store.active_version,
             "created": snapshot.created,
             "lists": [
-                {"list": r.list_code, "source": r.source, "entities": r.entities, "snapshot_date": r.snapshot_date,
-                 "age_days": r.age_days, "stale": r.stale, "official": r.official}
+                {
+                    "list": r.list_code,
+                    "source": r.source,
+                    "entities": r.entities,
+                    "snapshot_date": r.snapshot_date,
+                    "age_days": r.age_days,
+                    "stale": r.stale,
+                    "official": r.official,
+                }
                 for r in rows
             ],
             "sources": {code: info.to_dict() for code, info in snapshot.sources.items()},
@@ -68,21 +81,31 @@ def lists_status(home: HomeOption = None,
         flag = "[yellow]older than 30 days[/]" if r.stale else ""
         if not r.official:
             flag = (flag + " " if flag else "") + "[cyan]curated[/]"
-        table.add_row(r.list_code, list_info(r.list_code).title, r.source, f"{r.entities:,}",
-                      r.snapshot_date or "?", "" if r.age_days is None else str(r.age_days), flag)
+        table.add_row(
+            r.list_code,
+            list_info(r.list_code).title,
+            r.source,
+            f"{r.entities:,}",
+            r.snapshot_date or "?",
+            "" if r.age_days is None else str(r.age_days),
+            flag,
+        )
     out.print(table)
     for code, info in snapshot.sources.items():
         line = f"{code}: {info.records:,} records read → {info.entities:,} entities"
         if info.skipped:
-            line += "; skipped " + ", ".join(f"{n:,} {reason.replace('_', ' ')}" for reason, n in
-                                             sorted(info.skipped.items()))
+            line += "; skipped " + ", ".join(
+                f"{n:,} {reason.replace('_', ' ')}" for reason, n in sorted(info.skipped.items())
+            )
         out.print(line, highlight=False)
         for note in info.notes:
             out.print(f"  note: {note}", highlight=False)
     stale = sorted({r.list_code for r in rows if r.stale})
     if stale:
-        err.print(f"[yellow]warning:[/] {len(stale)} list(s) are older than {STALE_AFTER_DAYS} days: "
-                  f"{', '.join(stale)}. Run `supplyscreen lists update`.")
+        err.print(
+            f"[yellow]warning:[/] {len(stale)} list(s) are older than {STALE_AFTER_DAYS} days: "
+            f"{', '.join(stale)}. Run `supplyscreen lists update`."
+        )
 
 
 def _print_entity(store: Store, entity: Entity) -> None:
@@ -93,21 +116,34 @@ def _print_entity(store: Store, entity: Entity) -> None:
         mt.add_column(col, overflow="fold")
     for m in entity.memberships:
         status = m.status if m.is_hit else f"[red]{m.status} (lead, not a list hit)[/]"
-        mt.add_row(m.list_code, m.program or "", m.listed_on or "", m.ends_on or "", status,
-                   "; ".join(x for x in (m.authority, m.federal_register) if x) or list_info(m.list_code).basis,
-                   m.source_url or "")
+        mt.add_row(
+            m.list_code,
+            m.program or "",
+            m.listed_on or "",
+            m.ends_on or "",
+            status,
+            "; ".join(x for x in (m.authority, m.federal_register) if x) or list_info(m.list_code).basis,
+            m.source_url or "",
+        )
     out.print(mt)
-    out.print("names: " + " | ".join(f"{n.value} [dim]({n.kind}, {n.script})[/]" for n in entity.names),
-              highlight=False)
+    out.print(
+        "names: " + " | ".join(f"{n.value} [dim]({n.kind}, {n.script})[/]" for n in entity.names),
+        highlight=False,
+    )
     if entity.countries:
         out.print("countries: " + ", ".join(entity.countries))
     for a in entity.addresses[:10]:
         out.print(f"address: {a.full}", highlight=False)
     for i in entity.identifiers:
-        out.print(f"identifier: {i.type} {i.value}" + (f" ({i.country})" if i.country else ""), highlight=False)
+        out.print(
+            f"identifier: {i.type} {i.value}" + (f" ({i.country})" if i.country else ""), highlight=False
+        )
     if entity.birth_dates:
-        out.print("born: " + ", ".join(entity.birth_dates) + (f" in {'; '.join(entity.birth_places)}"
-                                                               if entity.birth_places else ""))
+        out.print(
+            "born: "
+            + ", ".join(entity.birth_dates)
+            + (f" in {'; '.join(entity.birth_places)}" if entity.birth_places else "")
+        )
     for r in entity.relations:
         target = r.target_name or r.target_id or "?"
         if r.target_id:
@@ -116,14 +152,18 @@ def _print_entity(store: Store, entity: Entity) -> None:
             except SupplyscreenError:
                 pass
         dates = f" until {r.end_date}" if r.end_date else ""
-        out.print(f"relation: {r.type.replace('_', ' ')} {target}{dates}" + (f" — {r.note}" if r.note else ""),
-                  highlight=False)
+        out.print(
+            f"relation: {r.type.replace('_', ' ')} {target}{dates}" + (f" — {r.note}" if r.note else ""),
+            highlight=False,
+        )
 
 
 @lists_app.command("show")
-def lists_show(key: Annotated[str, typer.Argument(help="An entity id, a source id (us_ofac_sdn:29299) or a name.")],
-               home: HomeOption = None,
-               as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def lists_show(
+    key: Annotated[str, typer.Argument(help="An entity id, a source id (us_ofac_sdn:29299) or a name.")],
+    home: HomeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
     """An entity with all its memberships, names and relations."""
     store = _store(home)
     try:
@@ -143,11 +183,21 @@ def lists_show(key: Annotated[str, typer.Argument(help="An entity id, a source i
 
 @lists_app.command("update")
 def lists_update(
-    sources: Annotated[list[str] | None, typer.Argument(help="Sources to update (default: all official).")] = None,
-    from_: Annotated[str | None, typer.Option("--from", help="A folder or base URL holding the files under their "
-                                              "official names (default: the official URLs, or "
-                                              "$SUPPLYSCREEN_SOURCES_BASE_URL).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Accept a list that shrank by more than 20%.")] = False,
+    sources: Annotated[
+        list[str] | None, typer.Argument(help="Sources to update (default: all official).")
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="A folder or base URL holding the files under their "
+            "official names (default: the official URLs, or "
+            "$SUPPLYSCREEN_SOURCES_BASE_URL).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a list that shrank by more than 20%.")
+    ] = False,
     home: HomeOption = None,
 ) -> None:
     """Download, validate and switch to new list versions; a failed list keeps its previous version."""
@@ -156,8 +206,10 @@ def lists_update(
     with err.status("updating lists…"):
         result = store.update(sources or [], from_, force=force)
     for code, data in result.updated.items():
-        out.print(f"[green]updated[/] {code}: {data.info.entities:,} entities "
-                  f"(sha256 {next(iter(data.info.files.values()))['sha256'][:12]}…)")
+        out.print(
+            f"[green]updated[/] {code}: {data.info.entities:,} entities "
+            f"(sha256 {next(iter(data.info.files.values()))['sha256'][:12]}…)"
+        )
     for code, why in result.failed.items():
         err.print(f"[red]failed[/] {code}: {why}", highlight=False)
     if result.version:
@@ -170,8 +222,12 @@ def lists_update(
 
 @lists_app.command("export")
 def lists_export(
-    fmt: Annotated[str, typer.Option("--format", help="Output format (ftm: FollowTheMoney JSON lines).")] = "ftm",
-    out_path: Annotated[Path, typer.Option("--out", help="Output file.")] = Path("supplyscreen-lists.ftm.json"),
+    fmt: Annotated[
+        str, typer.Option("--format", help="Output format (ftm: FollowTheMoney JSON lines).")
+    ] = "ftm",
+    out_path: Annotated[Path, typer.Option("--out", help="Output file.")] = Path(
+        "supplyscreen-lists.ftm.json"
+    ),
     home: HomeOption = None,
 ) -> None:
     """Write every list entity out, as FollowTheMoney JSON lines."""
@@ -195,8 +251,10 @@ def lists_add(
 
 
 @lists_app.command("remove")
-def lists_remove(name: Annotated[str, typer.Argument(help="Name of a list added with `lists add`.")],
-                 home: HomeOption = None) -> None:
+def lists_remove(
+    name: Annotated[str, typer.Argument(help="Name of a list added with `lists add`.")],
+    home: HomeOption = None,
+) -> None:
     """Remove one of your own lists (in a new snapshot version)."""
     version = _store(home).remove_user_list(name)
     out.print(f"removed list {name}; active snapshot {version}")
@@ -211,8 +269,9 @@ def lists_versions(home: HomeOption = None) -> None:
 
 
 @lists_app.command("use")
-def lists_use(version: Annotated[str, typer.Argument(help="A version from `lists versions`.")],
-              home: HomeOption = None) -> None:
+def lists_use(
+    version: Annotated[str, typer.Argument(help="A version from `lists versions`.")], home: HomeOption = None
+) -> None:
     """Switch the active snapshot (roll back to an earlier version, or to `embedded`)."""
     store = _store(home)
     store.activate(version)
@@ -239,11 +298,10 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
+    except Exception as exc:  # usage errors: the click exception class behind Typer (vendored in newer Typer)
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
             sys.exit(2)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)

@@ -234,7 +234,8 @@ class Entity:
     # -- compact dict form used by the store ---------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict that omits empty fields (the store's on-disk form)."""
-        return _compact(self)
+        out: dict[str, Any] = _compact(self)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Entity:
@@ -274,7 +275,8 @@ class Rule:
     status: str = "official"
 
     def to_dict(self) -> dict[str, Any]:
-        return _compact(self)
+        out: dict[str, Any] = _compact(self)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Rule:
@@ -500,12 +502,20 @@ def entity_from_ftm_object(obj: dict[str, Any], schema: str | None = None) -> En
     entity.birth_dates.extend(props.get("birthDate", []))
     entity.birth_places.extend(props.get("birthPlace", []))
     entity.nationalities.extend(props.get("nationality", []))
-    entity.gender = (props.get("gender") or [None])[0]
-    entity.title = (props.get("position") or [None])[0]
+    entity.gender = next(iter(props.get("gender", [])), None)
+    entity.title = next(iter(props.get("position", [])), None)
     entity.notes.extend(props.get("notes", []))
     for ref in obj.get("referents", []) or []:
         entity.add_source_id(str(ref))
     return entity
+
+
+_CURATED_STATUSES = NON_HIT_STATUSES | {"confirmed", "secondary", "high", "medium"}
+
+
+def _ftm_status(value: str | None) -> str:
+    """A membership status read back from FtM: our curated statuses survive, anything else is official."""
+    return value if value in _CURATED_STATUSES else "official"
 
 
 def _attach_ftm_link(obj: dict[str, Any], entities: dict[str, Entity]) -> None:
@@ -531,9 +541,7 @@ def _attach_ftm_link(obj: dict[str, Any], entities: dict[str, Entity]) -> None:
                 federal_register=first("provisions"),
                 source_url=first("sourceUrl"),
                 source_id=first("authorityId") or first("unscId"),
-                status=first("status")
-                if first("status") in NON_HIT_STATUSES | {"confirmed", "secondary", "high", "medium"}
-                else "official",
+                status=_ftm_status(first("status")),
                 note=first("summary") or first("reason") or first("description"),
             )
         )

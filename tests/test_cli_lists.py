@@ -1,0 +1,174 @@
+"""`supplyscreen lists …` on the embedded snapshot built from the real list files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import UN_XML
+
+from supplyscreen.cli import main
+
+
+def run_cli(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """Run the console entry point in-process; returns (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["supplyscreen", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _status(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    code, out, _ = run_cli(["lists", "status", "--json"], capsys, monkeypatch)
+    assert code == 0
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_status_lists_every_official_list_with_counts_and_dates(capsys, monkeypatch) -> None:
+    status = _status(capsys, monkeypatch)
+    rows = {(r["source"], r["list"]): r for r in status["lists"]}  # type: ignore[index, union-attr]
+    assert rows[("us_ofac_sdn", "us_ofac_sdn")]["entities"] == 14965
+    assert rows[("us_ofac_sdn", "us_ofac_sdn")]["snapshot_date"] == "2024-05-03"
+    assert rows[("us_trade_csl", "us_bis_entity_list")]["entities"] == 2001
+    assert rows[("us_trade_csl", "us_ofac_sdn")]["entities"] == 10026
+    assert rows[("us_ofac_nonsdn", "us_ofac_ssi")]["entities"] == 286
+    assert rows[("us_ofac_nonsdn", "us_ofac_plc")]["entities"] == 78
+    assert rows[("us_ofac_nonsdn", "us_ofac_cmic")]["entities"] == 68
+    assert rows[("us_ofac_nonsdn", "us_ofac_cmic")]["snapshot_date"] == "2025-01-10"
+    assert rows[("un_sc", "un_sc")]["entities"] == 1003
+    assert rows[("un_sc", "un_sc")]["snapshot_date"] == "2026-02-27"
+    assert rows[("us_fcc_covered", "us_fcc_covered")]["entities"] == 12
+    assert rows[("curated_uflpa", "us_dhs_uflpa")]["entities"] == 83
+    assert rows[("curated_covered", "us_ndaa_889")]["entities"] == 29
+    assert rows[("curated_el_xinjiang", "us_bis_entity_list")]["entities"] == 45
+    assert all(r["snapshot_date"] for r in status["lists"])  # type: ignore[union-attr]
+    sources = status["sources"]
+    assert sources["us_trade_csl"]["records"] == 14160  # type: ignore[index]
+    assert sources["us_trade_csl"]["entities"] == 14048  # type: ignore[index]
+    assert sources["us_ofac_nonsdn"]["records"] == 443  # type: ignore[index]
+    assert sources["curated_uflpa"]["official"] is False  # type: ignore[index]
+
+
+def test_status_reports_skipped_side_file_rows_and_warns_about_old_lists(capsys, monkeypatch) -> None:
+    code, out, err = run_cli(["lists", "status"], capsys, monkeypatch)
+    assert code == 0
+    assert "2,460 alt orphan" in out and "4,893 add orphan" in out and "6 comments orphan" in out
+    assert "14,160 records read → 14,048 entities" in out
+    assert "older than 30 days" in err
+    assert "curated" in out
+
+
+def test_show_xpcc_by_sdn_id_with_glomag_and_linked_persons(capsys, monkeypatch) -> None:
+    code, out, _ = run_cli(["lists", "show", "us_ofac_sdn:29299"], capsys, monkeypatch)
+    assert code == 0
+    assert "XINJIANG PRODUCTION AND CONSTRUCTION CORPS" in out
+    assert "GLOMAG" in out
+    assert "CHEN, Quanguo (us_ofac_sdn:29220)" in out
+    assert "新疆生产建设兵团" in out
+
+
+def test_show_hikvision_by_name_carries_all_its_lists(capsys, monkeypatch) -> None:
+    code, out, _ = run_cli(["lists", "show", "Hikvision", "--json"], capsys, monkeypatch)
+    assert code == 0
+    entity = json.loads(out)[0]
+    codes = {m["list_code"] for m in entity["memberships"]}
+    assert {"us_bis_entity_list", "us_ofac_cmic", "us_fcc_covered", "us_ndaa_889"} <= codes
+    assert entity["caption"] if "caption" in entity else True
+    assert "us_ofac_nonsdn:30946" in entity["source_ids"]
+    assert any(s.startswith("us_trade_csl:") for s in entity["source_ids"])
+
+
+def test_show_unknown_id_is_a_clear_error(capsys, monkeypatch) -> None:
+    code, _, err = run_cli(["lists", "show", "us_ofac_sdn:999999999"], capsys, monkeypatch)
+    assert code == 2
+    assert "us_ofac_sdn:999999999" in err
+    assert "Traceback" not in err
+
+
+def test_export_ftm_writes_every_entity_with_sanctions(tmp_path: Path, capsys, monkeypatch) -> None:
+    target = tmp_path / "lists.ftm.json"
+    code, out, _ = run_cli(["lists", "export", "--format", "ftm", "--out", str(target)], capsys, monkeypatch)
+    assert code == 0
+    objects = [json.loads(line) for line in target.open(encoding="utf-8")]
+    things = [o for o in objects if o["schema"] != "Sanction" and "#" not in o["id"]]
+    sanctions = [o for o in objects if o["schema"] == "Sanction"]
+    assert f"wrote {len(things):,} entities" in out
+    assert len(things) > 19000
+    xpcc = next(o for o in things if o["id"] == "us_ofac_sdn:29299")
+    assert "us_ofac_sdn" in xpcc["datasets"]
+    assert any(
+        s["properties"]["entity"] == ["us_ofac_sdn:29299"] and s["properties"].get("program") == ["GLOMAG"]
+        for s in sanctions
+    )
+
+
+def test_export_unknown_format_is_a_usage_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    code, _, err = run_cli(
+        ["lists", "export", "--format", "xml", "--out", str(tmp_path / "x")], capsys, monkeypatch
+    )
+    assert code == 2
+    assert "xml" in err
+
+
+def test_add_user_list_then_status_and_show(tmp_path: Path, capsys, monkeypatch) -> None:
+    csv_path = tmp_path / "vendors.csv"
+    csv_path.write_text(
+        "name,aliases,country,notes\nAcme Shady Trading Ltd,Acme Shady;ACS,CN,internal review 2026\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run_cli(["lists", "add", "internal_blacklist", str(csv_path)], capsys, monkeypatch)
+    assert code == 0, out
+    assert "added list internal_blacklist: 1 entities" in out
+    status = _status(capsys, monkeypatch)
+    assert any(r["list"] == "internal_blacklist" and r["entities"] == 1 for r in status["lists"])  # type: ignore
+    code, out, _ = run_cli(["lists", "show", "Acme Shady Trading", "--json"], capsys, monkeypatch)
+    assert json.loads(out)[0]["memberships"][0]["list_code"] == "internal_blacklist"
+    code, out, _ = run_cli(["lists", "remove", "internal_blacklist"], capsys, monkeypatch)
+    assert code == 0
+    assert not any(r["list"] == "internal_blacklist" for r in _status(capsys, monkeypatch)["lists"])  # type: ignore
+
+
+def test_add_user_list_with_an_official_code_is_refused(tmp_path: Path, capsys, monkeypatch) -> None:
+    csv_path = tmp_path / "v.csv"
+    csv_path.write_text("name\nAcme\n", encoding="utf-8")
+    code, _, err = run_cli(["lists", "add", "us_ofac_sdn", str(csv_path)], capsys, monkeypatch)
+    assert code == 2
+    assert "us_ofac_sdn" in err
+
+
+def test_update_from_a_folder_switches_and_versions_list_it(tmp_path: Path, capsys, monkeypatch) -> None:
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    shutil.copyfile(UN_XML, mirror / "consolidated.xml")
+    code, out, err = run_cli(["lists", "update", "un_sc", "--from", str(mirror)], capsys, monkeypatch)
+    assert code == 0, err
+    assert "updated un_sc: 1,003 entities" in out
+    code, out, _ = run_cli(["lists", "versions"], capsys, monkeypatch)
+    lines = out.split("\n")
+    assert lines[0].strip() == "embedded" and lines[1].startswith("* ")
+    code, out, _ = run_cli(["lists", "use", "embedded"], capsys, monkeypatch)
+    assert code == 0
+
+
+def test_update_with_unknown_source_fails_with_the_known_ones(capsys, monkeypatch) -> None:
+    code, _, err = run_cli(["lists", "update", "no_such_list"], capsys, monkeypatch)
+    assert code == 2
+    assert "us_ofac_sdn" in err and "no_such_list" in err
+
+
+def test_update_that_fails_exits_1_and_keeps_the_embedded_snapshot(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    code, out, err = run_cli(["lists", "update", "un_sc", "--from", str(tmp_path)], capsys, monkeypatch)
+    assert code == 1
+    assert "not found" in err
+    assert "active snapshot unchanged: embedded" in out
