@@ -1,4 +1,4 @@
-"""`lists update`: a good file switches atomically; a cut, corrupt or shrunk one leaves the old version active."""
+"""`lists update`: a good file switches atomically; a cut, corrupt or shrunk one keeps the old version."""
 
 from __future__ import annotations
 
