@@ -89,7 +89,8 @@ def test_csl_record_links_to_ofac_by_entity_number_and_ofac_data_wins() -> None:
     )
     (e,) = link_entities([csl, ofac])
     assert e.id == "us_ofac_sdn:17016"
-    assert [n.value for n in e.names] == ["GAZPROMBANK JOINT STOCK COMPANY"]
+    assert e.caption == "GAZPROMBANK JOINT STOCK COMPANY"
+    assert [n.kind for n in e.names] == ["primary", "alias"]
     assert e.list_codes == ["us_ofac_sdn", "us_ofac_ssi"]
     assert "us_trade_csl:x" in e.source_ids
 

@@ -35,6 +35,12 @@ def list_info(code: str) -> ListInfo:
     infos = list_infos()
     if code in infos:
         return infos[code]
-    return ListInfo(code=code, title=f"User list {code}", authority="user", basis="internal watchlist",
-                    meaning="Entry on an internal or licensed watchlist loaded by the user.",
-                    severity="review", url="")
+    return ListInfo(
+        code=code,
+        title=f"User list {code}",
+        authority="user",
+        basis="internal watchlist",
+        meaning="Entry on an internal or licensed watchlist loaded by the user.",
+        severity="review",
+        url="",
+    )

@@ -585,3 +585,67 @@ def _attach_ftm_link(obj: dict[str, Any], entities: dict[str, Entity]) -> None:
                 note=role or None,
             )
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Screening values: one input row in, flags out
+# ---------------------------------------------------------------------------------------------
+
+#: Flag codes a screening can raise (reports and the API use exactly these).
+FLAG_CODES = (
+    "restricted_party",
+    "uflpa_entity",
+    "covered_equipment",
+    "xinjiang_location",
+    "high_priority_sector",
+)
+#: Severities, strongest first. ``info`` never raises a row's risk on its own.
+SEVERITIES = ("high", "review", "info")
+
+
+@dataclass(slots=True)
+class Flag:
+    """One reason a row needs attention: a code, how serious, a plain-words reason and its evidence.
+
+    ``evidence`` holds what a reviewer needs to check the flag: the matched text and where it was
+    found (``field``, ``text``, ``start``, ``end``), the rule or list entry behind it (brand,
+    pattern, place, list code, program, legal basis, listing date, source URL, confidence).
+    """
+
+    code: str
+    severity: str
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "reason": self.reason,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(slots=True)
+class Record:
+    """One input row, with the fields screening looks at picked out by the column mapping.
+
+    ``row`` is the 1-based data row number in its file (header excluded), ``sheet`` the XLSX sheet;
+    ``fields`` keeps every input column as given, so reports can write them back unchanged.
+    ``date`` is ISO (YYYY-MM-DD) when the input's date could be read, else None.
+    """
+
+    row: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    name: str | None = None
+    address: str | None = None
+    country: str | None = None
+    description: str | None = None
+    hs_code: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    funding: str | None = None
+    date: str | None = None
+    sheet: str | None = None
+    buyer: str | None = None  # OCDS: the buyer party's name

@@ -12,11 +12,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
-from supplyscreen import __version__
 from supplyscreen.errors import UpdateError
 from supplyscreen.sources.base import SourceFile, SourceSpec
 
-USER_AGENT = f"supplyscreen/{__version__} (+list update)"
 TIMEOUT_S = 60
 
 
@@ -71,7 +69,9 @@ class _MissingRemote(Exception):
 
 
 def _download(url: str, target: Path) -> None:
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    from supplyscreen import __version__  # not at module level: the package imports the store
+
+    request = urllib.request.Request(url, headers={"User-Agent": f"supplyscreen/{__version__} (list update)"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response, open(target, "wb") as out:
             expected = response.headers.get("Content-Length")

@@ -191,11 +191,10 @@ def _merge_group(members: list[Entity], ofac_linked: list[bool]) -> Entity:
     head = Entity.from_dict(members[0].to_dict())
     for other, via_ofac_number in zip(members[1:], ofac_linked[1:], strict=True):
         if via_ofac_number:
-            # OFAC's own files win: take only the record's id and lists the OFAC files lack.
-            for sid in other.source_ids:
-                head.add_source_id(sid)
+            # OFAC's own files win: the caption and the OFAC memberships come from OFAC; the CSL record
+            # adds its id, names OFAC no longer prints (as aliases), and only lists OFAC lacks.
             present = set(head.list_codes)
-            head.memberships.extend(m for m in other.memberships if m.list_code not in present)
-        else:
-            head.merge(other)
+            other = Entity.from_dict(other.to_dict())
+            other.memberships = [m for m in other.memberships if m.list_code not in present]
+        head.merge(other)
     return head
