@@ -351,3 +351,13 @@ def test_truncated_json_raises_with_line(tmp_path: Path) -> None:
         list(trade_csl.read_json_files({"json": path}, ReadReport(trade_csl.CODE)))
     assert "consolidated.json" in str(err.value)
     assert err.value.line is not None and err.value.line > 100
+
+
+def test_leading_and_of_the_last_alias_is_dropped(csl: tuple[dict[str, Entity], ReadReport]) -> None:
+    entity = csl[0]["us_trade_csl:38c951ed5690eb57b83e69fa444de9ae64b8cc0d"]
+    assert [n.value for n in entity.names] == [
+        "Xinjiang Production and Construction Corps (XPCC)",
+        "XPCC",
+        "Xinjiang Corps",
+        "Bingtuan",
+    ]

@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree as ET
-from xml.parsers import expat
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier, Membership, Relation
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
 from supplyscreen.sources.countries import country_code
+from supplyscreen.sources.identifiers import identifier_type, is_descriptive, known_type, make_identifier
+from supplyscreen.sources.xmlstream import XmlStream
 
 NAMESPACE = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ENHANCED_XML"
 CONS_URL = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/CONS_ENHANCED.ZIP"
@@ -55,39 +56,6 @@ _SCHEMAS = {"Individual": "Person", "Entity": "Organization", "Vessel": "Vessel"
 _ALIAS_KINDS = {"A.K.A.": "alias", "F.K.A.": "fka", "N.K.A.": "nka"}
 _CHINESE_SCRIPTS = frozenset({"Hans", "Hant", "Chinese Simplified", "Chinese Traditional"})
 _RELATION_TYPES = {"Owned or Controlled By": "owned_by", "Owns, controls, or operates": "owner_of"}
-_FEATURE_IDENTIFIERS = {"SWIFT/BIC": "swift_bic", "ISIN": "isin", "BIK (RU)": "bik"}
-#: OFAC identity document types → our identifier types (``|``-separated); others become a slug of the type.
-_ID_GROUPS = {
-    "uscc": "Unified Social Credit Code (USCC)|United Social Credit Code Certificate (USCCC)",
-    "tax_number": (
-        "Tax ID No.|Paraguayan tax identification number|Italian Fiscal Code|Fiscal Code"
-        "|Romanian Tax Registration|US FEIN|R.F.C.|RFC|NIT #|RUC #|C.U.I.T.|N.I.F.|RIF #|C.I.F."
-        "|Numero Unico de Identificacao Tributaria (NUIT)"
-    ),
-    "registration_number": (
-        "Registration ID|Registration Number|Business Registration Number|Public Registration Number"
-        "|Company Number|UK Company Number|C.R. No.|Commercial Registry Number|Romanian C.R."
-        "|Business Registration Document #|Certificate of Incorporation Number|Chamber of Commerce Number"
-        "|Enterprise Number|Business Number|Matricula Mercantil No|Folio Mercantil No.|Trade License No."
-        "|Central Registration System Number|Economic Register Number (CBLS)"
-    ),
-    "passport": "Passport|Diplomatic Passport|British National Overseas Passport|Stateless Person Passport",
-    "national_id": (
-        "National ID No.|Personal ID Card|Identification Number|Cedula No.|D.N.I.|Kenyan ID No."
-        "|Bosnian Personal ID No.|Moroccan Personal ID No.|Turkish Identification Number|C.U.R.P."
-        "|Tazkira National ID Card|Numero de Identidad|CNP (Personal Numerical Code)|UAE Identification"
-        "|Citizen's Card Number|National Foreign ID Number"
-    ),
-    "vat": "V.A.T. Number",
-    "lei": "Legal Entity Number",
-    "okpo": "Government Gazette Number",
-    "ogrn": "Russian State Individual Business Registration Number Pattern (OGRNIP)",
-    "imo": "Vessel Registration Identification",
-    "mmsi": "MMSI",
-    "ssn": "SSN",
-    "drivers_license": "Driver's License No.",
-}
-_ID_TYPES = {name: kind for kind, names in _ID_GROUPS.items() for name in names.split("|")}
 _NOT_KEYS = frozenset(
     "EXECUTIVE ORDER SECTION SECTORAL DIRECTIVE SANCTIONS RELATED UNDER GENERAL LICENSE INFORMATION".split()
     + ["LIST", "NON", "SDN"]
@@ -95,7 +63,6 @@ _NOT_KEYS = frozenset(
 _KEY_RE = re.compile(r"[A-Za-z]{3,}|\d{4,5}")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _DATE_RE = re.compile(r"\d{4}(-\d\d(-\d\d)?)?$")
-_IMO_RE = re.compile(r"^IMO\s*", re.IGNORECASE)
 
 
 def read_files(files: Mapping[str, Path], report: ReadReport) -> Iterator[Entity]:
@@ -149,56 +116,6 @@ def _read_zip(path: Path, report: ReadReport, source_code: str | None) -> list[E
                 return _Reader(path, report, source_code, f"{member}: ").run(stream)
     except (zipfile.BadZipFile, zlib.error, EOFError) as err:
         raise SourceFormatError(path, f"not a valid zip archive: {err}") from err
-
-
-_Handler = Callable[[ET.Element], None]
-
-
-class _XmlStream:
-    """Builds an ElementTree with expat, remembering each element's line, and hands the elements named
-    in ``handlers`` (keyed ``"parent/tag"``, namespaces dropped) to their handler as they close."""
-
-    def __init__(self, path: Path, label: str, root_tag: str, handlers: Mapping[str, _Handler]) -> None:
-        self.path, self.label, self.root_tag, self.handlers = path, label, root_tag, handlers
-        self.lines: dict[ET.Element, int] = {}
-        self._stack: list[ET.Element] = []
-        self._builder = ET.TreeBuilder()
-        self._parser = expat.ParserCreate(namespace_separator="}")
-        self._parser.buffer_text = True
-        self._parser.StartElementHandler = self._start
-        self._parser.EndElementHandler = self._end
-        self._parser.CharacterDataHandler = self._builder.data
-
-    def error(self, elem: ET.Element | None, message: str, field: str | None = None) -> SourceFormatError:
-        line = self.lines.get(elem) if elem is not None else None
-        return SourceFormatError(self.path, self.label + message, line=line, field=field)
-
-    def parse(self, stream: IO[bytes]) -> ET.Element:
-        try:
-            self._parser.ParseFile(stream)
-        except expat.ExpatError as err:
-            message = f"not well-formed XML: {expat.ErrorString(err.code)}"
-            raise SourceFormatError(self.path, self.label + message, line=err.lineno) from err
-        return self._builder.close()
-
-    def _start(self, tag: str, attrs: dict[str, str]) -> None:
-        local = tag.rpartition("}")[2]
-        if not self._stack and local != self.root_tag:
-            message = f"{self.label}root element is <{local}>, expected <{self.root_tag}>"
-            raise SourceFormatError(self.path, message, line=self._parser.CurrentLineNumber, field=local)
-        elem = self._builder.start(local, {k.rpartition("}")[2]: v for k, v in attrs.items()})
-        self.lines[elem] = self._parser.CurrentLineNumber
-        self._stack.append(elem)
-
-    def _end(self, tag: str) -> None:
-        elem = self._builder.end(tag.rpartition("}")[2])
-        self._stack.pop()
-        handler = self.handlers.get(f"{self._stack[-1].tag}/{elem.tag}") if self._stack else None
-        if handler is not None:
-            handler(elem)
-            self._stack[-1].remove(elem)
-            for sub in elem.iter():
-                self.lines.pop(sub, None)
 
 
 def _text(elem: ET.Element | None) -> str:
@@ -283,9 +200,8 @@ class _Reader:
         self.feature_types: dict[str, str] = {}
         self.entities: list[Entity] = []
         self.unknown_lists: set[str] = set()
-        self.xml = _XmlStream(
+        self.xml = XmlStream(
             path,
-            label,
             "sanctionsData",
             {
                 "sanctionsData/publicationInfo": self._publication,
@@ -293,6 +209,7 @@ class _Reader:
                 "sanctionsData/featureTypes": self._feature_types,
                 "entities/entity": self._entity,
             },
+            label=label,
         )
 
     def run(self, stream: IO[bytes]) -> list[Entity]:
@@ -449,8 +366,8 @@ class _Reader:
                     _add_note(entity, f"{ftype}: {value}")
             elif ftype == "Gender" and value:
                 entity.gender = value.lower()
-            elif ftype in _FEATURE_IDENTIFIERS and value:
-                entity.identifiers.append(Identifier(_FEATURE_IDENTIFIERS[ftype], value))
+            elif value and (kind := known_type(ftype)) and (ident := make_identifier(kind, value)):
+                _add_identifier(entity, ident)
             elif value or dates:
                 _add_note(entity, f"{ftype.rstrip(' :-')}: {' to '.join(dates) or value}")
 
@@ -460,12 +377,13 @@ class _Reader:
             if not number:
                 continue
             doc_type = self._ref(doc.find("type"))
-            kind = _ID_TYPES.get(doc_type) or _SLUG_RE.sub("_", doc_type.lower()).strip("_") or "id_number"
-            if kind == "imo":
-                number = _IMO_RE.sub("", number)
-            ident = Identifier(kind, number, self._country(doc.find("issuingCountry")))
-            if ident not in entity.identifiers:
-                entity.identifiers.append(ident)
+            if is_descriptive(doc_type):
+                _add_note(entity, f"{doc_type.rstrip(' :-')}: {number}")
+                continue
+            country = self._country(doc.find("issuingCountry"))
+            ident = make_identifier(identifier_type(doc_type), number, country)
+            if ident is not None:
+                _add_identifier(entity, ident)
 
     def _memberships(self, elem: ET.Element, eid: str, sid: str) -> list[Membership]:
         lists: dict[str, str | None] = {}
@@ -511,3 +429,8 @@ class _Reader:
 def _add_note(entity: Entity, note: str) -> None:
     if note not in entity.notes:
         entity.notes.append(note)
+
+
+def _add_identifier(entity: Entity, ident: Identifier) -> None:
+    if ident not in entity.identifiers:
+        entity.identifiers.append(ident)

@@ -23,6 +23,7 @@ from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier, Membership, Relation
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
 from supplyscreen.sources.countries import country_code
+from supplyscreen.sources.identifiers import COUNTRY_LABELS, identifier_type, is_descriptive, make_identifier
 
 CODE = "us_trade_csl"
 CSV_URL = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv"
@@ -65,13 +66,21 @@ _SCALAR_FIELDS = (
     "source_information_url",
 )  # fmt: skip
 _ADDRESS_PARTS = ("address", "city", "state", "postal_code", "country")
+#: Fields kept as notes on the entity (vessel data) and on each membership (export-control terms).
+_VESSEL_NOTES = {
+    "vessel_type": "Vessel type", "gross_tonnage": "Gross tonnage",
+    "gross_registered_tonnage": "Gross registered tonnage",
+}  # fmt: skip
+_MEMBERSHIP_NOTES = {
+    "license_requirement": "License requirement", "license_policy": "License policy",
+    "standard_order": "Standard order",
+}  # fmt: skip
 
 _PARENS = re.compile(r"\(([^()]+)\)")
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _YEAR_RANGE = re.compile(r"(\d{4}) to (\d{4})")
 _CC = re.compile(r"[A-Z]{2}")
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SLUG = re.compile(r"[^0-9a-z]+")
 _LINKED_TO = re.compile(r"\(Linked To: ((?:[^()]|\([^()]*\))+)\)")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _US_ZIP = re.compile(r", ([A-Z]{2}),? \d{4,5}(?:-\d{4})?$")
@@ -79,65 +88,6 @@ _US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
     "ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI".split()
 )
-
-#: ``ids`` types by identifier type, in the vocabulary of the OFAC SDN reader (the CSL copies OFAC's labels);
-#: ``type: label | label``, a line starting with spaces continues the one above. Others are slugged.
-_ID_LABELS = """
-passport: Passport | Diplomatic Passport | Stateless Person Passport | British National Overseas Passport
-national_id: National ID No. | Personal ID Card | Cedula No. | C.U.R.P. | D.N.I. | Kenyan ID No.
-  Tazkira National ID Card | Turkish Identification Number | Numero de Identidad | Citizen's Card Number
-  National Foreign ID Number | Moroccan Personal ID No. | Bosnian Personal ID No. | UAE Identification
-  CNP (Personal Numerical Code)
-id_number: Identification Number | Public Security and Immigration No. | Immigration No. | C.U.I.P.
-voter_id: Electoral Registry No. | Credencial electoral | I.F.E.
-military_id: Cartilla de Servicio Militar Nacional
-ssn: SSN
-birth_certificate: Birth Certificate Number
-drivers_license: Driver's License No.
-residency_number: Residency Number
-travel_document: Travel Document Number
-refugee_id: Refugee ID Card
-visa_number: VisaNumberID
-registration_number: Registration Number | Registration ID | Business Registration Number | Company Number
-  Business Registration Document # | Commercial Registry Number | C.R. No. | Romanian C.R. | UK Company Number
-  Certificate of Incorporation Number | Chamber of Commerce Number | Istanbul Chamber of Comm. No.
-  Dubai Chamber of Commerce Membership No. | Matricula Mercantil No | Folio Mercantil No. | Enterprise Number
-  Public Registration Number | Central Registration System Number | Business Number | Registered Charity No.
-  Branch Unit Number | LE Number | File Number
-okpo: Government Gazette Number
-tax_number: Tax ID No. | R.F.C. | RFC | NIT # | RUC # | RIF # | C.U.I.T. | C.U.I. | C.I.F. | RTN | US FEIN
-  Italian Fiscal Code | Fiscal Code | Paraguayan tax identification number | Romanian Tax Registration
-  Numero Unico de Identificacao Tributaria (NUIT)
-vat: V.A.T. Number
-swift_bic: SWIFT/BIC
-lei: Legal Entity Number
-uscc: Unified Social Credit Code (USCC) | United Social Credit Code Certificate (USCCC)
-imo: Vessel Registration Identification
-aircraft_msn: Aircraft Manufacturer's Serial Number (MSN)
-aircraft_construction_number: Aircraft Construction Number (also called L/N or S/N or F/N)
-aircraft_tail_number: Aircraft Tail Number | Previous Aircraft Tail Number
-aircraft_mode_s: Aircraft Mode S Transponder Code
-aircraft_serial: Aircraft Serial Identification
-duns: D-U-N-S Number
-bik: BIK (RU)
-ticker: Equity Ticker
-license_number: Trade License No. | License | SRE Permit No. | Pilot License Number
-  Afghan Money Service Provider License Number
-email: Email Address
-phone: Phone Number
-"""
-_ID_TYPES = {
-    label.strip().lower(): id_type
-    for id_type, labels in re.findall(r"^(\w+): (.*(?:\n  .*)*)", _ID_LABELS, re.MULTILINE)
-    for label in labels.replace("\n", "|").split("|")
-}
-_IMO_PREFIX = re.compile(r"^IMO\s*", re.IGNORECASE)
-#: ``ids`` entries that describe sanctions or the entity rather than identify it: kept as notes.
-_INFO_ID_TYPES = frozenset(
-    "target type|organization type:|aircraft model|aircraft operator|former vessel flag|other vessel flag|"
-    "other vessel type|nationality of registration|registration country|issuer name".split("|")
-)
-_COUNTRY_ID_TYPES = frozenset({"nationality of registration", "registration country"})
 
 
 @dataclass(slots=True)
@@ -170,13 +120,12 @@ def list_code_for_source(text: str) -> str | None:
 def _load_bytes(path: Path) -> tuple[bytes, bool]:
     """The file's bytes, gunzipped when it starts with the gzip magic; True when the gzip data ends early."""
     try:
-        raw = path.read_bytes()
+        data = path.read_bytes()
     except OSError as exc:
         raise SourceFormatError(path, f"cannot read file: {exc}") from exc
-    if not raw.startswith(b"\x1f\x8b"):
-        return raw, False
+    if not data.startswith(b"\x1f\x8b"):
+        return data, False
     out: list[bytes] = []
-    data = raw
     while data.startswith(b"\x1f\x8b"):
         dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
@@ -400,6 +349,9 @@ def _entities(path: Path, records: Iterable[_Record], report: ReadReport) -> Ite
     yield from by_id.values()
 
 
+_LEADING_AND = re.compile(r"^and\s+", re.IGNORECASE)
+
+
 def _entity(path: Path, record: _Record) -> Entity:
     """The entity of one record: names, places, identifiers and its list memberships."""
     v, lists = record.values, record.lists
@@ -409,7 +361,8 @@ def _entity(path: Path, record: _Record) -> Entity:
     )
     entity.add_name(v["name"], "primary")
     for alias in lists["alt_names"]:
-        entity.add_name(alias, "alias")
+        # The CSL splits "a.k.a. X; Y; and Z" on "; ", leaving "and Z" as the last alias.
+        entity.add_name(_LEADING_AND.sub("", alias), "alias")
     entity.title = v["title"] or None
     for full, raw_country in record.addresses:
         code = country_code(raw_country) or _us_address(full)
@@ -466,20 +419,15 @@ def _add_id(entity: Entity, id_type: str, number: str, country: str | None) -> N
     if key == "gender":
         entity.gender = entity.gender or number.lower()
         return
-    if key in _INFO_ID_TYPES or key.endswith((":", " -")) or "date" in key or "information" in key:
+    if is_descriptive(id_type):
         note = f"{id_type.rstrip(' :-')}: {number}"
         if note not in entity.notes:
             entity.notes.append(note)
-        if key in _COUNTRY_ID_TYPES:
+        if key in COUNTRY_LABELS:
             entity.add_country(country_code(number))
         return
-    norm = _ID_TYPES.get(key) or _SLUG.sub("_", key.replace(".", "").replace("'", "")).strip("_") or "id"
-    if key.startswith("digital currency address"):
-        norm = "crypto_wallet"
-    elif norm == "imo":
-        number = _IMO_PREFIX.sub("", number)
-    ident = Identifier(norm, number, country_code(country) if country else None)
-    if ident not in entity.identifiers:
+    ident = make_identifier(identifier_type(id_type), number, country_code(country) if country else None)
+    if ident is not None and ident not in entity.identifiers:
         entity.identifiers.append(ident)
 
 
@@ -490,13 +438,7 @@ def _add_vessel(entity: Entity, v: dict[str, str]) -> None:
     if v["vessel_flag"]:
         entity.add_country(country_code(v["vessel_flag"]))
         entity.notes.append(f"Flag: {v['vessel_flag']}")
-    for key, label in (
-        ("vessel_type", "Vessel type"),
-        ("gross_tonnage", "Gross tonnage"),
-        ("gross_registered_tonnage", "Gross registered tonnage"),
-    ):
-        if v[key]:
-            entity.notes.append(f"{label}: {v[key]}")
+    entity.notes.extend(f"{label}: {v[key]}" for key, label in _VESSEL_NOTES.items() if v[key])
     if v["vessel_owner"]:
         entity.relations.append(Relation("owned_by", target_name=v["vessel_owner"], source=CODE))
 
@@ -520,15 +462,7 @@ def _memberships(path: Path, record: _Record, source_id: str) -> list[Membership
         raise SourceFormatError(
             path, f"unknown list {v['source']!r}", line=record.line, field=f"{record.where}source"
         )
-    notes = [
-        f"{label}: {v[key]}"
-        for key, label in (
-            ("license_requirement", "License requirement"),
-            ("license_policy", "License policy"),
-            ("standard_order", "Standard order"),
-        )
-        if v[key]
-    ]
+    notes = [f"{label}: {v[key]}" for key, label in _MEMBERSHIP_NOTES.items() if v[key]]
     common: dict[str, Any] = {
         "list_code": list_code,
         "authority": v["source"],

@@ -7,16 +7,16 @@ number (``un_sc:QDi.001``); names in their original script (Arabic, Chinese …)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree as ET
-from xml.parsers import expat
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier, Membership
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
 from supplyscreen.sources.countries import country_code
+from supplyscreen.sources.xmlstream import XmlStream
 
 CODE = "un_sc"
 URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
@@ -65,59 +65,6 @@ def _read(path: Path, report: ReadReport) -> list[Entity]:
             return _Reader(path, report).run(fh)
     except OSError as err:
         raise SourceFormatError(path, f"cannot read file: {err.strerror or err}") from err
-
-
-_Handler = Callable[[ET.Element], None]
-
-
-class _XmlStream:
-    """Builds an ElementTree with expat, remembering each element's line, and hands the elements named in
-    ``handlers`` (keyed ``"parent/tag"``) to their handler as they close, then drops them."""
-
-    def __init__(self, path: Path, root_tag: str, handlers: Mapping[str, _Handler]) -> None:
-        self.path, self.root_tag, self.handlers = path, root_tag, handlers
-        self.lines: dict[ET.Element, int] = {}
-        self._stack: list[ET.Element] = []
-        self._builder = ET.TreeBuilder()
-        self._parser = expat.ParserCreate()
-        self._parser.buffer_text = True
-        self._parser.StartElementHandler = self._start
-        self._parser.EndElementHandler = self._end
-        self._parser.CharacterDataHandler = self._builder.data
-
-    def error(self, elem: ET.Element | None, message: str, field: str | None = None) -> SourceFormatError:
-        line = self.lines.get(elem) if elem is not None else None
-        return SourceFormatError(self.path, message, line=line, field=field)
-
-    def parse(self, stream: IO[bytes]) -> ET.Element:
-        try:
-            self._parser.ParseFile(stream)
-        except expat.ExpatError as err:
-            message = f"not well-formed XML: {expat.ErrorString(err.code)}"
-            raise SourceFormatError(self.path, message, line=err.lineno) from err
-        return self._builder.close()
-
-    def _start(self, tag: str, attrs: dict[str, str]) -> None:
-        if not self._stack and tag != self.root_tag:
-            raise SourceFormatError(
-                self.path,
-                f"root element is <{tag}>, expected <{self.root_tag}>",
-                line=self._parser.CurrentLineNumber,
-                field=tag,
-            )
-        elem = self._builder.start(tag, attrs)
-        self.lines[elem] = self._parser.CurrentLineNumber
-        self._stack.append(elem)
-
-    def _end(self, tag: str) -> None:
-        elem = self._builder.end(tag)
-        self._stack.pop()
-        handler = self.handlers.get(f"{self._stack[-1].tag}/{elem.tag}") if self._stack else None
-        if handler is not None:
-            handler(elem)
-            self._stack[-1].remove(elem)
-            for sub in elem.iter():
-                self.lines.pop(sub, None)
 
 
 def _text(elem: ET.Element | None) -> str:
@@ -174,7 +121,7 @@ class _Reader:
         self.entities: list[Entity] = []
         self.seen: set[str] = set()
         self.by_dataid = 0
-        self.xml = _XmlStream(
+        self.xml = XmlStream(
             path,
             "CONSOLIDATED_LIST",
             {
