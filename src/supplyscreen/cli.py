@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from supplyscreen.errors import SupplyscreenError
@@ -28,18 +27,7 @@ lists_app = typer.Typer(
 )
 app.add_typer(lists_app, name="lists")
 
-# Piped output (CI logs, files) gets a wide console so tables are not folded into unreadable columns.
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        help="Data directory (default: $SUPPLYSCREEN_HOME or the user data dir).",
-        show_default=False,
-    ),
-]
+from supplyscreen.cli_common import HomeOption, err, out  # noqa: E402
 
 
 def _store(home: Path | None) -> Store:
@@ -276,6 +264,11 @@ def lists_use(
     store = _store(home)
     store.activate(version)
     out.print(f"active snapshot: {version}")
+
+
+from supplyscreen import cli_match  # noqa: E402  (commands register themselves on the app)
+
+cli_match.register(app)
 
 
 @app.command("version")

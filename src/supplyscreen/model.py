@@ -649,3 +649,34 @@ class Record:
     date: str | None = None
     sheet: str | None = None
     buyer: str | None = None  # OCDS: the buyer party's name
+
+
+@dataclass(slots=True)
+class Hit:
+    """A list entity found for a query name: how well it matched and why.
+
+    ``match`` is true at or above the calibrated match threshold (the hit is the listed entity);
+    ``review`` is true from the lower review threshold (a human should look). ``lists`` holds the
+    list codes that may be shown as hits; ``lead_lists`` those backed only by low-confidence rows.
+    """
+
+    entity_id: str
+    caption: str
+    schema: str
+    names: list[str]
+    source_ids: list[str]
+    lists: list[str]
+    score: float
+    match: bool
+    review: bool
+    matched_name: str
+    explanation: str
+    lead_lists: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity_id, "caption": self.caption, "schema": self.schema, "names": self.names,
+            "source_ids": self.source_ids, "lists": self.lists, "lead_lists": self.lead_lists,
+            "score": round(self.score, 4), "match": self.match, "review": self.review,
+            "matched_name": self.matched_name, "explanation": self.explanation,
+        }

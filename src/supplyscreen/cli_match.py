@@ -1,0 +1,194 @@
+"""`supplyscreen match` and `supplyscreen compare`: one name on the command line, or a JSONL batch."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from supplyscreen.cli_common import HomeOption, err, out
+from supplyscreen.errors import SupplyscreenError
+from supplyscreen.screener import Screener
+
+
+class BatchInputError(SupplyscreenError):
+    """A line of a batch input file cannot be used."""
+
+
+def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        fh = open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        raise BatchInputError(f"{path}: cannot read ({exc.strerror})") from exc
+    with fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise BatchInputError(f"{path}, line {n}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(obj, dict):
+                raise BatchInputError(f"{path}, line {n}: expected a JSON object")
+            yield n, obj
+
+
+def _progress(console: Any) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal and not os.environ.get("SUPPLYSCREEN_PROGRESS"),
+    )
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def _write_atomic(out: Path, rows: Iterator[dict[str, Any]]) -> int:
+    tmp = out.with_name(out.name + ".tmp")
+    n = 0
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    os.replace(tmp, out)
+    return n
+
+
+def register(app: typer.Typer) -> None:
+    """Add the match and compare commands to the main app."""
+
+    @app.command("match")
+    def match(
+        name: Annotated[str | None, typer.Argument(help="The name to look up (or use --input).")] = None,
+        schema: Annotated[str | None, typer.Option(help="Person, Company, Organization, Vessel …")] = None,
+        country: Annotated[str | None, typer.Option(help="ISO country code of the query, e.g. cn.")] = None,
+        limit: Annotated[int, typer.Option(help="Hits per query.")] = 5,
+        threshold: Annotated[
+            float | None, typer.Option(help="Match threshold (default: calibrated).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        input_path: Annotated[
+            Path | None, typer.Option("--input", help="JSONL of {qid, query, schema, country}.")
+        ] = None,
+        output_path: Annotated[
+            Path | None, typer.Option("--output", help="JSONL results, one per input line.")
+        ] = None,
+        home: HomeOption = None,
+    ) -> None:
+        """Find the list entities a name refers to, with scores and explanations."""
+        screener = Screener.open(home)
+        if input_path is not None:
+            if output_path is None:
+                raise typer.BadParameter("--input needs --output", param_hint="--output")
+            _match_batch(screener, input_path, output_path, limit, threshold, err)
+            return
+        if not name:
+            raise typer.BadParameter("give a NAME or --input FILE", param_hint="NAME")
+        hits = screener.match(name, schema=schema, country=country, limit=limit, threshold=threshold)
+        if as_json:
+            print(
+                json.dumps({"query": name, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=1)
+            )
+            return
+        if not hits:
+            out.print(f"no list entity resembles {name!r}", highlight=False)
+            return
+        table = Table(title=f"Hits for {name!r} (snapshot {screener.snapshot_version})")
+        for col in ("score", "match", "entity", "lists", "matched name", "why"):
+            table.add_column(col, overflow="fold")
+        for h in hits:
+            verdict = "[red]match[/]" if h.match else ("[yellow]review[/]" if h.review else "no")
+            table.add_row(
+                f"{h.score:.2f}",
+                verdict,
+                f"{h.caption}\n{h.entity_id}",
+                ", ".join(h.lists),
+                h.matched_name,
+                h.explanation,
+            )
+        out.print(table)
+
+    @app.command("compare")
+    def compare(
+        a: Annotated[str | None, typer.Argument(help="First name.")] = None,
+        b: Annotated[str | None, typer.Argument(help="Second name.")] = None,
+        schema: Annotated[str | None, typer.Option(help="Person, Company …")] = None,
+        input_path: Annotated[
+            Path | None, typer.Option("--input", help="JSONL of {id, a, b, schema}.")
+        ] = None,
+        output_path: Annotated[
+            Path | None, typer.Option("--output", help="JSONL of {id, score, match, …}.")
+        ] = None,
+        home: HomeOption = None,
+    ) -> None:
+        """Score two names against each other, with the same engine as `match`."""
+        screener = Screener.open(home)
+        if input_path is not None:
+            if output_path is None:
+                raise typer.BadParameter("--input needs --output", param_hint="--output")
+
+            def rows() -> Iterator[dict[str, Any]]:
+                for n, obj in _lines(input_path):
+                    if not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):
+                        raise BatchInputError(f"{input_path}, line {n}: fields 'a' and 'b' must be strings")
+                    c = screener.compare(obj["a"], obj["b"], schema=obj.get("schema") or None)
+                    yield {
+                        "id": obj.get("id"),
+                        "score": c.score,
+                        "match": c.match,
+                        "review": c.review,
+                        "explanation": c.explanation,
+                    }
+
+            n = _write_atomic(output_path, rows())
+            out.print(f"compared {n:,} pairs → {output_path}")
+            return
+        if a is None or b is None:
+            raise typer.BadParameter("give two names, or --input FILE", param_hint="A B")
+        c = screener.compare(a, b, schema=schema)
+        verdict = "match" if c.match else ("review" if c.review else "no match")
+        out.print(f"{c.score:.2f} {verdict}: {c.explanation}", highlight=False)
+
+
+def _match_batch(
+    screener: Screener, input_path: Path, output_path: Path, limit: int, threshold: float | None, err: Any
+) -> None:
+    total = _count_lines(input_path)
+    screener.matcher  # load the index before the progress bar starts  # noqa: B018
+
+    def rows(progress: Progress, task: Any) -> Iterator[dict[str, Any]]:
+        import time
+
+        started = time.perf_counter()
+        for i, (n, obj) in enumerate(_lines(input_path), 1):
+            query = obj.get("query")
+            if not isinstance(query, str):
+                raise BatchInputError(f"{input_path}, line {n}: field 'query' must be a string")
+            hits = screener.match(
+                query,
+                schema=obj.get("schema") or None,
+                country=obj.get("country") or None,
+                limit=limit,
+                threshold=threshold,
+            )
+            yield {"qid": obj.get("qid"), "hits": [h.to_dict() for h in hits]}
+            rate = i / max(1e-9, time.perf_counter() - started)
+            progress.update(task, advance=1, rate=f"{rate:,.0f} queries/s")
+
+    with _progress(err) as progress:
+        task = progress.add_task("matching", total=total, rate="")
+        n = _write_atomic(output_path, rows(progress, task))
+    err.print(f"matched {n:,} queries → {output_path}")

@@ -1,0 +1,191 @@
+"""Candidate retrieval over every list name: token postings, typo neighbours and compact keys.
+
+Built once per snapshot (a few seconds) and cached as a pickle in the data directory, keyed by the
+snapshot's version and the index format, so a new process is ready to match in well under a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import pickle
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from supplyscreen.model import Entity
+from supplyscreen.names.normalize import CORE, NUMBER, NameForm, Token, name_form
+
+INDEX_FORMAT = 3
+MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
+TYPO_MIN_LENGTH = 5
+
+
+@dataclass(slots=True)
+class EntityInfo:
+    """What a hit needs to show of an entity, without loading the whole snapshot."""
+
+    id: str
+    caption: str
+    schema: str
+    names: list[str]
+    source_ids: list[str]
+    lists: list[str]  # list codes of memberships that may be presented as hits
+    lead_lists: list[str]  # list codes only backed by low/unverified rows
+    countries: list[str]
+    birth_years: list[str]
+    identifiers: list[str]  # normalised identifier values
+
+
+def normalise_identifier(value: str) -> str:
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(slots=True)
+class NameIndex:
+    """All indexed names with their forms, postings and weights."""
+
+    version: str
+    entities: list[EntityInfo] = field(default_factory=list)
+    forms: list[NameForm] = field(default_factory=list)
+    name_entity: list[int] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)
+    keys: dict[str, list[int]] = field(default_factory=dict)
+    neighbours: dict[str, list[str]] = field(default_factory=dict)  # 1-deletion → vocabulary words
+    idf: dict[str, float] = field(default_factory=dict)
+    identifiers: dict[str, list[int]] = field(default_factory=dict)
+    default_idf: float = 1.0
+
+    def weight(self, token: Token) -> float:
+        return self.idf.get(token.text, self.default_idf)
+
+    # -- building ---------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, entities: Iterable[Entity], version: str) -> NameIndex:
+        index = cls(version=version)
+        df: Counter[str] = Counter()
+        for entity in entities:
+            hit_lists = [m.list_code for m in entity.memberships if m.is_hit]
+            lead_lists = [m.list_code for m in entity.memberships if not m.is_hit]
+            if not hit_lists and not lead_lists:
+                continue  # reviewer context only (buyers, OEM partners): never a hit by name
+            e_idx = len(index.entities)
+            index.entities.append(
+                EntityInfo(
+                    id=entity.id,
+                    caption=entity.caption,
+                    schema=entity.schema,
+                    names=[n.value for n in entity.names],
+                    source_ids=list(entity.source_ids),
+                    lists=list(dict.fromkeys(hit_lists)),
+                    lead_lists=[c for c in dict.fromkeys(lead_lists) if c not in hit_lists],
+                    countries=list(entity.countries),
+                    birth_years=sorted({d[:4] for d in entity.birth_dates}),
+                    identifiers=[
+                        normalise_identifier(i.value)
+                        for i in entity.identifiers
+                        if i.type != "ofac_ent_num" and len(normalise_identifier(i.value)) >= 6
+                    ],
+                )
+            )
+            for ident in index.entities[-1].identifiers:
+                index.identifiers.setdefault(ident, []).append(e_idx)
+            seen: set[str] = set()
+            for n in entity.names:
+                form = name_form(n.value, is_person=entity.schema == "Person")
+                if not form.tokens or form.original.lower() in seen:
+                    continue
+                seen.add(form.original.lower())
+                n_idx = len(index.forms)
+                index.forms.append(form)
+                index.name_entity.append(e_idx)
+                for text in {t.text for t in form.tokens}:
+                    index.postings.setdefault(text, []).append(n_idx)
+                    df[text] += 1
+                for key in form.keys:
+                    index.keys.setdefault(key, []).append(n_idx)
+        total = max(1, len(index.forms))
+        index.idf = {t: math.log((total + 1) / (n + 1)) + 1.0 for t, n in df.items()}
+        index.default_idf = math.log(total + 1) + 1.0
+        neighbours: dict[str, set[str]] = defaultdict(set)
+        for word in df:
+            if len(word) >= TYPO_MIN_LENGTH and not word.isdigit():
+                for d in _deletions(word):
+                    neighbours[d].add(word)
+        index.neighbours = {k: sorted(v) for k, v in neighbours.items()}
+        return index
+
+    # -- retrieval --------------------------------------------------------------------------------
+    def typo_variants(self, word: str) -> list[str]:
+        """Vocabulary words within one edit (and adjacent transpositions) of ``word``."""
+        if len(word) < TYPO_MIN_LENGTH or word.isdigit():
+            return []
+        found: set[str] = set(self.neighbours.get(word, ()))
+        for d in _deletions(word):
+            if d in self.postings:
+                found.add(d)
+            found.update(self.neighbours.get(d, ()))
+        found.discard(word)
+        return sorted(found)
+
+    def candidates(self, query: NameForm, limit: int = 60) -> list[int]:
+        """Name ids worth scoring against the query: shared rare words, typo neighbours, shared keys."""
+        scores: dict[int, float] = defaultdict(float)
+        tokens = sorted(query.tokens, key=lambda t: -self.weight(t))
+        usable = [t for t in tokens if len(self.postings.get(t.text, ())) <= MAX_POSTINGS] or tokens[:1]
+        for token in usable:
+            w = self.weight(token) * (1.0 if token.role in (CORE, NUMBER) else 0.4)
+            for n in self.postings.get(token.text, ()):
+                scores[n] += w
+            if token.role == CORE:
+                for variant in self.typo_variants(token.text):
+                    postings = self.postings.get(variant, ())
+                    if len(postings) <= MAX_POSTINGS:
+                        for n in postings:
+                            scores[n] += 0.8 * w
+        ranked = sorted(scores, key=lambda n: -scores[n])[:limit]
+        for key in query.keys:
+            for n in self.keys.get(key, ())[:200]:
+                if n not in scores:
+                    ranked.append(n)
+        return ranked
+
+
+def _cache_path(home: Path, version: str, fingerprint: str) -> Path:
+    digest = hashlib.sha256(f"{version}:{fingerprint}:{INDEX_FORMAT}".encode()).hexdigest()[:16]
+    return home / "cache" / f"names-{digest}.pickle"
+
+
+def load_or_build(
+    entities: Callable[[], Iterable[Entity]], *, version: str, fingerprint: str, home: Path
+) -> NameIndex:
+    """The cached index of a snapshot, building (and caching) it when missing or stale.
+
+    ``entities`` is called only when the index must be built, so a warm start skips loading them.
+    """
+    path = _cache_path(home, version, fingerprint)
+    if path.is_file():
+        try:
+            with open(path, "rb") as fh:
+                index = pickle.load(fh)
+            if isinstance(index, NameIndex) and index.version == version:
+                return index
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            pass  # a damaged or older cache is rebuilt
+    index = NameIndex.build(entities(), version)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".names-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only data directory only costs the rebuild next time
+    return index

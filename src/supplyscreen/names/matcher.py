@@ -1,0 +1,175 @@
+"""Find the list entities a name refers to, and compare two names, with calibrated thresholds.
+
+Thresholds (calibrated on the even-numbered queries of the development set, see
+docs/benchmarks.md): a score at or above ``MATCH_THRESHOLD`` means the hit is the listed entity; from
+``REVIEW_THRESHOLD`` a human should look. Callers may pass their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supplyscreen.errors import SupplyscreenError
+from supplyscreen.model import ORGANISATION_SCHEMAS, SCHEMAS, Hit
+from supplyscreen.names.index import EntityInfo, NameIndex, normalise_identifier
+from supplyscreen.names.normalize import NameForm, clean, name_form
+from supplyscreen.names.score import Scored, compare_forms
+
+MATCH_THRESHOLD = 0.85
+REVIEW_THRESHOLD = 0.70
+COUNTRY_MISMATCH = 0.9
+BIRTH_MISMATCH = 0.75
+MAX_LIMIT = 100
+
+
+class QueryError(SupplyscreenError):
+    """A query the matcher cannot take (empty name, unknown schema …)."""
+
+
+@dataclass(slots=True)
+class Comparison:
+    score: float
+    match: bool
+    review: bool
+    explanation: str
+
+
+def _schema_compatible(query: str | None, entity: str) -> bool:
+    if not query or query in ("LegalEntity", "Thing"):
+        return True
+    if query == "Person" or entity == "Person":
+        return query == entity
+    if query in ORGANISATION_SCHEMAS:
+        return entity in ORGANISATION_SCHEMAS
+    return entity in (query, "LegalEntity")
+
+
+def check_schema(schema: str | None) -> str | None:
+    if schema is None or schema == "":
+        return None
+    if schema not in SCHEMAS and schema != "Thing":
+        raise QueryError(f"unknown schema {schema!r}; use one of {', '.join(SCHEMAS)}")
+    return schema
+
+
+class Matcher:
+    """Matching over one :class:`NameIndex`."""
+
+    def __init__(
+        self,
+        index: NameIndex,
+        match_threshold: float = MATCH_THRESHOLD,
+        review_threshold: float = REVIEW_THRESHOLD,
+    ) -> None:
+        self.index = index
+        self.match_threshold = match_threshold
+        self.review_threshold = review_threshold
+
+    def match(
+        self,
+        name: str,
+        *,
+        schema: str | None = None,
+        country: str | None = None,
+        limit: int = 5,
+        birth_date: str | None = None,
+        identifiers: list[str] | None = None,
+        threshold: float | None = None,
+    ) -> list[Hit]:
+        """The best entities for ``name``, best first (at most ``limit``); empty when nothing resembles it."""
+        schema = check_schema(schema)
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        threshold = self.match_threshold if threshold is None else threshold
+        text = clean(name or "")
+        by_entity: dict[int, tuple[float, int, Scored]] = {}
+        for e_idx in self._identifier_hits(identifiers):
+            by_entity[e_idx] = (1.0, -1, Scored(1.0, ["identical registration number or identifier"]))
+        if text:
+            person = schema == "Person"
+            query = name_form(text, is_person=person)
+            if query.tokens:
+                self._score_names(query, schema, by_entity)
+        hits = [
+            self._hit(e_idx, s, n, sc, country, birth_date, threshold)
+            for e_idx, (s, n, sc) in by_entity.items()
+        ]
+        hits = [h for h in hits if h.score >= 0.3]
+        hits.sort(key=lambda h: (-h.score, h.entity_id))
+        return hits[:limit]
+
+    def _identifier_hits(self, identifiers: list[str] | None) -> set[int]:
+        found: set[int] = set()
+        for value in identifiers or []:
+            found.update(self.index.identifiers.get(normalise_identifier(value), ()))
+        return found
+
+    def _score_names(
+        self, query: NameForm, schema: str | None, by_entity: dict[int, tuple[float, int, Scored]]
+    ) -> None:
+        index = self.index
+        for n_idx in index.candidates(query):
+            e_idx = index.name_entity[n_idx]
+            info = index.entities[e_idx]
+            if not _schema_compatible(schema, info.schema):
+                continue
+            scored = compare_forms(query, index.forms[n_idx], index.weight, person=info.schema == "Person")
+            best = by_entity.get(e_idx)
+            if best is None or scored.score > best[0]:
+                by_entity[e_idx] = (scored.score, n_idx, scored)
+
+    def _hit(
+        self,
+        e_idx: int,
+        score: float,
+        n_idx: int,
+        scored: Scored,
+        country: str | None,
+        birth_date: str | None,
+        threshold: float,
+    ) -> Hit:
+        info: EntityInfo = self.index.entities[e_idx]
+        notes = list(scored.explanation)
+        if country and info.countries and country.lower() not in info.countries:
+            score *= COUNTRY_MISMATCH
+            notes.append(f"country {country.lower()} not among the entry's ({', '.join(info.countries)})")
+        if birth_date and info.birth_years:
+            if birth_date[:4] in info.birth_years:
+                notes.append(f"born {birth_date[:4]}, as listed")
+            else:
+                score *= BIRTH_MISMATCH
+                notes.append(f"birth year {birth_date[:4]} not the listed {', '.join(info.birth_years)}")
+        matched_name = self.index.forms[n_idx].original if n_idx >= 0 else info.caption
+        is_match = score >= threshold and bool(info.lists)
+        if score >= threshold and not info.lists:
+            notes.append(
+                "only low-confidence curated rows name this entity: a lead for review, not a list hit"
+            )
+        return Hit(
+            entity_id=info.id,
+            caption=info.caption,
+            schema=info.schema,
+            names=info.names,
+            source_ids=info.source_ids,
+            lists=info.lists,
+            score=round(min(score, 1.0), 4),
+            match=is_match,
+            review=score >= self.review_threshold,
+            matched_name=matched_name,
+            explanation="; ".join(notes),
+            lead_lists=info.lead_lists,
+        )
+
+    def compare(self, a: str, b: str, *, schema: str | None = None) -> Comparison:
+        """How well two names match each other, with the same scoring as :meth:`match`."""
+        schema = check_schema(schema)
+        person = schema == "Person"
+        fa, fb = name_form(a or "", is_person=person), name_form(b or "", is_person=person)
+        if not fa.tokens or not fb.tokens:
+            return Comparison(0.0, False, False, "nothing to compare in one of the names")
+        scored = compare_forms(fa, fb, self.index.weight, person=person)
+        return Comparison(
+            round(scored.score, 4),
+            scored.score >= self.match_threshold,
+            scored.score >= self.review_threshold,
+            "; ".join(scored.explanation),
+        )

@@ -1,0 +1,180 @@
+"""Pairwise name scores with an explanation a reviewer can read.
+
+Two channels, the stronger wins:
+
+* **tokens**: words (or pinyin syllables) aligned one to one, exactly or within a typo, weighted by
+  how rare they are across all list names and by their role: a place weighs 0.3 of a distinctive
+  word and an industry word 0.35. The score is the weighted Dice of the alignment. A distinctive
+  word on either side that finds no partner caps the score: sharing "Xinjiang … Chemical Co., Ltd."
+  is not a match; differing numbers cap it too.
+* **compact keys**: the name's letters with legal form, leading place and trailing industry words
+  removed, across scripts (大华 = "Dahua"). A key shared only after dropping English industry words
+  from a non-Chinese name counts for less across scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel
+
+from supplyscreen.names.normalize import CORE, GENERIC, NUMBER, PLACE, NameForm, Token
+
+ROLE_FACTOR = {CORE: 1.0, NUMBER: 1.0, GENERIC: 0.35, PLACE: 0.3}
+TYPO_MIN = 0.8  # Indel similarity for two words to count as one word with a typo
+KEY_SCORE = {0: 0.98, 1: 0.96, 2: 0.9}  # compact key shared: as is / without place / core only
+CROSS_SCRIPT_ENGLISH = 0.85  # 大华股份 vs "Dahua Electronics": shared only once English words are dropped
+UNMATCHED_CORE_CAP = 0.6
+PERSON_CONFLICT_CAP = 0.5
+PERSON_MISSING_CAP = 0.75
+NUMBER_CAP = 0.5
+PLACE_CONFLICT = 0.85
+
+Weight = Callable[[Token], float]
+
+
+@dataclass(slots=True)
+class Scored:
+    score: float
+    explanation: list[str]
+
+
+def token_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if len(a) < 4 or len(b) < 4 or a.isdigit() or b.isdigit():
+        return 0.0
+    sim = Indel.normalized_similarity(a, b)
+    return sim if sim >= TYPO_MIN else 0.0
+
+
+def _align(q: tuple[Token, ...], c: tuple[Token, ...]) -> list[tuple[int, int, float]]:
+    pairs: list[tuple[float, int, int]] = []
+    for i, qt in enumerate(q):
+        for j, ct in enumerate(c):
+            sim = token_similarity(qt.text, ct.text)
+            if sim:
+                pairs.append((sim, i, j))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    out: list[tuple[int, int, float]] = []
+    for sim, i, j in pairs:
+        if i not in used_q and j not in used_c:
+            used_q.add(i)
+            used_c.add(j)
+            out.append((i, j, sim))
+    return out
+
+
+def _unmatched_core(tokens: tuple[Token, ...], matched: set[int], weight: Weight) -> list[Token]:
+    core = [(i, t) for i, t in enumerate(tokens) if t.role in (CORE, NUMBER)]
+    total = sum(weight(t) for _, t in core) or 1.0
+    return [t for i, t in core if i not in matched and weight(t) >= 0.2 * total]
+
+
+def _describe(q: Token, c: Token, sim: float, weight: Weight) -> str:
+    shown_q = q.source or q.text
+    shown_c = c.source or c.text
+    if q.role == PLACE:
+        return f"'{shown_q}' is a place name, weight {weight(q):.1f}"
+    if q.role == GENERIC:
+        return f"'{shown_q}' is an industry word, weight {weight(q):.1f}"
+    if sim < 1.0:
+        return f"'{shown_q}' ~ '{shown_c}' (spelling, {sim:.2f})"
+    if q.source and c.source and q.source != c.source:
+        return f"'{q.source}' = '{c.source}' (pinyin)"
+    return f"'{shown_q}' matches"
+
+
+def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Scored:
+    """Weighted alignment of the two names' tokens (see the module docstring)."""
+    if not q.tokens or not c.tokens:
+        return Scored(0.0, ["nothing left to compare"])
+    pairs = _align(q.tokens, c.tokens)
+    wq = sum(weight(t) * ROLE_FACTOR[t.role] for t in q.tokens)
+    wc = sum(weight(t) * ROLE_FACTOR[t.role] for t in c.tokens)
+    matched = sum(
+        sim
+        * (
+            weight(q.tokens[i]) * ROLE_FACTOR[q.tokens[i].role]
+            + weight(c.tokens[j]) * ROLE_FACTOR[c.tokens[j].role]
+        )
+        / 2
+        for i, j, sim in pairs
+    )
+    score = 2 * matched / (wq + wc) if wq + wc else 0.0
+    notes: list[str] = []
+    seen: set[str] = set()
+    for i, j, sim in pairs:
+        text = _describe(q.tokens[i], c.tokens[j], sim, weight)
+        if text not in seen:
+            seen.add(text)
+            notes.append(text)
+    q_missing = _unmatched_core(q.tokens, {i for i, _, _ in pairs}, weight)
+    c_missing = _unmatched_core(c.tokens, {j for _, j, _ in pairs}, weight)
+    if person:
+        if q_missing and c_missing:
+            score = min(score, PERSON_CONFLICT_CAP)
+            notes.append("different given or family names: " + _names(q_missing) + " vs " + _names(c_missing))
+        elif q_missing or c_missing:
+            score = min(score, PERSON_MISSING_CAP)
+            notes.append("name part not in the other name: " + _names(q_missing or c_missing))
+    elif q_missing or c_missing:
+        score = min(score, UNMATCHED_CORE_CAP)
+        notes.append("distinctive word(s) not shared: " + _names(q_missing + c_missing))
+    q_numbers = {t.text for t in q.tokens if t.role == NUMBER}
+    c_numbers = {t.text for t in c.tokens if t.role == NUMBER}
+    if q_numbers and c_numbers and q_numbers != c_numbers:
+        score = min(score, NUMBER_CAP)
+        notes.append(f"numbers differ: {', '.join(sorted(q_numbers))} vs {', '.join(sorted(c_numbers))}")
+    q_places = {t.text for t in q.tokens if t.role == PLACE}
+    c_places = {t.text for t in c.tokens if t.role == PLACE}
+    if q_places and c_places and not q_places & c_places:
+        score *= PLACE_CONFLICT
+        notes.append(f"places differ: {', '.join(sorted(q_places))} vs {', '.join(sorted(c_places))}")
+    if q.legal:
+        notes.append(f"legal form '{' '.join(q.legal)}' ignored")
+    return Scored(score, notes)
+
+
+def _names(tokens: list[Token]) -> str:
+    return ", ".join(f"'{t.source or t.text}'" for t in tokens)
+
+
+def key_score(q: NameForm, c: NameForm) -> Scored:
+    """The best shared compact key (see the module docstring), 0 when none is shared."""
+    best = 0.0
+    note = ""
+    for key, q_level in q.keys.items():
+        c_level = c.keys.get(key)
+        if c_level is None or len(key) < 4 or (max(q_level, c_level) == 2 and len(key) < 5):
+            continue
+        level = max(q_level, c_level)
+        if level == 2 and not (q.han or c.han):
+            continue  # Latin against Latin, the token channel judges industry words; keys only fix spacing
+        score = KEY_SCORE[level]
+        if q.han != c.han:
+            latin = c if q.han else q
+            if level == 2 and not latin.pinyin_only:
+                score *= CROSS_SCRIPT_ENGLISH
+        if score > best:
+            best = score
+            how = {
+                0: "same letters",
+                1: "same letters once the place is set aside",
+                2: "same distinctive part once place and industry words are set aside",
+            }[level]
+            script = " (pinyin of the Chinese)" if q.han != c.han else ""
+            note = f"'{q.original}' and '{c.original}': {how}{script}"
+    return Scored(best, [note] if note else [])
+
+
+def compare_forms(q: NameForm, c: NameForm, weight: Weight, *, person: bool = False) -> Scored:
+    """Score two names; the explanation lists what agreed and what did not."""
+    tok = token_score(q, c, weight, person=person)
+    key = key_score(q, c)
+    if key.score > tok.score:
+        return Scored(key.score, key.explanation + [n for n in tok.explanation if n.startswith("legal form")])
+    return tok

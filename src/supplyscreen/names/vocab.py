@@ -1,0 +1,182 @@
+"""The word lists name normalisation needs, loaded once from the package's data files.
+
+Legal forms (English, European, Russian, Chinese and their pinyin), abbreviations, industry words,
+stop words, place names (Chinese provinces and cities, Xinjiang's divisions from the curated table,
+country names) and the inventory of pinyin syllables. All are data, none is derived from queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+from pypinyin import Style, lazy_pinyin
+
+
+def _text(path: str) -> str:
+    return resources.files("supplyscreen").joinpath(path).read_text(encoding="utf-8")
+
+
+def fold_ascii(text: str) -> str:
+    """Lower case, accents removed, apostrophes dropped: "Ürümqi" → "urumqi", "Xi'an" → "xian"."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.replace("'", "").replace("’", "")
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold_ascii(text))
+
+
+def han_pinyin(text: str) -> list[str]:
+    """Toneless pinyin syllables of the Han characters in ``text`` (ü written v)."""
+    return [
+        s.replace("ü", "v") for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.isalpha()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    legal_latin: tuple[tuple[str, ...], ...]  # token sequences, longest first
+    legal_han: tuple[str, ...]  # longest first
+    legal_pinyin: tuple[str, ...]  # compact (no spaces), longest first
+    abbreviations: dict[str, str]
+    generic: frozenset[str]
+    generic_han: tuple[str, ...]
+    generic_compact: tuple[str, ...]  # generic words usable as compact suffixes, longest first
+    stop: frozenset[str]
+    places: frozenset[str]  # single-token place words
+    place_han: tuple[str, ...]  # Han place prefixes, longest first (with and without 省/市 suffixes)
+    place_compact: tuple[str, ...]  # compact place prefixes (pinyin/English), longest first
+    syllables: frozenset[str]
+    max_syllable: int
+
+
+def _xinjiang_places() -> tuple[set[str], set[str]]:
+    """Spellings (compact Latin) and Han names of Xinjiang's divisions from the curated table."""
+    latin: set[str] = set()
+    han: set[str] = set()
+    rows = csv.DictReader(io.StringIO(_text("data/curated/xinjiang_places.csv")))
+    suffixes = ("维吾尔自治区", "自治区", "自治州", "自治县", "地区", "市", "县", "区")
+    generic_words = {
+        "shi",
+        "xian",
+        "qu",
+        "diqu",
+        "zizhizhou",
+        "zizhixian",
+        "zizhiqu",
+        "weiwuer",
+        "district",
+        "county",
+        "city",
+        "prefecture",
+        "region",
+        "autonomous",
+        "uyghur",
+        "shehiri",
+        "nahiyisi",
+        "rayoni",
+        "wilayiti",
+        "oblasti",
+        "aptonom",
+    }
+    for row in rows:
+        for col in ("name_en", "pinyin", "uyghur_latin"):
+            value = row.get(col) or ""
+            for part in re.split(r"[()/;,]", value):
+                toks = [w for w in words(part) if w not in generic_words]
+                if toks:
+                    latin.add("".join(toks))
+        name = (row.get("chinese") or "").strip()
+        if name:
+            han.add(name)
+            for suf in suffixes:
+                if name.endswith(suf) and len(name) - len(suf) >= 2:
+                    han.add(name[: -len(suf)])
+                    break
+    return latin, han
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    legal = yaml.safe_load(_text("data/legal_forms.yaml"))
+    generic = yaml.safe_load(_text("data/names/generic_words.yaml"))
+    places = yaml.safe_load(_text("data/names/places_cn.yaml"))
+    abbreviations = yaml.safe_load(_text("data/names/abbreviations.yaml"))
+    syllables = frozenset(
+        line.strip()
+        for line in _text("data/names/pinyin_syllables.txt").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    legal_latin = sorted(
+        {tuple(words(f)) for f in legal["latin"] + legal["cyrillic"] if words(f)}, key=len, reverse=True
+    )
+    legal_han = tuple(sorted(legal["han"], key=len, reverse=True))
+    legal_pinyin = tuple(sorted({"".join(han_pinyin(h)) for h in legal["han"]}, key=len, reverse=True))
+    xj_latin, xj_han = _xinjiang_places()
+    place_tokens: set[str] = set(places["countries"])
+    place_compact: set[str] = set()
+    place_han: set[str] = set(xj_han)
+    for group in ("provinces", "cities"):
+        for han, spellings in places[group].items():
+            place_han.add(han)
+            for suffix in ("省", "市"):
+                place_han.add(han + suffix)
+            for spelling in str(spellings).split():
+                compact = "".join(words(spelling))
+                place_compact.add(compact)
+                place_tokens.add(compact)
+    place_compact |= xj_latin
+    place_tokens |= xj_latin
+    generic_latin = {w for g in generic["latin"] for w in words(g)}
+    generic_compact = {g for g in generic_latin if len(g) >= 4} | set(generic["pinyin"])
+    return Vocabulary(
+        legal_latin=tuple(legal_latin),
+        legal_han=legal_han,
+        legal_pinyin=legal_pinyin,
+        abbreviations={str(k): str(v) for k, v in abbreviations.items()},
+        generic=frozenset(generic_latin | set(generic["pinyin"])),
+        generic_han=tuple(sorted(generic["han"], key=len, reverse=True)),
+        generic_compact=tuple(sorted(generic_compact, key=len, reverse=True)),
+        stop=frozenset(generic["stop"]),
+        places=frozenset(place_tokens),
+        place_han=tuple(sorted(place_han, key=len, reverse=True)),
+        place_compact=tuple(sorted(place_compact, key=len, reverse=True)),
+        syllables=syllables,
+        max_syllable=max(len(s) for s in syllables),
+    )
+
+
+def segment_pinyin(token: str, syllables: frozenset[str], max_len: int) -> list[str] | None:
+    """Split a Latin token into pinyin syllables ("quanguo" → ["quan", "guo"]), or None if it is not pinyin.
+
+    Prefers the split with the fewest syllables, which resolves most ambiguities ("xian" stays one
+    syllable); a token that cannot be split completely is not pinyin.
+    """
+    n = len(token)
+    if n < 2 or not token.isalpha():
+        return None
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for i in range(n):
+        current = best[i]
+        if current is None:
+            continue
+        for j in range(min(n, i + max_len), i, -1):
+            piece = token[i:j]
+            if piece in syllables:
+                candidate = [*current, piece]
+                existing = best[j]
+                if existing is None or len(candidate) < len(existing):
+                    best[j] = candidate
+    return best[n]
