@@ -22,6 +22,7 @@ from supplyscreen.names.normalize import CORE, NUMBER, NameForm, Token, name_for
 INDEX_FORMAT = 3
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
 TYPO_MIN_LENGTH = 5
+RARE = 100  # postings this short are scored in full
 
 
 @dataclass(slots=True)
@@ -151,9 +152,21 @@ class NameIndex:
                         for n in postings:
                             scores[n] += 0.8 * w
         ranked = sorted(scores, key=lambda n: -scores[n])[:limit]
+        chosen = set(ranked)
+        # Names holding the query's rarest words are always scored: a word found on few names is
+        # the best evidence there is, whatever the common words add up to elsewhere.
+        rare = [
+            t for t in tokens if t.role in (CORE, NUMBER) and 0 < len(self.postings.get(t.text, ())) <= RARE
+        ]
+        for token in rare[:2]:
+            for n in self.postings[token.text]:
+                if n not in chosen:
+                    chosen.add(n)
+                    ranked.append(n)
         for key in query.keys:
             for n in self.keys.get(key, ())[:200]:
-                if n not in scores:
+                if n not in chosen:
+                    chosen.add(n)
                     ranked.append(n)
         return ranked
 

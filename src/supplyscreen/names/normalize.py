@@ -19,6 +19,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Indel
+
 from supplyscreen.names.vocab import Vocabulary, fold_ascii, han_pinyin, segment_pinyin, vocabulary
 
 CORE, PLACE, GENERIC, NUMBER = "core", "place", "generic", "number"
@@ -33,6 +35,7 @@ class Token:
     text: str
     role: str
     source: str = ""  # the word as written, when it differs (for explanations)
+    pinyin: bool = False  # the word is a complete pinyin spelling (so a one-letter change is another name)
 
 
 @dataclass(slots=True)
@@ -52,10 +55,17 @@ class NameForm:
         return tuple(t for t in self.tokens if t.role == CORE)
 
 
+_ANNOTATION = re.compile(
+    r"\((?:former(?:ly)?|previously|formerly known|misspell|see also|also spelled|spelling)[^)]*\)",
+    re.IGNORECASE,
+)
+
+
 def clean(text: str) -> str:
-    """NFKC, control characters removed, whitespace collapsed, length bounded."""
+    """NFKC, control characters and list annotations ("(former name)") removed, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text)
+    text = _ANNOTATION.sub(" ", text)
     return " ".join(text.split())[:MAX_NAME_LENGTH]
 
 
@@ -85,6 +95,16 @@ def _fold_plural(word: str) -> str:
     return word
 
 
+def _legal_typo(word: str, v: Vocabulary) -> str | None:
+    """The long legal-form word a misspelt word stands for ("Compny", "Limitd"), if any."""
+    if len(word) < 5 or word in v.generic or word in v.places:
+        return None
+    for form in v.legal_long:
+        if abs(len(form) - len(word)) <= 2 and Indel.normalized_similarity(word, form) >= 0.8:
+            return form
+    return None
+
+
 def _strip_legal(ws: list[str], v: Vocabulary) -> tuple[list[str], list[str]]:
     out: list[str] = []
     legal: list[str] = []
@@ -97,7 +117,11 @@ def _strip_legal(ws: list[str], v: Vocabulary) -> tuple[list[str], list[str]]:
                 i += n
                 break
         else:
-            out.append(ws[i])
+            typo = _legal_typo(ws[i], v)
+            if typo:
+                legal.append(f"{ws[i]} (= {typo})")
+            else:
+                out.append(ws[i])
             i += 1
     if not out:  # a name that is only a legal form keeps it ("Company")
         return ws, []
@@ -152,7 +176,7 @@ def _add_keys(keys: dict[str, int], full: str, v: Vocabulary, *, han: bool, pers
     else:
         no_legal = _strip_suffixes(full, v.legal_pinyin, keep=3)
         no_place = _strip_prefixes(no_legal, v.place_compact, keep=3)
-        compact = [no_legal, no_place, _strip_suffixes(no_place, v.generic_compact, keep=3)]
+        compact = [no_legal, no_place, _strip_suffixes(no_place, v.generic_compact + v.legal_pinyin, keep=3)]
     for level, key in enumerate(compact):
         if len(key) >= 3 and (key not in keys or keys[key] > level):
             keys[key] = level
@@ -167,6 +191,14 @@ def _han_form(text: str, is_person: bool, v: Vocabulary) -> NameForm:
             legal.append(form)
     tokens: list[Token] = []
     rest = han
+    if is_person:
+        syllables = han_pinyin(han)
+        family = 2 if han[:2] in v.compound_surnames else 1
+        words = ["".join(syllables[:family]), "".join(syllables[family:])]
+        tokens = [Token(w, CORE, han, pinyin=True) for w in words if w]
+        keys: dict[str, int] = {}
+        _add_keys(keys, han, v, han=True, person=True)
+        return NameForm(text, tuple(tokens), keys, tuple(legal), han=True)
     if not is_person:
         place = _strip_prefixes(han, v.place_han)
         if place != han:
@@ -198,10 +230,7 @@ def name_form(text: str, *, is_person: bool = False) -> NameForm:
         syllables = segment_pinyin(w, v.syllables, v.max_syllable)
         if syllables:
             pinyin_words += 1
-        if is_person and syllables and len(syllables) > 1:
-            tokens.extend(Token(s, CORE, w) for s in syllables)
-        else:
-            tokens.append(Token(w, _role(w, v)))
+        tokens.append(Token(w, CORE if is_person else _role(w, v), pinyin=bool(syllables)))
     keys: dict[str, int] = {}
     if raw:
         _add_keys(keys, "".join(w for w in raw if w not in v.stop), v, han=False, person=is_person)

@@ -40,20 +40,46 @@ class Scored:
     explanation: list[str]
 
 
-def token_similarity(a: str, b: str) -> float:
-    if a == b:
+def token_similarity(a: Token, b: Token, *, person: bool = False) -> float:
+    """1 for the same word, the Indel similarity for a likely typo (≥ 0.8, words of 4+ letters), else 0.
+
+    In a person's name two different complete pinyin spellings are two different names ("Lei" is
+    not "Li", "Jiasong" is not "Jiadong"), so only a word that is not pinyin may be a typo.
+    """
+    x, y = a.text, b.text
+    if x == y:
         return 1.0
-    if len(a) < 4 or len(b) < 4 or a.isdigit() or b.isdigit():
+    if len(x) < 4 or len(y) < 4 or x.isdigit() or y.isdigit():
         return 0.0
-    sim = Indel.normalized_similarity(a, b)
+    if person and a.pinyin and b.pinyin:
+        return 0.0
+    sim = Indel.normalized_similarity(x, y)
     return sim if sim >= TYPO_MIN else 0.0
 
 
-def _align(q: tuple[Token, ...], c: tuple[Token, ...]) -> list[tuple[int, int, float]]:
+def _merge_split_words(a: tuple[Token, ...], b: tuple[Token, ...]) -> tuple[Token, ...]:
+    """Join two adjacent words of ``a`` that ``b`` writes as one ("Ming Guo" against "Mingguo")."""
+    wanted = {t.text for t in b}
+    out: list[Token] = []
+    i = 0
+    while i < len(a):
+        if i + 1 < len(a) and a[i].text + a[i + 1].text in wanted and a[i].text not in wanted:
+            joined = a[i].text + a[i + 1].text
+            out.append(
+                Token(joined, a[i].role, f"{a[i].text} {a[i + 1].text}", a[i].pinyin and a[i + 1].pinyin)
+            )
+            i += 2
+        else:
+            out.append(a[i])
+            i += 1
+    return tuple(out)
+
+
+def _align(q: tuple[Token, ...], c: tuple[Token, ...], person: bool) -> list[tuple[int, int, float]]:
     pairs: list[tuple[float, int, int]] = []
     for i, qt in enumerate(q):
         for j, ct in enumerate(c):
-            sim = token_similarity(qt.text, ct.text)
+            sim = token_similarity(qt, ct, person=person)
             if sim:
                 pairs.append((sim, i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
@@ -92,7 +118,14 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Sc
     """Weighted alignment of the two names' tokens (see the module docstring)."""
     if not q.tokens or not c.tokens:
         return Scored(0.0, ["nothing left to compare"])
-    pairs = _align(q.tokens, c.tokens)
+    if person:
+        q = NameForm(
+            q.original, _merge_split_words(q.tokens, c.tokens), q.keys, q.legal, q.han, q.pinyin_only
+        )
+        c = NameForm(
+            c.original, _merge_split_words(c.tokens, q.tokens), c.keys, c.legal, c.han, c.pinyin_only
+        )
+    pairs = _align(q.tokens, c.tokens, person)
     wq = sum(weight(t) * ROLE_FACTOR[t.role] for t in q.tokens)
     wc = sum(weight(t) * ROLE_FACTOR[t.role] for t in c.tokens)
     matched = sum(

@@ -49,6 +49,7 @@ class Vocabulary:
     legal_latin: tuple[tuple[str, ...], ...]  # token sequences, longest first
     legal_han: tuple[str, ...]  # longest first
     legal_pinyin: tuple[str, ...]  # compact (no spaces), longest first
+    legal_long: tuple[str, ...]  # single legal-form words of 6+ letters, recognised despite a typo
     abbreviations: dict[str, str]
     generic: frozenset[str]
     generic_han: tuple[str, ...]
@@ -59,6 +60,7 @@ class Vocabulary:
     place_compact: tuple[str, ...]  # compact place prefixes (pinyin/English), longest first
     syllables: frozenset[str]
     max_syllable: int
+    compound_surnames: frozenset[str]
 
 
 def _xinjiang_places() -> tuple[set[str], set[str]]:
@@ -144,6 +146,7 @@ def vocabulary() -> Vocabulary:
         legal_latin=tuple(legal_latin),
         legal_han=legal_han,
         legal_pinyin=legal_pinyin,
+        legal_long=tuple(sorted({f[0] for f in legal_latin if len(f) == 1 and len(f[0]) >= 6})),
         abbreviations={str(k): str(v) for k, v in abbreviations.items()},
         generic=frozenset(generic_latin | set(generic["pinyin"])),
         generic_han=tuple(sorted(generic["han"], key=len, reverse=True)),
@@ -154,6 +157,7 @@ def vocabulary() -> Vocabulary:
         place_compact=tuple(sorted(place_compact, key=len, reverse=True)),
         syllables=syllables,
         max_syllable=max(len(s) for s in syllables),
+        compound_surnames=frozenset(places.get("compound_surnames", [])),
     )
 
 
