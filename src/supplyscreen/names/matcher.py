@@ -7,6 +7,7 @@ docs/benchmarks.md): a score at or above ``MATCH_THRESHOLD`` means the hit is th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from supplyscreen.errors import SupplyscreenError
@@ -52,6 +53,17 @@ def check_schema(schema: str | None) -> str | None:
     return schema
 
 
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
+
+
+def _variants(text: str) -> list[str]:
+    """The query, and without its parenthesised parts ("… Bureau (XPSB)"), which lists often omit."""
+    if not text:
+        return []
+    bare = " ".join(_PARENTHESES.sub(" ", text).split())
+    return [text, bare] if bare and bare != text else [text]
+
+
 class Matcher:
     """Matching over one :class:`NameIndex`."""
 
@@ -84,9 +96,8 @@ class Matcher:
         by_entity: dict[int, tuple[float, int, Scored]] = {}
         for e_idx in self._identifier_hits(identifiers):
             by_entity[e_idx] = (1.0, -1, Scored(1.0, ["identical registration number or identifier"]))
-        if text:
-            person = schema == "Person"
-            query = name_form(text, is_person=person)
+        for variant in _variants(text):
+            query = name_form(variant, is_person=schema == "Person")
             if query.tokens:
                 self._score_names(query, schema, by_entity)
         hits = [

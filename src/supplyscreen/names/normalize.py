@@ -230,7 +230,10 @@ def name_form(text: str, *, is_person: bool = False) -> NameForm:
         syllables = segment_pinyin(w, v.syllables, v.max_syllable)
         if syllables:
             pinyin_words += 1
-        tokens.append(Token(w, CORE if is_person else _role(w, v), pinyin=bool(syllables)))
+        # as a given name, a spelling counts as pinyin only without one-letter syllables ("Ekaterina"
+        # splits into e-ka-te-ri-na but is no Chinese name)
+        given = is_person and segment_pinyin(w, v.syllables, v.max_syllable, min_len=2) is not None
+        tokens.append(Token(w, CORE if is_person else _role(w, v), pinyin=given))
     keys: dict[str, int] = {}
     if raw:
         _add_keys(keys, "".join(w for w in raw if w not in v.stop), v, han=False, person=is_person)

@@ -23,6 +23,7 @@ from supplyscreen.names.normalize import CORE, GENERIC, NUMBER, PLACE, NameForm,
 
 ROLE_FACTOR = {CORE: 1.0, NUMBER: 1.0, GENERIC: 0.35, PLACE: 0.3}
 TYPO_MIN = 0.8  # Indel similarity for two words to count as one word with a typo
+SHORT_TYPO_MIN = 0.9  # the same for words shorter than six letters
 KEY_SCORE = {0: 0.98, 1: 0.96, 2: 0.9}  # compact key shared: as is / without place / core only
 CROSS_SCRIPT_ENGLISH = 0.85  # 大华股份 vs "Dahua Electronics": shared only once English words are dropped
 UNMATCHED_CORE_CAP = 0.6
@@ -51,9 +52,11 @@ def token_similarity(a: Token, b: Token, *, person: bool = False) -> float:
         return 1.0
     if len(x) < 4 or len(y) < 4 or x.isdigit() or y.isdigit():
         return 0.0
-    if person and a.pinyin and b.pinyin:
-        return 0.0
+    if person and a.pinyin and b.pinyin and sorted(x) != sorted(y):
+        return 0.0  # two real pinyin names; swapped letters ("Jinuha") are still a typo
     sim = Indel.normalized_similarity(x, y)
+    if min(len(x), len(y)) < 6 and sim < SHORT_TYPO_MIN:
+        return 0.0  # in a short word one changed letter is often another word ("Alcoa", "Alco")
     return sim if sim >= TYPO_MIN else 0.0
 
 

@@ -161,7 +161,7 @@ def vocabulary() -> Vocabulary:
     )
 
 
-def segment_pinyin(token: str, syllables: frozenset[str], max_len: int) -> list[str] | None:
+def segment_pinyin(token: str, syllables: frozenset[str], max_len: int, min_len: int = 1) -> list[str] | None:
     """Split a Latin token into pinyin syllables ("quanguo" → ["quan", "guo"]), or None if it is not pinyin.
 
     Prefers the split with the fewest syllables, which resolves most ambiguities ("xian" stays one
@@ -176,9 +176,9 @@ def segment_pinyin(token: str, syllables: frozenset[str], max_len: int) -> list[
         current = best[i]
         if current is None:
             continue
-        for j in range(min(n, i + max_len), i, -1):
+        for j in range(min(n, i + max_len), i + min_len - 1, -1):
             piece = token[i:j]
-            if piece in syllables:
+            if len(piece) >= min_len and piece in syllables:
                 candidate = [*current, piece]
                 existing = best[j]
                 if existing is None or len(candidate) < len(existing):
