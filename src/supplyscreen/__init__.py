@@ -2,6 +2,11 @@
 
 Public API::
 
+    from supplyscreen import Screener
+    s = Screener.open()               # the active lists, ready to match
+    s.match("Dahua Technology", schema="Company", country="cn", limit=5)
+    s.compare("Bank of Chad", "Bank of China")
+
     from supplyscreen import Store
     store = Store.open()              # the active list snapshot (embedded one on first run)
     store.get("us_ofac_sdn:29299")    # an Entity with all its memberships
@@ -9,6 +14,7 @@ Public API::
 
 from supplyscreen.errors import SourceFormatError, StoreError, SupplyscreenError, UpdateError
 from supplyscreen.model import Address, Entity, Identifier, Membership, Name, Relation, Rule
+from supplyscreen.screener import Screener
 from supplyscreen.store import Store
 
 __version__ = "0.1.0"
@@ -21,6 +27,7 @@ __all__ = [
     "Name",
     "Relation",
     "Rule",
+    "Screener",
     "SourceFormatError",
     "Store",
     "StoreError",

@@ -675,8 +675,16 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "entity_id": self.entity_id, "caption": self.caption, "schema": self.schema, "names": self.names,
-            "source_ids": self.source_ids, "lists": self.lists, "lead_lists": self.lead_lists,
-            "score": round(self.score, 4), "match": self.match, "review": self.review,
-            "matched_name": self.matched_name, "explanation": self.explanation,
+            "entity_id": self.entity_id,
+            "caption": self.caption,
+            "schema": self.schema,
+            "names": self.names,
+            "source_ids": self.source_ids,
+            "lists": self.lists,
+            "lead_lists": self.lead_lists,
+            "score": round(self.score, 4),
+            "match": self.match,
+            "review": self.review,
+            "matched_name": self.matched_name,
+            "explanation": self.explanation,
         }

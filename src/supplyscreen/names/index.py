@@ -15,11 +15,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from supplyscreen.model import Entity
 from supplyscreen.names.normalize import CORE, NUMBER, NameForm, Token, name_form
 
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
 TYPO_MIN_LENGTH = 5
 RARE = 100  # postings this short are scored in full
@@ -49,13 +50,24 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-@dataclass(slots=True)
+def _pack(form: NameForm) -> tuple[Any, ...]:
+    """A name form as plain tuples: unpickling 50,000 of these is ten times faster than objects."""
+    tokens = tuple((t.text, t.role, t.source, t.pinyin) for t in form.tokens)
+    return (form.original, tokens, form.keys, form.legal, form.han, form.pinyin_only)
+
+
+def _unpack(packed: tuple[Any, ...]) -> NameForm:
+    original, tokens, keys, legal, han, pinyin_only = packed
+    return NameForm(original, tuple(Token(*t) for t in tokens), keys, legal, han, pinyin_only)
+
+
+@dataclass
 class NameIndex:
     """All indexed names with their forms, postings and weights."""
 
     version: str
     entities: list[EntityInfo] = field(default_factory=list)
-    forms: list[NameForm] = field(default_factory=list)
+    packed_forms: list[tuple[Any, ...]] = field(default_factory=list)
     name_entity: list[int] = field(default_factory=list)
     postings: dict[str, list[int]] = field(default_factory=dict)
     keys: dict[str, list[int]] = field(default_factory=dict)
@@ -63,6 +75,22 @@ class NameIndex:
     idf: dict[str, float] = field(default_factory=dict)
     identifiers: dict[str, list[int]] = field(default_factory=dict)
     default_idf: float = 1.0
+    _forms: dict[int, NameForm] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_forms"] = {}
+        return state
+
+    def form(self, n: int) -> NameForm:
+        """The comparable form of indexed name ``n`` (unpacked on first use)."""
+        found = self._forms.get(n)
+        if found is None:
+            found = self._forms[n] = _unpack(self.packed_forms[n])
+        return found
+
+    def original(self, n: int) -> str:
+        return str(self.packed_forms[n][0])
 
     def weight(self, token: Token) -> float:
         return self.idf.get(token.text, self.default_idf)
@@ -104,15 +132,15 @@ class NameIndex:
                 if not form.tokens or form.original.lower() in seen:
                     continue
                 seen.add(form.original.lower())
-                n_idx = len(index.forms)
-                index.forms.append(form)
+                n_idx = len(index.packed_forms)
+                index.packed_forms.append(_pack(form))
                 index.name_entity.append(e_idx)
                 for text in {t.text for t in form.tokens}:
                     index.postings.setdefault(text, []).append(n_idx)
                     df[text] += 1
                 for key in form.keys:
                     index.keys.setdefault(key, []).append(n_idx)
-        total = max(1, len(index.forms))
+        total = max(1, len(index.packed_forms))
         index.idf = {t: math.log((total + 1) / (n + 1)) + 1.0 for t, n in df.items()}
         index.default_idf = math.log(total + 1) + 1.0
         neighbours: dict[str, set[str]] = defaultdict(set)

@@ -123,7 +123,7 @@ class Matcher:
             info = index.entities[e_idx]
             if not _schema_compatible(schema, info.schema):
                 continue
-            scored = compare_forms(query, index.forms[n_idx], index.weight, person=info.schema == "Person")
+            scored = compare_forms(query, index.form(n_idx), index.weight, person=info.schema == "Person")
             best = by_entity.get(e_idx)
             if best is None or scored.score > best[0]:
                 by_entity[e_idx] = (scored.score, n_idx, scored)
@@ -149,7 +149,7 @@ class Matcher:
             else:
                 score *= BIRTH_MISMATCH
                 notes.append(f"birth year {birth_date[:4]} not the listed {', '.join(info.birth_years)}")
-        matched_name = self.index.forms[n_idx].original if n_idx >= 0 else info.caption
+        matched_name = self.index.original(n_idx) if n_idx >= 0 else info.caption
         is_match = score >= threshold and bool(info.lists)
         if score >= threshold and not info.lists:
             notes.append(

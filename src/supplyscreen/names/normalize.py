@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
@@ -87,6 +88,13 @@ def _latin_words(text: str) -> list[str]:
     return merged
 
 
+@lru_cache(maxsize=200_000)
+def _pinyin_split(word: str, min_len: int) -> tuple[str, ...] | None:
+    v = vocabulary()
+    found = segment_pinyin(word, v.syllables, v.max_syllable, min_len=min_len)
+    return tuple(found) if found else None
+
+
 def _fold_plural(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -110,7 +118,7 @@ def _strip_legal(ws: list[str], v: Vocabulary) -> tuple[list[str], list[str]]:
     legal: list[str] = []
     i = 0
     while i < len(ws):
-        for form in v.legal_latin:
+        for form in v.legal_by_first.get(ws[i], ()):
             n = len(form)
             if tuple(ws[i : i + n]) == form:
                 legal.append(" ".join(form))
@@ -138,11 +146,30 @@ def _role(word: str, v: Vocabulary) -> str:
     return CORE
 
 
+_BY_HEAD: dict[int, dict[str, tuple[str, ...]]] = {}
+_BY_TAIL: dict[int, dict[str, tuple[str, ...]]] = {}
+
+
+def _grouped(
+    words: tuple[str, ...], cache: dict[int, dict[str, tuple[str, ...]]], tail: bool
+) -> dict[str, tuple[str, ...]]:
+    """The words grouped by their first (or last) letter, longest first, built once per word list."""
+    found = cache.get(id(words))
+    if found is None:
+        groups: dict[str, list[str]] = {}
+        for w in words:
+            groups.setdefault(w[-1] if tail else w[0], []).append(w)
+        found = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in groups.items()}
+        cache[id(words)] = found
+    return found
+
+
 def _strip_prefixes(text: str, prefixes: tuple[str, ...], keep: int = 2) -> str:
+    groups = _grouped(prefixes, _BY_HEAD, tail=False)
     changed = True
-    while changed:
+    while changed and text:
         changed = False
-        for p in prefixes:
+        for p in groups.get(text[0], ()):
             if text.startswith(p) and len(text) - len(p) >= keep:
                 text = text[len(p) :]
                 changed = True
@@ -151,12 +178,13 @@ def _strip_prefixes(text: str, prefixes: tuple[str, ...], keep: int = 2) -> str:
 
 
 def _strip_suffixes(text: str, suffixes: tuple[str, ...], keep: int = 2) -> str:
+    groups = _grouped(suffixes, _BY_TAIL, tail=True)
     changed = True
-    while changed:
+    while changed and text:
         changed = False
-        for s in suffixes:
-            if text.endswith(s) and len(text) - len(s) >= keep:
-                text = text[: -len(s)]
+        for suffix in groups.get(text[-1], ()):
+            if text.endswith(suffix) and len(text) - len(suffix) >= keep:
+                text = text[: -len(suffix)]
                 changed = True
                 break
     return text
@@ -227,12 +255,12 @@ def name_form(text: str, *, is_person: bool = False) -> NameForm:
     tokens: list[Token] = []
     pinyin_words = 0
     for w in content:
-        syllables = segment_pinyin(w, v.syllables, v.max_syllable)
+        syllables = _pinyin_split(w, 1)
         if syllables:
             pinyin_words += 1
         # as a given name, a spelling counts as pinyin only without one-letter syllables ("Ekaterina"
         # splits into e-ka-te-ri-na but is no Chinese name)
-        given = is_person and segment_pinyin(w, v.syllables, v.max_syllable, min_len=2) is not None
+        given = is_person and _pinyin_split(w, 2) is not None
         tokens.append(Token(w, CORE if is_person else _role(w, v), pinyin=given))
     keys: dict[str, int] = {}
     if raw:

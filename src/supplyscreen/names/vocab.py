@@ -47,6 +47,7 @@ def han_pinyin(text: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
     legal_latin: tuple[tuple[str, ...], ...]  # token sequences, longest first
+    legal_by_first: dict[str, tuple[tuple[str, ...], ...]]  # the same, by first word
     legal_han: tuple[str, ...]  # longest first
     legal_pinyin: tuple[str, ...]  # compact (no spaces), longest first
     legal_long: tuple[str, ...]  # single legal-form words of 6+ letters, recognised despite a typo
@@ -144,6 +145,7 @@ def vocabulary() -> Vocabulary:
     generic_compact = {g for g in generic_latin if len(g) >= 4} | set(generic["pinyin"])
     return Vocabulary(
         legal_latin=tuple(legal_latin),
+        legal_by_first={w: tuple(f for f in legal_latin if f[0] == w) for w in {f[0] for f in legal_latin}},
         legal_han=legal_han,
         legal_pinyin=legal_pinyin,
         legal_long=tuple(sorted({f[0] for f in legal_latin if len(f) == 1 and len(f[0]) >= 6})),

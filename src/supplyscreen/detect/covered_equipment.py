@@ -1,0 +1,428 @@
+"""Equipment of NDAA FY2019 s.889 / FCC Covered List manufacturers, found by model number, brand or fingerprint.
+
+A brand (EZVIZ, HiLook for Hikvision) is covered equipment even when the invoice never names the parent,
+and relabelled products often keep only their model number. Brands, subsidiaries and their end dates are
+read from ``data/curated/covered_telecom_video.csv``, model numbers and network fingerprints from
+``data/curated/model_patterns.csv``; ``data/detect/covered_equipment.yaml`` holds the words that make a
+record about equipment, the legal wording and the federal-funding vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from supplyscreen.detect.text import (
+    DataRow,
+    HanIndex,
+    Match,
+    PhraseIndex,
+    WordSet,
+    exclusive_limit,
+    fold,
+    has_han,
+    load_config,
+    phrase_key,
+    read_rows,
+    tokens,
+)
+from supplyscreen.model import Flag, Record
+
+CODE = "covered_equipment"
+CONFIG = "covered_equipment.yaml"
+_FIELDS = ("name", "description")
+_SEVERITY_ORDER = {"high": 0, "review": 1, "info": 2}
+_KIND_ORDER = {"model": 0, "rtsp_path": 1, "onvif_manufacturer": 1, "model_prefix": 2, "brand": 3}
+_PAREN_RE = re.compile(r"\(([^)]*)\)")
+_BRAND_SUFFIX_RE = re.compile(r"\s+brand\b.*$", re.IGNORECASE)
+_SIMPLE_WORD_RE = re.compile(r"^\(\?i\)\\b([A-Za-z][A-Za-z0-9]*)\\b$")
+_LABEL_RE = re.compile(r"^([^(/]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredRow:
+    """One row of the curated covered-vendor table: a covered entity, subsidiary, brand or context row."""
+
+    name: str
+    relationship: str
+    creates_hit: str
+    parent: str  # the covered parent's name, or the row's own name for a covered entity
+    end_date: str
+    lists: str
+    confidence: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Brand:
+    """A brand word or name phrase, the row it stands for and the pattern row that also names it."""
+
+    label: str
+    row: CoveredRow
+    confidence: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    brand: str
+    kind: str
+    confidence: str
+    regex: str
+    row: CoveredRow | None
+    source: str
+
+
+class CoveredEquipmentDetector:
+    """Finds covered telecom and video-surveillance equipment in a record; built once from the data."""
+
+    def __init__(self) -> None:
+        cfg = load_config(CONFIG)
+        self.config = cfg
+        self._hit_values = frozenset(cfg["hit_values"])
+        self._weak = frozenset(cfg["weak_confidence"])
+        self._latin: PhraseIndex[_Brand] = PhraseIndex()
+        self._han: HanIndex[_Brand] = HanIndex()
+        rows = [self._row(r) for r in read_rows("curated", "covered_telecom_video.csv")]
+        self.rows = rows
+        self._by_key: dict[str, CoveredRow] = {}
+        context: dict[str, CoveredRow] = {}
+        for row in rows:
+            hit = row.creates_hit in self._hit_values
+            for phrase, is_han in self._brand_phrases(row):
+                if hit:
+                    self._add_brand(
+                        phrase, is_han, _Brand(_label(phrase, row), row, row.confidence, row.source)
+                    )
+                context.setdefault(phrase_key(phrase) if not is_han else phrase, row)
+        self._context_rows = context
+        self._patterns = self._load_patterns()
+        self._regex = re.compile(
+            "|".join(f"(?P<p{i}>{p.regex})" for i, p in enumerate(self._patterns)), re.IGNORECASE
+        )
+        self._categories = WordSet(cfg["category_words"])
+        self._unrelated = WordSet(cfg["unrelated_words"])
+        self._federal = _FederalFunding(cfg["federal_funding"])
+
+    # -- building -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(r: DataRow) -> CoveredRow:
+        return CoveredRow(
+            r["name"], r["relationship"], r["creates_hit"], r["parent_covered_entity"] or r["name"],
+            r["end_date"], r["lists"], r["confidence"], r.source,
+        )  # fmt: skip
+
+    def _brand_phrases(self, row: CoveredRow) -> list[tuple[str, bool]]:
+        """The brand words and name phrases of a curated row (see ``brand_words`` in the YAML)."""
+        cfg = self.config["brand_words"]
+        legal, places = frozenset(cfg["legal_forms"]), frozenset(cfg["place_prefixes"])
+        qualifiers, generic = frozenset(cfg["qualifiers"]), frozenset(cfg["generic_words"])
+        out: list[tuple[str, bool]] = []
+        for part in row.name.split(" / "):
+            names: list[str] = []
+            main = part
+            for inner in _PAREN_RE.findall(part):
+                if set(phrase_key(inner).split()) <= qualifiers:
+                    continue
+                main = main.replace(f"({inner})", " ")
+                names.extend(_BRAND_SUFFIX_RE.sub("", a).strip() for a in inner.split(" / "))
+            names.insert(0, main)
+            for i, name in enumerate(names):
+                words = [w for w in phrase_key(name).split() if w not in legal]
+                while len(words) > 1 and words[0] in places:
+                    words.pop(0)
+                if not words:
+                    continue
+                out.append((" ".join(words), False))
+                if len(words) > 1 and words[0] not in generic and (i > 0 or row.relationship != "affiliate"):
+                    out.append((words[0], False))
+        chinese = self._chinese_brand(row)
+        if chinese:
+            out.append((chinese, True))
+        return list(dict.fromkeys(out))
+
+    def _chinese_brand(self, row: CoveredRow) -> str:
+        raw = next((r for r in read_rows_cached() if r["name"] == row.name), None)
+        value = raw["chinese_name"] if raw else ""
+        cfg = self.config["brand_words"]
+        for prefix in cfg["chinese_place_prefixes"]:
+            value = value.removeprefix(prefix)
+        changed = True
+        while changed and value:
+            changed = False
+            for suffix in cfg["chinese_suffixes"]:
+                if value.endswith(suffix) and len(value) > len(suffix) + 1:
+                    value, changed = value[: -len(suffix)], True
+        return value
+
+    def _add_brand(self, phrase: str, is_han: bool, brand: _Brand) -> None:
+        """Index a brand; a word several rows share belongs to the covered entity itself, else the first."""
+        if is_han:
+            self._han.add(phrase, brand)
+            return
+        key = phrase_key(phrase)
+        known = self._latin.get(key)
+        if known:
+            if brand.row.relationship == "covered_entity" and known[0].row.relationship != "covered_entity":
+                known[0] = brand
+            return
+        self._latin.add(phrase, brand)
+
+    def _resolve_label(self, label: str) -> CoveredRow | None:
+        key = phrase_key(label)
+        known = self._latin.get(key)
+        if known:
+            return known[0].row
+        return self._context_rows.get(key)
+
+    def _load_patterns(self) -> list[_Pattern]:
+        """Regex rows of model_patterns.csv, strongest first; simple brand strings join the brand index."""
+        order = {"high": 0, "medium": 1, "low": 2, "unverified": 3}
+        patterns: list[_Pattern] = []
+        for r in read_rows("curated", "model_patterns.csv"):
+            label = _LABEL_RE.match(r["brand"])
+            brand = (label.group(1) if label else r["brand"]).strip()
+            row = self._resolve_label(brand)
+            simple = _SIMPLE_WORD_RE.match(r["regex"])
+            if r["pattern_type"] == "brand_string" and simple:
+                word = simple.group(1)
+                if (
+                    row is not None
+                    and row.creates_hit in self._hit_values
+                    and phrase_key(word) in self._latin
+                ):
+                    continue  # already a brand word of a hit row
+                fallback = CoveredRow(brand, "brand", "no", brand, "", "", r["confidence"], r.source)
+                target = row or fallback
+                self._latin.add(word, _Brand(word, target, r["confidence"], r.source))
+                continue
+            regex = r["regex"].removeprefix("(?i)")
+            patterns.append(_Pattern(brand, r["pattern_type"], r["confidence"], regex, row, r.source))
+        patterns.sort(key=lambda p: order.get(p.confidence, 4))
+        return patterns
+
+    # -- matching -------------------------------------------------------------------------------
+
+    def scan(self, text: str) -> list[Match]:
+        """Model numbers, fingerprints and brand words in one text, before any context is applied."""
+        out: list[Match] = []
+        for m in self._regex.finditer(text):
+            p = self._patterns[int((m.lastgroup or "p0")[1:])]
+            out.append(
+                Match(m.start(), m.end(), m.group(), _kind(p.kind), p.brand, p.confidence,
+                      {**_row_attrs(p.row), "pattern_type": p.kind, "pattern": p.regex, "source": p.source})
+            )  # fmt: skip
+        taken = [(m.start, m.end) for m in out]
+        found = self._latin.find(tokens(fold(text)))
+        if has_han(text):
+            found.extend(self._han.find(text))
+        for f in found:
+            if any(a < f.end and f.start < b for a, b in taken):
+                continue
+            b = f.payloads[0]
+            attrs = {**_row_attrs(b.row), "source": b.source}
+            out.append(Match(f.start, f.end, text[f.start : f.end], "brand", b.label, b.confidence, attrs))
+        out.sort(key=lambda m: m.start)
+        return out
+
+    def detect(self, record: Record) -> list[Flag]:
+        """One ``covered_equipment`` flag per covered parent found in the record's name and description."""
+        found: list[tuple[str, Match]] = []
+        texts: list[str] = []
+        for fld in _FIELDS:
+            value = getattr(record, fld)
+            if value:
+                texts.append(str(value))
+                found.extend((fld, m) for m in self.scan(str(value)))
+        if not found:
+            return []
+        joined = "\n".join(texts)
+        context = {
+            "category": bool(self._categories.found(joined)),
+            "unrelated": bool(self._unrelated.found(joined)),
+            "federal": is_federal_funding(record.funding or "", self._federal),
+        }
+        groups: dict[str, list[tuple[str, Match, str, list[str]]]] = {}
+        for fld, m in found:
+            judged = self._judge(m, fld, record, context)
+            if judged is not None:
+                groups.setdefault(m.attrs.get("covered_parent") or m.key, []).append((fld, m, *judged))
+        return [self._flag(items, record, context) for items in groups.values()]
+
+    def _judge(
+        self, m: Match, fld: str, record: Record, context: dict[str, bool]
+    ) -> tuple[str, list[str]] | None:
+        """The severity of one match in its record and the notes explaining it, or None to drop it."""
+        rs, notes = self.config["reasons"], []
+        hit = m.attrs.get("creates_hit") in self._hit_values
+        weak = m.confidence in self._weak or m.attrs.get("row_confidence") in self._weak
+        severity = self.config["severity"] if hit and not weak else self.config["review_severity"]
+        if weak:
+            notes.append(rs["weak"].format(confidence=m.confidence if m.confidence in self._weak else "low"))
+        elif not hit:
+            notes.append(rs["not_hit"])
+        if m.kind == "brand" and not context["category"]:
+            if context["unrelated"] or fld == "name" and record.description:
+                return None
+            severity = self.config["review_severity"]
+            notes.append(rs["unstated_goods"])
+        until = m.attrs.get("end_date")
+        if until:
+            limit = exclusive_limit(until) or until
+            covered = _before(record.date, limit)
+            if covered is False:
+                return None
+            if covered is None:
+                severity = self.config["review_severity"]
+                notes.append(rs["date_unknown"].format(until=until))
+            else:
+                notes.append(rs["date_covered"].format(until=until, date=record.date))
+        return severity, notes
+
+    def _flag(
+        self, items: list[tuple[str, Match, str, list[str]]], record: Record, ctx: dict[str, bool]
+    ) -> Flag:
+        best = min(items, key=lambda i: (_SEVERITY_ORDER[i[2]], _KIND_ORDER.get(i[1].kind, 9), i[1].start))
+        fld, m, severity, notes = best
+        cfg = self.config
+        parent = m.attrs.get("covered_parent") or m.key
+        bases = [b for b in cfg["legal_bases"] if b["contains"] in self._parent_lists(parent)]
+        citation = " and ".join(b["citation"] for b in bases) or "the FCC Covered List"
+        meaning = "; ".join(b["meaning"] for b in bases) or cfg["legal_bases"][-1]["meaning"]
+        found = f"{cfg['kind_labels'].get(m.attrs.get('pattern_type', m.kind), m.kind)} {m.text}"
+        found = f"{m.key} {found}" if m.kind != "brand" else found
+        found += f" in the {cfg['field_labels'].get(fld, fld)}"
+        relation = _relation(m, parent)
+        template = cfg["reasons"]["high" if severity == cfg["severity"] else "review"]
+        reason = template.format(
+            found=found, relation=relation, citation=citation, meaning=meaning, why=" ".join(notes)
+        )
+        if severity == cfg["severity"] and notes:
+            reason += " " + " ".join(notes)
+        federal = [b["federal_funds"] for b in bases if "federal_funds" in b]
+        if ctx["federal"] and federal:
+            reason += f" {federal[0]} (funding: {record.funding})."
+            reason = reason.replace(". (funding", " (funding").replace(").", ").", 1)
+        evidence: dict[str, Any] = {"field": fld, **_evidence(m), "covered_parent": parent}
+        evidence.update({"legal_basis": citation, "federal_funding": ctx["federal"]})
+        if record.funding:
+            evidence["funding"] = record.funding
+        if m.attrs.get("end_date"):
+            evidence.update({"covered_until": m.attrs["end_date"], "order_date": record.date})
+        evidence["matches"] = [
+            {"field": f, "severity": s, **_evidence(x)}
+            for f, x, s, _ in sorted(items, key=lambda i: i[1].start)
+        ]
+        return Flag(code=CODE, severity=severity, reason=" ".join(reason.split()), evidence=evidence)
+
+    def _parent_lists(self, parent: str) -> str:
+        key = phrase_key(_PAREN_RE.sub(" ", parent))
+        for row in self.rows:
+            if phrase_key(_PAREN_RE.sub(" ", row.name)) == key or phrase_key(row.name).startswith(key):
+                return row.lists
+        return ""
+
+
+class _FederalFunding:
+    """The federal-funding vocabulary of the YAML, compiled once."""
+
+    def __init__(self, cfg: dict[str, Any]) -> None:
+        self.negations = WordSet(cfg["negations"])
+        self.words = WordSet(cfg["words"])
+        self.listing = re.compile(cfg["assistance_listing"])
+        self.prefixes = frozenset(str(p) for p in cfg["agency_prefixes"])
+
+    def __call__(self, text: str) -> bool:
+        if not text.strip():
+            return False
+        folded = fold(text)
+        toks = tokens(folded)
+        negated = {t for f in self.negations._latin.find(toks) for t in range(f.first, f.last)}  # noqa: SLF001
+        kept = [t for i, t in enumerate(toks) if i not in negated]
+        if self.words.in_tokens(kept):
+            return True
+        return any(m.group(1) in self.prefixes for m in self.listing.finditer(text))
+
+
+_DEFAULT_FEDERAL: _FederalFunding | None = None
+
+
+def is_federal_funding(text: str, vocabulary: _FederalFunding | None = None) -> bool:
+    """Whether a funding description names federal money: a federal programme (ESSER, Title I, FEMA,
+    CARES, IIJA, ARPA), the word federal, or an Assistance Listing / CFDA number such as 84.425D."""
+    global _DEFAULT_FEDERAL
+    if vocabulary is None:
+        if _DEFAULT_FEDERAL is None:
+            _DEFAULT_FEDERAL = _FederalFunding(load_config(CONFIG)["federal_funding"])
+        vocabulary = _DEFAULT_FEDERAL
+    return vocabulary(text)
+
+
+def read_rows_cached() -> list[DataRow]:
+    """The curated covered-vendor rows (read once)."""
+    global _COVERED_ROWS
+    if _COVERED_ROWS is None:
+        _COVERED_ROWS = read_rows("curated", "covered_telecom_video.csv")
+    return _COVERED_ROWS
+
+
+_COVERED_ROWS: list[DataRow] | None = None
+
+
+def _label(phrase: str, row: CoveredRow) -> str:
+    """The display form of a brand: as the curated name writes it ("HiLook", "DJI", "Hikvision")."""
+    key = phrase_key(phrase)
+    for word in re.findall(r"[\w.&'-]+(?:\s+[\w.&'-]+)*", row.name):
+        pass
+    written = re.search(r"(?i)(?<![\w])" + r"\W+".join(map(re.escape, key.split())) + r"(?![\w])", row.name)
+    return written.group(0) if written else phrase
+
+
+def _kind(pattern_type: str) -> str:
+    return "model" if pattern_type.startswith("model") and pattern_type != "model_prefix" else pattern_type
+
+
+def _row_attrs(row: CoveredRow | None) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {
+        "covered_entity": row.name,
+        "covered_parent": row.parent,
+        "relationship": row.relationship,
+        "creates_hit": row.creates_hit,
+        "end_date": row.end_date,
+        "row_confidence": row.confidence,
+        "row_source": row.source,
+    }
+
+
+def _before(date: str | None, limit: str) -> bool | None:
+    """Whether an ISO order date (full or partial) falls before ``limit``; None when unknown or unclear."""
+    if not date:
+        return None
+    date = date.strip()
+    if len(date) >= 10:
+        return date[:10] < limit
+    if limit.startswith(date):
+        return None
+    return date < limit[: len(date)]
+
+
+def _relation(m: Match, parent: str) -> str:
+    entity = m.attrs.get("covered_entity")
+    rel = m.attrs.get("relationship") or "covered entity"
+    if not entity:
+        return f"Attributed to {parent}"
+    if rel == "covered_entity" or entity == parent:
+        return f"{entity} is a covered entity"
+    return f"{entity}: {rel} of {parent}"
+
+
+def _evidence(m: Match) -> dict[str, Any]:
+    keep = ("covered_entity", "relationship", "source", "pattern", "pattern_type", "row_source", "end_date")
+    out: dict[str, Any] = {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind, "brand": m.key}
+    out["confidence"] = m.confidence
+    out.update({k: m.attrs[k] for k in keep if m.attrs.get(k)})
+    return out

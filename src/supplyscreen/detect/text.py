@@ -1,0 +1,297 @@
+"""Shared text machinery of the detectors: accent-free folding, word tokens, phrase and Chinese indexes.
+
+Folding keeps one character per input character, so every span found in the folded text is the same
+span in the text as written. Phrase lookup works on word tokens (a dictionary probe per token, not one
+regex per phrase), which keeps each detector well above 20,000 texts per second on one core.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Generic, TypeVar
+
+import yaml
+
+T = TypeVar("T")
+
+#: One word of folded text: ``(start, end, word)``.
+Token = tuple[int, int, str]
+
+TOKEN_RE = re.compile(r"[a-z0-9]+")
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Separators that keep two words in one phrase ("Hami melon", "Korla fragrant pears"); a comma does not.
+_JOINER_RE = re.compile(r"[\s\-'’]*")
+
+
+@dataclass(slots=True)
+class Match:
+    """One thing a detector found in one text: the span as written and what it identifies.
+
+    ``kind`` says what matched (``model``, ``brand``, ``rtsp_path``, ``onvif_manufacturer``, ``place``,
+    ``keyword``, ``hs_code``); ``key`` the thing it identifies (brand, place, sector); ``confidence``
+    is ``high``/``medium``/``low``/``unverified``; ``attrs`` holds the detector's details (covered
+    parent, place record, source row …) that end up in a flag's evidence.
+    """
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    key: str
+    confidence: str = "high"
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that lower-cases and strips accents, one character for one."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
+        if len(base) != 1:
+            low = ch.lower()
+            base = low if len(low) == 1 else ch
+        self[code] = base
+        return base
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and drop accents (Ürümqi → urumqi, Şehiri → sehiri), keeping its length."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD)
+
+
+def tokens(folded: str) -> list[Token]:
+    """The word tokens of already folded text, with their spans."""
+    return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(folded)]
+
+
+def phrase_key(text: str) -> str:
+    """The lookup key of a phrase: its folded words joined by single spaces."""
+    return " ".join(w for _, _, w in tokens(fold(text)))
+
+
+def has_han(text: str) -> bool:
+    """Whether the text holds at least one Chinese character."""
+    return _HAN_RE.search(text) is not None
+
+
+def joined(text: str, a: int, b: int) -> bool:
+    """Whether the characters between positions ``a`` and ``b`` only join words (spaces, hyphens)."""
+    return _JOINER_RE.fullmatch(text, a, b) is not None
+
+
+@dataclass(slots=True)
+class Found(Generic[T]):
+    """A phrase found in a text: its span, token range and the payloads stored under its key."""
+
+    start: int
+    end: int
+    first: int  # index of the first token (or character, for Chinese) of the match
+    last: int  # index after the last one
+    key: str
+    payloads: list[T]
+
+
+class PhraseIndex(Generic[T]):
+    """Phrases of one or more words, found by whole words, the longest phrase winning at each place."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, list[T]] = {}
+        self._lengths: dict[str, tuple[int, ...]] = {}
+
+    def add(self, phrase: str, payload: T) -> str:
+        """Store ``payload`` under the folded words of ``phrase``; returns the key ('' when it has none)."""
+        key = phrase_key(phrase)
+        if not key:
+            return key
+        self._keys.setdefault(key, []).append(payload)
+        words = key.split(" ")
+        known = set(self._lengths.get(words[0], ()))
+        known.add(len(words))
+        self._lengths[words[0]] = tuple(sorted(known, reverse=True))
+        return key
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def get(self, key: str) -> list[T]:
+        return self._keys.get(key, [])
+
+    def keys(self) -> Iterable[str]:
+        return self._keys.keys()
+
+    def find(self, toks: Sequence[Token]) -> list[Found[T]]:
+        """Non-overlapping phrases among ``toks`` (from :func:`tokens`), left to right, longest first."""
+        out: list[Found[T]] = []
+        lengths, keys = self._lengths, self._keys
+        i, n = 0, len(toks)
+        while i < n:
+            word = toks[i][2]
+            sizes = lengths.get(word)
+            step = 1
+            if sizes is not None:
+                for size in sizes:
+                    if i + size > n:
+                        continue
+                    key = word if size == 1 else " ".join(t[2] for t in toks[i : i + size])
+                    hit = keys.get(key)
+                    if hit is not None:
+                        out.append(Found(toks[i][0], toks[i + size - 1][1], i, i + size, key, hit))
+                        step = size
+                        break
+            i += step
+        return out
+
+
+class HanIndex(Generic[T]):
+    """Chinese strings found anywhere in a text (Chinese has no spaces), the longest winning."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, list[T]] = {}
+        self._lengths: dict[str, tuple[int, ...]] = {}
+
+    def add(self, text: str, payload: T) -> None:
+        if not text:
+            return
+        self._keys.setdefault(text, []).append(payload)
+        known = set(self._lengths.get(text[0], ()))
+        known.add(len(text))
+        self._lengths[text[0]] = tuple(sorted(known, reverse=True))
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def find(self, text: str) -> list[Found[T]]:
+        out: list[Found[T]] = []
+        lengths, keys = self._lengths, self._keys
+        i, n = 0, len(text)
+        while i < n:
+            sizes = lengths.get(text[i])
+            step = 1
+            if sizes is not None:
+                for size in sizes:
+                    hit = keys.get(text[i : i + size]) if i + size <= n else None
+                    if hit is not None:
+                        out.append(Found(i, i + size, i, i + size, text[i : i + size], hit))
+                        step = size
+                        break
+            i += step
+        return out
+
+
+class WordSet:
+    """A set of words and phrases (Latin and Chinese) that a text either contains or not."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self._latin: PhraseIndex[str] = PhraseIndex()
+        self._han: HanIndex[str] = HanIndex()
+        for phrase in phrases:
+            if has_han(phrase):
+                self._han.add(phrase, phrase)
+            else:
+                self._latin.add(phrase, phrase)
+
+    def found(self, text: str, toks: Sequence[Token] | None = None) -> list[str]:
+        """The words of the set that occur in ``text`` (``toks``: its tokens, when already made)."""
+        hits = [f.key for f in self._latin.find(toks if toks is not None else tokens(fold(text)))]
+        if has_han(text):
+            hits.extend(f.key for f in self._han.find(text))
+        return hits
+
+    def in_tokens(self, toks: Sequence[Token]) -> list[str]:
+        """The Latin words of the set among already made tokens."""
+        return [f.key for f in self._latin.find(toks)]
+
+    def starts(self, toks: Sequence[Token]) -> str:
+        """The Latin word of the set that the tokens begin with, or ''."""
+        found = self._latin.find(toks)
+        return found[0].key if found and found[0].first == 0 else ""
+
+    def han_prefix(self, text: str) -> str:
+        """The Chinese word of the set that ``text`` begins with (the longest), or ''."""
+        found = self._han.find(text)
+        return found[0].key if found and found[0].start == 0 else ""
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._latin or key in self._han
+
+
+def plural_forms(words: Iterable[str]) -> list[str]:
+    """Each phrase plus simple English plurals of its last word (tomato → tomatoes, pear → pears)."""
+    out: list[str] = []
+    for w in words:
+        out.append(w)
+        if has_han(w) or not w[-1:].isalpha():
+            continue
+        if w.endswith(("s", "x", "sh", "ch", "o")):
+            out.append(w + "es")
+        elif w.endswith("y") and w[-2:-1] not in "aeiou":
+            out.append(w[:-1] + "ies")
+        else:
+            out.append(w + "s")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Package data
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DataRow:
+    """One CSV row of package data with where it came from (``file:line``, for evidence)."""
+
+    source: str
+    values: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.values.get(key, "")
+
+
+def read_rows(folder: str, filename: str) -> list[DataRow]:
+    """The rows of a UTF-8 CSV shipped in ``supplyscreen/data/<folder>``, whitespace collapsed."""
+    text = resources.files("supplyscreen").joinpath("data", folder, filename).read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows: list[DataRow] = []
+    for values in reader:
+        clean = {k.strip(): " ".join((v or "").split()) for k, v in values.items() if k}
+        rows.append(DataRow(f"{folder}/{filename}:{reader.line_num}", clean))
+    return rows
+
+
+@cache
+def load_config(filename: str) -> dict[str, Any]:
+    """A detector's YAML configuration from ``supplyscreen/data/detect``."""
+    text = resources.files("supplyscreen").joinpath("data", "detect", filename).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"data/detect/{filename}: expected a mapping at the top level")
+    return data
+
+
+def exclusive_limit(value: str) -> str | None:
+    """The first day no longer covered by an end date: ``2022-11-24`` stays, ``2024-01`` → ``2024-02-01``.
+
+    A curated ``end_date`` of ``YYYY-MM`` means the end of that month, so orders dated in that month
+    are still covered.
+    """
+    m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value.strip())
+    if not m:
+        return None
+    if m.group(3):
+        return value.strip()
+    year, month = int(m.group(1)), int(m.group(2))
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return f"{year:04d}-{month:02d}-01"

@@ -1,0 +1,199 @@
+"""Which input column holds the vendor name, address, description, amount, date...: detected or given.
+
+Headers are compared after case folding and removing spaces, underscores, hyphens, dots and colons,
+so "Vendor_Name", "vendor name" and "VENDOR-NAME" are one header; a trailing unit in brackets
+("Amount (USD)", "金额（元）") is ignored when nothing matches without it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+from supplyscreen.io.errors import InputError
+
+#: The record fields a column can be mapped to, in `Record` order.
+KEYS = ("id", "name", "address", "country", "description", "hs_code", "amount", "currency", "funding", "date")
+
+#: Header spellings for each key, most specific first (English, then Chinese).
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": (
+        "id", "po number", "po no", "po #", "po", "purchase order", "purchase order number", "order id",
+        "order number", "order no", "invoice number", "invoice no", "invoice #", "invoice id",
+        "transaction id", "record id", "reference", "ref", "编号", "订单号", "订单编号", "发票号", "发票号码",
+    ),
+    "name": (
+        "vendor", "vendor name", "supplier", "supplier name", "payee", "payee name", "company",
+        "company name", "seller", "seller name", "contractor", "contractor name", "recipient",
+        "recipient name", "awardee", "legal name", "vendor legal name", "entity name", "party name",
+        "organisation name", "organization name", "供应商", "供应商名称", "公司名称", "厂商", "厂商名称",
+        "企业名称", "单位名称", "卖方", "名称", "manufacturer", "manufacturer name", "制造商",
+    ),
+    "address": (
+        "address", "vendor address", "supplier address", "company address", "street address",
+        "address line 1", "地址", "供应商地址", "公司地址", "详细地址",
+    ),
+    "country": (
+        "country", "vendor country", "supplier country", "country name", "country code", "国家",
+        "国家/地区", "国别",
+    ),
+    "description": (
+        "description", "item", "item description", "product", "product description", "product name",
+        "goods", "goods description", "commodity", "material description", "line description",
+        "商品", "商品名称", "品名", "描述", "产品", "产品名称", "货物名称", "物料描述",
+    ),
+    "hs_code": (
+        "hs code", "hs", "hts", "hts code", "tariff code", "hs tariff code", "commodity code",
+        "海关编码", "hs编码", "商品编码", "税则号",
+    ),
+    "amount": (
+        "amount", "total", "value", "total amount", "line amount", "invoice amount", "po amount",
+        "net amount", "金额", "总金额", "总价", "合计",
+    ),
+    "currency": ("currency", "currency code", "ccy", "币种", "货币"),
+    "funding": (
+        "funding", "fund", "funding source", "fund source", "funding agency", "资金来源",
+    ),
+    "date": (
+        "date", "order date", "po date", "invoice date", "transaction date", "payment date",
+        "award date", "日期", "订单日期", "发票日期",
+    ),
+}  # fmt: skip
+#: Headers of address details (city, province...) that are added to the address text, in this order.
+ADDRESS_PART_SYNONYMS = (
+    "district", "county", "city", "town", "locality", "prefecture", "region", "province", "state",
+    "postal code", "postcode", "zip", "zip code", "区县", "城市", "市", "地区", "省", "省份", "邮编",
+)  # fmt: skip
+
+_IGNORED = re.compile(r"[\s_\-./:：#]+")
+_BRACKETED = re.compile(r"\s*[(\[（【].*?[)\]）】]\s*")
+
+
+def normalize_header(header: str) -> str:
+    """`header` folded for comparison: NFKC, case folded, "#" read as "number", separators removed."""
+    text = unicodedata.normalize("NFKC", header).casefold().strip()
+    text = re.sub(r"(?<=\w)\s*#$", " number", text)
+    return _IGNORED.sub("", text)
+
+
+def _synonym_ranks() -> dict[str, tuple[str, int]]:
+    ranks: dict[str, tuple[str, int]] = {}
+    for key, spellings in HEADER_SYNONYMS.items():
+        for rank, spelling in enumerate(spellings):
+            ranks.setdefault(normalize_header(spelling), (key, rank))
+    return ranks
+
+
+_RANKS = _synonym_ranks()
+
+
+def detect_mapping(headers: Sequence[str]) -> dict[str, str]:
+    """Map keys of `KEYS` to the columns of `headers` whose header is a known spelling; unknowns left out.
+
+    When two columns match one key, the more specific spelling wins ("Supplier Name" over
+    "Manufacturer"), then the leftmost column.
+    """
+    best: dict[str, tuple[int, int, int, str]] = {}  # key: (bracket pass, synonym rank, position, column)
+    for strip_brackets in (False, True):
+        for position, header in enumerate(headers):
+            text = _BRACKETED.sub("", str(header)) if strip_brackets else str(header)
+            found = _RANKS.get(normalize_header(text))
+            if found is None or any(column == header for *_, column in best.values()):
+                continue
+            key, rank = found
+            candidate = (int(strip_brackets), rank, position)
+            if key not in best or candidate < best[key][:3]:
+                best[key] = (*candidate, header)
+    return {key: best[key][3] for key in KEYS if key in best}
+
+
+def detect_address_parts(headers: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """Columns holding address details (city, province, postal code) not mapped to a key, street first.
+
+    Their values are appended to the address, so a supplier in "Kashgar" is seen even when the
+    street is in another column.
+    """
+    order = {normalize_header(spelling): rank for rank, spelling in enumerate(ADDRESS_PART_SYNONYMS)}
+    used = set(mapping.values())
+    found = [
+        (order[normalize_header(str(header))], header)
+        for header in headers
+        if header not in used and normalize_header(str(header)) in order
+    ]
+    return [header for _, header in sorted(found, key=lambda pair: pair[0])]
+
+
+def parse_mapping_override(text: str, columns: Sequence[str] | None = None) -> dict[str, str]:
+    """Read a `--map` value such as "name=Lieferant,address=Anschrift" into {key: column}.
+
+    Keys must be among `KEYS`; when `columns` is given each column must be one of them (an exact
+    match, else the one column equal after folding case and separators). Raises InputError naming
+    the unknown key or column.
+    """
+    mapping: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        key, equals, column = part.partition("=")
+        key, column = key.strip().lower(), column.strip()
+        if not equals or not column:
+            raise InputError("--map", f"{part.strip()!r} is not KEY=COLUMN")
+        if key not in KEYS:
+            raise InputError("--map", f"unknown key {key!r}; keys are {', '.join(KEYS)}")
+        mapping[key] = column
+    if columns is not None:
+        mapping = check_mapping(mapping, columns, "--map")
+    return mapping
+
+
+def check_mapping(mapping: Mapping[str, str], columns: Sequence[str], path: object) -> dict[str, str]:
+    """`mapping` with keys checked and each column resolved to one of `columns`; InputError otherwise."""
+    checked: dict[str, str] = {}
+    for key, column in mapping.items():
+        if key not in KEYS:
+            raise InputError(path, f"unknown key {key!r} in the column mapping; keys are {', '.join(KEYS)}")
+        checked[key] = _resolve_column(str(column), columns, path)
+    return checked
+
+
+def _resolve_column(column: str, columns: Sequence[str], path: object) -> str:
+    if column in columns:
+        return column
+    folded = [name for name in columns if normalize_header(str(name)) == normalize_header(column)]
+    if len(folded) == 1:
+        return folded[0]
+    raise InputError(path, f"no column {column!r}; columns are {_listing(columns)}", column=column)
+
+
+def resolve_mapping(
+    columns: Sequence[str],
+    explicit: Mapping[str, str] | None,
+    path: object,
+    *,
+    sheet: str | None = None,
+) -> dict[str, str]:
+    """The mapping to read `columns` with: detected, then overridden by `explicit` key by key.
+
+    A name column is required unless the caller gave an explicit mapping (a product-only
+    screening may map just ``description``); without one this raises InputError listing columns.
+    """
+    detected = detect_mapping(columns)
+    if explicit is None:
+        if "name" not in detected:
+            raise InputError(
+                path,
+                f"no vendor/supplier name column found; columns are {_listing(columns)}; "
+                "use --map name=COLUMN",
+                sheet=sheet,
+            )
+        return detected
+    checked = check_mapping(explicit, columns, path)
+    merged = {key: column for key, column in detected.items() if column not in checked.values()}
+    merged.update(checked)
+    return {key: merged[key] for key in KEYS if key in merged}
+
+
+def _listing(columns: Sequence[str]) -> str:
+    shown = ", ".join(repr(str(column)) for column in columns[:30])
+    return shown + (f" and {len(columns) - 30} more" if len(columns) > 30 else "") if columns else "(none)"

@@ -1,0 +1,210 @@
+"""JSON inputs: JSON lines of objects, a JSON array of objects, and OCDS (packages, releases, records).
+
+OCDS is recognised by its shape, not its name: an object with ``releases`` or ``records``, or
+items with an ``ocid``. Everything is streamed (`JsonStream`), so a package of a million releases
+is read one release at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from supplyscreen.io.columns import resolve_mapping
+from supplyscreen.io.encoding import open_text
+from supplyscreen.io.errors import InputError
+from supplyscreen.io.jsonstream import JsonStream
+from supplyscreen.io.ocds import (
+    OCDS_COLUMNS,
+    OCDS_MAPPING,
+    is_package,
+    is_record,
+    is_release,
+    ocds_records,
+    releases_of,
+)
+from supplyscreen.io.record_builder import RecordBuilder
+from supplyscreen.io.stream import RecordStream
+from supplyscreen.model import Record
+
+#: How many leading objects decide the columns of a JSON lines file or array.
+COLUMN_SAMPLE = 1000
+
+
+def _is_ocds(obj: object) -> bool:
+    return is_release(obj) or is_record(obj) or is_package(obj)
+
+
+def _columns_of(objects: Iterator[Any]) -> list[str]:
+    columns: dict[str, None] = {}
+    for obj in islice(objects, COLUMN_SAMPLE):
+        if isinstance(obj, dict):
+            columns.update(dict.fromkeys(map(str, obj)))
+    return list(columns)
+
+
+def _ocds_stream(path: Path, explicit: Mapping[str, str] | None, produce: Any) -> RecordStream:
+    if explicit:
+        raise InputError(path, "a column mapping (--map) does not apply to OCDS files")
+    return RecordStream(path, "ocds", list(OCDS_COLUMNS), dict(OCDS_MAPPING), produce)
+
+
+def _lines(path: Path, codec: str) -> Iterator[tuple[int, str]]:
+    with open_text(path, codec) as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.strip().lstrip("\ufeff")
+            if line:
+                yield number, line
+
+
+def _parsed_lines(path: Path, codec: str, stream: RecordStream | None) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for each line that is valid JSON; bad lines noted on `stream`."""
+    for number, line in _lines(path, codec):
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            if stream is not None:
+                stream.row_error(
+                    number, None, f"not valid JSON ({exc.msg} at character {exc.pos}); row skipped"
+                )
+
+
+def open_json_lines(path: Path, explicit: Mapping[str, str] | None, codec: str) -> RecordStream:
+    """A JSON lines file of objects (row = line number), or of OCDS releases, records or packages."""
+    first = next((value for _, value in _parsed_lines(path, codec, None)), None)
+    if first is None:
+        raise InputError(path, "no line holds valid JSON")
+    if _is_ocds(first):
+
+        def produce_ocds(stream: RecordStream) -> Iterator[Record]:
+            releases = (
+                (number, release)
+                for number, value in _parsed_lines(path, codec, stream)
+                if isinstance(value, dict)
+                for release in releases_of(value)
+            )
+            return ocds_records(releases)
+
+        return _ocds_stream(path, explicit, produce_ocds)
+    columns = _columns_of(value for _, value in _parsed_lines(path, codec, None))
+    mapping = resolve_mapping(columns, explicit, path)
+
+    def produce(stream: RecordStream) -> Iterator[Record]:
+        builder = RecordBuilder(columns, mapping, stream.unreadable)
+        for number, value in _parsed_lines(path, codec, stream):
+            if isinstance(value, dict):
+                yield builder.from_mapping(number, value)
+            else:
+                stream.row_error(number, None, f"a JSON {type(value).__name__}, not an object; row skipped")
+
+    return RecordStream(path, "jsonl", columns, mapping, produce)
+
+
+def open_json(path: Path, explicit: Mapping[str, str] | None, codec: str) -> RecordStream:
+    """A JSON document: an OCDS package, release or record, or an array of objects (or of releases)."""
+    with open_text(path, codec) as handle:
+        start = JsonStream(handle, path).peek()
+    if start == "[":
+        return _open_json_array(path, explicit, codec)
+    if start != "{":
+        raise InputError(path, "not a JSON object or array")
+    if _first_line_is_object(path, codec):
+        return open_json_lines(path, explicit, codec)
+    shape = _ocds_shape(path, codec)
+    if shape is None:
+        raise InputError(
+            path,
+            "a JSON object that is not an OCDS package (no 'releases' or 'records'); "
+            "expected OCDS, a JSON array of objects or JSON lines",
+        )
+
+    def produce(stream: RecordStream) -> Iterator[Record]:
+        return ocds_records(_package_releases(path, codec, shape))
+
+    return _ocds_stream(path, explicit, produce)
+
+
+def _first_line_is_object(path: Path, codec: str) -> bool:
+    """Whether the file is JSON lines after all: a whole object on line 1 and more text after it."""
+    lines = _lines(path, codec)
+    first = next(lines, None)
+    try:
+        complete = first is not None and isinstance(json.loads(first[1]), dict)
+    except json.JSONDecodeError:
+        return False
+    return complete and next(lines, None) is not None
+
+
+def _ocds_shape(path: Path, codec: str) -> str | None:
+    """Whether the top-level object is an OCDS "package" or a single "release"; None when neither."""
+    with open_text(path, codec) as handle:
+        cursor = JsonStream(handle, path)
+        for key in cursor.object_keys():
+            if key in ("releases", "records"):
+                return "package"
+            if key == "ocid":
+                return "release"
+            cursor.value()
+    return None
+
+
+def _package_releases(path: Path, codec: str, shape: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(position in the package, release) for every release in the document, streamed."""
+    with open_text(path, codec) as handle:
+        cursor = JsonStream(handle, path)
+        if shape == "release":
+            yield from ((1, release) for release in releases_of(cursor.value()))
+            return
+        for key in cursor.object_keys():
+            if key not in ("releases", "records") or cursor.peek() != "[":
+                cursor.value()
+                continue
+            for index, item in enumerate(cursor.array_items(), start=1):
+                if isinstance(item, dict):
+                    yield from ((index, release) for release in releases_of(item))
+
+
+def _open_json_array(path: Path, explicit: Mapping[str, str] | None, codec: str) -> RecordStream:
+    with open_text(path, codec) as handle:
+        items = JsonStream(handle, path).array_items()
+        first = next(items, None)
+        if _is_ocds(first):
+            ocds = True
+            columns: list[str] = []
+        else:
+            ocds = False
+            columns = _columns_of(_chain_first(first, items))
+    if ocds:
+
+        def produce_ocds(stream: RecordStream) -> Iterator[Record]:
+            return ocds_records(_array_releases(path, codec))
+
+        return _ocds_stream(path, explicit, produce_ocds)
+    mapping = resolve_mapping(columns, explicit, path)
+
+    def produce(stream: RecordStream) -> Iterator[Record]:
+        builder = RecordBuilder(columns, mapping, stream.unreadable)
+        with open_text(path, codec) as handle:
+            for index, item in enumerate(JsonStream(handle, path).array_items(), start=1):
+                if isinstance(item, dict):
+                    yield builder.from_mapping(index, item)
+                else:
+                    stream.row_error(index, None, f"a JSON {type(item).__name__}, not an object; row skipped")
+
+    return RecordStream(path, "json", columns, mapping, produce)
+
+
+def _chain_first(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+def _array_releases(path: Path, codec: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    with open_text(path, codec) as handle:
+        for index, item in enumerate(JsonStream(handle, path).array_items(), start=1):
+            if isinstance(item, dict):
+                yield from ((index, release) for release in releases_of(item))

@@ -1,0 +1,105 @@
+"""Turn one input row (a list of cell values, or a dict) into a `Record` through a column mapping."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from supplyscreen.io.columns import detect_address_parts
+from supplyscreen.io.dates import parse_amount, parse_date
+from supplyscreen.model import Record
+
+_Parsed = TypeVar("_Parsed")
+_TEXT_KEYS = ("id", "name", "address", "country", "description", "hs_code", "currency", "funding")
+
+
+def text_value(value: object) -> str | None:
+    """A cell as trimmed text, None when empty; whole floats lose ".0" (Excel stores ids as floats)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str) or None
+    return str(value).strip() or None
+
+
+class RecordBuilder:
+    """Builds `Record`s for one table (a CSV file, one sheet...) whose columns and mapping are known.
+
+    Values that are present but cannot be read as an amount or a date are counted in `unreadable`
+    (by key), and the record's field is None. Address detail columns (city, province, postal code;
+    see `detect_address_parts`) are appended to the record's address.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        mapping: Mapping[str, str],
+        unreadable: Counter[str],
+        sheet: str | None = None,
+    ) -> None:
+        self.columns = list(columns)
+        self.sheet = sheet
+        self.unreadable = unreadable
+        position = {column: index for index, column in enumerate(self.columns)}
+        self._text = [(key, mapping[key], position[mapping[key]]) for key in _TEXT_KEYS if key in mapping]
+        self._amount = (mapping["amount"], position[mapping["amount"]]) if "amount" in mapping else None
+        self._date = (mapping["date"], position[mapping["date"]]) if "date" in mapping else None
+        self.address_parts = detect_address_parts(self.columns, mapping)
+        self._part_positions = [position[column] for column in self.address_parts]
+
+    def from_values(self, row: int, values: Sequence[Any], extra: Mapping[str, Any] | None = None) -> Record:
+        """The record of data row `row` from `values` in column order (as many as there are columns)."""
+        fields = dict(zip(self.columns, values, strict=False))
+        if extra:
+            fields.update(extra)
+        record = Record(row=row, fields=fields, sheet=self.sheet)
+        for key, _, index in self._text:
+            setattr(record, key, text_value(values[index]))
+        if self._amount is not None:
+            record.amount = self._read(parse_amount, "amount", values[self._amount[1]])
+        if self._date is not None:
+            record.date = self._read(parse_date, "date", values[self._date[1]])
+        if self._part_positions:
+            record.address = _with_parts(record.address, [values[index] for index in self._part_positions])
+        return record
+
+    def from_mapping(self, row: int, obj: Mapping[str, Any]) -> Record:
+        """The record of data row `row` from a dict of column → value (JSON, Parquet); keeps all keys."""
+        record = Record(row=row, fields=dict(obj), sheet=self.sheet)
+        for key, column, _ in self._text:
+            setattr(record, key, text_value(obj.get(column)))
+        if self._amount is not None:
+            record.amount = self._read(parse_amount, "amount", obj.get(self._amount[0]))
+        if self._date is not None:
+            record.date = self._read(parse_date, "date", obj.get(self._date[0]))
+        if self.address_parts:
+            record.address = _with_parts(record.address, [obj.get(column) for column in self.address_parts])
+        return record
+
+    def _read(self, parse: Callable[[object], _Parsed | None], key: str, value: object) -> _Parsed | None:
+        parsed = parse(value)
+        if parsed is None and text_value(value) is not None:
+            self.unreadable[key] += 1
+        return parsed
+
+
+def _with_parts(address: str | None, parts: list[Any]) -> str | None:
+    """`address` followed by those of `parts` it does not already contain, comma separated."""
+    pieces = [address] if address else []
+    for part in parts:
+        text = text_value(part)
+        if text and not any(text.casefold() in piece.casefold() for piece in pieces):
+            pieces.append(text)
+    return ", ".join(pieces) or None

@@ -1,0 +1,61 @@
+"""`RecordStream`: the records of one user file, read lazily, with what was learnt about the file."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from supplyscreen.io.columns import detect_address_parts
+from supplyscreen.io.errors import RowError
+from supplyscreen.model import Record
+
+
+class RecordStream:
+    """An iterable of `Record`s from one file; iterating again reads the file again.
+
+    Known before iterating: `format`, `columns` (input columns in order; for several sheets, all
+    of them in order of first appearance), `mapping` ({key: column} of the first sheet read; per
+    sheet in `sheet_mappings`), `encoding` and `delimiter` (text files), `sheets` and
+    `skipped_sheets` (XLSX). Filled while iterating (reset at each pass): `errors`, the damaged rows
+    (skipped unless their message says "row kept"), and `unreadable`, how many present amount or
+    date values could not be read, by key.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        format: str,
+        columns: list[str],
+        mapping: dict[str, str],
+        produce: Callable[[RecordStream], Iterator[Record]],
+    ) -> None:
+        self.path = path
+        self.format = format
+        self.columns = columns
+        self.mapping = mapping
+        self.encoding: str | None = None
+        self.delimiter: str | None = None
+        self.sheets: list[str] = []
+        self.sheet_mappings: dict[str, dict[str, str]] = {}
+        self.skipped_sheets: dict[str, str] = {}
+        self.errors: list[RowError] = []
+        self.unreadable: Counter[str] = Counter()
+        self._produce = produce
+
+    def __iter__(self) -> Iterator[Record]:
+        self.errors.clear()
+        self.unreadable.clear()
+        return self._produce(self)
+
+    @property
+    def address_parts(self) -> list[str]:
+        """Columns of address details (city, province...) appended to each record's address."""
+        return detect_address_parts(self.columns, self.mapping) if self.format != "ocds" else []
+
+    def row_error(self, row: int, column: str | None, message: str, sheet: str | None = None) -> None:
+        """Note a damaged row of this file."""
+        self.errors.append(RowError(row, column, message, str(self.path), sheet))
+
+    def __repr__(self) -> str:
+        return f"RecordStream({str(self.path)!r}, format={self.format!r}, columns={len(self.columns)})"
