@@ -1,0 +1,5 @@
+"""`python -m supplyscreen …` runs the command-line tool."""
+
+from supplyscreen.cli import main
+
+main()
