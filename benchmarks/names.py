@@ -35,8 +35,11 @@ def parity(case: dict[str, Any]) -> int:
     return int(str(case["qid"]).lstrip("q")) % 2
 
 
-def score(cases: list[dict[str, Any]], results: dict[str, list[dict[str, Any]]], threshold: float | None,
-          ) -> tuple[float, float, dict[str, tuple[int, int]]]:
+def score(
+    cases: list[dict[str, Any]],
+    results: dict[str, list[dict[str, Any]]],
+    threshold: float | None,
+) -> tuple[float, float, dict[str, tuple[int, int]]]:
     """Recall, false-positive rate and per-kind (ok, n), with the official scorer's rules."""
     sys.path.insert(0, str(BENCH))
     from score_names import found  # type: ignore[import-not-found]
@@ -74,7 +77,9 @@ def calibrate(cases: list[dict[str, Any]], results: dict[str, list[dict[str, Any
     print("calibration on even qids (threshold: recall, false-positive rate):")
     for t in grid[::5]:
         print(f"  {t:.2f}: {values[t][0]:.4f} {values[t][1]:.4f}")
-    print(f"  best plateau {plateau[0]:.2f}–{plateau[-1]:.2f} → match threshold {match:.2f}; review {review:.2f}")
+    print(
+        f"  best plateau {plateau[0]:.2f}–{plateau[-1]:.2f} → match {match:.2f}; review {review:.2f}"
+    )
     return match, review
 
 
@@ -97,8 +102,9 @@ def print_kinds(kinds: dict[str, tuple[int, int]]) -> None:
         print(f"  {kind:20s} {ok:5d}/{n:<5d} {ok / n:.3f}{flag}")
 
 
-def nomenklatura_results(screener: Any, cases: list[dict[str, Any]]) -> tuple[dict[str, list[dict[str, Any]]],
-                                                                             list[float]]:
+def nomenklatura_results(
+    screener: Any, cases: list[dict[str, Any]]
+) -> tuple[dict[str, list[dict[str, Any]]], list[float]]:
     """logic-v2 scores of the same candidate entities our index retrieves for each query."""
     from followthemoney import model
     from nomenklatura.matching import get_algorithm
@@ -138,8 +144,15 @@ def nomenklatura_results(screener: Any, cases: list[dict[str, Any]]) -> tuple[di
                 result = algorithm.compare(query, proxy, config)
             except Exception:  # noqa: BLE001 - a schema pair logic-v2 refuses counts as no match
                 continue
-            hits.append({"names": info.names, "source_ids": info.source_ids, "score": result.score,
-                         "match": result.score >= 0.7, "lists": info.lists})
+            hits.append(
+                {
+                    "names": info.names,
+                    "source_ids": info.source_ids,
+                    "score": result.score,
+                    "match": result.score >= 0.7,
+                    "lists": info.lists,
+                }
+            )
         hits.sort(key=lambda h: -h["score"])
         out[c["qid"]] = hits[:5]
         latencies.append(time.perf_counter() - started)
@@ -168,8 +181,12 @@ def main() -> None:
     build_s = time.perf_counter() - started
     screener.matcher  # builds and caches the index  # noqa: B018
 
-    ready_cmd = [sys.executable, "-c", "import time; t=time.perf_counter(); from supplyscreen import Screener; "
-                 "Screener.open().match('Hikvision'); print(time.perf_counter()-t)"]
+    ready_cmd = [
+        sys.executable,
+        "-c",
+        "import time; t=time.perf_counter(); from supplyscreen import Screener; "
+        "Screener.open().match('Hikvision'); print(time.perf_counter()-t)",
+    ]
     started = time.perf_counter()
     subprocess.run(ready_cmd, check=True, capture_output=True)
     ready_s = time.perf_counter() - started
@@ -183,27 +200,43 @@ def main() -> None:
         results[c["qid"]] = [h.to_dict() for h in hits]
     match_t, review_t = calibrate(cases, results)
     if abs(match_t - MATCH_THRESHOLD) > 0.03:
-        print(f"  note: calibrated match threshold {match_t:.2f} differs from the shipped {MATCH_THRESHOLD:.2f}")
+        print(
+            f"  note: calibrated match threshold {match_t:.2f} differs from the shipped {MATCH_THRESHOLD:.2f}"
+        )
 
     out_dir = Path(tempfile.mkdtemp(prefix="names-bench-"))
     out1, out2 = out_dir / "r1.jsonl", out_dir / "r2.jsonl"
-    wall1, rss1 = run_cli(["match", "--input", str(args.dev), "--output", str(out1), "--workers", "1"], cores="0")
+    wall1, rss1 = run_cli(
+        ["match", "--input", str(args.dev), "--output", str(out1), "--workers", "1"], cores="0"
+    )
     wall2, rss2 = run_cli(["match", "--input", str(args.dev), "--output", str(out2), "--workers", "2"])
     cli_results = {r["qid"]: r["hits"] for r in map(json.loads, out1.open(encoding="utf-8"))}
-    official = subprocess.run([sys.executable, str(BENCH / "score_names.py"), str(args.dev), str(out1)],
-                              capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    official = (
+        subprocess.run(
+            [sys.executable, str(BENCH / "score_names.py"), str(args.dev), str(out1)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
 
     r_odd, f_odd, kinds_odd = score(odd, cli_results, None)
     r_all, f_all, _ = score(cases, cli_results, None)
     ms = sorted(x * 1000 for x in latencies)
-    print(f"\nsupplyscreen (match {MATCH_THRESHOLD:.2f}, review {REVIEW_THRESHOLD:.2f}), {len(cases)} queries")
+    print(
+        f"\nsupplyscreen (match {MATCH_THRESHOLD:.2f}, review {REVIEW_THRESHOLD:.2f}), {len(cases)} queries"
+    )
     print(f"  odd qids: recall {r_odd:.4f}  false-positive rate {f_odd:.4f}  ({len(odd)} queries)")
     print(f"  all qids: recall {r_all:.4f}  false-positive rate {f_all:.4f}")
     print(f"  official scorer, all: {official}")
     print("  per kind (odd qids):")
     print_kinds(kinds_odd)
-    print(f"  latency per query: median {statistics.median(ms):.2f} ms, p99 {ms[int(len(ms) * 0.99)]:.2f} ms "
-          "(single thread, in process)")
+    print(
+        f"  latency per query: median {statistics.median(ms):.2f} ms, p99 {ms[int(len(ms) * 0.99)]:.2f} ms "
+        "(single thread, in process)"
+    )
     print(f"  batch `match --input`: 1 core {wall1:.2f} s, 2 cores {wall2:.2f} s (wall, incl. start-up)")
     print(f"  index build {build_s:.2f} s; new process to first match (cached index) {ready_s:.2f} s")
     print(f"  peak RSS of the batch process: {max(rss1, rss2)} MB")
@@ -219,8 +252,10 @@ def main() -> None:
     print(f"  all qids: recall {nr_all:.4f}  false-positive rate {nf_all:.4f}")
     print("  per kind (odd qids):")
     print_kinds(nk_kinds)
-    print(f"  latency per query (candidates + scoring): median {statistics.median(nms):.2f} ms, "
-          f"p99 {nms[int(len(nms) * 0.99)]:.2f} ms")
+    print(
+        f"  latency per query (candidates + scoring): median {statistics.median(nms):.2f} ms, "
+        f"p99 {nms[int(len(nms) * 0.99)]:.2f} ms"
+    )
     hik = screener.matcher.index
     print(f"  (index: {len(hik.packed_forms):,} names of {len(hik.entities):,} entities)")
 

@@ -28,3 +28,20 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """No test touches the user's real data directory."""
     monkeypatch.setenv("SUPPLYSCREEN_HOME", str(tmp_path_factory.mktemp("home")))
     monkeypatch.delenv("SUPPLYSCREEN_SOURCES_BASE_URL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def screener_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory whose name index is built once for the whole test session."""
+    from supplyscreen import Screener
+
+    home = tmp_path_factory.mktemp("screener-home")
+    Screener.open(home).matcher  # noqa: B018 - builds and caches the index
+    return home
+
+
+@pytest.fixture(scope="session")
+def screener(screener_home: Path):  # type: ignore[no-untyped-def]
+    from supplyscreen import Screener
+
+    return Screener.open(screener_home)

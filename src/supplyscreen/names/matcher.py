@@ -56,6 +56,25 @@ def check_schema(schema: str | None) -> str | None:
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
 
+EXACT = 0.98
+HOMONYM_GAP = 0.05
+
+
+def _demote_homonyms(hits: list[Hit]) -> None:
+    """When one entry bears the query's name exactly, entries matching it only in part are homonyms.
+
+    "DAHUA ELECTRONICS CORPORATION" is the Denied Persons entry of that name; that Zhejiang Dahua is
+    also called "Dahua" makes it a candidate for review, not a second match.
+    """
+    if not hits or hits[0].score < EXACT or not hits[0].match:
+        return
+    best = hits[0]
+    for hit in hits[1:]:
+        if hit.match and hit.score < best.score - HOMONYM_GAP:
+            hit.match = False
+            hit.explanation += f"; another entry bears the name exactly ({best.caption}, {best.entity_id})"
+
+
 def _variants(text: str) -> list[str]:
     """The query, and without its parenthesised parts ("… Bureau (XPSB)"), which lists often omit."""
     if not text:
@@ -106,6 +125,7 @@ class Matcher:
         ]
         hits = [h for h in hits if h.score >= 0.3]
         hits.sort(key=lambda h: (-h.score, h.entity_id))
+        _demote_homonyms(hits)
         return hits[:limit]
 
     def _identifier_hits(self, identifiers: list[str] | None) -> set[int]:

@@ -107,9 +107,9 @@ def _describe(q: Token, c: Token, sim: float, weight: Weight) -> str:
     shown_q = q.source or q.text
     shown_c = c.source or c.text
     if q.role == PLACE:
-        return f"'{shown_q}' is a place name, weight {weight(q):.1f}"
+        return f"'{shown_q}' is a place name, weight {weight(q) * ROLE_FACTOR[PLACE]:.1f}"
     if q.role == GENERIC:
-        return f"'{shown_q}' is an industry word, weight {weight(q):.1f}"
+        return f"'{shown_q}' is an industry word, weight {weight(q) * ROLE_FACTOR[GENERIC]:.1f}"
     if sim < 1.0:
         return f"'{shown_q}' ~ '{shown_c}' (spelling, {sim:.2f})"
     if q.source and c.source and q.source != c.source:
@@ -148,6 +148,13 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Sc
         if text not in seen:
             seen.add(text)
             notes.append(text)
+    matched_q, matched_c = {i for i, _, _ in pairs}, {j for _, j, _ in pairs}
+    for tokens, matched_side in ((q.tokens, matched_q), (c.tokens, matched_c)):
+        for k, t in enumerate(tokens):
+            if k not in matched_side and t.role in (PLACE, GENERIC):
+                kind = "a place name" if t.role == PLACE else "an industry word"
+                w = weight(t) * ROLE_FACTOR[t.role]
+                notes.append(f"'{t.source or t.text}' ({kind}, weight {w:.1f}) is only in one name")
     q_missing = _unmatched_core(q.tokens, {i for i, _, _ in pairs}, weight)
     c_missing = _unmatched_core(c.tokens, {j for _, j, _ in pairs}, weight)
     if person:
@@ -212,5 +219,8 @@ def compare_forms(q: NameForm, c: NameForm, weight: Weight, *, person: bool = Fa
     tok = token_score(q, c, weight, person=person)
     key = key_score(q, c)
     if key.score > tok.score:
-        return Scored(key.score, key.explanation + [n for n in tok.explanation if n.startswith("legal form")])
+        # the word-by-word notes still say what was set aside, unless the words disagreed
+        agree = tok.score >= 0.8 * key.score
+        notes = [n for n in tok.explanation if agree or n.startswith("legal form")]
+        return Scored(key.score, key.explanation + notes)
     return tok
