@@ -77,9 +77,7 @@ def calibrate(cases: list[dict[str, Any]], results: dict[str, list[dict[str, Any
     print("calibration on even qids (threshold: recall, false-positive rate):")
     for t in grid[::5]:
         print(f"  {t:.2f}: {values[t][0]:.4f} {values[t][1]:.4f}")
-    print(
-        f"  best plateau {plateau[0]:.2f}–{plateau[-1]:.2f} → match {match:.2f}; review {review:.2f}"
-    )
+    print(f"  best plateau {plateau[0]:.2f}–{plateau[-1]:.2f} → match {match:.2f}; review {review:.2f}")
     return match, review
 
 
@@ -116,14 +114,14 @@ def nomenklatura_results(
     assert algorithm is not None
     config = ScoringConfig(weights={}, config={})
     index = screener.matcher.index
-    proxies: dict[int, Any] = {}
+    proxies: dict[tuple[int, str], Any] = {}
     out: dict[str, list[dict[str, Any]]] = {}
     latencies: list[float] = []
     for c in cases:
         started = time.perf_counter()
         schema = c.get("schema") or "LegalEntity"
         query = model.make_entity(schema)
-        query.id = "query"
+        query.id = f"query-{c['qid']}"  # logic-v2 caches name analysis by entity id: one id per query
         query.add("name", c["query"])
         if c.get("country"):
             query.add("country", c["country"])
@@ -132,14 +130,17 @@ def nomenklatura_results(
         hits = []
         for e_idx in entities:
             info = index.entities[e_idx]
-            proxy = proxies.get(e_idx)
+            # CSL records of no stated type are LegalEntity here; FtM does not match those against a
+            # Company query, so they take the query's schema (a fair chance for logic-v2)
+            target = schema if info.schema == "LegalEntity" else info.schema
+            proxy = proxies.get((e_idx, target))
             if proxy is None:
-                proxy = model.make_entity(info.schema if info.schema in model.schemata else "LegalEntity")
+                proxy = model.make_entity(target if target in model.schemata else "LegalEntity")
                 proxy.id = info.id
                 proxy.add("name", info.names[:1])
                 proxy.add("alias", info.names[1:])
                 proxy.add("country", info.countries)
-                proxies[e_idx] = proxy
+                proxies[(e_idx, target)] = proxy
             try:
                 result = algorithm.compare(query, proxy, config)
             except Exception:  # noqa: BLE001 - a schema pair logic-v2 refuses counts as no match

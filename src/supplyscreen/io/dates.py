@@ -44,6 +44,7 @@ _AMOUNT = re.compile(
     r"(?P<number>\d[\d.,'\s\u00a0\u202f]*)\s*(?:[A-Z]{3}|元|[$€£¥])?",
     re.IGNORECASE,
 )
+_COMMON_AMOUNT = re.compile(r"(-)?[$€£¥]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
 _GROUPING = re.compile(r"[\s'\u00a0\u202f]")
 
 
@@ -80,6 +81,10 @@ def parse_amount(value: object) -> float | None:
     text = value.strip()
     if not text:
         return None
+    match = _COMMON_AMOUNT.fullmatch(text)  # "1234.5", "$1,234.50", "-€99": most cells, no exceptions
+    if match:
+        number = float(match[2].replace(",", "") + (match[3] or ""))
+        return -number if match[1] else number
     try:
         number = float(text)
     except ValueError:

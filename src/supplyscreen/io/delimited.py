@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from supplyscreen.io.encoding import open_text, replacements
+from supplyscreen.io.encoding import REPLACEMENT_COUNT, open_text, replacements
 from supplyscreen.io.errors import InputError, RowError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -90,6 +90,8 @@ class DelimitedFile:
             try:
                 for cells in reader:
                     consumed += 1
+                    if consumed == 1 and cells:
+                        cells[0] = cells[0].lstrip("\ufeff")  # a BOM left by an explicit "utf-8"
                     if any(cell.strip() for cell in cells):
                         return cls(path, encoding, delimiter, header_names(list(cells)), consumed)
             except csv.Error as exc:
@@ -136,26 +138,27 @@ class _RowReader:
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
         width = len(self.table.columns)
+        reader, replaced = self.reader, REPLACEMENT_COUNT  # locals: this loop runs once per row
         while True:
-            first_line = self.line_offset + self.reader.line_num + 1
+            line_before = reader.line_num
             try:
-                values = next(self.reader)
+                values = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
                 self.row += 1
-                if self._unterminated(exc, first_line):
+                if self._unterminated(exc, self.line_offset + line_before + 1):
                     return
                 continue
             self.row += 1
             if len(values) != width:
-                checked = self._fit(values, width, first_line)
+                checked = self._fit(values, width, self.line_offset + line_before + 1)
                 if checked is None:
                     continue
                 values = checked
             if not any(values):
                 continue
-            if replacements() != self._seen_replacements or self._pending_replacements:
+            if replaced[0] != self._seen_replacements or self._pending_replacements:
                 self._note_replacements(values)
             yield self.row, values
 

@@ -27,7 +27,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_replaced = [0]
+#: How many undecodable byte sequences `REPLACE_ERRORS` has replaced in this process (one cell).
+REPLACEMENT_COUNT = [0]
 _NON_ASCII_RUN = re.compile(rb"[\x80-\xff]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_INSIDE_LATIN_WORD = re.compile(r"(?<=[A-Za-z])[\u3400-\u9fff](?=[A-Za-z])")
@@ -37,7 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x19\x1c-\x1f\x7f]")
 def _count_and_replace(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
-    _replaced[0] += 1
+    REPLACEMENT_COUNT[0] += 1
     return "\ufffd", exc.end
 
 
@@ -46,7 +47,7 @@ codecs.register_error(REPLACE_ERRORS, _count_and_replace)
 
 def replacements() -> int:
     """How many undecodable byte sequences `REPLACE_ERRORS` has replaced so far, in this process."""
-    return _replaced[0]
+    return REPLACEMENT_COUNT[0]
 
 
 def open_text(path: Path, encoding: str) -> TextIO:

@@ -104,67 +104,66 @@ def open_json_lines(path: Path, explicit: Mapping[str, str] | None, codec: str) 
 
 
 def open_json(path: Path, explicit: Mapping[str, str] | None, codec: str) -> RecordStream:
-    """A JSON document: an OCDS package, release or record, or an array of objects (or of releases)."""
+    """A JSON document: an OCDS package, release or record (or several, concatenated), or an array."""
     with open_text(path, codec) as handle:
-        start = JsonStream(handle, path).peek()
-    if start == "[":
-        return _open_json_array(path, explicit, codec)
-    if start != "{":
-        raise InputError(path, "not a JSON object or array")
-    if _first_line_is_object(path, codec):
+        cursor = JsonStream(handle, path)
+        start = cursor.peek()
+        if start == "[":
+            return _open_json_array(path, explicit, codec)
+        if start != "{":
+            raise InputError(path, "not a JSON object or array")
+        ocds = _first_object_is_ocds(cursor)
+        more = not ocds and cursor.peek() != ""
+    if ocds:
+
+        def produce(stream: RecordStream) -> Iterator[Record]:
+            return ocds_records(_document_releases(path, codec))
+
+        return _ocds_stream(path, explicit, produce)
+    if more:  # one object per line after all
         return open_json_lines(path, explicit, codec)
-    shape = _ocds_shape(path, codec)
-    if shape is None:
-        raise InputError(
-            path,
-            "a JSON object that is not an OCDS package (no 'releases' or 'records'); "
-            "expected OCDS, a JSON array of objects or JSON lines",
-        )
-
-    def produce(stream: RecordStream) -> Iterator[Record]:
-        return ocds_records(_package_releases(path, codec, shape))
-
-    return _ocds_stream(path, explicit, produce)
+    raise InputError(
+        path,
+        "a JSON object that is not an OCDS package (no 'releases' or 'records'); "
+        "expected OCDS, a JSON array of objects or JSON lines",
+    )
 
 
-def _first_line_is_object(path: Path, codec: str) -> bool:
-    """Whether the file is JSON lines after all: a whole object on line 1 and more text after it."""
-    lines = _lines(path, codec)
-    first = next(lines, None)
-    try:
-        complete = first is not None and isinstance(json.loads(first[1]), dict)
-    except json.JSONDecodeError:
-        return False
-    return complete and next(lines, None) is not None
+def _first_object_is_ocds(cursor: JsonStream) -> bool:
+    """Walk the object at the cursor until an OCDS key shows; the cursor ends after it otherwise."""
+    for key in cursor.object_keys():
+        if key in ("releases", "records", "ocid"):
+            return True
+        cursor.value()
+    return False
 
 
-def _ocds_shape(path: Path, codec: str) -> str | None:
-    """Whether the top-level object is an OCDS "package" or a single "release"; None when neither."""
+def _document_releases(path: Path, codec: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(position, release) for every release of every top-level object, streamed.
+
+    A package's ``releases`` or ``records`` array is read item by item; a top-level object with an
+    ``ocid`` (a release or a record, one per line) is read whole. A record whose ``releases``
+    come before its ``ocid`` is read as a package, so its embedded releases are read too.
+    """
     with open_text(path, codec) as handle:
         cursor = JsonStream(handle, path)
-        for key in cursor.object_keys():
-            if key in ("releases", "records"):
-                return "package"
-            if key == "ocid":
-                return "release"
-            cursor.value()
-    return None
-
-
-def _package_releases(path: Path, codec: str, shape: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    """(position in the package, release) for every release in the document, streamed."""
-    with open_text(path, codec) as handle:
-        cursor = JsonStream(handle, path)
-        if shape == "release":
-            yield from ((1, release) for release in releases_of(cursor.value()))
-            return
-        for key in cursor.object_keys():
-            if key not in ("releases", "records") or cursor.peek() != "[":
-                cursor.value()
-                continue
-            for index, item in enumerate(cursor.array_items(), start=1):
-                if isinstance(item, dict):
-                    yield from ((index, release) for release in releases_of(item))
+        position = 0
+        while cursor.peek() == "{":
+            whole: dict[str, Any] = {}
+            for key in cursor.object_keys():
+                streamed = key == "records" or (key == "releases" and "ocid" not in whole)
+                if not (streamed and cursor.peek() == "["):
+                    whole[key] = cursor.value()
+                    continue
+                for item in cursor.array_items():
+                    position += 1
+                    if isinstance(item, dict):
+                        yield from ((position, release) for release in releases_of(item))
+            if "ocid" in whole:
+                position += 1
+                yield from ((position, release) for release in releases_of(whole))
+        if cursor.peek():
+            cursor.fail("unexpected text after the JSON document")
 
 
 def _open_json_array(path: Path, explicit: Mapping[str, str] | None, codec: str) -> RecordStream:

@@ -7,6 +7,7 @@ and raises `InputError` for what makes the whole file unreadable; rows are read 
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -71,12 +72,19 @@ def read_records(
         return _open_xlsx(path, explicit, sheet)
     if kind == "parquet":
         return _open_parquet(path, explicit)
-    codec = encoding or detect_encoding(path, sample, complete)
+    codec = _known_codec(path, encoding) if encoding else detect_encoding(path, sample, complete)
     if kind in ("csv", "tsv"):
         return _open_delimited(path, explicit, codec, "\t" if kind == "tsv" else None, (sample, complete))
     stream = open_json_lines(path, explicit, codec) if kind == "jsonl" else open_json(path, explicit, codec)
     stream.encoding = codec
     return stream
+
+
+def _known_codec(path: Path, encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(path, f"unknown text encoding {encoding!r}") from None
 
 
 def choose_format(path: Path, sample: bytes, requested: str | None = None) -> str:

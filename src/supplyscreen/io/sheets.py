@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from supplyscreen.io.columns import detect_mapping, resolve_mapping
+from supplyscreen.io.columns import detect_mapping, normalize_header, resolve_mapping
 from supplyscreen.io.delimited import header_names
 from supplyscreen.io.errors import InputError
 
@@ -83,7 +83,7 @@ def _sheet_table(path: Path, worksheet: Any, name: str, explicit: Mapping[str, s
 def _find_header(worksheet: Any, explicit: Mapping[str, str] | None) -> tuple[int, list[str]]:
     """(1-based row, column names) of the header, or (0, []) for an empty sheet."""
     first: tuple[int, list[str]] = (0, [])
-    wanted = {str(column) for column in explicit.values()} if explicit else set()
+    wanted = {normalize_header(str(column)) for column in explicit.values()} if explicit else set()
     rows = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
     for number, cells in enumerate(rows, start=1):
         if all(_blank(cell) for cell in cells):
@@ -91,7 +91,10 @@ def _find_header(worksheet: Any, explicit: Mapping[str, str] | None) -> tuple[in
         columns = header_names(list(cells))
         if not first[0]:
             first = (number, columns)
-        found = wanted <= set(columns) if wanted else "name" in detect_mapping(columns)
+        if wanted:
+            found = wanted <= {normalize_header(column) for column in columns}
+        else:
+            found = "name" in detect_mapping(columns)
         if found:
             return number, columns
     return first
