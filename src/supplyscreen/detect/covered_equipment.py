@@ -1,4 +1,4 @@
-"""Equipment of NDAA FY2019 s.889 / FCC Covered List manufacturers, found by model number, brand or fingerprint.
+"""Equipment of NDAA FY2019 s.889 / FCC Covered List makers, found by model number, brand or fingerprint.
 
 A brand (EZVIZ, HiLook for Hikvision) is covered equipment even when the invoice never names the parent,
 and relabelled products often keep only their model number. Brands, subsidiaries and their end dates are
@@ -38,6 +38,7 @@ _PAREN_RE = re.compile(r"\(([^)]*)\)")
 _BRAND_SUFFIX_RE = re.compile(r"\s+brand\b.*$", re.IGNORECASE)
 _SIMPLE_WORD_RE = re.compile(r"^\(\?i\)\\b([A-Za-z][A-Za-z0-9]*)\\b$")
 _LABEL_RE = re.compile(r"^([^(/]+)")
+_OUTER_SLASH_RE = re.compile(r"\s+/\s+(?![^()]*\))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class CoveredRow:
     lists: str
     confidence: str
     source: str
+    chinese: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +88,12 @@ class CoveredEquipmentDetector:
         self._han: HanIndex[_Brand] = HanIndex()
         rows = [self._row(r) for r in read_rows("curated", "covered_telecom_video.csv")]
         self.rows = rows
-        self._by_key: dict[str, CoveredRow] = {}
         context: dict[str, CoveredRow] = {}
         for row in rows:
             hit = row.creates_hit in self._hit_values
             for phrase, is_han in self._brand_phrases(row):
                 if hit:
-                    self._add_brand(
-                        phrase, is_han, _Brand(_label(phrase, row), row, row.confidence, row.source)
-                    )
+                    self._add_brand(phrase, is_han, _Brand(phrase, row, row.confidence, row.source))
                 context.setdefault(phrase_key(phrase) if not is_han else phrase, row)
         self._context_rows = context
         self._patterns = self._load_patterns()
@@ -104,6 +103,7 @@ class CoveredEquipmentDetector:
         self._categories = WordSet(cfg["category_words"])
         self._unrelated = WordSet(cfg["unrelated_words"])
         self._federal = _FederalFunding(cfg["federal_funding"])
+        self._short_brand: dict[str, int] = cfg["unconfirmed_brand_min_length"]
 
     # -- building -------------------------------------------------------------------------------
 
@@ -111,7 +111,7 @@ class CoveredEquipmentDetector:
     def _row(r: DataRow) -> CoveredRow:
         return CoveredRow(
             r["name"], r["relationship"], r["creates_hit"], r["parent_covered_entity"] or r["name"],
-            r["end_date"], r["lists"], r["confidence"], r.source,
+            r["end_date"], r["lists"], r["confidence"], r.source, r["chinese_name"],
         )  # fmt: skip
 
     def _brand_phrases(self, row: CoveredRow) -> list[tuple[str, bool]]:
@@ -120,7 +120,7 @@ class CoveredEquipmentDetector:
         legal, places = frozenset(cfg["legal_forms"]), frozenset(cfg["place_prefixes"])
         qualifiers, generic = frozenset(cfg["qualifiers"]), frozenset(cfg["generic_words"])
         out: list[tuple[str, bool]] = []
-        for part in row.name.split(" / "):
+        for part in _OUTER_SLASH_RE.split(row.name):
             names: list[str] = []
             main = part
             for inner in _PAREN_RE.findall(part):
@@ -129,23 +129,22 @@ class CoveredEquipmentDetector:
                 main = main.replace(f"({inner})", " ")
                 names.extend(_BRAND_SUFFIX_RE.sub("", a).strip() for a in inner.split(" / "))
             names.insert(0, main)
-            for i, name in enumerate(names):
+            for name in names:
                 words = [w for w in phrase_key(name).split() if w not in legal]
+                if words:
+                    out.append((_label(words, row.name), False))
                 while len(words) > 1 and words[0] in places:
                     words.pop(0)
-                if not words:
-                    continue
-                out.append((" ".join(words), False))
-                if len(words) > 1 and words[0] not in generic and (i > 0 or row.relationship != "affiliate"):
-                    out.append((words[0], False))
+                    out.append((_label(words, row.name), False))
+                if len(words) > 1 and words[0] not in generic:
+                    out.append((_label(words[:1], row.name), False))
         chinese = self._chinese_brand(row)
         if chinese:
             out.append((chinese, True))
         return list(dict.fromkeys(out))
 
     def _chinese_brand(self, row: CoveredRow) -> str:
-        raw = next((r for r in read_rows_cached() if r["name"] == row.name), None)
-        value = raw["chinese_name"] if raw else ""
+        value = row.chinese
         cfg = self.config["brand_words"]
         for prefix in cfg["chinese_place_prefixes"]:
             value = value.removeprefix(prefix)
@@ -182,8 +181,8 @@ class CoveredEquipmentDetector:
         order = {"high": 0, "medium": 1, "low": 2, "unverified": 3}
         patterns: list[_Pattern] = []
         for r in read_rows("curated", "model_patterns.csv"):
-            label = _LABEL_RE.match(r["brand"])
-            brand = (label.group(1) if label else r["brand"]).strip()
+            head = _LABEL_RE.match(r["brand"])
+            brand = (head.group(1) if head else r["brand"]).strip()
             row = self._resolve_label(brand)
             simple = _SIMPLE_WORD_RE.match(r["regex"])
             if r["pattern_type"] == "brand_string" and simple:
@@ -196,7 +195,8 @@ class CoveredEquipmentDetector:
                     continue  # already a brand word of a hit row
                 fallback = CoveredRow(brand, "brand", "no", brand, "", "", r["confidence"], r.source)
                 target = row or fallback
-                self._latin.add(word, _Brand(word, target, r["confidence"], r.source))
+                shown = brand if phrase_key(brand) == phrase_key(word) else word
+                self._latin.add(word, _Brand(shown, target, r["confidence"], r.source))
                 continue
             regex = r["regex"].removeprefix("(?i)")
             patterns.append(_Pattern(brand, r["pattern_type"], r["confidence"], regex, row, r.source))
@@ -214,13 +214,10 @@ class CoveredEquipmentDetector:
                 Match(m.start(), m.end(), m.group(), _kind(p.kind), p.brand, p.confidence,
                       {**_row_attrs(p.row), "pattern_type": p.kind, "pattern": p.regex, "source": p.source})
             )  # fmt: skip
-        taken = [(m.start, m.end) for m in out]
         found = self._latin.find(tokens(fold(text)))
         if has_han(text):
             found.extend(self._han.find(text))
         for f in found:
-            if any(a < f.end and f.start < b for a, b in taken):
-                continue
             b = f.payloads[0]
             attrs = {**_row_attrs(b.row), "source": b.source}
             out.append(Match(f.start, f.end, text[f.start : f.end], "brand", b.label, b.confidence, attrs))
@@ -264,7 +261,8 @@ class CoveredEquipmentDetector:
         elif not hit:
             notes.append(rs["not_hit"])
         if m.kind == "brand" and not context["category"]:
-            if context["unrelated"] or fld == "name" and record.description:
+            short = self._short_brand["han" if has_han(m.text) else "latin"]
+            if context["unrelated"] or (fld == "name" and record.description) or len(m.text) < short:
                 return None
             severity = self.config["review_severity"]
             notes.append(rs["unstated_goods"])
@@ -303,8 +301,7 @@ class CoveredEquipmentDetector:
             reason += " " + " ".join(notes)
         federal = [b["federal_funds"] for b in bases if "federal_funds" in b]
         if ctx["federal"] and federal:
-            reason += f" {federal[0]} (funding: {record.funding})."
-            reason = reason.replace(". (funding", " (funding").replace(").", ").", 1)
+            reason += " " + federal[0] + " " + cfg["reasons"]["funding"].format(funding=record.funding)
         evidence: dict[str, Any] = {"field": fld, **_evidence(m), "covered_parent": parent}
         evidence.update({"legal_basis": citation, "federal_funding": ctx["federal"]})
         if record.funding:
@@ -343,7 +340,10 @@ class _FederalFunding:
         kept = [t for i, t in enumerate(toks) if i not in negated]
         if self.words.in_tokens(kept):
             return True
-        return any(m.group(1) in self.prefixes for m in self.listing.finditer(text))
+        return any(
+            m.group(1) in self.prefixes and (m.group(3) or m.group(0) == text.strip())
+            for m in self.listing.finditer(text)
+        )
 
 
 _DEFAULT_FEDERAL: _FederalFunding | None = None
@@ -360,24 +360,10 @@ def is_federal_funding(text: str, vocabulary: _FederalFunding | None = None) -> 
     return vocabulary(text)
 
 
-def read_rows_cached() -> list[DataRow]:
-    """The curated covered-vendor rows (read once)."""
-    global _COVERED_ROWS
-    if _COVERED_ROWS is None:
-        _COVERED_ROWS = read_rows("curated", "covered_telecom_video.csv")
-    return _COVERED_ROWS
-
-
-_COVERED_ROWS: list[DataRow] | None = None
-
-
-def _label(phrase: str, row: CoveredRow) -> str:
-    """The display form of a brand: as the curated name writes it ("HiLook", "DJI", "Hikvision")."""
-    key = phrase_key(phrase)
-    for word in re.findall(r"[\w.&'-]+(?:\s+[\w.&'-]+)*", row.name):
-        pass
-    written = re.search(r"(?i)(?<![\w])" + r"\W+".join(map(re.escape, key.split())) + r"(?![\w])", row.name)
-    return written.group(0) if written else phrase
+def _label(words: list[str], written: str) -> str:
+    """Folded words back in the case the curated name writes them ("hilook" → "HiLook")."""
+    case = {w.lower(): w for w in re.findall(r"[A-Za-z0-9]+", written)}
+    return " ".join(case.get(w, w) for w in words)
 
 
 def _kind(pattern_type: str) -> str:

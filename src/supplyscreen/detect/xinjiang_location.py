@@ -107,7 +107,7 @@ class _Entry:
 
 @dataclass(slots=True)
 class _Candidate:
-    field: str
+    where: str  # the record field the text came from
     found: Found[_Entry]
     text: str
     script: str  # latin | han
@@ -215,7 +215,7 @@ class XinjiangLocationDetector:
             entry = entries.setdefault((script, key), _Entry(key, []))
             if spell not in entry.spellings:
                 entry.spellings.append(spell)
-        for (script, key), entry in entries.items():
+        for (script, _key), entry in entries.items():
             entry.spellings.sort(key=lambda s: (not s.full, s.form == "pinyin", s.place.specificity))
             entry.requirement = self._han_requirement(entry) if script == "han" else self._requirement(entry)
         # A name with its suffix is at least as telling as the bare name ("Changji City" as "Changji").
@@ -239,10 +239,11 @@ class XinjiangLocationDetector:
 
     def _requirement(self, entry: _Entry) -> str:
         """How much context a Latin spelling needs (see the header of xinjiang_location.yaml)."""
-        key, cfg = entry.key, self.config
-        if key in cfg["strong"] or self._bare(key) in cfg["strong"]:
+        cfg = self.config
+        names = {entry.key, self._bare(entry.key)}
+        if names & cfg["strong"].keys():
             return "strong"
-        if key in cfg["needs_xinjiang_context"]:
+        if names & cfg["needs_xinjiang_context"].keys():
             return "xinjiang"
         explicit = [s.requirement for s in entry.spellings if s.requirement]
         if explicit:
@@ -253,7 +254,7 @@ class XinjiangLocationDetector:
             req = "xinjiang"
         else:
             req = "strong"
-        if req == "strong" and (key in cfg["ambiguous"] or len(key.replace(" ", "")) <= 4):
+        if req == "strong" and (names & cfg["ambiguous"].keys() or len(entry.key.replace(" ", "")) <= 4):
             req = "china"
         return req
 
@@ -383,15 +384,15 @@ class XinjiangLocationDetector:
         label = f"{place.name_en} ({place.chinese}" + (
             f", {_CODE_SUFFIX_RE.sub('', place.parent)})" if place.rank > 0 else ")"
         )
-        where = cfg["field_labels"].get(best.field, best.field)
+        where = cfg["field_labels"].get(best.where, best.where)
         reason = " ".join(cfg["reason"].format(place=label, field=where, text=m.text).split())
         if any(c.usage == "origin_of_goods" for c in kept):
             origin = next(c for c in kept if c.usage == "origin_of_goods")
             reason += " " + " ".join(cfg["reason_origin"].format(text=origin.phrase).split())
         if best.severity != self.severity:
             reason += " " + " ".join(cfg["reason_foreign"].format(country=best.extra["country"]).split())
-        evidence: dict[str, Any] = {"field": best.field, **_evidence(m)}
-        evidence["matches"] = [{"field": c.field, **_evidence(_to_match(c))} for c in kept]
+        evidence: dict[str, Any] = {"field": best.where, **_evidence(m)}
+        evidence["matches"] = [{"field": c.where, **_evidence(_to_match(c))} for c in kept]
         return Flag(code=CODE, severity=best.severity, reason=reason, evidence=evidence)
 
 

@@ -217,28 +217,23 @@ def _han_form(text: str, is_person: bool, v: Vocabulary) -> NameForm:
         if form in han and len(han) > len(form):
             han = han.replace(form, "")
             legal.append(form)
-    tokens: list[Token] = []
-    rest = han
-    if is_person:
+    keys: dict[str, int] = {}
+    _add_keys(keys, han, v, han=True, person=is_person)
+    if is_person:  # family name (one character, or a known two-character one), then given name
         syllables = han_pinyin(han)
         family = 2 if han[:2] in v.compound_surnames else 1
         words = ["".join(syllables[:family]), "".join(syllables[family:])]
-        tokens = [Token(w, CORE, han, pinyin=True) for w in words if w]
-        keys: dict[str, int] = {}
-        _add_keys(keys, han, v, han=True, person=True)
-        return NameForm(text, tuple(tokens), keys, tuple(legal), han=True)
-    if not is_person:
-        place = _strip_prefixes(han, v.place_han)
-        if place != han:
-            prefix = han[: len(han) - len(place)]
-            tokens.extend(Token(s, PLACE, prefix) for s in han_pinyin(prefix))
-            rest = place
-    core_part = _strip_suffixes(rest, v.generic_han) if not is_person else rest
+        person = tuple(Token(w, CORE, han, pinyin=True) for w in words if w)
+        return NameForm(text, person, keys, tuple(legal), han=True)
+    tokens: list[Token] = []
+    rest = _strip_prefixes(han, v.place_han)
+    if rest != han:
+        prefix = han[: len(han) - len(rest)]
+        tokens.extend(Token(s, PLACE, prefix) for s in han_pinyin(prefix))
+    core_part = _strip_suffixes(rest, v.generic_han)
     tokens.extend(Token(s, CORE, core_part) for s in han_pinyin(core_part))
     generic_part = rest[len(core_part) :]
     tokens.extend(Token(s, GENERIC, generic_part) for s in han_pinyin(generic_part))
-    keys: dict[str, int] = {}
-    _add_keys(keys, han, v, han=True, person=is_person)
     return NameForm(text, tuple(tokens), keys, tuple(legal), han=True)
 
 

@@ -1,0 +1,60 @@
+"""Text detectors that need no list entity: covered equipment, Xinjiang places, UFLPA sectors.
+
+Each detector is built once from the curated tables (``data/curated``) and its configuration
+(``data/detect``) and then called per record::
+
+    from supplyscreen.detect import detect_all
+    flags = detect_all(record)        # list[Flag] from all three detectors
+
+or one at a time: ``covered_equipment_detector().detect(record)``; ``scan(text)`` gives the raw matches.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from supplyscreen.detect.covered_equipment import CoveredEquipmentDetector, is_federal_funding
+from supplyscreen.detect.high_priority_sector import HighPrioritySectorDetector, normalize_hs
+from supplyscreen.detect.text import Match
+from supplyscreen.detect.xinjiang_location import XinjiangLocationDetector
+from supplyscreen.model import Flag, Record
+
+__all__ = [
+    "CoveredEquipmentDetector",
+    "HighPrioritySectorDetector",
+    "Match",
+    "XinjiangLocationDetector",
+    "covered_equipment_detector",
+    "detect_all",
+    "high_priority_sector_detector",
+    "is_federal_funding",
+    "normalize_hs",
+    "xinjiang_location_detector",
+]
+
+
+@cache
+def covered_equipment_detector() -> CoveredEquipmentDetector:
+    """The shared covered-equipment detector (built on first use)."""
+    return CoveredEquipmentDetector()
+
+
+@cache
+def xinjiang_location_detector() -> XinjiangLocationDetector:
+    """The shared Xinjiang-location detector (built on first use)."""
+    return XinjiangLocationDetector()
+
+
+@cache
+def high_priority_sector_detector() -> HighPrioritySectorDetector:
+    """The shared high-priority-sector detector (built on first use)."""
+    return HighPrioritySectorDetector()
+
+
+def detect_all(record: Record) -> list[Flag]:
+    """The flags of all three detectors for one record: covered equipment, Xinjiang places, sectors."""
+    return [
+        *covered_equipment_detector().detect(record),
+        *xinjiang_location_detector().detect(record),
+        *high_priority_sector_detector().detect(record),
+    ]
