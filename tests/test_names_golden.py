@@ -110,8 +110,8 @@ def test_person_query_does_not_hit_a_company(screener: Screener) -> None:
 
 
 def test_country_mismatch_lowers_but_does_not_zero_the_score(screener: Screener) -> None:
-    plain = top(screener, "Hikvision")
-    elsewhere = top(screener, "Hikvision", country="fr")
+    plain = top(screener, "Chen Quanguo", "Person")
+    elsewhere = top(screener, "Chen Quanguo", "Person", country="fr")
     assert elsewhere.entity_id == plain.entity_id
     assert 0 < elsewhere.score < plain.score
     assert "country fr" in elsewhere.explanation

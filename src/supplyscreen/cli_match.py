@@ -173,13 +173,19 @@ def _match_one(args: tuple[int, dict[str, Any], int, float | None, Path]) -> dic
     query = obj.get("query")
     if not isinstance(query, str):
         raise BatchInputError(f"{path}, line {n}: field 'query' must be a string")
-    hits = _WORKER.match(query, schema=obj.get("schema") or None, country=obj.get("country") or None,
-                         limit=limit, threshold=threshold)
+    hits = _WORKER.match(
+        query,
+        schema=obj.get("schema") or None,
+        country=obj.get("country") or None,
+        limit=limit,
+        threshold=threshold,
+    )
     return {"qid": obj.get("qid"), "hits": [h.to_dict() for h in hits]}
 
 
-def _match_batch(screener: Screener, input_path: Path, output_path: Path, limit: int,
-                 threshold: float | None, workers: int) -> None:
+def _match_batch(
+    screener: Screener, input_path: Path, output_path: Path, limit: int, threshold: float | None, workers: int
+) -> None:
     """Match every line of a JSONL file; output lines keep the input order, across worker processes."""
     import multiprocessing
     import time

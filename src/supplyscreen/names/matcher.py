@@ -57,7 +57,7 @@ _PARENTHESES = re.compile(r"\s*\([^)]*\)")
 
 
 EXACT = 0.98
-HOMONYM_GAP = 0.05
+HOMONYM_GAP = 0.02
 
 
 def _demote_homonyms(hits: list[Hit]) -> None:

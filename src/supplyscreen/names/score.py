@@ -157,6 +157,15 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Sc
                 notes.append(f"'{t.source or t.text}' ({kind}, weight {w:.1f}) is only in one name")
     q_missing = _unmatched_core(q.tokens, {i for i, _, _ in pairs}, weight)
     c_missing = _unmatched_core(c.tokens, {j for _, j, _ in pairs}, weight)
+    extra_q = any(k not in matched_q for k in range(len(q.tokens)))
+    extra_c = any(k not in matched_c for k in range(len(c.tokens)))
+    has_core = any(t.role in (CORE, NUMBER) for t in q.tokens)
+    if has_core and not person and not (q_missing or c_missing) and extra_q != extra_c:
+        # one name is the other plus place or industry words only ("Hangzhou Hikvision Digital
+        # Technology" and "Hikvision"): the distinctive part agrees in full
+        core_sims = [sim for i, _, sim in pairs if q.tokens[i].role in (CORE, NUMBER)]
+        if core_sims and min(core_sims) == 1.0:  # not on a typo: "First Solar" is not "Solmar"
+            score = max(score, (score + 1.0) / 2)
     if person:
         if q_missing and c_missing:
             score = min(score, PERSON_CONFLICT_CAP)
