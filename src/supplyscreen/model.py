@@ -688,3 +688,50 @@ class Hit:
             "matched_name": self.matched_name,
             "explanation": self.explanation,
         }
+
+
+#: Row risk levels, strongest first.
+RISKS = ("high", "review", "clear")
+
+
+@dataclass(slots=True)
+class RowResult:
+    """The screening of one input row: its risk, the flags that decide it and the name hits behind them.
+
+    ``risk`` is ``high`` (a list hit at the match threshold, covered equipment, a UFLPA entity, a
+    Xinjiang location), ``review`` (a weaker hit or a low-confidence lead) or ``clear`` (a row whose
+    only flag is a high-priority sector stays clear). ``change`` is set when the screening is
+    compared with an earlier one (``new``, ``changed``, ``unchanged``, ``resolved``).
+    """
+
+    row: int
+    record: Record
+    risk: str
+    flags: list[Flag] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    list_snapshot: str = ""
+    change: str | None = None
+
+    @property
+    def flag_codes(self) -> list[str]:
+        return list(dict.fromkeys(f.code for f in self.flags))
+
+    @property
+    def top_hit(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSONL form: ``{"row", "record", "risk", "flags", "hits", "list_snapshot"}``."""
+        out: dict[str, Any] = {
+            "row": self.row,
+            "record": self.record.fields,
+            "risk": self.risk,
+            "flags": [f.to_dict() for f in self.flags],
+            "hits": [h.to_dict() for h in self.hits],
+            "list_snapshot": self.list_snapshot,
+        }
+        if self.record.sheet:
+            out["sheet"] = self.record.sheet
+        if self.change:
+            out["change"] = self.change
+        return out
