@@ -31,6 +31,7 @@ PERSON_CONFLICT_CAP = 0.5
 PERSON_MISSING_CAP = 0.75
 NUMBER_CAP = 0.5
 PLACE_CONFLICT = 0.85
+GENERIC_CONFLICT = 0.85
 
 Weight = Callable[[Token], float]
 
@@ -181,6 +182,13 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Sc
     if q_numbers and c_numbers and q_numbers != c_numbers:
         score = min(score, NUMBER_CAP)
         notes.append(f"numbers differ: {', '.join(sorted(q_numbers))} vs {', '.join(sorted(c_numbers))}")
+    q_generic = {t.text for k, t in enumerate(q.tokens) if t.role == GENERIC and k not in matched_q}
+    c_generic = {t.text for k, t in enumerate(c.tokens) if t.role == GENERIC and k not in matched_c}
+    if q_generic and c_generic:  # "Office Depot" is not "Smart Depot": the kinds of business differ
+        score *= GENERIC_CONFLICT
+        notes.append(
+            f"industry words differ: {', '.join(sorted(q_generic))} vs {', '.join(sorted(c_generic))}"
+        )
     q_places = {t.text for t in q.tokens if t.role == PLACE}
     c_places = {t.text for t in c.tokens if t.role == PLACE}
     if q_places and c_places and not q_places & c_places:

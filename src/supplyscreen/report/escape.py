@@ -1,0 +1,91 @@
+"""Making cell values safe to open: formula-injection escaping for CSV and XLSX, Excel's cell limits.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read by Excel,
+LibreOffice and Google Sheets as a formula (``=cmd|' /C calc'!A0``). Following the OWASP advice on
+CSV injection, such a cell gets a leading single quote, which spreadsheets show as text. A plain
+number (``-12.50``, ``+3``) is no formula and is left alone, so amounts stay amounts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The most characters Excel keeps in one cell.
+EXCEL_CELL_LIMIT = 32_767
+#: Appended to a cell cut to Excel's limit; the number of characters dropped is filled in.
+TRUNCATION_MARKER = " … [truncated by supplyscreen: {dropped} more characters]"
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# Control characters an XLSX file cannot hold (openpyxl refuses them); tab, LF and CR are allowed.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def needs_escape(text: str) -> bool:
+    """Whether a text cell would be read as a formula by a spreadsheet."""
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def escape_formula(text: str) -> str:
+    """The text with a leading ``'`` when a spreadsheet would otherwise run it as a formula."""
+    return "'" + text if needs_escape(text) else text
+
+
+def cell_text(value: Any) -> str:
+    """Any input cell value as text: empty for None and NaN, JSON for lists and dicts, ISO for dates."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def csv_cell(value: Any) -> str:
+    """A value as one safe CSV cell."""
+    return escape_formula(cell_text(value))
+
+
+def clip_for_excel(text: str, limit: int = EXCEL_CELL_LIMIT) -> tuple[str, bool]:
+    """The text cut to Excel's cell limit with a marker saying how much was dropped, and whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    keep = limit
+    while True:
+        marker = TRUNCATION_MARKER.format(dropped=len(text) - keep)
+        if keep + len(marker) <= limit:
+            return text[:keep] + marker, True
+        keep = limit - len(marker)
+
+
+def xlsx_text(text: str) -> str:
+    """Text an XLSX file can hold: control characters replaced by U+FFFD, formula starts escaped."""
+    if _XML_ILLEGAL.search(text):
+        text = _XML_ILLEGAL.sub("\ufffd", text)
+    return escape_formula(text)
+
+
+def excerpt(text: str, limit: int) -> str:
+    """At most ``limit`` characters of a text, cut at a word boundary with an ellipsis when shortened."""
+    text = " ".join(text.split()) if len(text) <= limit * 4 else " ".join(text[: limit * 4].split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + " …"

@@ -1,0 +1,133 @@
+"""From name hits and detector findings to flags with reasons in plain words, and a row's risk.
+
+The wording follows docs/domain.md: a reason says what the list means for this buyer (a blocking
+sanction, an export-licensing list that does not by itself forbid buying, a procurement ban for
+federal money) and cites the authority; the evidence carries the list entry with program, legal
+basis, listing date and source URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from supplyscreen.detect import is_federal_funding
+from supplyscreen.listcodes import list_info
+from supplyscreen.model import Entity, Flag, Hit, Membership, Record
+
+PROCUREMENT_BANS = frozenset({"us_ndaa_889", "us_fcc_covered"})
+UFLPA = "us_dhs_uflpa"
+
+
+def _in_force(m: Membership, order_date: str | None) -> bool:
+    """Whether a membership applies to an order of that date (a former subsidiary is covered before its sale)."""
+    return not (order_date and m.ends_on and order_date[:10] >= _end_of(m.ends_on))
+
+
+def _end_of(date: str) -> str:
+    """``YYYY-MM`` means the end of that month: an order on the 31st is still before it."""
+    return date + "-32" if len(date) == 7 else date
+
+
+def _membership_evidence(m: Membership) -> dict[str, Any]:
+    info = list_info(m.list_code)
+    return {
+        k: v
+        for k, v in {
+            "list": m.list_code,
+            "list_title": info.title,
+            "program": m.program,
+            "legal_basis": m.authority or info.basis,
+            "listed_on": m.listed_on,
+            "ends_on": m.ends_on,
+            "federal_register": m.federal_register,
+            "source_url": m.source_url or info.url,
+            "status": m.status,
+            "source_id": m.source_id,
+        }.items()
+        if v
+    }
+
+
+def _list_sentence(codes: list[str], federal: bool) -> str:
+    parts = []
+    for code in codes:
+        info = list_info(code)
+        parts.append(f"{info.title} ({info.meaning.split('. ')[0].rstrip('.')})")
+    text = "; ".join(parts)
+    if federal and PROCUREMENT_BANS & set(codes):
+        text += (
+            "; bought with federal funds: prohibited by NDAA FY2019 s.889(b) and 2 CFR 200.216 "
+            "(no federal grant or loan money for covered equipment or services)"
+        )
+    return text
+
+
+def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
+    """Flags for one name hit: ``restricted_party`` (and ``uflpa_entity``) at match or review level."""
+    if not (hit.match or hit.review):
+        return []
+    memberships = [m for m in (entity.memberships if entity else []) if m.is_hit]
+    current = [m for m in memberships if _in_force(m, record.date)]
+    if memberships and not current:
+        return []  # every listing ended before this order (a former subsidiary sold before the order)
+    codes = list(dict.fromkeys(m.list_code for m in current)) or hit.lists
+    federal = bool(record.funding and is_federal_funding(record.funding))
+    evidence: dict[str, Any] = {
+        "field": "name",
+        "text": record.name,
+        "entity_id": hit.entity_id,
+        "caption": hit.caption,
+        "matched_name": hit.matched_name,
+        "score": hit.score,
+        "explanation": hit.explanation,
+        "lists": codes,
+        "memberships": [_membership_evidence(m) for m in current],
+        "source_ids": hit.source_ids,
+        "federal_funding": federal,
+    }
+    if hit.match and codes:
+        reason = (
+            f"'{record.name}' is {hit.caption} ({hit.entity_id}), listed on: {_list_sentence(codes, federal)}"
+        )
+        severity = "high"
+    else:
+        why = "a possible match" if hit.lists else "named only in low-confidence research rows"
+        reason = (
+            f"'{record.name}' resembles {hit.caption} ({hit.entity_id}, score {hit.score:.2f}): "
+            f"{why}, for a reviewer to check; lists: {', '.join(codes or hit.lead_lists)}"
+        )
+        severity = "review"
+    flags = [Flag("restricted_party", severity, reason, evidence)]
+    if UFLPA in codes and severity == "high":
+        uflpa = [m for m in current if m.list_code == UFLPA]
+        flags.append(
+            Flag(
+                "uflpa_entity",
+                "high",
+                f"{hit.caption} is on the UFLPA Entity List: goods it makes, wholly or in part, are presumed "
+                "made with forced labour and are barred from import into the US (Uyghur Forced Labor "
+                "Prevention Act, Pub. L. 117-78; 19 U.S.C. 1307)"
+                + (
+                    ""
+                    if all(m.status == "official" for m in uflpa)
+                    else f"; entry from the curated research list (status {', '.join(sorted({m.status for m in uflpa}))}), "
+                    "check it on dhs.gov/uflpa-entity-list"
+                ),
+                dict(evidence, memberships=[_membership_evidence(m) for m in uflpa]),
+            )
+        )
+    return flags
+
+
+def row_risk(flags: list[Flag]) -> str:
+    """``high`` if any flag is high, ``review`` if any needs review, else ``clear`` (info flags stay clear)."""
+    severities = {f.severity for f in flags}
+    if "high" in severities:
+        return "high"
+    if "review" in severities:
+        return "review"
+    return "clear"
+
+
+EntityLookup = Callable[[str], Entity | None]
