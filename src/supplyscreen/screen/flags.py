@@ -20,7 +20,7 @@ UFLPA = "us_dhs_uflpa"
 
 
 def _in_force(m: Membership, order_date: str | None) -> bool:
-    """Whether a membership applies to an order of that date (a former subsidiary is covered before its sale)."""
+    """Whether a membership applies to an order of that date (a former subsidiary: only before its sale)."""
     return not (order_date and m.ends_on and order_date[:10] >= _end_of(m.ends_on))
 
 
@@ -107,21 +107,24 @@ def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
                 "high",
                 f"{hit.caption} is on the UFLPA Entity List: goods it makes, wholly or in part, are presumed "
                 "made with forced labour and are barred from import into the US (Uyghur Forced Labor "
-                "Prevention Act, Pub. L. 117-78; 19 U.S.C. 1307)"
-                + (
-                    ""
-                    if all(m.status == "official" for m in uflpa)
-                    else f"; entry from the curated research list (status {', '.join(sorted({m.status for m in uflpa}))}), "
-                    "check it on dhs.gov/uflpa-entity-list"
-                ),
+                "Prevention Act, Pub. L. 117-78; 19 U.S.C. 1307)" + _curated_note(uflpa),
                 dict(evidence, memberships=[_membership_evidence(m) for m in uflpa]),
             )
         )
     return flags
 
 
+def _curated_note(memberships: list[Membership]) -> str:
+    if all(m.status == "official" for m in memberships):
+        return ""
+    statuses = ", ".join(sorted({m.status for m in memberships}))
+    return (
+        f"; entry from the curated research list (status {statuses}), check it on dhs.gov/uflpa-entity-list"
+    )
+
+
 def row_risk(flags: list[Flag]) -> str:
-    """``high`` if any flag is high, ``review`` if any needs review, else ``clear`` (info flags stay clear)."""
+    """``high`` if any flag is high, ``review`` if any needs review, else ``clear`` (info stays clear)."""
     severities = {f.severity for f in flags}
     if "high" in severities:
         return "high"
