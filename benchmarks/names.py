@@ -66,14 +66,14 @@ def score(
 
 def calibrate(cases: list[dict[str, Any]], results: dict[str, list[dict[str, Any]]]) -> tuple[float, float]:
     """Match threshold: best recall - 2 * FPR on even qids, middle of the best plateau; review: the lowest
-    threshold whose even-qid false-positive rate stays under 5%."""
+    threshold whose even-qid false-positive rate stays at or under 1%."""
     even = [c for c in cases if parity(c) == 0]
     grid = [round(0.5 + i * 0.01, 2) for i in range(46)]
     values = {t: score(even, results, t)[:2] for t in grid}
     best = max(r - 2 * f for r, f in values.values())
     plateau = [t for t, (r, f) in values.items() if r - 2 * f >= best - 1e-9]
     match = plateau[len(plateau) // 2]
-    review = min((t for t, (_, f) in values.items() if f <= 0.05), default=match)
+    review = min((t for t, (_, f) in values.items() if f <= 0.01), default=match)
     print("calibration on even qids (threshold: recall, false-positive rate):")
     for t in grid[::5]:
         print(f"  {t:.2f}: {values[t][0]:.4f} {values[t][1]:.4f}")

@@ -24,6 +24,7 @@ INDEX_FORMAT = 4
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
 TYPO_MIN_LENGTH = 5
 RARE = 100  # postings this short are scored in full
+MIN_SHARE = 0.3
 
 
 @dataclass(slots=True)
@@ -179,7 +180,11 @@ class NameIndex:
                     if len(postings) <= MAX_POSTINGS:
                         for n in postings:
                             scores[n] += 0.8 * w
-        ranked = sorted(scores, key=lambda n: -scores[n])[:limit]
+        # a name sharing under a third of the query's weight cannot reach a review score
+        total = sum(self.weight(t) * (1.0 if t.role in (CORE, NUMBER) else 0.4) for t in tokens) or 1.0
+        ranked = [
+            n for n in sorted(scores, key=lambda n: -scores[n])[:limit] if scores[n] >= MIN_SHARE * total
+        ]
         chosen = set(ranked)
         # Names holding the query's rarest words are always scored: a word found on few names is
         # the best evidence there is, whatever the common words add up to elsewhere.

@@ -53,9 +53,12 @@ def token_similarity(a: Token, b: Token, *, person: bool = False) -> float:
         return 1.0
     if len(x) < 4 or len(y) < 4 or x.isdigit() or y.isdigit():
         return 0.0
+    lx, ly = len(x), len(y)
+    if 2 * min(lx, ly) < TYPO_MIN * (lx + ly):
+        return 0.0  # lengths alone rule out a similarity of 0.8
     if person and a.pinyin and b.pinyin and sorted(x) != sorted(y):
         return 0.0  # two real pinyin names; swapped letters ("Jinuha") are still a typo
-    sim = Indel.normalized_similarity(x, y)
+    sim = Indel.normalized_similarity(x, y, score_cutoff=TYPO_MIN)
     if min(len(x), len(y)) < 6 and sim < SHORT_TYPO_MIN:
         return 0.0  # in a short word one changed letter is often another word ("Alcoa", "Alco")
     return sim if sim >= TYPO_MIN else 0.0
@@ -130,17 +133,10 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Sc
             c.original, _merge_split_words(c.tokens, q.tokens), c.keys, c.legal, c.han, c.pinyin_only
         )
     pairs = _align(q.tokens, c.tokens, person)
-    wq = sum(weight(t) * ROLE_FACTOR[t.role] for t in q.tokens)
-    wc = sum(weight(t) * ROLE_FACTOR[t.role] for t in c.tokens)
-    matched = sum(
-        sim
-        * (
-            weight(q.tokens[i]) * ROLE_FACTOR[q.tokens[i].role]
-            + weight(c.tokens[j]) * ROLE_FACTOR[c.tokens[j].role]
-        )
-        / 2
-        for i, j, sim in pairs
-    )
+    q_w = [weight(t) * ROLE_FACTOR[t.role] for t in q.tokens]
+    c_w = [weight(t) * ROLE_FACTOR[t.role] for t in c.tokens]
+    wq, wc = sum(q_w), sum(c_w)
+    matched = sum(sim * (q_w[i] + c_w[j]) / 2 for i, j, sim in pairs)
     score = 2 * matched / (wq + wc) if wq + wc else 0.0
     notes: list[str] = []
     seen: set[str] = set()
