@@ -16,8 +16,8 @@ from supplyscreen.names.index import EntityInfo, NameIndex, normalise_identifier
 from supplyscreen.names.normalize import NameForm, clean, name_form
 from supplyscreen.names.score import Scored, compare_forms
 
-MATCH_THRESHOLD = 0.85
-REVIEW_THRESHOLD = 0.70
+MATCH_THRESHOLD = 0.83
+REVIEW_THRESHOLD = 0.67
 COUNTRY_MISMATCH = 0.9
 BIRTH_MISMATCH = 0.75
 MAX_LIMIT = 100
