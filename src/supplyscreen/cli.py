@@ -266,8 +266,9 @@ def lists_use(
     out.print(f"active snapshot: {version}")
 
 
-from supplyscreen import cli_match  # noqa: E402  (commands register themselves on the app)
+from supplyscreen import cli_match, cli_screen  # noqa: E402  (commands register themselves on the app)
 
+cli_screen.register(app)
 cli_match.register(app)
 
 

@@ -119,19 +119,31 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-def screen_records(
-    screener: Any, records: Iterable[Record], *, workers: int = 1, chunk_size: int = CHUNK
-) -> Iterator[RowResult]:
-    """Screen many records, in input order; ``workers`` > 1 forks that many processes (0: one per core)."""
+def screen_chunks(
+    screener: Any, chunks: Iterable[list[Record]], *, workers: int = 1
+) -> Iterator[list[RowResult]]:
+    """Screen chunks of records, chunk by chunk in input order; ``workers`` > 1 forks that many
+    processes (0: one per core), each with the lists already loaded."""
     global _WORKER
     engine = RecordScreener(screener)
     screener.matcher  # load the index before forking so workers share it  # noqa: B018
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for record in records:
-            yield engine.screen(record)
+        for chunk in chunks:
+            yield [engine.screen(r) for r in chunk]
         return
     _WORKER = engine
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for results in pool.imap(_screen_chunk, _chunks(records, chunk_size)):
-            yield from results
+        yield from pool.imap(_screen_chunk, chunks)
+
+
+def chunked(records: Iterable[Record], size: int = CHUNK) -> Iterator[list[Record]]:
+    return _chunks(records, size)
+
+
+def screen_records(
+    screener: Any, records: Iterable[Record], *, workers: int = 1, chunk_size: int = CHUNK
+) -> Iterator[RowResult]:
+    """Screen many records, in input order (see :func:`screen_chunks`)."""
+    for results in screen_chunks(screener, _chunks(records, chunk_size), workers=workers):
+        yield from results

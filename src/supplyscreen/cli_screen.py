@@ -1,0 +1,119 @@
+"""`supplyscreen screen FILE`: screen a purchase file, vendor master, supplier list or OCDS package."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from supplyscreen.cli_common import HomeOption, err, out
+from supplyscreen.model import RISKS
+from supplyscreen.screen.run import screen_file
+from supplyscreen.screener import Screener
+
+FAIL_EXIT = 3
+
+
+def register(app: typer.Typer) -> None:
+    """Add the screen command to the main app."""
+
+    @app.command("screen")
+    def screen(
+        input_path: Annotated[Path, typer.Argument(help="CSV/TSV, XLSX, Parquet, JSON lines or OCDS JSON.")],
+        out_path: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                help="Output (.csv, .xlsx, .jsonl, .html); default: <input>.screened.csv beside the input.",
+            ),
+        ] = None,
+        fmt: Annotated[str | None, typer.Option("--format", help="csv, xlsx, jsonl or html.")] = None,
+        mapping: Annotated[
+            str | None,
+            typer.Option(
+                "--map",
+                help="Columns: name=COL,address=COL,… (keys: id, "
+                "name, address, country, description, hs_code, amount, "
+                "currency, funding, date).",
+            ),
+        ] = None,
+        sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: all sheets).")] = None,
+        workers: Annotated[int, typer.Option(help="Processes (0: one per core).")] = 0,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run.")] = False,
+        compare_to: Annotated[
+            Path | None,
+            typer.Option(
+                "--compare-to",
+                help="An earlier result of the same file: mark rows new/changed/unchanged/resolved.",
+            ),
+        ] = None,
+        fail_on: Annotated[
+            str | None,
+            typer.Option("--fail-on", help="Exit 3 when a row is at or above this risk: high or review."),
+        ] = None,
+        home: HomeOption = None,
+    ) -> None:
+        """Screen every row: list hits by name, covered equipment, Xinjiang locations, UFLPA sectors."""
+        if fail_on not in (None, "high", "review"):
+            raise typer.BadParameter("use high or review", param_hint="--fail-on")
+        screener = Screener.open(home)
+        started = time.perf_counter()
+        with Progress(
+            TextColumn("screening"),
+            BarColumn(),
+            TextColumn("{task.completed:,} rows"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("screen", total=None, rate="")
+
+            def on_rows(n: int) -> None:
+                progress.advance(task, n)
+                done = progress.tasks[0].completed
+                progress.update(task, rate=f"{done / max(1e-9, time.perf_counter() - started):,.0f} rows/s")
+
+            outcome = screen_file(
+                screener,
+                input_path,
+                out_path,
+                fmt=fmt,
+                mapping=mapping,
+                sheet=sheet,
+                workers=workers,
+                resume=resume,
+                compare_to=compare_to,
+                on_rows=on_rows,
+            )
+        elapsed = time.perf_counter() - started
+        summary = outcome.summary
+        err.print("columns: " + ", ".join(f"{k}={v}" for k, v in outcome.mapping.items()), highlight=False)
+        table = Table(
+            title=f"{input_path.name}: {summary.rows_total:,} rows screened in {elapsed:.1f}s "
+            f"against lists {summary.list_snapshot}"
+        )
+        table.add_column("risk")
+        table.add_column("rows", justify="right")
+        for risk in RISKS:
+            table.add_row(risk, f"{summary.by_risk.get(risk, 0):,}")
+        for code, n in sorted(summary.by_flag.items()):
+            table.add_row(f"  flag {code}", f"{n:,}")
+        for change, n in sorted(summary.by_change.items()):
+            table.add_row(f"  {change}", f"{n:,}")
+        out.print(table)
+        if outcome.resumed_rows:
+            out.print(f"resumed after {outcome.resumed_rows:,} rows already screened")
+        out.print(f"report: {outcome.output}", highlight=False)
+        if outcome.errors_file:
+            err.print(
+                f"[yellow]{summary.errors:,} malformed row(s)[/] written to {outcome.errors_file}",
+                highlight=False,
+            )
+        levels = {"high": ("high",), "review": ("high", "review")}
+        if fail_on and any(summary.by_risk.get(r, 0) for r in levels[fail_on]):
+            raise typer.Exit(FAIL_EXIT)

@@ -1,0 +1,223 @@
+"""Screen a whole file: read, screen in chunks with checkpoints, compare with an earlier screening, write.
+
+Each finished chunk of results is saved under ``<out>.partial/`` with a state file; ``resume=True``
+picks up after the last saved chunk of the same input, so an interrupted run loses nothing and
+screens no row twice. The output is written to a temporary file and renamed at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import pickle
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from supplyscreen.errors import SupplyscreenError
+from supplyscreen.io import RecordStream, read_records
+from supplyscreen.model import Record, RowResult
+from supplyscreen.report import ReportContext, ReportSummary, errors_path, sources_from_snapshot, write_errors
+from supplyscreen.report import write_results as write_report
+from supplyscreen.screen.engine import chunked, screen_chunks
+
+CHUNK_ROWS = 5000
+KNOWN_GAPS = {
+    "curated_uflpa": "UFLPA Entity List partial: 83 of about 144 entries (curated research file, no official "
+    "machine-readable list exists)",
+    "us_trade_csl": "Consolidated Screening List snapshot of May 2022",
+    "curated_el_xinjiang": "Xinjiang-related Entity List additions 2019-2021 only; "
+    "19 XUAR PSB subordinates unnamed",
+}
+
+
+class ResumeError(SupplyscreenError):
+    """A checkpoint cannot be used for this input (the file or the options changed)."""
+
+
+@dataclass(slots=True)
+class ScreenOutcome:
+    """What a file screening produced: the totals, the output and errors files, the counts per risk."""
+
+    summary: ReportSummary
+    output: Path
+    errors_file: Path | None
+    mapping: dict[str, str]
+    resumed_rows: int = 0
+    risks: dict[str, int] = field(default_factory=dict)
+
+
+def default_output(input_path: Path) -> Path:
+    """``<input name>.screened.csv`` beside the input."""
+    return input_path.with_name(input_path.stem + ".screened.csv")
+
+
+def _fingerprint(path: Path, options: dict[str, Any]) -> dict[str, Any]:
+    stat = path.stat()
+    return {"input": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, **options}
+
+
+class Checkpoints:
+    """Saved chunks of results in ``<out>.partial/``, with the fingerprint of the run they belong to."""
+
+    def __init__(self, out: Path, fingerprint: dict[str, Any]) -> None:
+        self.dir = out.with_name(out.name + ".partial")
+        self.fingerprint = fingerprint
+        self.done = 0
+
+    def start(self, resume: bool) -> int:
+        """Rows already screened (0 for a fresh run, whose old checkpoints are removed)."""
+        state_path = self.dir / "state.json"
+        if resume and state_path.is_file():
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+            if state.get("fingerprint") != self.fingerprint:
+                raise ResumeError(
+                    f"{self.dir}: the checkpoint belongs to another input or other options; "
+                    "run without --resume to start again"
+                )
+            self.done = int(state["chunks"])
+            return sum(int(n) for n in state["rows"][: self.done])
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self._write_state([])
+        return 0
+
+    def _write_state(self, rows: list[int]) -> None:
+        tmp = self.dir / "state.json.tmp"
+        tmp.write_text(
+            json.dumps({"fingerprint": self.fingerprint, "chunks": len(rows), "rows": rows}), encoding="utf-8"
+        )
+        tmp.replace(self.dir / "state.json")
+
+    def saved(self) -> Iterator[RowResult]:
+        for n in range(self.done):
+            with open(self.dir / f"{n:06d}.pickle", "rb") as fh:
+                yield from pickle.load(fh)
+
+    def save(self, results: list[RowResult]) -> None:
+        n = self.done
+        tmp = self.dir / f"{n:06d}.pickle.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.dir / f"{n:06d}.pickle")
+        state = json.loads((self.dir / "state.json").read_text(encoding="utf-8"))
+        self.done += 1
+        self._write_state([*state["rows"][:n], len(results)])
+
+    def finish(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def load_previous(path: Path) -> dict[str, tuple[str, str]]:
+    """An earlier screening's rows (its CSV or JSONL output), by row id: key → (risk, flags)."""
+    previous: dict[str, tuple[str, str]] = {}
+    try:
+        if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if line.strip():
+                        row = json.loads(line)
+                        flags = ";".join(sorted({f["code"] for f in row.get("flags", [])}))
+                        previous[str(row["row"])] = (row["risk"], flags)
+            return previous
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for n, row in enumerate(csv.DictReader(fh), 1):
+                flags = ";".join(sorted(x for x in (row.get("flags") or "").split(";") if x))
+                previous[str(n)] = (row.get("risk", ""), flags)
+    except (OSError, KeyError, ValueError) as exc:
+        raise SupplyscreenError(f"{path}: cannot read it as an earlier screening ({exc})") from exc
+    return previous
+
+
+def mark_change(result: RowResult, previous: dict[str, tuple[str, str]]) -> RowResult:
+    """``new`` (not screened before), ``resolved`` (flagged before, clear now), ``changed``, ``unchanged``."""
+    before = previous.get(str(result.row))
+    flags = ";".join(sorted(set(result.flag_codes)))
+    if before is None:
+        result.change = "new"
+    elif before[0] != "clear" and result.risk == "clear":
+        result.change = "resolved"
+    elif before != (result.risk, flags):
+        result.change = "changed"
+    else:
+        result.change = "unchanged"
+    return result
+
+
+def _skip(records: Iterable[Record], n: int) -> Iterator[Record]:
+    for i, record in enumerate(records):
+        if i >= n:
+            yield record
+
+
+def screen_file(
+    screener: Any,
+    input_path: Path,
+    out: Path | None = None,
+    *,
+    fmt: str | None = None,
+    mapping: dict[str, str] | str | None = None,
+    sheet: str | None = None,
+    workers: int = 1,
+    resume: bool = False,
+    compare_to: Path | None = None,
+    on_rows: Callable[[int], None] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ScreenOutcome:
+    """Screen ``input_path`` into ``out`` (see the module docstring); ``on_rows`` hears of each chunk."""
+    input_path = Path(input_path)
+    out = Path(out) if out else default_output(input_path)
+    stream: RecordStream = read_records(input_path, mapping=mapping, sheet=sheet)
+    snapshot = screener.store.snapshot
+    options = {
+        "mapping": stream.mapping,
+        "sheet": sheet,
+        "chunk_rows": chunk_rows,
+        "snapshot": snapshot.version,
+    }
+    checkpoints = Checkpoints(out, _fingerprint(input_path, options))
+    done = checkpoints.start(resume)
+    previous = load_previous(Path(compare_to)) if compare_to else None
+    started = datetime.now(UTC)
+
+    def results() -> Iterator[RowResult]:
+        for result in checkpoints.saved():
+            yield mark_change(result, previous) if previous is not None else result
+        if on_rows and done:
+            on_rows(done)
+        for chunk_results in screen_chunks(
+            screener, chunked(_skip(stream, done), chunk_rows), workers=workers
+        ):
+            checkpoints.save(chunk_results)
+            if on_rows:
+                on_rows(len(chunk_results))
+            for result in chunk_results:
+                yield mark_change(result, previous) if previous is not None else result
+        context.error_count = len(stream.errors)
+
+    context = ReportContext(
+        input_path=input_path,
+        output_path=out,
+        mapping=dict(stream.mapping),
+        list_snapshot=snapshot.version,
+        sources=sources_from_snapshot(snapshot.sources.values(), gaps=KNOWN_GAPS),
+        started=started,
+        compare_to=Path(compare_to) if compare_to else None,
+    )
+    summary = write_report(results(), out, fmt=fmt, context=context, columns=stream.columns)
+    errors_file = None
+    if stream.errors:
+        errors_file = errors_path(out)
+        write_errors(stream.errors, errors_file, input_path=input_path)
+    checkpoints.finish()
+    return ScreenOutcome(
+        summary=summary,
+        output=out,
+        errors_file=errors_file,
+        mapping=dict(stream.mapping),
+        resumed_rows=done,
+        risks=dict(summary.by_risk),
+    )
