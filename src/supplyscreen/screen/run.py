@@ -20,7 +20,7 @@ from typing import Any
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.io import RecordStream, read_records
 from supplyscreen.model import Record, RowResult
-from supplyscreen.report import ReportContext, ReportSummary, errors_path, sources_from_snapshot, write_errors
+from supplyscreen.report import ReportContext, ReportSummary, sources_from_snapshot, write_errors
 from supplyscreen.report import write_results as write_report
 from supplyscreen.screen.engine import chunked, screen_chunks
 
@@ -210,8 +210,7 @@ def screen_file(
     summary = write_report(results(), out, fmt=fmt, context=context, columns=stream.columns)
     errors_file = None
     if stream.errors:
-        errors_file = errors_path(out)
-        write_errors(stream.errors, errors_file, input_path=input_path)
+        errors_file, _ = write_errors(stream.errors, out, input_path=input_path)
     checkpoints.finish()
     return ScreenOutcome(
         summary=summary,
