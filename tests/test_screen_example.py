@@ -1,4 +1,4 @@
-"""`supplyscreen screen` on examples/purchase_orders.csv: the expected flags row by row, and the file contracts."""
+"""`supplyscreen screen` on examples/purchase_orders.csv: expected flags row by row, and file contracts."""
 
 from __future__ import annotations
 
