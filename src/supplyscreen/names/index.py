@@ -19,12 +19,15 @@ from typing import Any
 
 from supplyscreen.model import Entity
 from supplyscreen.names.normalize import CORE, NUMBER, NameForm, Token, name_form
+from supplyscreen.names.score import ROLE_FACTOR
 
 INDEX_FORMAT = 4
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
 TYPO_MIN_LENGTH = 5
 RARE = 100  # postings this short are scored in full
-MIN_SHARE = 0.3
+# The weighted Dice of a name sharing a fraction f of the query's weight is at most 2f / (1 + f): below
+# 0.45 it cannot reach the review threshold by its words (shared keys are retrieved separately).
+MIN_SHARE = 0.45
 
 
 @dataclass(slots=True)
@@ -171,7 +174,7 @@ class NameIndex:
         tokens = sorted(query.tokens, key=lambda t: -self.weight(t))
         usable = [t for t in tokens if len(self.postings.get(t.text, ())) <= MAX_POSTINGS] or tokens[:1]
         for token in usable:
-            w = self.weight(token) * (1.0 if token.role in (CORE, NUMBER) else 0.4)
+            w = self.weight(token) * ROLE_FACTOR[token.role]
             for n in self.postings.get(token.text, ()):
                 scores[n] += w
             if token.role == CORE:
@@ -179,9 +182,8 @@ class NameIndex:
                     postings = self.postings.get(variant, ())
                     if len(postings) <= MAX_POSTINGS:
                         for n in postings:
-                            scores[n] += 0.8 * w
-        # a name sharing under a third of the query's weight cannot reach a review score
-        total = sum(self.weight(t) * (1.0 if t.role in (CORE, NUMBER) else 0.4) for t in tokens) or 1.0
+                            scores[n] += w  # an upper bound: a typo pair scores at most 1
+        total = sum(self.weight(t) * ROLE_FACTOR[t.role] for t in tokens) or 1.0
         ranked = [
             n for n in sorted(scores, key=lambda n: -scores[n])[:limit] if scores[n] >= MIN_SHARE * total
         ]
@@ -193,7 +195,7 @@ class NameIndex:
         ]
         for token in rare[:2]:
             for n in self.postings[token.text]:
-                if n not in chosen:
+                if n not in chosen and scores[n] >= MIN_SHARE * total:
                     chosen.add(n)
                     ranked.append(n)
         for key in query.keys:

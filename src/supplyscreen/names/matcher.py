@@ -93,6 +93,7 @@ class Matcher:
         review_threshold: float = REVIEW_THRESHOLD,
     ) -> None:
         self.index = index
+        self._queries: dict[int, NameForm] = {}
         self.match_threshold = match_threshold
         self.review_threshold = review_threshold
 
@@ -115,18 +116,34 @@ class Matcher:
         by_entity: dict[int, tuple[float, int, Scored]] = {}
         for e_idx in self._identifier_hits(identifiers):
             by_entity[e_idx] = (1.0, -1, Scored(1.0, ["identical registration number or identifier"]))
+        self._queries.clear()
         for variant in _variants(text):
             query = name_form(variant, is_person=schema == "Person")
             if query.tokens:
                 self._score_names(query, schema, by_entity)
+        ranked = sorted(
+            (
+                (self._hit(e_idx, s, n, sc, country, birth_date, threshold), e_idx, n, sc)
+                for e_idx, (s, n, sc) in by_entity.items()
+            ),
+            key=lambda x: (-x[0].score, x[0].entity_id),
+        )
+        # explain only what is returned: the wording costs more than the scoring
         hits = [
-            self._hit(e_idx, s, n, sc, country, birth_date, threshold)
-            for e_idx, (s, n, sc) in by_entity.items()
+            self._hit(e_idx, sc.score, n, self._explained(n, sc), country, birth_date, threshold)
+            for h, e_idx, n, sc in ranked[:limit]
+            if h.score >= 0.3
         ]
-        hits = [h for h in hits if h.score >= 0.3]
-        hits.sort(key=lambda h: (-h.score, h.entity_id))
         _demote_homonyms(hits)
         return hits[:limit]
+
+    def _explained(self, n_idx: int, scored: Scored) -> Scored:
+        """The same comparison again, with its explanation (only for the hits returned)."""
+        query = self._queries.pop(n_idx, None)
+        if n_idx < 0 or query is None:
+            return scored
+        info = self.index.entities[self.index.name_entity[n_idx]]
+        return compare_forms(query, self.index.form(n_idx), self.index.weight, person=info.schema == "Person")
 
     def _identifier_hits(self, identifiers: list[str] | None) -> set[int]:
         found: set[int] = set()
@@ -143,10 +160,13 @@ class Matcher:
             info = index.entities[e_idx]
             if not _schema_compatible(schema, info.schema):
                 continue
-            scored = compare_forms(query, index.form(n_idx), index.weight, person=info.schema == "Person")
+            scored = compare_forms(
+                query, index.form(n_idx), index.weight, person=info.schema == "Person", explain=False
+            )
             best = by_entity.get(e_idx)
             if best is None or scored.score > best[0]:
                 by_entity[e_idx] = (scored.score, n_idx, scored)
+                self._queries[n_idx] = query
 
     def _hit(
         self,

@@ -83,16 +83,31 @@ def _merge_split_words(a: tuple[Token, ...], b: tuple[Token, ...]) -> tuple[Toke
 
 
 def _align(q: tuple[Token, ...], c: tuple[Token, ...], person: bool) -> list[tuple[int, int, float]]:
-    pairs: list[tuple[float, int, int]] = []
+    """One-to-one pairs of similar words: identical words first, then the best typo pairs left."""
+    positions: dict[str, list[int]] = {}
+    for j, ct in enumerate(c):
+        positions.setdefault(ct.text, []).append(j)
+    out: list[tuple[int, int, float]] = []
+    used_c: set[int] = set()
+    left_q: list[int] = []
     for i, qt in enumerate(q):
+        free = [j for j in positions.get(qt.text, ()) if j not in used_c]
+        if free:
+            used_c.add(free[0])
+            out.append((i, free[0], 1.0))
+        else:
+            left_q.append(i)
+    if not left_q or len(used_c) == len(c):
+        return out
+    pairs: list[tuple[float, int, int]] = []
+    for i in left_q:
         for j, ct in enumerate(c):
-            sim = token_similarity(qt, ct, person=person)
-            if sim:
-                pairs.append((sim, i, j))
+            if j not in used_c:
+                sim = token_similarity(q[i], ct, person=person)
+                if sim:
+                    pairs.append((sim, i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     used_q: set[int] = set()
-    used_c: set[int] = set()
-    out: list[tuple[int, int, float]] = []
     for sim, i, j in pairs:
         if i not in used_q and j not in used_c:
             used_q.add(i)
@@ -121,8 +136,11 @@ def _describe(q: Token, c: Token, sim: float, weight: Weight) -> str:
     return f"'{shown_q}' matches"
 
 
-def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Scored:
-    """Weighted alignment of the two names' tokens (see the module docstring)."""
+def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool, explain: bool = True) -> Scored:
+    """Weighted alignment of the two names' tokens (see the module docstring).
+
+    With ``explain=False`` only the score is computed (the matcher explains just the hits it returns).
+    """
     if not q.tokens or not c.tokens:
         return Scored(0.0, ["nothing left to compare"])
     if person:
@@ -139,19 +157,9 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Sc
     matched = sum(sim * (q_w[i] + c_w[j]) / 2 for i, j, sim in pairs)
     score = 2 * matched / (wq + wc) if wq + wc else 0.0
     notes: list[str] = []
-    seen: set[str] = set()
-    for i, j, sim in pairs:
-        text = _describe(q.tokens[i], c.tokens[j], sim, weight)
-        if text not in seen:
-            seen.add(text)
-            notes.append(text)
     matched_q, matched_c = {i for i, _, _ in pairs}, {j for _, j, _ in pairs}
-    for tokens, matched_side in ((q.tokens, matched_q), (c.tokens, matched_c)):
-        for k, t in enumerate(tokens):
-            if k not in matched_side and t.role in (PLACE, GENERIC):
-                kind = "a place name" if t.role == PLACE else "an industry word"
-                w = weight(t) * ROLE_FACTOR[t.role]
-                notes.append(f"'{t.source or t.text}' ({kind}, weight {w:.1f}) is only in one name")
+    if explain:
+        notes.extend(_pair_notes(q, c, pairs, matched_q, matched_c, weight))
     q_missing = _unmatched_core(q.tokens, {i for i, _, _ in pairs}, weight)
     c_missing = _unmatched_core(c.tokens, {j for _, j, _ in pairs}, weight)
     extra_q = any(k not in matched_q for k in range(len(q.tokens)))
@@ -195,6 +203,28 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool) -> Sc
     return Scored(score, notes)
 
 
+def _pair_notes(
+    q: NameForm,
+    c: NameForm,
+    pairs: list[tuple[int, int, float]],
+    matched_q: set[int],
+    matched_c: set[int],
+    weight: Weight,
+) -> list[str]:
+    notes: list[str] = []
+    for i, j, sim in pairs:
+        text = _describe(q.tokens[i], c.tokens[j], sim, weight)
+        if text not in notes:
+            notes.append(text)
+    for tokens, matched_side in ((q.tokens, matched_q), (c.tokens, matched_c)):
+        for k, t in enumerate(tokens):
+            if k not in matched_side and t.role in (PLACE, GENERIC):
+                kind = "a place name" if t.role == PLACE else "an industry word"
+                w = weight(t) * ROLE_FACTOR[t.role]
+                notes.append(f"'{t.source or t.text}' ({kind}, weight {w:.1f}) is only in one name")
+    return notes
+
+
 def _names(tokens: list[Token]) -> str:
     return ", ".join(f"'{t.source or t.text}'" for t in tokens)
 
@@ -227,9 +257,11 @@ def key_score(q: NameForm, c: NameForm) -> Scored:
     return Scored(best, [note] if note else [])
 
 
-def compare_forms(q: NameForm, c: NameForm, weight: Weight, *, person: bool = False) -> Scored:
-    """Score two names; the explanation lists what agreed and what did not."""
-    tok = token_score(q, c, weight, person=person)
+def compare_forms(
+    q: NameForm, c: NameForm, weight: Weight, *, person: bool = False, explain: bool = True
+) -> Scored:
+    """Score two names; the explanation lists what agreed and what did not (when ``explain``)."""
+    tok = token_score(q, c, weight, person=person, explain=explain)
     key = key_score(q, c)
     if key.score > tok.score:
         # the word-by-word notes still say what was set aside, unless the words disagreed

@@ -8,7 +8,7 @@ rest.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,12 +41,15 @@ class ReportContext:
     ``snapshot_date`` (ISO, possibly ``YYYY-MM``), ``age_days`` (int or None), ``official`` (bool),
     ``gaps`` (known gaps in words, e.g. "UFLPA list partial: 83 of about 144 entries"; str or list)
     and optionally ``lists`` (list codes it provides). `sources_from_snapshot` builds them from a
-    snapshot manifest. ``error_count`` and ``finished`` are read when writing ends, so a front end
-    may update them while the results stream (``finished`` defaults to the end of writing).
+    snapshot manifest. ``columns`` are the input columns in order (else the first record's fields).
+    ``compare_to`` (the previous result) adds the ``change`` column. ``error_count`` and ``finished``
+    are read when writing ends, so a front end may update them while the results stream (``finished``
+    defaults to the end of writing).
     """
 
     input_path: Path | None = None
     output_path: Path | None = None
+    columns: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     list_snapshot: str = ""
     sources: list[dict[str, Any]] = field(default_factory=list)
@@ -136,3 +139,10 @@ def source_gaps(source: Mapping[str, Any]) -> list[str]:
     """A source's known gaps as a list of sentences (the ``gaps`` or ``known_gaps`` key, str or list)."""
     value = source.get("gaps") or source.get("known_gaps") or []
     return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def finalised(context: ReportContext, out: Path) -> ReportContext:
+    """A copy of the context taken when writing ends, ``finished`` (now) and ``output_path`` filled in."""
+    return replace(
+        context, finished=context.finished or datetime.now(UTC), output_path=context.output_path or out
+    )

@@ -11,7 +11,7 @@ import csv
 import json
 import pickle
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,16 +92,26 @@ class Checkpoints:
         )
         tmp.replace(self.dir / "state.json")
 
-    def saved(self) -> Iterator[RowResult]:
+    def saved(self, chunks: Iterator[list[Record]], snapshot: str) -> Iterator[list[RowResult]]:
+        """The saved chunks, rebuilt around their input records (read again from the input)."""
         for n in range(self.done):
             with open(self.dir / f"{n:06d}.pickle", "rb") as fh:
-                yield from pickle.load(fh)
+                size, flagged = pickle.load(fh)
+            records = next(chunks)
+            if len(records) != size:
+                raise ResumeError(f"{self.dir}: chunk {n} had {size} rows, the input now gives {len(records)}")
+            results = [RowResult(row=r.row, record=r, risk="clear", list_snapshot=snapshot) for r in records]
+            for i, risk, flags, hits in flagged:
+                results[i].risk, results[i].flags, results[i].hits = risk, flags, hits
+            yield results
 
     def save(self, results: list[RowResult]) -> None:
+        """Save a chunk: its size, and the risk, flags and hits of the rows that have any (most have none)."""
         n = self.done
+        flagged = [(i, r.risk, r.flags, r.hits) for i, r in enumerate(results) if r.flags or r.hits]
         tmp = self.dir / f"{n:06d}.pickle.tmp"
         with open(tmp, "wb") as fh:
-            pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((len(results), flagged), fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(self.dir / f"{n:06d}.pickle")
         state = json.loads((self.dir / "state.json").read_text(encoding="utf-8"))
         self.done += 1
@@ -147,12 +157,6 @@ def mark_change(result: RowResult, previous: dict[str, tuple[str, str]]) -> RowR
     return result
 
 
-def _skip(records: Iterable[Record], n: int) -> Iterator[Record]:
-    for i, record in enumerate(records):
-        if i >= n:
-            yield record
-
-
 def screen_file(
     screener: Any,
     input_path: Path,
@@ -184,13 +188,13 @@ def screen_file(
     started = datetime.now(UTC)
 
     def results() -> Iterator[RowResult]:
-        for result in checkpoints.saved():
-            yield mark_change(result, previous) if previous is not None else result
-        if on_rows and done:
-            on_rows(done)
-        for chunk_results in screen_chunks(
-            screener, chunked(_skip(stream, done), chunk_rows), workers=workers
-        ):
+        chunks = chunked(stream, chunk_rows)
+        for chunk_results in checkpoints.saved(chunks, snapshot.version):
+            if on_rows:
+                on_rows(len(chunk_results))
+            for result in chunk_results:
+                yield mark_change(result, previous) if previous is not None else result
+        for chunk_results in screen_chunks(screener, chunks, workers=workers):
             checkpoints.save(chunk_results)
             if on_rows:
                 on_rows(len(chunk_results))

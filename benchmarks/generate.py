@@ -1,0 +1,186 @@
+"""Generate realistic purchase files for the screening and Spark benchmarks (deterministic, seeded).
+
+    python benchmarks/generate.py OUT.csv --rows 1000000 --vendors 50000 --descriptions 20000
+
+Vendors are mostly invented company names, with a share of real list names (so the matcher finds
+hits), Chinese-style names and addresses in Xinjiang; descriptions are mostly ordinary goods, with a
+share naming covered equipment by brand or model number and UFLPA high-priority sectors.
+``--flag-share`` sets the share of rows carrying each kind of flag (0.05: at least 5% each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+from pathlib import Path
+
+WORDS = (
+    "Acme Apex Atlas Beacon Blue Bright Cedar Coastal Crest Delta Eagle Echo Evergreen Falcon First "
+    "Frontier Global Golden Granite Harbor Horizon Iron Keystone Lake Liberty Lincoln Meridian Metro "
+    "Midwest Mountain North Oak Omega Pacific Peak Pine Pioneer Prairie Prime Quest Redwood River "
+    "Rock Sierra Silver Summit Sun Tri Union United Valley Vista West Willow"
+).split()
+TRADES = (
+    "Office Supply|Electronics|Facility Services|Janitorial|Print|Logistics|Construction|Auto Parts|"
+    "Furniture|Food Service|Medical Supply|Lab Equipment|IT Solutions|Security Systems|Textiles|"
+    "Packaging|Solar|Hardware|Paper|Uniforms"
+).split("|")
+FORMS = ("Inc", "LLC", "Co.", "Corp.", "Ltd", "GmbH", "Co., Ltd.")
+CN_PLACES = ("Shenzhen", "Ningbo", "Suzhou", "Hangzhou", "Guangzhou", "Xiamen", "Qingdao", "Dongguan")
+CN_BRANDS = (
+    "Meitai Huaxin Tailian Lianyi Zhirui Yifeng Jinda Hongyuan Xinyuan Tianrui Kaida Boyuan "
+    "Shengtai Haoxin Ruida Yongxin"
+).split()
+CN_TRADES = ("Electronics", "Digital Technology", "Textile", "Trading", "New Materials", "Import and Export")
+XJ_ADDRESSES = (
+    "No. 18 Renmin Road, Aksu, Xinjiang, China",
+    "Kashgar Economic Development Zone, Kashi, Xinjiang",
+    "88 Beijing Road, Urumqi, Xinjiang Uyghur Autonomous Region",
+    "Shihezi, Xinjiang, China",
+    "新疆维吾尔自治区乌鲁木齐市天山区人民路1号",
+    "Hotan, Xinjiang, China",
+)
+US_ADDRESSES = (
+    "{n} Main St, Springfield, IL 62701",
+    "{n} Market St, Denver, CO 80202",
+    "{n} Commerce Dr, Austin, TX 78701",
+    "{n} Industrial Way, Oakland, CA 94607",
+)
+GOODS = (
+    "copy paper, 10 reams",
+    "toner cartridge black",
+    "office chairs",
+    "LED light tubes",
+    "floor cleaner",
+    "safety gloves",
+    "laptop docking station",
+    "network cable cat6",
+    "whiteboard markers",
+    "paper towels",
+    "bus tyres",
+    "printer maintenance",
+    "lab reagents",
+    "student desks",
+    "projector bulbs",
+    "janitorial service",
+    "catering lunch",
+    "HVAC filters",
+    "classroom tablets",
+    "security guard service",
+)
+COVERED = (
+    "Hikvision DS-2CD2143G0-I dome camera",
+    "Dahua IPC-HFW2431S-S bullet camera",
+    "EZVIZ C6N camera kit",
+    "HiLook 8-channel NVR",
+    "Hytera PD782 portable radio",
+    "Huawei AR6120 router",
+)
+SECTORS = (
+    ("cotton yarn 40s", "520512"),
+    ("polysilicon chunks", "280461"),
+    ("tomato paste drums", "200290"),
+    ("aluminium extrusions", "760429"),
+    ("PVC resin SG-5", "390410"),
+    ("frozen seafood", "030389"),
+)
+FUNDING = ("General fund", "ESSER III federal funds", "Title I", "Local bond", "General fund", "General fund")
+
+
+def list_names(limit: int) -> list[str]:
+    """Real organisation names from the embedded list snapshot (vendors that should be hits)."""
+    from supplyscreen.store import Store
+
+    names = [e.caption for e in Store.open().entities() if e.schema != "Person" and e.memberships]
+    random.Random(7).shuffle(names)
+    return names[:limit]
+
+
+def vendors(n: int, rng: random.Random, flag_share: float) -> list[tuple[str, str, str]]:
+    real = list_names(max(1, int(n * flag_share)))
+    out: list[tuple[str, str, str]] = []
+    for i in range(n):
+        r = rng.random()
+        if r < flag_share:
+            out.append((real[i % len(real)], "Beijing, China", "CN"))
+        elif r < 2 * flag_share:
+            name = f"{rng.choice(CN_PLACES)} {rng.choice(CN_BRANDS)} {rng.choice(CN_TRADES)} Co., Ltd. {i}"
+            out.append((name, rng.choice(XJ_ADDRESSES), "CN"))
+        elif r < 0.3:
+            name = f"{rng.choice(CN_PLACES)} {rng.choice(CN_BRANDS)} {rng.choice(CN_TRADES)} Co., Ltd. {i}"
+            out.append((name, f"{rng.choice(CN_PLACES)}, Guangdong, China", "CN"))
+        else:
+            name = f"{rng.choice(WORDS)} {rng.choice(WORDS)} {rng.choice(TRADES)} {rng.choice(FORMS)} {i}"
+            out.append((name, rng.choice(US_ADDRESSES).format(n=100 + i % 9000), "US"))
+    return out
+
+
+def descriptions(n: int, rng: random.Random, flag_share: float) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for i in range(n):
+        r = rng.random()
+        if r < flag_share:
+            out.append((f"{rng.choice(COVERED)} (lot {i})", "852589"))
+        elif r < 2 * flag_share:
+            text, hs = rng.choice(SECTORS)
+            out.append((f"{text}, batch {i}", hs))
+        else:
+            out.append((f"{rng.choice(GOODS)} #{i}", ""))
+    return out
+
+
+def generate(
+    path: Path, rows: int, n_vendors: int, n_descriptions: int, flag_share: float = 0.05, seed: int = 1
+) -> None:
+    rng = random.Random(seed)
+    vs = vendors(n_vendors, rng, flag_share)
+    ds = descriptions(n_descriptions, rng, flag_share)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            [
+                "po_number",
+                "order_date",
+                "vendor",
+                "vendor_address",
+                "country",
+                "description",
+                "hs_code",
+                "amount",
+                "currency",
+                "funding_source",
+            ]
+        )
+        for i in range(rows):
+            v = vs[i % n_vendors] if i < n_vendors else vs[rng.randrange(n_vendors)]
+            d = ds[i % n_descriptions] if i < n_descriptions else ds[rng.randrange(n_descriptions)]
+            w.writerow(
+                [
+                    f"PO-{i:07d}",
+                    f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    v[0],
+                    v[1],
+                    v[2],
+                    d[0],
+                    d[1],
+                    f"{rng.uniform(10, 50000):.2f}",
+                    "USD",
+                    rng.choice(FUNDING),
+                ]
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--vendors", type=int, default=50_000)
+    parser.add_argument("--descriptions", type=int, default=20_000)
+    parser.add_argument("--flag-share", type=float, default=0.05)
+    args = parser.parse_args()
+    generate(args.out, args.rows, args.vendors, args.descriptions, args.flag_share)
+
+
+if __name__ == "__main__":
+    main()

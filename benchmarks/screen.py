@@ -1,0 +1,135 @@
+"""Screening benchmark: a generated 1,000,000-row purchase file (50,000 vendors, 20,000 descriptions).
+
+    python benchmarks/screen.py [--rows 1000000] [--workdir /tmp/screen-bench]
+
+Prints pyarrow's time merely to read the file, the time of `supplyscreen screen` on 1 core and on 2
+cores (wall, incl. start-up) with the peak memory of the whole process tree, the split between name
+matching and everything else (reading, deduplication, detectors, writing) measured in one process,
+and the 10,000-row / 2,000-vendor end-to-end time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+
+def tree_rss_mb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in MB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue
+        p = int(entry)
+        children.setdefault(int(fields["PPid"].strip()), []).append(p)
+        rss[p] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total // 1024
+
+
+def run_measured(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (MB) of the whole process tree of ``cmd``."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mb(proc.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {stderr.decode()[-2000:]}")
+    return time.perf_counter() - started, peak
+
+
+def split_matching(path: Path, out: Path) -> tuple[float, float]:
+    """One process, one worker: (total seconds, seconds spent matching distinct names)."""
+    from supplyscreen import Screener
+    from supplyscreen.screen.run import screen_file
+
+    screener = Screener.open()
+    screener.matcher  # noqa: B018
+    spent = [0.0]
+    original = screener.match
+
+    def timed(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        try:
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    screener.match = timed  # type: ignore[method-assign]
+    started = time.perf_counter()
+    screen_file(screener, path, out, workers=1)
+    return time.perf_counter() - started, spent[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/screen-bench"))
+    args = parser.parse_args()
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SUPPLYSCREEN_HOME", str(work / "home"))
+    big, small = work / "po_1m.csv", work / "po_10k.csv"
+    if not big.exists():
+        generate(big, args.rows, 50_000, 20_000)
+    if not small.exists():
+        generate(small, 10_000, 2_000, 2_000)
+    import pyarrow.csv as pacsv
+
+    started = time.perf_counter()
+    table = pacsv.read_csv(big)
+    arrow_s = time.perf_counter() - started
+    print(f"file: {big} ({big.stat().st_size / 1e6:.0f} MB, {table.num_rows:,} rows)")
+    print(f"pyarrow.csv.read_csv: {arrow_s:.2f} s (multi-threaded)")
+    del table
+
+    cli = [sys.executable, "-m", "supplyscreen", "screen"]
+    subprocess.run([*cli, str(small), "--out", str(work / "warm.csv")], check=True, capture_output=True)
+    small_s, _ = run_measured([*cli, str(small), "--out", str(work / "small.csv")])
+    print(f"10,000 rows / 2,000 vendors, end to end incl. start-up: {small_s:.2f} s")
+    wall1, rss1 = run_measured(
+        ["taskset", "-c", "0", *cli, str(big), "--out", str(work / "out1.csv"), "--workers", "1"]
+    )
+    print(f"1,000,000 rows, 1 core:  {wall1:.1f} s, peak RSS {rss1} MB ({args.rows / wall1:,.0f} rows/s)")
+    wall2, rss2 = run_measured([*cli, str(big), "--out", str(work / "out2.csv"), "--workers", "2"])
+    print(f"1,000,000 rows, 2 cores: {wall2:.1f} s, peak RSS {rss2} MB ({args.rows / wall2:,.0f} rows/s)")
+    total, matching = split_matching(big, work / "split.csv")
+    rest = total - matching
+    print(
+        f"one process: {total:.1f} s, of which name matching {matching:.1f} s; everything else {rest:.1f} s "
+        f"= {rest / arrow_s:.1f}x pyarrow's read"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Which nodes are flagged, and why: list entities by their memberships, places by the Xinjiang detector.
+
+A list entity with a hit-eligible membership (``Membership.is_hit``) in force on the screening date is
+a ``restricted_party``; memberships on the lists of ``flag_lists`` in ``data/network.yaml`` add
+``uflpa_entity`` (DHS UFLPA Entity List) or ``covered_equipment`` (NDAA s.889, FCC Covered List). A
+node is a ``xinjiang_location`` when the Xinjiang detector flags an address it is ``located_at``, the
+text of a user name, a list entity's address, or the address, country and description columns of
+the supplier's own row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from supplyscreen.detect import xinjiang_location_detector
+from supplyscreen.listcodes import list_info
+from supplyscreen.model import Entity, Flag, Membership, Record
+from supplyscreen.network.graph import SupplyNetwork
+from supplyscreen.network.rules import NetworkConfig
+
+#: Flag codes a network screening reports, in the order they are listed.
+NETWORK_FLAGS = (
+    "restricted_party",
+    "uflpa_entity",
+    "covered_equipment",
+    "xinjiang_location",
+    "owned_by_listed",
+)
+RESTRICTED = "restricted_party"
+XINJIANG = "xinjiang_location"
+
+
+def memberships_in_force(entity: Entity, day: str) -> list[Membership]:
+    """The entity's hit-eligible memberships that have begun and not ended on ``day`` (ISO)."""
+    return [
+        m
+        for m in entity.memberships
+        if m.is_hit
+        and not (m.listed_on and m.listed_on[:10] > day)
+        and not (m.ends_on and m.ends_on[:10] <= day)
+    ]
+
+
+def _membership(m: Membership) -> dict[str, Any]:
+    out = {
+        "list": m.list_code,
+        "list_title": list_info(m.list_code).title,
+        "program": m.program,
+        "listed_on": m.listed_on,
+        "status": m.status,
+        "authority": m.authority or list_info(m.list_code).basis,
+        "source_url": m.source_url or list_info(m.list_code).url,
+        "source_id": m.source_id,
+    }
+    return {k: v for k, v in out.items() if v}
+
+
+def _list_reason(entity: Entity, memberships: list[Membership]) -> str:
+    parts = []
+    for code in dict.fromkeys(m.list_code for m in memberships):
+        dates = sorted({m.listed_on for m in memberships if m.list_code == code and m.listed_on})
+        parts.append(list_info(code).title + (f" (listed {dates[0]})" if dates else ""))
+    return f"{entity.caption} is on the " + "; the ".join(parts) + "."
+
+
+def flag_list_entities(net: SupplyNetwork, config: NetworkConfig) -> None:
+    """Flag every list entity node by its memberships in force on the network's date."""
+    day = net.as_of.isoformat()
+    for entity_id, entity in net.entities.items():
+        members = memberships_in_force(entity, day)
+        if not members:
+            continue
+        codes: dict[str, list[Membership]] = {RESTRICTED: members}
+        for code, lists in config.flag_lists.items():
+            chosen = [m for m in members if m.list_code in lists]
+            if chosen:
+                codes[code] = chosen
+        for code, chosen in codes.items():
+            evidence = {
+                "entity_id": entity_id,
+                "caption": entity.caption,
+                "lists": list(dict.fromkeys(m.list_code for m in chosen)),
+                "memberships": [_membership(m) for m in chosen],
+            }
+            net.flag(entity_id, code, _list_reason(entity, chosen), evidence)
+
+
+def _xinjiang(net: SupplyNetwork, node: str, flags: list[Flag], where: str) -> None:
+    for flag in flags:
+        net.flag(node, XINJIANG, flag.reason, {"where": where, "severity": flag.severity, **flag.evidence})
+
+
+def flag_xinjiang_places(net: SupplyNetwork) -> None:
+    """Flag addresses, user names and list entities' addresses that name a place in Xinjiang."""
+    detector = xinjiang_location_detector()
+    for node, data in net.graph.nodes(data=True):
+        kind, caption = data["kind"], data["caption"]
+        if kind == "address":
+            _xinjiang(net, node, detector.detect(Record(row=0, address=caption)), "address")
+        elif kind == "name":
+            _xinjiang(net, node, detector.detect(Record(row=0, name=caption)), "name")
+    for entity_id, entity in net.entities.items():
+        for address in entity.addresses:
+            found = detector.detect(Record(row=0, address=address.full, country=address.country))
+            if found:
+                _xinjiang(net, entity_id, found, "list entity address")
+                break
+
+
+def flag_supplier_row(net: SupplyNetwork, node: str, record: Record) -> None:
+    """Flag a supplier whose own row (name, address, country, description) names a place in Xinjiang."""
+    row = Record(
+        row=record.row,
+        name=record.name,
+        address=record.address,
+        country=record.country,
+        description=record.description,
+    )
+    _xinjiang(net, node, xinjiang_location_detector().detect(row), "supplier row")
