@@ -32,6 +32,7 @@ from supplyscreen.model import Flag, Record
 CODE = "covered_equipment"
 CONFIG = "covered_equipment.yaml"
 _FIELDS = ("name", "description")
+SCAN_CACHE = 200_000  # distinct texts remembered per detector
 _SEVERITY_ORDER = {"high": 0, "review": 1, "info": 2}
 _KIND_ORDER = {"model": 0, "rtsp_path": 1, "onvif_manufacturer": 1, "model_prefix": 2, "brand": 3}
 _PAREN_RE = re.compile(r"\(([^)]*)\)")
@@ -82,6 +83,7 @@ class CoveredEquipmentDetector:
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
+        self._scanned: dict[str, list[Match]] = {}
         self._hit_values = frozenset(cfg["hit_values"])
         self._weak = frozenset(cfg["weak_confidence"])
         self._latin: PhraseIndex[_Brand] = PhraseIndex()
@@ -206,7 +208,18 @@ class CoveredEquipmentDetector:
     # -- matching -------------------------------------------------------------------------------
 
     def scan(self, text: str) -> list[Match]:
-        """Model numbers, fingerprints and brand words in one text, before any context is applied."""
+        """Model numbers, fingerprints and brand words in one text, before any context is applied.
+
+        Remembered per distinct text (purchase files repeat their descriptions); do not mutate the result.
+        """
+        found = self._scanned.get(text)
+        if found is None:
+            if len(self._scanned) >= SCAN_CACHE:
+                self._scanned.clear()
+            found = self._scanned[text] = self._scan(text)
+        return found
+
+    def _scan(self, text: str) -> list[Match]:
         out: list[Match] = []
         for m in self._regex.finditer(text):
             p = self._patterns[int((m.lastgroup or "p0")[1:])]

@@ -79,6 +79,7 @@ class HighPrioritySectorDetector:
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
+        self._scanned: dict[str, list[Match]] = {}
         self.severity: str = cfg["severity"]
         self.sectors: dict[str, Sector] = {}
         self._prefixes: dict[str, Sector] = {}
@@ -113,7 +114,15 @@ class HighPrioritySectorDetector:
                     self._latin.add(word, self.sectors[name])
 
     def scan(self, text: str) -> list[Match]:
-        """Sector keywords in one text."""
+        """Sector keywords in one text (remembered per distinct text; do not mutate the result)."""
+        cached = self._scanned.get(text)
+        if cached is None:
+            if len(self._scanned) >= 200_000:
+                self._scanned.clear()
+            cached = self._scanned[text] = self._scan(text)
+        return cached
+
+    def _scan(self, text: str) -> list[Match]:
         found = self._latin.find(tokens(fold(text)))
         if has_han(text):
             found.extend(self._han.find(text))

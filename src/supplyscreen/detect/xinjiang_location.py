@@ -131,6 +131,7 @@ class XinjiangLocationDetector:
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
+        self._found: dict[str, list[tuple[Any, str, str, str, str]]] = {}
         self.severity: str = cfg["severity"]
         self._latin: PhraseIndex[_Entry] = PhraseIndex()
         self._han: HanIndex[_Entry] = HanIndex()
@@ -268,6 +269,17 @@ class XinjiangLocationDetector:
     # -- matching -------------------------------------------------------------------------------
 
     def _candidates(self, fld: str, text: str) -> list[_Candidate]:
+        """The places a text names, as fresh candidates (resolving changes them); found once per text."""
+        found = self._found.get(text)
+        if found is None:
+            if len(self._found) >= 200_000:
+                self._found.clear()
+            found = self._found[text] = [
+                (c.found, c.text, c.script, c.usage, c.phrase) for c in self._find(text)
+            ]
+        return [_Candidate(fld, f, t, script, usage, phrase=phrase) for f, t, script, usage, phrase in found]
+
+    def _find(self, text: str, fld: str = "text") -> list[_Candidate]:
         folded = fold(text)
         toks = tokens(folded)
         out: list[_Candidate] = []
