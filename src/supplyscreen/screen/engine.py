@@ -7,6 +7,7 @@ spread over processes in order-preserving chunks; results come back in input ord
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from supplyscreen.model import Entity, Flag, Hit, Record, RowResult
 from supplyscreen.screen.flags import hit_flags, row_risk
 
 CHUNK = 2000
+BLOCK_CHUNKS = 4  # chunks per worker whose new names are matched together before screening
 HIT_LIMIT = 3
 _CACHE_SIZE = 200_000
 
@@ -103,17 +105,31 @@ class RecordScreener:
                 self._entities[entity_id] = None
         return self._entities[entity_id]
 
-    def hits(self, record: Record) -> list[Hit]:
+    @staticmethod
+    def name_key(record: Record) -> tuple[str, str | None] | None:
+        """What a name is matched by: the name and the record's country code (if two letters)."""
         name = (record.name or "").strip()
         if not name:
-            return []
-        key = (name, (record.country or "").lower()[:2] or None)
+            return None
+        country = (record.country or "").strip().lower()
+        return name, country if len(country) == 2 and country.isalpha() else None
+
+    def match_key(self, key: tuple[str, str | None]) -> list[Hit]:
         found = self._names.get(key)
         if found is None:
-            country = key[1] if key[1] and len(key[1]) == 2 else None
-            found = self.screener.match(name, country=country, limit=HIT_LIMIT)
+            found = self.screener.match(key[0], country=key[1], limit=HIT_LIMIT)
             self._names.put(key, found)
         return list(found)
+
+    def knows(self, key: tuple[str, str | None]) -> bool:
+        return key in self._names
+
+    def remember(self, key: tuple[str, str | None], hits: list[Hit]) -> None:
+        self._names.put(key, hits)
+
+    def hits(self, record: Record) -> list[Hit]:
+        key = self.name_key(record)
+        return self.match_key(key) if key else []
 
     def detections(self, record: Record) -> list[Flag]:
         return self._gate.detect(record)
@@ -139,11 +155,36 @@ class RecordScreener:
 
 
 _WORKER: RecordScreener | None = None
+_SCREENED_FIELDS = ("name", "address", "country", "description", "hs_code", "date", "funding")
 
 
-def _screen_chunk(records: list[Record]) -> list[RowResult]:
+def _screen_light(chunk: list[tuple[Any, ...]]) -> list[tuple[int, str, list[Flag], list[Hit]]]:
+    """In a worker: screen the fields screening reads; send back only the rows with flags or hits."""
     assert _WORKER is not None
-    return [_WORKER.screen(r) for r in records]
+    out: list[tuple[int, str, list[Flag], list[Hit]]] = []
+    for i, values in enumerate(chunk):
+        record = Record(row=values[0], **dict(zip(_SCREENED_FIELDS, values[1:], strict=True)))
+        result = _WORKER.screen(record)
+        if result.flags or result.hits:
+            out.append((i, result.risk, result.flags, result.hits))
+    return out
+
+
+def _match_names(keys: list[tuple[str, str | None]]) -> list[list[Hit]]:
+    """In a worker: the hits of distinct names."""
+    assert _WORKER is not None
+    return [_WORKER.match_key(k) for k in keys]
+
+
+def _teach(
+    payload: tuple[dict[tuple[str, str | None], list[Hit]], list[tuple[Any, ...]]],
+) -> list[tuple[int, str, list[Flag], list[Hit]]]:
+    """In a worker: take the hits the parent already has for this chunk's names, then screen it."""
+    assert _WORKER is not None
+    known, chunk = payload
+    for key, hits in known.items():
+        _WORKER.remember(key, hits)
+    return _screen_light(chunk)
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -161,7 +202,11 @@ def screen_chunks(
     screener: Any, chunks: Iterable[list[Record]], *, workers: int = 1
 ) -> Iterator[list[RowResult]]:
     """Screen chunks of records, chunk by chunk in input order; ``workers`` > 1 forks that many
-    processes (0: one per core), each with the lists already loaded."""
+    processes (0: one per core), each with the lists already loaded.
+
+    Workers get only the fields screening reads and return only the rows that have flags or hits;
+    the input rows themselves never cross a process boundary.
+    """
     global _WORKER
     engine = RecordScreener(screener)
     screener.matcher  # load the index before forking so workers share it  # noqa: B018
@@ -171,8 +216,55 @@ def screen_chunks(
             yield [engine.screen(r) for r in chunk]
         return
     _WORKER = engine
+    screener.store.preload()
+    gc.freeze()  # objects made so far stay put, so forked workers share their memory pages longer
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(_screen_chunk, chunks)
+        block: list[list[Record]] = []
+        for chunk in chunks:
+            block.append(chunk)
+            if len(block) >= workers * BLOCK_CHUNKS:
+                yield from _screen_block(engine, pool, block, workers)
+                block = []
+        if block:
+            yield from _screen_block(engine, pool, block, workers)
+
+
+def _screen_block(
+    engine: RecordScreener, pool: Any, block: list[list[Record]], workers: int
+) -> Iterator[list[RowResult]]:
+    """Match the block's new distinct names across the workers, then screen its rows across them.
+
+    Each distinct name is matched once per run, whichever worker sees it: the parent keeps every
+    name's hits and hands each chunk the hits of its names.
+    """
+    new: dict[tuple[str, str | None], None] = {}
+    for chunk in block:
+        for r in chunk:
+            key = RecordScreener.name_key(r)
+            if key and not engine.knows(key):
+                new[key] = None
+    keys = list(new)
+    if keys:
+        size = max(1, -(-len(keys) // (workers * 4)))
+        batches = [keys[i : i + size] for i in range(0, len(keys), size)]
+        for batch, hits in zip(batches, pool.map(_match_names, batches), strict=True):
+            for key, found in zip(batch, hits, strict=True):
+                engine.remember(key, found)
+
+    def payloads() -> Iterator[tuple[dict[tuple[str, str | None], list[Hit]], list[tuple[Any, ...]]]]:
+        for chunk in block:
+            known = {}
+            for r in chunk:
+                key = RecordScreener.name_key(r)
+                if key and key not in known:
+                    known[key] = engine.match_key(key)
+            yield known, [(r.row, *(getattr(r, f) for f in _SCREENED_FIELDS)) for r in chunk]
+
+    for chunk, flagged in zip(block, pool.imap(_teach, payloads()), strict=True):
+        results = [RowResult(row=r.row, record=r, risk="clear", list_snapshot=engine.snapshot) for r in chunk]
+        for i, risk, flags, hits in flagged:
+            results[i].risk, results[i].flags, results[i].hits = risk, flags, hits
+        yield results
 
 
 def chunked(records: Iterable[Record], size: int = CHUNK) -> Iterator[list[Record]]:

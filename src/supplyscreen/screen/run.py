@@ -99,7 +99,9 @@ class Checkpoints:
                 size, flagged = pickle.load(fh)
             records = next(chunks)
             if len(records) != size:
-                raise ResumeError(f"{self.dir}: chunk {n} had {size} rows, the input now gives {len(records)}")
+                raise ResumeError(
+                    f"{self.dir}: chunk {n} had {size} rows, the input now gives {len(records)}"
+                )
             results = [RowResult(row=r.row, record=r, risk="clear", list_snapshot=snapshot) for r in records]
             for i, risk, flags, hits in flagged:
                 results[i].risk, results[i].flags, results[i].hits = risk, flags, hits

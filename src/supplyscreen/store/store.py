@@ -164,6 +164,10 @@ class Store:
             self._index = index
         return self._index
 
+    def preload(self) -> None:
+        """Load the entities and their id index now (before forking workers that will look them up)."""
+        self._by_id()
+
     def get(self, key: str) -> Entity:
         """An entity by its id or any of its source ids (``us_ofac_sdn:29299``, ``us_trade_csl:…``)."""
         try:
