@@ -206,3 +206,22 @@ def test_malformed_rows_go_to_the_errors_file_and_the_rest_is_screened(
     assert errors and errors[0]["row"] == "2"
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [r["vendor"] for r in rows] == ["Hikvision", "Office Depot"]
+
+
+def test_python_api_screens_dicts_and_files(screener: object, tmp_path: Path) -> None:
+    results = list(
+        screener.screen_records(
+            [  # type: ignore[attr-defined]
+                {
+                    "name": "Valley Security",
+                    "description": "Hikvision DS-2CD2143G0-I camera",
+                    "date": "06/15/2021",
+                },
+                {"name": "Office Depot", "description": "copy paper"},
+            ]
+        )
+    )
+    assert [r.risk for r in results] == ["high", "clear"]
+    assert results[0].record.date == "2021-06-15"
+    outcome = screener.screen_file(EXAMPLE, out=tmp_path / "po.jsonl")  # type: ignore[attr-defined]
+    assert outcome.summary.rows_total == 24 and outcome.summary.by_risk["high"] == 13

@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         sheet: Annotated[str | None, typer.Option(help="XLSX sheet (default: all sheets).")] = None,
-        workers: Annotated[int, typer.Option(help="Processes (0: one per core).")] = 0,
+        workers: Annotated[int, typer.Option(help="Processes at work (0: one per core; 1: no helpers).")] = 0,
         resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run.")] = False,
         compare_to: Annotated[
             Path | None,

@@ -9,12 +9,17 @@ s.compare("Bank of Chad", "Bank of China", schema="Company")
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from supplyscreen.model import Hit
+from supplyscreen.model import Hit, Record, RowResult
 from supplyscreen.names.index import NameIndex, load_or_build
 from supplyscreen.names.matcher import Comparison, Matcher
 from supplyscreen.store import Store
+
+if TYPE_CHECKING:
+    from supplyscreen.screen.run import ScreenOutcome
 
 
 class Screener:
@@ -67,4 +72,45 @@ class Screener:
         )
 
     def compare(self, a: str, b: str, *, schema: str | None = None) -> Comparison:
+        """How well two names match, with the same scoring as :meth:`match`."""
         return self.matcher.compare(a, b, schema=schema)
+
+    def screen_records(
+        self, records: Iterable[Record | dict[str, Any]], *, workers: int = 1
+    ) -> Iterator[RowResult]:
+        """Screen records (``Record`` objects, or dicts with the keys name, address, country, description,
+        hs_code, amount, currency, funding, date, id), in order."""
+        from supplyscreen.screen import screen_records
+
+        return screen_records(self, (_as_record(r, n) for n, r in enumerate(records, 1)), workers=workers)
+
+    def screen_file(
+        self,
+        path: str | Path,
+        mapping: dict[str, str] | str | None = None,
+        *,
+        out: str | Path | None = None,
+        **options: Any,
+    ) -> ScreenOutcome:
+        """Screen a whole file into ``out`` (default ``<input>.screened.csv``); see ``screen_file``."""
+        from supplyscreen.screen.run import screen_file
+
+        return screen_file(self, Path(path), Path(out) if out else None, mapping=mapping, **options)
+
+
+_RECORD_KEYS = ("id", "name", "address", "country", "description", "hs_code", "currency", "funding", "date")
+
+
+def _as_record(value: Record | dict[str, Any], n: int) -> Record:
+    """A record from a dict of the screening keys (the rest kept in ``fields``)."""
+    if isinstance(value, Record):
+        return value
+    from supplyscreen.io.dates import parse_amount, parse_date
+
+    known = {k: (str(value[k]) if value.get(k) is not None else None) for k in _RECORD_KEYS}
+    if known["date"]:
+        known["date"] = parse_date(known["date"]) or known["date"]
+    amount = value.get("amount")
+    return Record(
+        row=n, fields=dict(value), amount=parse_amount(str(amount)) if amount is not None else None, **known
+    )

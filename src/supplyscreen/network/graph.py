@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -61,7 +61,7 @@ class EdgeEvidence:
     share: float | None = None
     product: str | None = None
     stated: str | None = None  # the relation as the data states it, when the edge reverses it
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] | None = None  # matcher score and explanation, end date, note …
 
     def to_dict(self, from_caption: str, to_caption: str) -> dict[str, Any]:
         """The JSON form: ``{from, to, relation, share, product, source}`` plus any details."""
@@ -75,7 +75,8 @@ class EdgeEvidence:
         }
         if self.stated:
             out["stated"] = self.stated
-        out.update(self.details)
+        if self.details:
+            out.update(self.details)
         return out
 
 
@@ -105,6 +106,7 @@ class SupplyNetwork:
         self.flags: dict[str, dict[str, dict[str, Any]]] = {}
         self.entities: dict[str, Entity] = {}
         self._ids: dict[str, str] = {}  # entity id or source id → entity id
+        self._names: dict[str, str] = {}  # a name as written → its node (link_key is costly)
 
     # -- nodes ----------------------------------------------------------------------------------
     def caption(self, node: str) -> str:
@@ -115,11 +117,15 @@ class SupplyNetwork:
 
     def add_name(self, name: str) -> str:
         """The node of a user name (created on first sight; its caption is the first spelling seen)."""
+        known = self._names.get(name)
+        if known is not None:
+            return known
         if _ENTITY_ID_RE.match(name) and name in self._ids:
             return self._ids[name]
         key = name_key(name)
         if key not in self.graph:
             self.graph.add_node(key, kind="name", caption=name)
+        self._names[name] = key
         return key
 
     def add_address(self, text: str) -> str:
@@ -159,16 +165,20 @@ class SupplyNetwork:
         self.add_edge(u, v, EdgeEvidence(relation, source, rel.share, None, stated, details))
 
     # -- edges ----------------------------------------------------------------------------------
-    def add_edge(self, u: str, v: str, evidence: EdgeEvidence) -> None:
-        """One exposure edge ``u → v``; an identical edge from the same source is added once."""
+    def add_edge(self, u: str, v: str, evidence: EdgeEvidence, *, check: bool = True) -> None:
+        """One exposure edge ``u → v``; an identical edge from the same source is added once.
+
+        ``check=False`` skips that test for edges whose source is unique anyway (a user's file row).
+        """
         if u == v:
             return
-        existing = self.graph.get_edge_data(u, v)
-        if existing and any(
-            d["ev"].relation == evidence.relation and d["ev"].source == evidence.source
-            for d in existing.values()
-        ):
-            return
+        if check:
+            existing = self.graph.get_edge_data(u, v)
+            if existing and any(
+                d["ev"].relation == evidence.relation and d["ev"].source == evidence.source
+                for d in existing.values()
+            ):
+                return
         weight = HOP if evidence.relation in WEIGHTLESS else TIER
         self.graph.add_edge(u, v, weight=weight, ev=evidence)
 
@@ -180,7 +190,9 @@ class SupplyNetwork:
             b = self.add_address(row.to_name) if row.relation == "located_at" else self.add_name(row.to_name)
             u, v = (b, a) if reverse else (a, b)
             stated = row.relation if row.relation != relation else None
-            self.add_edge(u, v, EdgeEvidence(relation, row.origin, row.share, row.product, stated))
+            self.add_edge(
+                u, v, EdgeEvidence(relation, row.origin, row.share, row.product, stated), check=False
+            )
 
     def add_same_as(self, node: str, hit: Hit) -> None:
         """Link a user name to the list entity the matcher found for it, both ways (no tier)."""

@@ -17,7 +17,7 @@ from supplyscreen.network.flags import NETWORK_FLAGS
 from supplyscreen.network.paths import Exposure, ExposurePath
 from supplyscreen.network.screen import NetworkResult
 
-BOX_W, BOX_H, GAP, PAD = 160, 58, 130, 10
+BOX_W, BOX_H, GAP, PAD, LINE = 170, 58, 150, 10, 12
 COLOURS = {
     "restricted_party": "#b71c1c",
     "owned_by_listed": "#880e4f",
@@ -25,6 +25,7 @@ COLOURS = {
     "covered_equipment": "#e65100",
     "xinjiang_location": "#795548",
 }
+FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 LABELS = {
     "restricted_party": "restricted party",
     "uflpa_entity": "UFLPA entity",
@@ -39,7 +40,7 @@ table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ddd;padding
 text-align:left;font-size:13px}th{background:#f4f4f4}.flag{display:inline-block;border-radius:3px;color:#fff;
 padding:0 6px;margin:0 3px 0 0;font-size:12px}.graph{overflow-x:auto;margin:.3em 0}.muted{color:#666}
 section.supplier{border-top:1px solid #eee;padding-top:.3em}details{margin:.2em 0 .8em}
-svg text{font:11px system-ui,sans-serif}.off{color:#666}.on{color:#1b5e20;font-weight:600}
+.off{color:#666}.on{color:#1b5e20;font-weight:600}
 """
 _DEFS = (
     '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
@@ -58,6 +59,10 @@ def _badge(code: str) -> str:
 
 def _badges(codes: list[str]) -> str:
     return "".join(_badge(c) for c in codes)
+
+
+def _short(text: str, width: int = 24) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _lines(text: str, width: int = 24, count: int = 3) -> list[str]:
@@ -103,11 +108,10 @@ def _node_svg(x: int, caption: str, kind: str, codes: list[str], title: str) -> 
     top = PAD + BOX_H / 2 - (len(lines) - 1) * 7
     for i, line in enumerate(lines):
         out.append(f'<text x="{x + BOX_W / 2}" y="{top + i * 14 + 4}" text-anchor="middle">{_e(line)}</text>')
-    if codes:
-        label = ", ".join(LABELS[c] for c in codes)
+    for i, code in enumerate(codes):
         out.append(
-            f'<text x="{x + BOX_W / 2}" y="{PAD + BOX_H + 14}" text-anchor="middle" fill="{colour}">'
-            f"{_e(label[:34])}</text>"
+            f'<text font-size="10" x="{x + BOX_W / 2}" y="{PAD + BOX_H + LINE * (i + 1)}" '
+            f'text-anchor="middle" fill="{COLOURS[code]}">{_e(LABELS[code])}</text>'
         )
     out.append("</g>")
     return "".join(out)
@@ -117,9 +121,10 @@ def path_svg(path: ExposurePath, kinds: list[str]) -> str:
     """One exposure path as an inline SVG: boxes left to right, labelled arrows between them."""
     flagged = {f["position"]: f for f in path.findings}
     width = len(path.nodes) * BOX_W + (len(path.nodes) - 1) * GAP + 2 * PAD
-    height = BOX_H + 2 * PAD + 20
+    most = max((len(f["codes"]) for f in path.findings), default=0)
+    height = BOX_H + 2 * PAD + LINE * most + 4
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" {FONT} '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="{_e(" → ".join(path.captions))}">'
     ]
     for i, caption in enumerate(path.captions):
@@ -136,9 +141,10 @@ def path_svg(path: ExposurePath, kinds: list[str]) -> str:
                 f"<g><title>{_e(_edge_title(edges))}</title>"
                 f'<line x1="{x1}" y1="{y}" x2="{x2 - 2}" y2="{y}" stroke="#555" stroke-width="1.5" '
                 f'marker-end="url(#arrow)"/>'
-                f'<text x="{(x1 + x2) / 2}" y="{y - 6}" text-anchor="middle">{_e(label[:22])}</text>'
-                f'<text x="{(x1 + x2) / 2}" y="{y + 14}" text-anchor="middle" fill="#666">'
-                f"{_e(detail[:22])}</text></g>"
+                f'<text font-size="10" x="{(x1 + x2) / 2}" y="{y - 6}" text-anchor="middle">'
+                f"{_e(_short(label))}</text>"
+                f'<text font-size="10" x="{(x1 + x2) / 2}" y="{y + 14}" text-anchor="middle" fill="#666">'
+                f"{_e(_short(detail))}</text></g>"
             )
     out.append("</svg>")
     return "".join(out)
@@ -152,7 +158,7 @@ def ownership_svg(caption: str, finding: dict[str, Any]) -> str:
     width = 2 * BOX_W + GAP + 2 * PAD
     target_y = height / 2 - BOX_H / 2
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" {FONT} '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="owners of {_e(caption)}">'
     ]
     for i, owner in enumerate(owners):

@@ -192,7 +192,7 @@ def resolved_entities(net: SupplyNetwork, node: str) -> list[dict[str, Any]]:
     out = []
     for _, entity, ev in net.graph.out_edges(node, data="ev"):
         if ev.relation == "same_as":
-            out.append({"entity_id": entity, "caption": net.caption(entity), **ev.details})
+            out.append({"entity_id": entity, "caption": net.caption(entity), **(ev.details or {})})
     return sorted(out, key=lambda r: (-float(r.get("score", 0)), r["entity_id"]))
 
 

@@ -201,8 +201,9 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 def screen_chunks(
     screener: Any, chunks: Iterable[list[Record]], *, workers: int = 1
 ) -> Iterator[list[RowResult]]:
-    """Screen chunks of records, chunk by chunk in input order; ``workers`` > 1 forks that many
-    processes (0: one per core), each with the lists already loaded.
+    """Screen chunks of records, chunk by chunk in input order. ``workers`` counts the processes at
+    work (0: one per core): 1 screens here; more forks ``workers - 1`` helpers with the lists already
+    loaded, which match and detect while this process reads, assembles and writes.
 
     Workers get only the fields screening reads and return only the rows that have flags or hits;
     the input rows themselves never cross a process boundary.
@@ -218,15 +219,17 @@ def screen_chunks(
     _WORKER = engine
     screener.store.preload()
     gc.freeze()  # objects made so far stay put, so forked workers share their memory pages longer
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    # the parent reads, assembles and writes; the other processes match and detect
+    helpers = max(1, workers - 1)
+    with multiprocessing.get_context("fork").Pool(helpers) as pool:
         block: list[list[Record]] = []
         for chunk in chunks:
             block.append(chunk)
-            if len(block) >= workers * BLOCK_CHUNKS:
-                yield from _screen_block(engine, pool, block, workers)
+            if len(block) >= helpers * BLOCK_CHUNKS:
+                yield from _screen_block(engine, pool, block, helpers)
                 block = []
         if block:
-            yield from _screen_block(engine, pool, block, workers)
+            yield from _screen_block(engine, pool, block, helpers)
 
 
 def _screen_block(
