@@ -168,7 +168,7 @@ class NameIndex:
         found.discard(word)
         return sorted(found)
 
-    def candidates(self, query: NameForm, limit: int = 60) -> list[int]:
+    def candidates(self, query: NameForm, limit: int = 60, min_share: float = MIN_SHARE) -> list[int]:
         """Name ids worth scoring against the query: shared rare words, typo neighbours, shared keys."""
         scores: dict[int, float] = defaultdict(float)
         tokens = sorted(query.tokens, key=lambda t: -self.weight(t))
@@ -185,7 +185,7 @@ class NameIndex:
                             scores[n] += w  # an upper bound: a typo pair scores at most 1
         total = sum(self.weight(t) * ROLE_FACTOR[t.role] for t in tokens) or 1.0
         ranked = [
-            n for n in sorted(scores, key=lambda n: -scores[n])[:limit] if scores[n] >= MIN_SHARE * total
+            n for n in sorted(scores, key=lambda n: -scores[n])[:limit] if scores[n] >= min_share * total
         ]
         chosen = set(ranked)
         # Names holding the query's rarest words are always scored: a word found on few names is
@@ -195,7 +195,7 @@ class NameIndex:
         ]
         for token in rare[:2]:
             for n in self.postings[token.text]:
-                if n not in chosen and scores[n] >= MIN_SHARE * total:
+                if n not in chosen and scores[n] >= min_share * total:
                     chosen.add(n)
                     ranked.append(n)
         for key in query.keys:
