@@ -5,7 +5,9 @@
 Vendors are mostly invented company names, with a share of real list names (so the matcher finds
 hits), Chinese-style names and addresses in Xinjiang; descriptions are mostly ordinary goods, with a
 share naming covered equipment by brand or model number and UFLPA high-priority sectors.
-``--flag-share`` sets the share of rows carrying each kind of flag (0.05: at least 5% each).
+``--flag-share`` sets the share of rows carrying each kind of flag (0.05: at least 5% each);
+``--uflpa-share`` adds that share of vendors named as UFLPA Entity List entities (0 by default, which
+leaves the files of earlier runs unchanged).
 """
 
 from __future__ import annotations
@@ -97,8 +99,19 @@ def list_names(limit: int) -> list[str]:
     return names[:limit]
 
 
-def vendors(n: int, rng: random.Random, flag_share: float) -> list[tuple[str, str, str]]:
+def uflpa_names() -> list[str]:
+    """Names of the UFLPA Entity List entities in the embedded snapshot (each matches itself as a hit)."""
+    from supplyscreen.store import Store
+
+    entities = Store.open().entities()
+    return sorted(e.caption for e in entities if any(m.list_code == "us_dhs_uflpa" for m in e.memberships))
+
+
+def vendors(
+    n: int, rng: random.Random, flag_share: float, uflpa_share: float = 0.0
+) -> list[tuple[str, str, str]]:
     real = list_names(max(1, int(n * flag_share)))
+    uflpa = uflpa_names() if uflpa_share > 0 else []
     out: list[tuple[str, str, str]] = []
     for i in range(n):
         r = rng.random()
@@ -107,6 +120,8 @@ def vendors(n: int, rng: random.Random, flag_share: float) -> list[tuple[str, st
         elif r < 2 * flag_share:
             name = f"{rng.choice(CN_PLACES)} {rng.choice(CN_BRANDS)} {rng.choice(CN_TRADES)} Co., Ltd. {i}"
             out.append((name, rng.choice(XJ_ADDRESSES), "CN"))
+        elif uflpa and r < 2 * flag_share + uflpa_share:
+            out.append((uflpa[i % len(uflpa)], "Beijing, China", "CN"))
         elif r < 0.3:
             name = f"{rng.choice(CN_PLACES)} {rng.choice(CN_BRANDS)} {rng.choice(CN_TRADES)} Co., Ltd. {i}"
             out.append((name, f"{rng.choice(CN_PLACES)}, Guangdong, China", "CN"))
@@ -131,10 +146,17 @@ def descriptions(n: int, rng: random.Random, flag_share: float) -> list[tuple[st
 
 
 def generate(
-    path: Path, rows: int, n_vendors: int, n_descriptions: int, flag_share: float = 0.05, seed: int = 1
+    path: Path,
+    rows: int,
+    n_vendors: int,
+    n_descriptions: int,
+    flag_share: float = 0.05,
+    seed: int = 1,
+    uflpa_share: float = 0.0,
 ) -> None:
+    """A purchase file of ``rows`` rows drawn from ``n_vendors`` vendors and ``n_descriptions`` items."""
     rng = random.Random(seed)
-    vs = vendors(n_vendors, rng, flag_share)
+    vs = vendors(n_vendors, rng, flag_share, uflpa_share)
     ds = descriptions(n_descriptions, rng, flag_share)
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
@@ -178,8 +200,11 @@ def main() -> None:
     parser.add_argument("--vendors", type=int, default=50_000)
     parser.add_argument("--descriptions", type=int, default=20_000)
     parser.add_argument("--flag-share", type=float, default=0.05)
+    parser.add_argument("--uflpa-share", type=float, default=0.0)
     args = parser.parse_args()
-    generate(args.out, args.rows, args.vendors, args.descriptions, args.flag_share)
+    generate(
+        args.out, args.rows, args.vendors, args.descriptions, args.flag_share, uflpa_share=args.uflpa_share
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from supplyscreen.network import find_exposures, flag_network, read_relations, r
 from supplyscreen.network.graph import SupplyNetwork  # noqa: E402
 from supplyscreen.network.paths import SupplierRef  # noqa: E402
 from supplyscreen.network.report import write_jsonl  # noqa: E402
-from supplyscreen.network.screen import NetworkResult  # noqa: E402
+from supplyscreen.network.screen import NetworkResult, linked_entities  # noqa: E402
 
 WORDS = (
     "Golden Pacific Northern Eastern Bright Star River Mountain Ocean Summit Harbor Silver Green Blue Royal "
@@ -154,6 +154,9 @@ def run(
     else:
         resolve_network(net, screener.match, workers=args.workers)
     t = _step("resolve", t, timings)
+    names_total = len(net.nodes_of_kind("name"))
+    linked = sum(1 for n in net.nodes_of_kind("name") if any(True for _ in linked_entities(net, n)))
+    print(f"names: {names_total:,}; linked to list entities: {linked:,}", flush=True)
     statuses = flag_network(net)
     t = _step("flag", t, timings)
     exposures = find_exposures(net, refs, args.max_tier)

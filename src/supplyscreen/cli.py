@@ -266,10 +266,11 @@ def lists_use(
     out.print(f"active snapshot: {version}")
 
 
-from supplyscreen import cli_match, cli_screen  # noqa: E402  (commands register themselves on the app)
+from supplyscreen import cli_match, cli_network, cli_screen  # noqa: E402  (commands register on the app)
 
 cli_screen.register(app)
 cli_match.register(app)
+cli_network.register(app)
 
 
 @app.command("version")

@@ -66,6 +66,7 @@ def register(app: typer.Typer) -> None:
         from supplyscreen.network import screen_network, write_report
         from supplyscreen.network.report import output_format
         from supplyscreen.network.rules import RULE_MODES
+        from supplyscreen.report.atomic import check_output_path
         from supplyscreen.screener import Screener
 
         if bis_affiliates_rule not in RULE_MODES:
@@ -74,6 +75,7 @@ def register(app: typer.Typer) -> None:
             )
         target = out_path or suppliers.with_name(suppliers.stem + ".network.html")
         kind = output_format(target, fmt)
+        check_output_path(target, suppliers)
         started = time.perf_counter()
         with _progress() as progress:
             task = progress.add_task("resolving names", total=None)
@@ -92,7 +94,7 @@ def register(app: typer.Typer) -> None:
                 mapping=mapping,
                 progress=report,
             )
-        write_report(result, target, kind)
+        write_report(result, target, kind, input_path=suppliers)
         _print_summary(result.summary())
         err.print(f"wrote {kind} → {target} in {time.perf_counter() - started:.1f}s", highlight=False)
 

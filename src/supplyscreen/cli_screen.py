@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -56,11 +56,21 @@ def register(app: typer.Typer) -> None:
             typer.Option("--fail-on", help="Exit 3 when a row is at or above this risk: high or review."),
         ] = None,
         home: HomeOption = None,
+        database_url: Annotated[
+            str | None,
+            typer.Option(
+                "--database-url",
+                help="Case database whose reviewer decisions apply and whose audit log records the "
+                "screening (default: $SUPPLYSCREEN_DATABASE_URL, else <home>/supplyscreen.db if it exists).",
+                show_default=False,
+            ),
+        ] = None,
     ) -> None:
         """Screen every row: list hits by name, covered equipment, Xinjiang locations, UFLPA sectors."""
         if fail_on not in (None, "high", "review"):
             raise typer.BadParameter("use high or review", param_hint="--fail-on")
         screener = Screener.open(home)
+        cases = _screening_cases(database_url, home, screener)
         started = time.perf_counter()
         with Progress(
             TextColumn("screening"),
@@ -91,6 +101,9 @@ def register(app: typer.Typer) -> None:
                 on_rows=on_rows,
             )
         elapsed = time.perf_counter() - started
+        if cases is not None:
+            cases.record(input_path, outcome)
+            cases.close()
         summary = outcome.summary
         err.print("columns: " + ", ".join(f"{k}={v}" for k, v in outcome.mapping.items()), highlight=False)
         table = Table(
@@ -117,3 +130,18 @@ def register(app: typer.Typer) -> None:
         levels = {"high": ("high",), "review": ("high", "review")}
         if fail_on and any(summary.by_risk.get(r, 0) for r in levels[fail_on]):
             raise typer.Exit(FAIL_EXIT)
+
+
+def _screening_cases(database_url: str | None, home: Path | None, screener: Screener) -> Any:
+    """Reviewer decisions applied to the screener and an audit row to write, when a case database exists."""
+    import os
+
+    from supplyscreen.store.store import default_home
+
+    # the names of supplyscreen.cases.db.DATABASE_ENV and DB_FILENAME, so a run without one imports nothing
+    local = (home or default_home()) / "supplyscreen.db"
+    if not (database_url or os.environ.get("SUPPLYSCREEN_DATABASE_URL") or local.is_file()):
+        return None
+    from supplyscreen.cases.hooks import screening_cases
+
+    return screening_cases(database_url, home, screener)

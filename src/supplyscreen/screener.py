@@ -28,6 +28,8 @@ class Screener:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._matcher: Matcher | None = None
+        #: Reviewer decisions applied when screening (a ``supplyscreen.cases.DecisionLookup``), or None.
+        self.decisions: Any = None
 
     @classmethod
     def open(cls, home: str | Path | None = None) -> Screener:

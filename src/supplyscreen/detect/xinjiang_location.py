@@ -416,6 +416,18 @@ def _country(value: str | None) -> str | None:
     return country_code(value)
 
 
+_OTHERS: dict[tuple[int, str], list[str]] = {}
+
+
+def _other_places(entry: Any, admin_code: str) -> list[str]:
+    """Admin codes of the other places a spelling names (computed once per spelling entry)."""
+    key = (id(entry), admin_code)
+    found = _OTHERS.get(key)
+    if found is None:
+        found = _OTHERS[key] = sorted({s.place.admin_code for s in entry.spellings} - {admin_code})
+    return found
+
+
 def _to_match(c: _Candidate) -> Match:
     entry = c.found.payloads[0]
     spell = entry.spellings[0]
@@ -430,7 +442,7 @@ def _to_match(c: _Candidate) -> Match:
     if c.usage:
         attrs["usage"] = c.usage
         attrs["phrase"] = c.phrase
-    others = sorted({s.place.admin_code for s in entry.spellings} - {spell.place.admin_code})
+    others = _other_places(entry, spell.place.admin_code)
     if others:
         attrs["also_names"] = others
     if spell.source:

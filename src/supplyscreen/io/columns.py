@@ -28,7 +28,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "company name", "seller", "seller name", "contractor", "contractor name", "recipient",
         "recipient name", "awardee", "legal name", "vendor legal name", "entity name", "party name",
         "organisation name", "organization name", "供应商", "供应商名称", "公司名称", "厂商", "厂商名称",
-        "企业名称", "单位名称", "卖方", "名称", "manufacturer", "manufacturer name", "制造商",
+        "企业名称", "单位名称", "卖方", "名称", "manufacturer", "manufacturer name", "制造商", "name",
     ),
     "address": (
         "address", "vendor address", "supplier address", "company address", "street address",

@@ -11,8 +11,10 @@ Every edge carries its :class:`EdgeEvidence`; ``same_as`` and ``located_at`` add
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -78,6 +80,22 @@ class EdgeEvidence:
         if self.details:
             out.update(self.details)
         return out
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk step (and restore it after).
+
+    Building or searching a graph of a million edges allocates millions of objects and no cycles to
+    collect; the collector would otherwise rescan the whole heap again and again (3x slower paths).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def name_key(name: str) -> str:
@@ -184,15 +202,16 @@ class SupplyNetwork:
 
     def add_relations(self, rows: Iterable[RelationRow]) -> None:
         """The user's edges: names become nodes, each row one exposure edge."""
-        for row in rows:
-            reverse, relation = USER_EDGES[row.relation]
-            a = self.add_name(row.from_name)
-            b = self.add_address(row.to_name) if row.relation == "located_at" else self.add_name(row.to_name)
-            u, v = (b, a) if reverse else (a, b)
-            stated = row.relation if row.relation != relation else None
-            self.add_edge(
-                u, v, EdgeEvidence(relation, row.origin, row.share, row.product, stated), check=False
-            )
+        with gc_paused():
+            for row in rows:
+                reverse, relation = USER_EDGES[row.relation]
+                a = self.add_name(row.from_name)
+                to = row.to_name
+                b = self.add_address(to) if row.relation == "located_at" else self.add_name(to)
+                u, v = (b, a) if reverse else (a, b)
+                stated = row.relation if row.relation != relation else None
+                evidence = EdgeEvidence(relation, row.origin, row.share, row.product, stated)
+                self.add_edge(u, v, evidence, check=False)
 
     def add_same_as(self, node: str, hit: Hit) -> None:
         """Link a user name to the list entity the matcher found for it, both ways (no tier)."""

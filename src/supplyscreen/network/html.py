@@ -154,9 +154,9 @@ def ownership_svg(caption: str, finding: dict[str, Any]) -> str:
     """The owners of one ``owned_by_listed`` company, each arrow labelled with its share."""
     owners = finding["owners"]
     row_h = BOX_H + 12
-    height = max(len(owners), 1) * row_h + 2 * PAD
+    height = max(len(owners) * row_h, BOX_H + 2 * LINE) + 2 * PAD
     width = 2 * BOX_W + GAP + 2 * PAD
-    target_y = height / 2 - BOX_H / 2
+    target_y = (height - BOX_H - LINE) / 2
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" {FONT} '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="owners of {_e(caption)}">'
@@ -176,8 +176,7 @@ def ownership_svg(caption: str, finding: dict[str, Any]) -> str:
         x1, y1, x2, y2 = PAD + BOX_W, y + BOX_H / 2, PAD + BOX_W + GAP, target_y + BOX_H / 2
         out.append(
             f'<line x1="{x1}" y1="{y1}" x2="{x2 - 2}" y2="{y2}" stroke="#555" marker-end="url(#arrow)"/>'
-            f'<text x="{(x1 + x2) / 2}" y="{(y1 + y2) / 2 - 5}" text-anchor="middle">owns {owner["share"]:g}%'
-            "</text></g>"
+            f'<text x="{x1 + 12}" y="{y1 - 5}">owns {owner["share"]:g}%</text></g>'
         )
     x = PAD + BOX_W + GAP
     out.append(
@@ -188,6 +187,11 @@ def ownership_svg(caption: str, finding: dict[str, Any]) -> str:
         out.append(
             f'<text x="{x + BOX_W / 2}" y="{target_y + 20 + j * 14}" text-anchor="middle">{_e(line)}</text>'
         )
+    total = f"{finding['aggregate_share']:g}% in aggregate (threshold {finding['threshold']:g}%)"
+    out.append(
+        f'<text font-size="10" x="{x + BOX_W / 2}" y="{target_y + BOX_H + LINE}" text-anchor="middle" '
+        f'fill="{COLOURS["owned_by_listed"]}">{_e(total)}</text>'
+    )
     out.append("</svg>")
     return "".join(out)
 

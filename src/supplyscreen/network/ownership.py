@@ -13,7 +13,7 @@ and the BIS Affiliates Rule when it applies):
 3. A node's aggregate is the sum of the stakes held in it directly by listed or blocked owners; it is
    *blocked* (flagged ``owned_by_listed``) when the aggregate reaches the threshold. Blocked nodes
    count as owners in turn, with their whole stake: X (listed) owns 50% of A, A owns 50% of B, so A
-   and B are both blocked, as OFAC's guidance (FAQ 401) has it. This is computed to a fixed point, so
+   and B are both blocked, as OFAC's 2014 guidance has it. This is computed to a fixed point, so
    chains of any length and parallel owners are handled; a minority stake through an intermediate
    that is not itself blocked does not count (X 40% of A, A 100% of B: neither is blocked).
 4. The evidence also gives the *look-through* share: listed parties' economic interest with shares

@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped]
 
 from supplyscreen.network.flags import NETWORK_FLAGS
-from supplyscreen.network.graph import TIER, SupplyNetwork
+from supplyscreen.network.graph import TIER, SupplyNetwork, gc_paused
 
 DEFAULT_MAX_TIER = 4
 #: At most this many nearest flagged nodes of one code are shown per supplier (ties beyond are cut).
@@ -205,15 +205,16 @@ def find_exposures(
     """Each supplier's exposure paths (shortest to the nearest nodes of each code, within ``max_tier``)."""
     if max_tier < 0:
         raise ValueError("max_tier must be 0 or more")
-    nearest = nearest_flagged(net, (s.node for s in suppliers), max_tier, limit=paths_per_code)
-    built: dict[str, list[ExposurePath]] = {}
-    out: list[Exposure] = []
-    for supplier in suppliers:
-        if supplier.node not in built:
-            paths = [build_path(net, p) for p in _fold(nearest.get(supplier.node, []))]
-            paths.sort(key=lambda p: (p.tiers, len(p.nodes), p.captions))
-            built[supplier.node] = paths
-        exposure = Exposure(supplier.name, supplier.row, supplier.node, built[supplier.node])
-        exposure.resolved = resolved_entities(net, supplier.node)
-        out.append(exposure)
-    return out
+    with gc_paused():
+        nearest = nearest_flagged(net, (s.node for s in suppliers), max_tier, limit=paths_per_code)
+        built: dict[str, list[ExposurePath]] = {}
+        out: list[Exposure] = []
+        for supplier in suppliers:
+            if supplier.node not in built:
+                paths = [build_path(net, p) for p in _fold(nearest.get(supplier.node, []))]
+                paths.sort(key=lambda p: (p.tiers, len(p.nodes), p.captions))
+                built[supplier.node] = paths
+            exposure = Exposure(supplier.name, supplier.row, supplier.node, built[supplier.node])
+            exposure.resolved = resolved_entities(net, supplier.node)
+            out.append(exposure)
+        return out

@@ -14,6 +14,7 @@ flag list entities, Xinjiang places and ``owned_by_listed`` companies; find the 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,8 +24,13 @@ from typing import Any
 from supplyscreen.io import read_records
 from supplyscreen.io.errors import InputError
 from supplyscreen.model import Entity, Record
-from supplyscreen.network.flags import flag_list_entities, flag_supplier_row, flag_xinjiang_places
-from supplyscreen.network.graph import SupplyNetwork
+from supplyscreen.network.flags import (
+    NETWORK_FLAGS,
+    flag_list_entities,
+    flag_supplier_row,
+    flag_xinjiang_places,
+)
+from supplyscreen.network.graph import SupplyNetwork, gc_paused
 from supplyscreen.network.ownership import flag_owned_by_listed
 from supplyscreen.network.paths import DEFAULT_MAX_TIER, Exposure, SupplierRef, find_exposures
 from supplyscreen.network.relations import RelationRow, read_relations
@@ -53,10 +59,8 @@ class NetworkResult:
 
     def summary(self) -> dict[str, Any]:
         """Counts and settings for report headers."""
-        by_flag: dict[str, int] = {}
-        for exposure in self.exposures:
-            for code in exposure.flags:
-                by_flag[code] = by_flag.get(code, 0) + 1
+        counts = Counter(code for exposure in self.exposures for code in exposure.flags)
+        by_flag = {code: counts[code] for code in NETWORK_FLAGS if counts[code]}
         return {
             "as_of": self.as_of.isoformat(),
             "max_tier": self.max_tier,
@@ -94,7 +98,7 @@ def resolve_network(
     net: SupplyNetwork, match: MatchFunction, *, workers: int = 1, progress: Progress | None = None
 ) -> int:
     """Link every user name to the list entities it matches; returns how many names matched."""
-    nodes = [n for n in net.nodes_of_kind("name") if not any(True for _ in _same_as(net, n))]
+    nodes = [n for n in net.nodes_of_kind("name") if not any(True for _ in linked_entities(net, n))]
     results = resolve_names([net.caption(n) for n in nodes], match, workers=workers, progress=progress)
     matched = 0
     for node, hits in zip(nodes, results, strict=True):
@@ -104,7 +108,8 @@ def resolve_network(
     return matched
 
 
-def _same_as(net: SupplyNetwork, node: str) -> Iterable[str]:
+def linked_entities(net: SupplyNetwork, node: str) -> Iterable[str]:
+    """The list entities a user name is linked to by the matcher (its `same_as` edges)."""
     return (v for _, v, ev in net.graph.out_edges(node, data="ev") if ev.relation == "same_as")
 
 
@@ -113,10 +118,11 @@ def flag_network(
 ) -> list[RuleStatus]:
     """Flag list entities, Xinjiang places and owned_by_listed nodes; returns the rules' statuses."""
     config = config or network_config()
-    flag_list_entities(net, config)
-    flag_xinjiang_places(net)
     statuses = config.statuses(net.as_of, rule_modes)
-    flag_owned_by_listed(net, statuses)
+    with gc_paused():
+        flag_list_entities(net, config)
+        flag_xinjiang_places(net)
+        flag_owned_by_listed(net, statuses)
     return statuses
 
 

@@ -70,29 +70,47 @@ class _DetectorGate:
             self._seen.put(key, found)
         return bool(found)
 
-    def detect(self, record: Record) -> list[Flag]:
-        flags: list[Flag] = []
-        name, description = record.name or "", record.description or ""
-        if any(self._has("covered", t) for t in (name, description) if t):
-            flags.extend(self.covered.detect(record))
-        texts = [t for t in (name, record.address or "", description) if t]
+    @staticmethod
+    def xinjiang_country(value: str) -> str | None:
+        """The country code the Xinjiang detector reads from a country cell (None: not a known country)."""
+        return xinjiang_country_code(value)
+
+    def covered_flags(self, record: Record) -> list[Flag]:
+        if any(self._has("covered", t) for t in (record.name, record.description) if t):
+            return self.covered.detect(record)
+        return []
+
+    def xinjiang_texts(self, record: Record) -> list[str]:
+        texts = [t for t in (record.name, record.address, record.description) if t]
         if record.country and xinjiang_country_code(record.country) is None:
             texts.append(record.country)
-        if any(self._has("xinjiang", t) for t in texts):
-            flags.extend(self.xinjiang.detect(record))
+        return texts
+
+    def xinjiang_flags(self, record: Record) -> list[Flag]:
+        if any(self._has("xinjiang", t) for t in self.xinjiang_texts(record)):
+            return self.xinjiang.detect(record)
+        return []
+
+    def sector_flags(self, record: Record) -> list[Flag]:
+        description = record.description
         if (record.hs_code and self._has("hs", str(record.hs_code))) or (
             description and self._has("sector", description)
         ):
-            flags.extend(self.sector.detect(record))
-        return flags
+            return self.sector.detect(record)
+        return []
+
+    def detect(self, record: Record) -> list[Flag]:
+        return [*self.covered_flags(record), *self.xinjiang_flags(record), *self.sector_flags(record)]
 
 
 class RecordScreener:
     """Screens one record at a time against a :class:`~supplyscreen.screener.Screener`'s lists."""
 
-    def __init__(self, screener: Any) -> None:
+    def __init__(self, screener: Any, decisions: Any = None) -> None:
         self.screener = screener
         self.snapshot = screener.snapshot_version
+        # reviewer decisions (a supplyscreen.cases.DecisionLookup): cleared pairs are not flagged again
+        self.decisions = decisions if decisions is not None else getattr(screener, "decisions", None)
         self._names = _LRU(_CACHE_SIZE)
         self._gate = _DetectorGate()
         self._entities: dict[str, Entity | None] = {}
@@ -134,24 +152,38 @@ class RecordScreener:
     def detections(self, record: Record) -> list[Flag]:
         return self._gate.detect(record)
 
-    def screen(self, record: Record) -> RowResult:
+    def name_flags(self, record: Record) -> tuple[list[Flag], list[Hit]]:
+        """The flags of the record's name hits, and the hits worth keeping (match or review level)."""
         hits = self.hits(record)
         flags: list[Flag] = []
         for hit in hits:
-            flags.extend(hit_flags(record, hit, self.entity(hit.entity_id)))
+            found = hit_flags(record, hit, self.entity(hit.entity_id))
+            if self.decisions and found:
+                found = self.decisions.apply(record, hit, self.entity(hit.entity_id), found)
+            flags.extend(found)
         if any(f.code == "restricted_party" and f.severity == "high" for f in flags):
             # the name is a listed entity: weaker look-alikes stay in `hits`, not as flags of their own
             flags = [f for f in flags if not (f.code == "restricted_party" and f.severity == "review")]
-        flags.extend(self.detections(record))
+        return flags, [h for h in hits if h.match or h.review]
+
+    def assemble(
+        self, record: Record, name_flags: list[Flag], hits: list[Hit], detected: list[Flag]
+    ) -> RowResult:
+        """The row result from its parts, strongest flags first (the order is stable within a severity)."""
+        flags = [*name_flags, *detected]
         flags.sort(key=lambda f: ("high", "review", "info").index(f.severity))
         return RowResult(
             row=record.row,
             record=record,
             risk=row_risk(flags),
             flags=flags,
-            hits=[h for h in hits if h.match or h.review],
+            hits=hits,
             list_snapshot=self.snapshot,
         )
+
+    def screen(self, record: Record) -> RowResult:
+        flags, hits = self.name_flags(record)
+        return self.assemble(record, flags, hits, self.detections(record))
 
 
 _WORKER: RecordScreener | None = None
@@ -185,6 +217,33 @@ def _teach(
     for key, hits in known.items():
         _WORKER.remember(key, hits)
     return _screen_light(chunk)
+
+
+def match_distinct_names(
+    engine: RecordScreener, keys: Iterable[tuple[str, str | None]], pool: Any = None, helpers: int = 1
+) -> None:
+    """Match the names the engine does not know yet, once each, across ``pool``'s workers if given."""
+    todo = [k for k in dict.fromkeys(keys) if not engine.knows(k)]
+    if not todo:
+        return
+    if pool is None:
+        for key in todo:
+            engine.match_key(key)
+        return
+    size = max(1, -(-len(todo) // (helpers * 4)))
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    for batch, hits in zip(batches, pool.map(_match_names, batches), strict=True):
+        for key, found in zip(batch, hits, strict=True):
+            engine.remember(key, found)
+
+
+def start_pool(engine: RecordScreener, helpers: int) -> Any:
+    """A pool of forked helpers that share the engine's loaded lists (for :func:`match_distinct_names`)."""
+    global _WORKER
+    _WORKER = engine
+    engine.screener.store.preload()
+    gc.freeze()
+    return multiprocessing.get_context("fork").Pool(helpers)
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -240,19 +299,8 @@ def _screen_block(
     Each distinct name is matched once per run, whichever worker sees it: the parent keeps every
     name's hits and hands each chunk the hits of its names.
     """
-    new: dict[tuple[str, str | None], None] = {}
-    for chunk in block:
-        for r in chunk:
-            key = RecordScreener.name_key(r)
-            if key and not engine.knows(key):
-                new[key] = None
-    keys = list(new)
-    if keys:
-        size = max(1, -(-len(keys) // (workers * 4)))
-        batches = [keys[i : i + size] for i in range(0, len(keys), size)]
-        for batch, hits in zip(batches, pool.map(_match_names, batches), strict=True):
-            for key, found in zip(batch, hits, strict=True):
-                engine.remember(key, found)
+    names = (RecordScreener.name_key(r) for chunk in block for r in chunk)
+    match_distinct_names(engine, (k for k in names if k), pool, workers)
 
     def payloads() -> Iterator[tuple[dict[tuple[str, str | None], list[Hit]], list[tuple[Any, ...]]]]:
         for chunk in block:

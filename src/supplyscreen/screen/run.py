@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import pickle
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,9 +21,19 @@ from typing import Any
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.io import RecordStream, read_records
 from supplyscreen.model import Record, RowResult
-from supplyscreen.report import ReportContext, ReportSummary, sources_from_snapshot, write_errors
+from supplyscreen.report import (
+    ReportAggregator,
+    ReportContext,
+    ReportSummary,
+    check_output_path,
+    detect_format,
+    sources_from_snapshot,
+    write_errors,
+)
 from supplyscreen.report import write_results as write_report
-from supplyscreen.screen.engine import chunked, screen_chunks
+from supplyscreen.screen.columnar import MalformedInput, write_columnar
+from supplyscreen.screen.columnar import eligible as columnar_eligible
+from supplyscreen.screen.engine import RecordScreener, chunked, screen_chunks, start_pool
 
 CHUNK_ROWS = 5000
 KNOWN_GAPS = {
@@ -172,12 +183,22 @@ def screen_file(
     compare_to: Path | None = None,
     on_rows: Callable[[int], None] | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    force_rows: bool = False,
 ) -> ScreenOutcome:
     """Screen ``input_path`` into ``out`` (see the module docstring); ``on_rows`` hears of each chunk."""
     input_path = Path(input_path)
     out = Path(out) if out else default_output(input_path)
     stream: RecordStream = read_records(input_path, mapping=mapping, sheet=sheet)
     snapshot = screener.store.snapshot
+    if columnar_eligible(stream, detect_format(out, fmt)) and not force_rows:
+        try:
+            return _screen_columnar(
+                screener, stream, out, workers=workers, resume=resume, compare_to=compare_to, on_rows=on_rows
+            )
+        except MalformedInput:  # damaged rows: the row path numbers and reports them
+            shutil.rmtree(out.with_name(out.name + ".partial"), ignore_errors=True)
+            stream = read_records(input_path, mapping=mapping, sheet=sheet)
+            resume = False
     options = {
         "mapping": stream.mapping,
         "sheet": sheet,
@@ -224,5 +245,95 @@ def screen_file(
         errors_file=errors_file,
         mapping=dict(stream.mapping),
         resumed_rows=done,
+        risks=dict(summary.by_risk),
+    )
+
+
+def _screen_columnar(
+    screener: Any,
+    stream: RecordStream,
+    out: Path,
+    *,
+    workers: int,
+    resume: bool,
+    compare_to: Path | None,
+    on_rows: Callable[[int], None] | None,
+) -> ScreenOutcome:
+    """The columnar path (``screen.columnar``): batches checkpointed in ``<out>.partial/``."""
+    input_path = Path(stream.path)
+    check_output_path(out, input_path)
+    snapshot = screener.store.snapshot
+    options = {
+        "mapping": stream.mapping,
+        "columnar": True,
+        "snapshot": snapshot.version,
+        "compare_to": str(compare_to) if compare_to else None,
+    }
+    fingerprint = _fingerprint(input_path, options)
+    partial = out.with_name(out.name + ".partial")
+    state_path = partial / "columnar.pickle"
+    state: dict[str, Any] = {}
+    if resume and state_path.is_file():
+        with open(state_path, "rb") as fh:
+            state = pickle.load(fh)
+        if state.get("fingerprint") != fingerprint:
+            raise ResumeError(
+                f"{partial}: the checkpoint belongs to another input or other options; "
+                "run without --resume to start again"
+            )
+    else:
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+    aggregator: ReportAggregator = state.get("aggregator") or ReportAggregator()
+    errors = list(state.get("errors") or [])
+
+    def save_state(new: dict[str, Any]) -> None:
+        tmp = state_path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump({**new, "fingerprint": fingerprint}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(state_path)
+
+    previous = load_previous(Path(compare_to)) if compare_to else None
+    engine = RecordScreener(screener)
+    screener.matcher  # noqa: B018 - load before forking helpers
+    workers = workers if workers > 0 else (os.cpu_count() or 1)
+    helpers = max(1, workers - 1)
+    pool = start_pool(engine, helpers) if workers > 1 else None
+    resumed = int(state.get("rows", 0))
+    if on_rows and resumed:
+        on_rows(resumed)
+    try:
+        write_columnar(
+            screener,
+            stream,
+            partial / "output.csv",
+            engine=engine,
+            aggregator=aggregator,
+            previous=previous,
+            errors=errors,
+            state=state,
+            save_state=save_state,
+            on_rows=on_rows,
+            pool=pool,
+            helpers=helpers,
+        )
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    os.replace(partial / "output.csv", out)
+    errors_file = None
+    if errors:
+        errors_file, _ = write_errors(errors, out, input_path=input_path)
+    shutil.rmtree(partial, ignore_errors=True)
+    aggregator.errors = len(errors)
+    summary = aggregator.summary()
+    summary.output, summary.format = out, "csv"
+    return ScreenOutcome(
+        summary=summary,
+        output=out,
+        errors_file=errors_file,
+        mapping=dict(stream.mapping),
+        resumed_rows=resumed,
         risks=dict(summary.by_risk),
     )

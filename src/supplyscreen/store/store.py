@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -35,6 +35,9 @@ STALE_AFTER_DAYS = 30
 MIN_RATIO = 0.8
 KEEP_VERSIONS = 5
 EMBEDDED = "embedded"
+#: Called after the active snapshot changes, as ``listener(store, previous_version, new_version)``;
+#: the case database's audit trail registers here (``supplyscreen.cases.hooks``).
+ACTIVATION_LISTENERS: list[Callable[[Store, str, str], None]] = []
 
 
 def default_home() -> Path:
@@ -140,6 +143,7 @@ class Store:
         """Make ``version`` the active snapshot, atomically (also used to roll back)."""
         if version != EMBEDDED:
             Snapshot(self.snapshot_path(version))  # validates that it is a complete snapshot
+        previous = self.active_version
         self.home.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.home, prefix=".active-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -149,6 +153,8 @@ class Store:
         os.replace(tmp, self.home / ACTIVE)
         self._snapshot = None
         self._index = None
+        for listener in ACTIVATION_LISTENERS:
+            listener(self, previous, version)
 
     # -- entities -------------------------------------------------------------------------------
     def entities(self) -> list[Entity]:

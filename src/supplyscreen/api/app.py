@@ -1,0 +1,229 @@
+"""The FastAPI application: routers, limits, error handling, start-up and shut-down."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from supplyscreen import __version__
+from supplyscreen.api import reconcile, screening, web, yente
+from supplyscreen.api.deps import LoginRequired, state_of, viewer
+from supplyscreen.api.jobs import JobRunner
+from supplyscreen.api.service import ServiceState
+from supplyscreen.api.settings import Settings
+from supplyscreen.cases import Cases
+from supplyscreen.cases.accounts import Principal
+from supplyscreen.errors import SupplyscreenError
+from supplyscreen.screener import Screener
+
+log = logging.getLogger("supplyscreen.api")
+STATIC = Path(__file__).resolve().parent / "static"
+UPLOAD_PATHS = ("/screen", "/ui/upload")
+
+
+class BodyLimit:
+    """Refuses request bodies over the limit with 413, counting bytes as they arrive (no Content-Length
+    trust needed); uploads have their own, larger limit."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        limit = self.settings.max_upload_bytes if path in UPLOAD_PATHS else self.settings.max_body_bytes
+        limit += 64 * 1024  # multipart framing and form fields
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await _too_large(send, limit)
+                return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(send, limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    body = b'{"detail":"request body too large (limit %d MB)"}' % (limit >> 20)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """No stack trace to the client: a reference the operator finds in the server log."""
+    ref = uuid.uuid4().hex[:12]
+    log.error("error %s on %s %s", ref, request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": f"internal error (reference {ref})"}, status_code=500)
+
+
+async def _known(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+async def _login(request: Request, exc: Exception) -> Response:
+    target = exc.next_url if isinstance(exc, LoginRequired) else "/ui/"
+    from urllib.parse import quote
+
+    return RedirectResponse(f"/ui/login?next={quote(target)}", status_code=303)
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [{k: e.get(k) for k in ("loc", "msg", "type")} for e in errors]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _security_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.url.path.startswith("/ui"):
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault(
+                "Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:"
+            )
+        return response
+
+
+def create_app(
+    settings: Settings | None = None, *, screener: Screener | None = None, cases: Cases | None = None
+) -> FastAPI:
+    """The app for ``settings`` (default: from the environment); pass a ready ``screener`` or ``cases``
+    to share them (tests do)."""
+    settings = settings or Settings.from_env()
+    screener = screener or Screener.open(settings.home)
+    cases = cases or Cases.open(settings.database_url, settings.home)
+    from supplyscreen.cases.hooks import install_list_audit
+
+    install_list_audit()
+    state = ServiceState(settings, screener, cases)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        cases.jobs.interrupt_unfinished()
+        screener.matcher  # noqa: B018 - load the name index before the first request
+        yield
+        app.state.jobs.close()
+        state.close()
+
+    app = FastAPI(
+        title="supplyscreen",
+        version=__version__,
+        description=(
+            "Screen vendors, suppliers and purchase files against the official lists (OFAC, BIS Entity "
+            "List, UN, FCC Covered List, NDAA s.889, UFLPA). Send `Authorization: ApiKey <key>`; "
+            "`/match/{dataset}` answers like OpenSanctions' yente, `/reconcile/{dataset}` like an "
+            "OpenRefine reconciliation service."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    app.state.jobs = JobRunner(state)
+    app.add_exception_handler(LoginRequired, _login)
+    app.add_exception_handler(SupplyscreenError, _known)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(Exception, _unexpected)
+    _security_headers(app)
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["Authorization"]
+    )
+    app.add_middleware(BodyLimit, settings=settings)
+    app.include_router(yente.router)
+    app.include_router(reconcile.router)
+    app.include_router(screening.router)
+    app.include_router(_status_router())
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+def _status_router() -> Any:
+    from fastapi import APIRouter
+
+    router = APIRouter(tags=["Status"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers (no authentication)."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    def readyz(request: Request) -> Response:
+        """Readiness: lists loaded, case database reachable, audit writes not failing (no authentication)."""
+        state = state_of(request)
+        problems = []
+        try:
+            state.cases.decisions.latest_id()
+        except Exception:
+            problems.append("case database unreachable")
+        if state.audit.failures:
+            problems.append(f"{state.audit.failures} audit batches could not be written")
+        if state.screener._matcher is None:  # noqa: SLF001 - loaded at start-up
+            problems.append("name index not loaded yet")
+        status = 503 if problems else 200
+        return JSONResponse({"status": "ok" if not problems else "unavailable", "problems": problems}, status)
+
+    @router.get("/lists")
+    def lists(request: Request, principal: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
+        """The active snapshot: version, and per list its source, entity count, snapshot date and age."""
+        store = state_of(request).screener.store
+        snapshot = store.snapshot
+        return {
+            "version": store.active_version,
+            "created": snapshot.created,
+            "lists": [
+                {
+                    "list": r.list_code,
+                    "source": r.source,
+                    "title": r.title,
+                    "entities": r.entities,
+                    "snapshot_date": r.snapshot_date,
+                    "age_days": r.age_days,
+                    "stale": r.stale,
+                    "official": r.official,
+                }
+                for r in store.status()
+            ],
+        }
+
+    @router.get("/", include_in_schema=False)
+    async def root() -> Response:
+        return RedirectResponse("/ui/", status_code=303)
+
+    return router

@@ -1,0 +1,123 @@
+"""The service's long-lived state: the screener (one name index, shared under a lock), the case
+database, the batched audit writer, authentication, rate limits and the decisions in force."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from supplyscreen.api.security import Authenticator, RateLimiter, SessionSigner
+from supplyscreen.api.settings import Settings
+from supplyscreen.cases import AuditWriter, Cases, DecisionLookup
+from supplyscreen.errors import SupplyscreenError
+from supplyscreen.model import Entity, Hit, to_ftm
+from supplyscreen.screener import Screener
+
+DECISIONS_CHECK_SECONDS = 1.0
+
+
+class SharedScreener:
+    """A :class:`Screener` whose matcher is used by one thread at a time.
+
+    The matcher keeps per-query scratch state, so request handlers and the job thread take turns;
+    a match takes a few milliseconds, so nobody waits long. Screening code sees the usual interface.
+    """
+
+    def __init__(self, screener: Screener, lock: threading.Lock, decisions: DecisionLookup | None) -> None:
+        self._screener = screener
+        self._lock = lock
+        self.store = screener.store
+        self.decisions = decisions
+
+    @property
+    def snapshot_version(self) -> str:
+        return self._screener.snapshot_version
+
+    @property
+    def matcher(self) -> Any:
+        return self._screener.matcher
+
+    def match(self, name: str, **options: Any) -> list[Hit]:
+        with self._lock:
+            return self._screener.match(name, **options)
+
+
+class ServiceState:
+    """Everything the routes share; built once per app by :func:`supplyscreen.api.create_app`."""
+
+    def __init__(self, settings: Settings, screener: Screener, cases: Cases) -> None:
+        self.settings = settings
+        self.screener = screener
+        self.cases = cases
+        self.match_lock = threading.Lock()
+        self.audit = AuditWriter(cases.audit)
+        self.auth = Authenticator(cases.accounts, settings.auth_cache_seconds)
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+        self.login_limiter = RateLimiter(1.0, 10.0)
+        self.sessions = SessionSigner(settings.resolved_secret(), settings.session_hours)
+        self.jobs_dir = settings.home / "jobs"
+        self._decisions: DecisionLookup = DecisionLookup()
+        self._decisions_id = -1
+        self._decisions_checked = 0.0
+        self._decisions_lock = threading.Lock()
+        self._ftm: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.memo: dict[str, Any] = {}  # facts of the loaded snapshot (datasets, suggestion keys)
+        self.started = time.time()
+
+    # -- lists ------------------------------------------------------------------------------------
+    @property
+    def list_version(self) -> str:
+        return self.screener.snapshot_version
+
+    def entity(self, entity_id: str) -> Entity | None:
+        try:
+            return self.screener.store.get(entity_id)
+        except SupplyscreenError:
+            return None
+
+    def entity_ftm(self, entity_id: str) -> dict[str, Any] | None:
+        """The entity as a FollowTheMoney object (cached: the snapshot does not change while serving)."""
+        found = self._ftm.get(entity_id)
+        if found is not None:
+            return found
+        entity = self.entity(entity_id)
+        if entity is None:
+            return None
+        objects = to_ftm(entity)
+        main = dict(objects[0])
+        main["target"] = any(m.is_hit for m in entity.memberships)
+        main["first_seen"] = main["last_seen"] = main["last_change"] = None
+        main["_sanctions"] = [o for o in objects[1:] if o["schema"] == "Sanction"]
+        self._ftm[entity_id] = main
+        if len(self._ftm) > 20_000:
+            self._ftm.popitem(last=False)
+        return main
+
+    def match(self, name: str, **options: Any) -> list[Hit]:
+        with self.match_lock:
+            return self.screener.match(name, **options)
+
+    # -- decisions --------------------------------------------------------------------------------
+    def decisions(self, fresh: bool = False) -> DecisionLookup:
+        """The decisions in force; re-read from the database when a new one was recorded (any process)."""
+        now = time.monotonic()
+        if not fresh and now - self._decisions_checked < DECISIONS_CHECK_SECONDS:
+            return self._decisions
+        with self._decisions_lock:
+            latest = self.cases.decisions.latest_id()
+            if latest != self._decisions_id:
+                self._decisions = self.cases.decisions.lookup()
+                self._decisions_id = latest
+            self._decisions_checked = now
+        return self._decisions
+
+    def shared_screener(self) -> SharedScreener:
+        """The screener for a screening run, with the decisions in force now."""
+        lookup = self.decisions(fresh=True)
+        return SharedScreener(self.screener, self.match_lock, lookup if lookup else None)
+
+    def close(self) -> None:
+        self.audit.close()
+        self.cases.close()

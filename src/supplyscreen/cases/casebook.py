@@ -1,0 +1,105 @@
+"""One object for a case database: accounts, decisions, jobs and the audit log together."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from supplyscreen.cases.accounts import Accounts
+from supplyscreen.cases.audit import AuditLog
+from supplyscreen.cases.db import CaseDatabase, database_exists, database_url
+from supplyscreen.cases.decisions import DecisionBook, DecisionNote
+from supplyscreen.cases.jobs import JobBook
+from supplyscreen.model import Entity
+
+USER_ENV = "SUPPLYSCREEN_USER"
+
+
+def local_user() -> str:
+    """Who runs a CLI command: ``$SUPPLYSCREEN_USER``, else the operating-system user."""
+    try:
+        return os.environ.get(USER_ENV) or getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return "unknown"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Cases:
+    """Accounts, decisions, jobs and the audit log of one case database."""
+
+    def __init__(self, db: CaseDatabase) -> None:
+        self.db = db
+        self.accounts = Accounts(db)
+        self.decisions = DecisionBook(db)
+        self.jobs = JobBook(db)
+        self.audit = AuditLog(db)
+
+    @classmethod
+    def open(cls, url: str | None = None, home: str | Path | None = None) -> Cases:
+        """Open (creating or migrating) the database named by ``url``, the environment or the home dir."""
+        return cls(CaseDatabase.open(url, home))
+
+    @classmethod
+    def open_existing(cls, url: str | None = None, home: str | Path | None = None) -> Cases | None:
+        """The case database if there is one (a configured server, or an existing SQLite file), else None."""
+        resolved = database_url(url, home)
+        return cls(CaseDatabase(resolved)) if database_exists(resolved) else None
+
+    def decide(
+        self,
+        *,
+        user: str,
+        entity_id: str,
+        status: str,
+        entity: Entity | None,
+        name: str | None = None,
+        identifier: str | None = None,
+        comment: str = "",
+        list_version: str = "",
+        job_id: str | None = None,
+        row: int | None = None,
+    ) -> DecisionNote:
+        """Record a decision and its audit row (written at once: decisions are few and must not be lost)."""
+        note = self.decisions.record(
+            entity_id=entity_id,
+            status=status,
+            user=user,
+            entity=entity,
+            name=name,
+            identifier=identifier,
+            comment=comment,
+            list_version=list_version,
+            job_id=job_id,
+            row=row,
+        )
+        self.audit.record("decision", user, {**note.to_dict(), "fingerprint": note.fingerprint}, list_version)
+        return note
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def screening_payload(input_path: Path, outcome: Any, *, decisions: int, via: str) -> dict[str, Any]:
+    """What the audit log keeps of a file screening: the input's name and digest, totals, output."""
+    summary = outcome.summary
+    return {
+        "via": via,
+        "input": input_path.name,
+        "input_sha256": file_sha256(input_path) if input_path.is_file() else None,
+        "rows": summary.rows_total,
+        "by_risk": dict(summary.by_risk),
+        "by_flag": dict(summary.by_flag),
+        "errors": summary.errors,
+        "output": str(outcome.output),
+        "decisions_in_force": decisions,
+    }

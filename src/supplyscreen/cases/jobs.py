@@ -1,0 +1,112 @@
+"""Screening jobs started through the service: who uploaded what, progress, outcome."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+
+from supplyscreen.cases.db import CaseDatabase, utc_now
+from supplyscreen.cases.tables import Job
+
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+@dataclass(slots=True)
+class JobInfo:
+    """A job as the API reports it."""
+
+    id: str
+    user: str
+    filename: str
+    status: str
+    rows_done: int
+    created: str
+    finished: str | None
+    list_version: str
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "user": self.user,
+            "filename": self.filename,
+            "status": self.status,
+            "rows_done": self.rows_done,
+            "created": self.created,
+            "finished": self.finished,
+            "list_version": self.list_version,
+            "summary": self.summary,
+            "error": self.error,
+        }
+
+
+def _info(row: Job) -> JobInfo:
+    return JobInfo(
+        id=row.id,
+        user=row.user_name,
+        filename=row.filename,
+        status=row.status,
+        rows_done=row.rows_done,
+        created=row.created,
+        finished=row.finished,
+        list_version=row.list_version,
+        summary=json.loads(row.summary or "{}"),
+        error=row.error,
+    )
+
+
+class JobBook:
+    """Jobs in a case database."""
+
+    def __init__(self, db: CaseDatabase) -> None:
+        self.db = db
+
+    def create(self, job_id: str, user: str, filename: str, list_version: str) -> JobInfo:
+        row = Job(
+            id=job_id,
+            user_name=user,
+            filename=filename,
+            status="queued",
+            rows_done=0,
+            created=utc_now(),
+            list_version=list_version,
+            summary="{}",
+        )
+        with self.db.session() as s:
+            s.add(row)
+        return _info(row)
+
+    def update(self, job_id: str, **values: Any) -> None:
+        """Set fields (``status``, ``rows_done``, ``summary`` as a dict, ``error``); finishing sets a time."""
+        if "summary" in values:
+            values["summary"] = json.dumps(values["summary"], ensure_ascii=False, default=str)
+        if values.get("status") in ("done", "failed"):
+            values.setdefault("finished", utc_now())
+        with self.db.session() as s:
+            s.execute(update(Job).where(Job.id == job_id).values(**values))
+
+    def get(self, job_id: str) -> JobInfo | None:
+        with self.db.session() as s:
+            row = s.get(Job, job_id)
+            return _info(row) if row else None
+
+    def recent(self, limit: int = 20, user: str | None = None) -> list[JobInfo]:
+        with self.db.session() as s:
+            query = select(Job).order_by(Job.created.desc()).limit(limit)
+            if user:
+                query = query.where(Job.user_name == user)
+            return [_info(r) for r in s.scalars(query)]
+
+    def interrupt_unfinished(self) -> int:
+        """Mark jobs left queued or running by a stopped server as failed; returns how many."""
+        with self.db.session() as s:
+            result = s.execute(
+                update(Job)
+                .where(Job.status.in_(("queued", "running")))
+                .values(status="failed", error="interrupted: the server stopped", finished=utc_now())
+            )
+            return int(getattr(result, "rowcount", 0) or 0)

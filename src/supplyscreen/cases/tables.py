@@ -1,0 +1,112 @@
+"""The case database's tables: users, API keys, reviewer decisions, screening jobs and the audit log.
+
+Times are ISO 8601 UTC strings (``2026-03-01T09:30:00.123456Z``): they sort as text, read the same
+on SQLite and PostgreSQL, and the audit hash is computed over exactly the stored text.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the case tables (Alembic migrations create them; see ``migrations/``)."""
+
+
+class User(Base):
+    """A person who signs in to the web UI; the password is stored as an scrypt hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    created: Mapped[str] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ApiKey(Base):
+    """An API key: only its SHA-256 digest is kept, with a short prefix to recognise it by."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(20))
+    user_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created: Mapped[str] = mapped_column(String(40))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Decision(Base):
+    """A reviewer's decision on one (input name or identifier, list entity) pair.
+
+    ``fingerprint`` is the entity's list memberships when the decision was made: a decision only
+    applies while the entity's memberships are unchanged.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_pair", "subject", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject: Mapped[str] = mapped_column(String(500))
+    input_name: Mapped[str] = mapped_column(Text, default="")
+    entity_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    user_name: Mapped[str] = mapped_column(String(200))
+    created: Mapped[str] = mapped_column(String(40))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    list_version: Mapped[str] = mapped_column(String(100), default="")
+    job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Job(Base):
+    """A file screening started through the API or the web UI."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20))
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[str] = mapped_column(String(40))
+    finished: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    list_version: Mapped[str] = mapped_column(String(100), default="")
+    summary: Mapped[str] = mapped_column(Text, default="{}")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AuditEntry(Base):
+    """One row of the append-only audit log; ``hash`` chains it to the row before."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ts: Mapped[str] = mapped_column(String(40))
+    user_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    list_version: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's head (one row): the last sequence number and hash, updated with every append.
+
+    Appends lock this row first, so concurrent writers (server threads, the CLI) chain in turn; the
+    head also reveals rows cut off the end of the log.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

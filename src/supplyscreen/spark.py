@@ -1,0 +1,395 @@
+"""Screening on Apache Spark: ``screen(df)`` adds the columns ``supplyscreen screen`` adds, on a cluster.
+
+    from supplyscreen import spark as ss
+    session = ss.session("local[2]")
+    screened = ss.screen(ss.read(session, "orders.csv"))   # or any DataFrame with a vendor column
+    ss.write(screened, "orders.screened.parquet")
+
+Thin: each row goes through the core's ``RecordBuilder`` (the local engine's column mapping, date
+and amount parsing), ``RecordScreener.screen`` (the same matcher and detectors) and
+``report.tabular.added_values`` (the same column values). What this module adds is distribution:
+
+* the list snapshot and its compiled name index go to the executors once per application
+  (``SparkContext.addFile``; on a local master the driver's data directory is read in place), and
+  are loaded once per Python worker process (a module-level cache: Spark reuses Python workers);
+* rows are repartitioned by the key the matcher caches hits under (trimmed name, two-letter
+  country), so every distinct name is in one partition and is matched once per job;
+* a row that cannot be screened (a malformed CSV line that Spark kept in ``_corrupt_record``, or an
+  error raised by the core) gets a message in the ``errors`` column and no results; the job goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from supplyscreen.errors import StoreError
+from supplyscreen.io.columns import parse_mapping_override, resolve_mapping
+from supplyscreen.io.delimited import DelimitedFile
+from supplyscreen.io.encoding import detect_encoding, read_sample
+from supplyscreen.io.errors import InputError
+from supplyscreen.io.readers import choose_format
+from supplyscreen.io.record_builder import RecordBuilder
+from supplyscreen.report.tabular import ADDED_COLUMNS, CLASH_PREFIX, added_columns, added_values
+from supplyscreen.screen.engine import RecordScreener
+from supplyscreen.screener import Screener
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+#: Where Spark's CSV reader keeps the text of a line it could not split into the header's columns.
+CORRUPT_COLUMN = "_corrupt_record"
+#: The column added beside ``ADDED_COLUMNS``: why a row could not be screened (null when it was).
+ERRORS_COLUMN = "errors"
+#: Spark's names of Python's text codecs, for reading CSV files in the encoding the local engine detects.
+JAVA_CHARSETS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16LE",
+    "utf-16-be": "UTF-16BE",
+    "utf-32": "UTF-32",
+    "gb18030": "GB18030",
+    "cp1252": "windows-1252",
+    "latin-1": "ISO-8859-1",
+    "iso8859-1": "ISO-8859-1",
+}
+#: Metadata of the corrupt-record column naming the CSV delimiter (set by `read`).
+DELIMITER_KEY = "supplyscreen.delimiter"
+_SCORE = ADDED_COLUMNS.index("top_score")
+_TRIM = r"(?U)^\s+|\s+$"  # what Python's str.strip() removes (the matcher's cache key is stripped)
+
+
+def session(master: str | None = None, app_name: str = "supplyscreen") -> SparkSession:
+    """A SparkSession for screening (``master`` such as ``local[2]``; None: what spark-submit set).
+
+    Python workers run this interpreter unless ``PYSPARK_PYTHON`` says otherwise; times are read in
+    UTC, so a timestamp column gives the same order date as the local engine reads.
+    """
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    if master:
+        builder = builder.master(master)
+    spark = (
+        builder.config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What an executor needs to screen a partition; pickled once per task, a few hundred bytes."""
+
+    columns: tuple[str, ...]
+    mapping: tuple[tuple[str, str], ...]
+    lists: str  # the data directory, or its name among the SparkFiles when shipped
+    shipped: bool
+    version: str
+    corrupt: bool  # the last input column is Spark's corrupt-record column
+    delimiter: str | None  # the CSV delimiter, to tell a padded short line from a broken one
+
+
+def screen(
+    df: DataFrame,
+    mapping: Mapping[str, str] | str | None = None,
+    *,
+    home: str | Path | None = None,
+    partitions: int | None = None,
+    ship_lists: bool | None = None,
+) -> DataFrame:
+    """``df`` with the columns risk, flags, reasons, top_match, top_score, lists, list_snapshot, errors.
+
+    ``mapping`` picks the columns as ``--map`` does ({key: column} or "name=COL,..."; default:
+    detected from the headers, as for a file). ``home`` is the data directory whose active list
+    snapshot is used (default: ``$SUPPLYSCREEN_HOME``). ``partitions`` sets how many partitions the
+    rows are spread over by name (default: ``spark.sql.shuffle.partitions``, which adaptive query
+    execution may coalesce). ``ship_lists`` sends the lists to the executors through SparkFiles
+    (default: unless the master is local); False means every executor reads ``home`` itself (a
+    path they all see, such as a Databricks volume). A ``_corrupt_record`` column (Spark's malformed
+    lines) is read as :func:`read` leaves it and left out of the result. An added column whose name
+    the input already uses gets the prefix ``supplyscreen_``. Rows come back in no particular order,
+    as after any shuffle.
+    """
+    corrupt = CORRUPT_COLUMN in df.columns
+    columns = [c for c in df.columns if c != CORRUPT_COLUMN]
+    explicit = parse_mapping_override(mapping) if isinstance(mapping, str) else mapping
+    resolved = resolve_mapping(columns, explicit, "the DataFrame")
+    screener = Screener.open(home)
+    screener.matcher  # noqa: B018 - build (or load) and cache the name index once, here
+    lists, shipped = _lists_for_executors(df.sparkSession, screener, ship_lists)
+    plan = _Plan(
+        tuple(columns),
+        tuple(resolved.items()),
+        lists,
+        shipped,
+        screener.snapshot_version,
+        corrupt,
+        df.schema[CORRUPT_COLUMN].metadata.get(DELIMITER_KEY) if corrupt else None,
+    )
+    ordered = df.select(*(_col(c) for c in [*columns, *([CORRUPT_COLUMN] if corrupt else [])]))
+    key = _name_key(resolved, columns)
+    spread = ordered.repartition(partitions, key) if partitions else ordered.repartition(key)
+    return spread.mapInArrow(partial(_screen_partition, plan), _output_schema(ordered, columns))
+
+
+def _col(name: str) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _name_key(mapping: Mapping[str, str], columns: list[str]) -> Column:
+    """The matcher's cache key of a row as a Spark column; rows without a name are spread by their values."""
+    from pyspark.sql import functions as F
+
+    spread = F.xxhash64(*(_col(c) for c in columns)).cast("string")
+    if "name" not in mapping:
+        return spread
+    name = F.regexp_replace(_col(mapping["name"]).cast("string"), _TRIM, "")
+    country = F.lit(None).cast("string")
+    if "country" in mapping:
+        code = F.lower(F.regexp_replace(_col(mapping["country"]).cast("string"), _TRIM, ""))
+        country = F.when(code.rlike(r"^\p{L}{2}$"), code)
+    return F.coalesce(F.when(F.length(name) > 0, F.concat_ws("\u001f", name, country)), spread)
+
+
+def _output_names(columns: list[str]) -> list[str]:
+    errors = CLASH_PREFIX + ERRORS_COLUMN if ERRORS_COLUMN in columns else ERRORS_COLUMN
+    return [*added_columns(columns, False), errors]
+
+
+def _output_schema(ordered: DataFrame, columns: list[str]) -> Any:
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+    fields = [ordered.schema[c] for c in columns]
+    for j, name in enumerate(_output_names(columns)):
+        fields.append(StructField(name, DoubleType() if j == _SCORE else StringType(), True))
+    return StructType(fields)
+
+
+# -- the lists on the executors ---------------------------------------------------------------------
+_SHIPPED: dict[tuple[str, str], str] = {}  # (application id, snapshot) -> the SparkFiles name
+_BUNDLES: dict[str, Path] = {}  # snapshot version -> bundle directory (driver)
+_ENGINES: dict[tuple[str, str], RecordScreener] = {}  # (lists, version) -> engine (each Python worker)
+
+
+def _lists_for_executors(spark: SparkSession, screener: Screener, ship: bool | None) -> tuple[str, bool]:
+    """Where executors find the lists: (driver's data directory, False) or (SparkFiles name, True)."""
+    if ship is None:
+        ship = not str(spark.conf.get("spark.master", "")).startswith("local")
+    if not ship:
+        return str(screener.store.home.resolve()), False
+    bundle = _bundle(screener)
+    context = spark.sparkContext
+    key = (str(context.applicationId), bundle.name)
+    if key not in _SHIPPED:
+        context.addFile(str(bundle), recursive=True)
+        _SHIPPED[key] = bundle.name
+    return bundle.name, True
+
+
+def _bundle(screener: Screener) -> Path:
+    """A data directory holding only the active snapshot and its cached name index (~25 MB)."""
+    from supplyscreen.names.index import _cache_path
+
+    snapshot = screener.store.snapshot
+    found = _BUNDLES.get(snapshot.version)
+    if found is not None and found.is_dir():
+        return found
+    fingerprint = json.dumps(snapshot.manifest.get("sources", {}), sort_keys=True)
+    index = _cache_path(screener.store.home, snapshot.version, fingerprint)
+    bundle = Path(tempfile.mkdtemp(prefix="supplyscreen-")) / f"supplyscreen-lists-{index.stem[6:]}"
+    shutil.copytree(snapshot.path, bundle / "snapshots" / snapshot.version)
+    (bundle / "ACTIVE").write_text(snapshot.version + "\n", encoding="utf-8")
+    (bundle / "cache").mkdir()
+    shutil.copyfile(index, _cache_path(bundle, snapshot.version, fingerprint))
+    _BUNDLES[snapshot.version] = bundle
+    return bundle
+
+
+def _engine(plan: _Plan) -> RecordScreener:
+    """This Python worker's screening engine for the plan's lists, loaded on first use."""
+    key = (plan.lists, plan.version)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        if plan.shipped:
+            from pyspark import SparkFiles
+
+            home = SparkFiles.get(plan.lists)
+        else:
+            home = plan.lists
+        screener = Screener.open(home)
+        if screener.snapshot_version != plan.version:
+            raise StoreError(
+                f"the executor's lists at {home} are snapshot {screener.snapshot_version}, the driver's "
+                f"{plan.version}; give both the same data directory or ship the lists (ship_lists=True)"
+            )
+        screener.matcher  # noqa: B018
+        screener.store.preload()
+        engine = _ENGINES[key] = RecordScreener(screener)
+    return engine
+
+
+# -- on the executors ------------------------------------------------------------------------------
+def _screen_partition(plan: _Plan, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Screen each Arrow batch of a partition; the input columns pass through untouched."""
+    engine = _engine(plan)
+    builder = RecordBuilder(list(plan.columns), dict(plan.mapping), Counter())
+    used = sorted(
+        {plan.columns.index(c) for _, c in plan.mapping}
+        | {plan.columns.index(c) for c in builder.address_parts}
+    )
+    for batch in batches:
+        yield _screen_batch(plan, engine, builder, used, batch)
+
+
+def _screen_batch(
+    plan: _Plan, engine: RecordScreener, builder: RecordBuilder, used: list[int], batch: pa.RecordBatch
+) -> pa.RecordBatch:
+    import pyarrow as pa
+
+    width = len(plan.columns)
+    cells = {i: batch.column(i).to_pylist() for i in used}
+    corrupt = batch.column(width).to_pylist() if plan.corrupt else None
+    rows: list[list[Any]] = []
+    errors: list[str | None] = []
+    unscreened = [None] * (len(ADDED_COLUMNS) - 1) + [plan.version]
+    values: list[Any] = [None] * width
+    for n in range(batch.num_rows):
+        problem = _malformed(corrupt[n], width, plan.delimiter) if corrupt and corrupt[n] else None
+        if problem:
+            rows.append(unscreened)
+            errors.append(problem)
+            continue
+        for i in used:
+            values[i] = cells[i][n]
+        try:
+            rows.append(added_values(engine.screen(builder.from_values(0, values)), False))
+            errors.append(None)
+        except Exception as exc:  # noqa: BLE001 - one bad row must not fail the job
+            rows.append(unscreened)
+            errors.append(f"not screened: {type(exc).__name__}: {exc}")
+    arrays = [batch.column(i) for i in range(width)]
+    fields = [batch.schema.field(i) for i in range(width)]
+    for j, name in enumerate(_output_names(list(plan.columns))):
+        kind = pa.float64() if j == _SCORE else pa.string()
+        data = errors if j == len(ADDED_COLUMNS) else [row[j] for row in rows]
+        arrays.append(pa.array(data, type=kind))
+        fields.append(pa.field(name, kind))
+    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _malformed(raw: str, width: int, delimiter: str | None) -> str | None:
+    """Why a line Spark flagged as corrupt is skipped by the local engine too, or None if it is kept.
+
+    The local engine pads a short line and drops empty trailing values; it skips a line with more
+    values than the header or with a broken quote. Without a delimiter, every flagged line is skipped.
+    """
+    shown = raw if len(raw) <= 200 else raw[:200] + "…"
+    if delimiter is None:
+        return f"malformed input row, not screened: {shown!r}"
+    try:
+        parsed = list(csv.reader(raw.splitlines(keepends=True), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        return f"malformed CSV ({exc}), not screened: {shown!r}"
+    if len(parsed) != 1:
+        return f"malformed CSV, not screened: {shown!r}"
+    values = parsed[0]
+    if len(values) > width and any(v.strip() for v in values[width:]):
+        return (
+            f"{len(values)} values where the header has {width} (an unquoted delimiter inside a "
+            f"value?), not screened: {shown!r}"
+        )
+    return None
+
+
+# -- files ------------------------------------------------------------------------------------------
+def input_format(path: str | Path, fmt: str | None = None) -> str:
+    """``csv``, ``tsv`` or ``parquet`` for a file or a folder of part files (as Spark writes them)."""
+    path = Path(path)
+    first = _first_part(path) if path.is_dir() else path
+    kind = choose_format(first, read_sample(first, 4096)[0], fmt)
+    if kind not in ("csv", "tsv", "parquet"):
+        raise InputError(path, f"the spark engine reads CSV, TSV and Parquet, not {kind}; use --engine local")
+    return kind
+
+
+def _first_part(folder: Path) -> Path:
+    parts = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(("_", ".")))
+    if not parts:
+        raise InputError(folder, "the folder holds no data files")
+    return parts[0]
+
+
+def read(spark: SparkSession, path: str | Path, *, fmt: str | None = None) -> DataFrame:
+    """A CSV/TSV/Parquet file or folder as a DataFrame, its columns as the local engine names them.
+
+    A delimited file is read with the encoding, delimiter and header the local engine detects, every
+    column as text, quoted line breaks allowed, and broken lines kept in ``_corrupt_record`` (which
+    :func:`screen` turns into an ``errors`` message).
+    """
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    path = Path(path)
+    kind = input_format(path, fmt)
+    if kind == "parquet":
+        return spark.read.parquet(str(path))
+    first = _first_part(path) if path.is_dir() else path
+    sample, complete = read_sample(first)
+    codec = detect_encoding(first, sample, complete)
+    table = DelimitedFile.open(first, codec, "\t" if kind == "tsv" else None, sample, complete)
+    fields = [StructField(c, StringType(), True) for c in [*table.columns, CORRUPT_COLUMN]]
+    frame = (
+        spark.read.schema(StructType(fields))
+        .options(
+            header=True,
+            enforceSchema=True,
+            sep=table.delimiter,
+            encoding=JAVA_CHARSETS.get(codec, codec),
+            quote='"',
+            escape='"',
+            multiLine=True,
+            mode="PERMISSIVE",
+            columnNameOfCorruptRecord=CORRUPT_COLUMN,
+        )
+        .csv(str(path))
+    )
+    corrupt = _col(CORRUPT_COLUMN).alias(CORRUPT_COLUMN, metadata={DELIMITER_KEY: table.delimiter})
+    frame = frame.select(*(_col(c) for c in table.columns), corrupt)
+    return frame.dropna(how="all")  # blank lines: the local engine skips them too
+
+
+def output_format(out: str | Path, fmt: str | None = None) -> str:
+    """``csv`` or ``parquet``: as asked, else from the output's extension (default Parquet)."""
+    kind = (fmt or {".csv": "csv", ".tsv": "csv"}.get(Path(out).suffix.lower(), "parquet")).lower()
+    if kind not in ("csv", "parquet"):
+        raise InputError(out, f"the spark engine writes csv or parquet, not {kind}")
+    return kind
+
+
+def write(df: DataFrame, out: str | Path, *, fmt: str | None = None) -> str:
+    """Write ``df`` to the folder ``out`` (replaced) as CSV with a header or Parquet; returns the format."""
+    kind = output_format(out, fmt)
+    writer = df.write.mode("overwrite")
+    if kind == "csv":
+        writer.options(header=True, quote='"', escape='"').csv(str(out))
+    else:
+        writer.parquet(str(out))
+    return kind
