@@ -239,7 +239,8 @@ class ColumnarScreener:
                 bool(t) and any(self._candidate(gate, kind, t) for kind in kinds)
                 for t in encoded.dictionary.to_pylist()
             ]
-            mask = pc.or_(mask, pc.take(pa.array(found, type=pa.bool_()), encoded.indices))
+            per_row = pc.fill_null(pc.take(pa.array(found, type=pa.bool_()), encoded.indices), False)
+            mask = pc.or_(mask, per_row)  # empty (null) cells find nothing
         return pc.indices_nonzero(mask).to_pylist()
 
     @staticmethod
