@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
 from supplyscreen.io import RecordStream
 from supplyscreen.io.errors import RowError
@@ -52,7 +52,7 @@ def eligible(stream: RecordStream, out_format: str) -> bool:
 def _batches(stream: RecordStream, errors: list[RowError]) -> Iterator[pa.RecordBatch]:
     path = Path(stream.path)
     if stream.format == "parquet":
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
         for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
             yield pa.RecordBatch.from_arrays(
@@ -230,9 +230,9 @@ class ColumnarScreener:
             "country": ("country",),
         }
         names = batch.schema.names
-        for key, kinds in checks.items():
-            column = self.mapping.get(key)
-            if column not in names:
+        for field_name, kinds in checks.items():
+            column = self.mapping.get(field_name)
+            if column is None or column not in names:
                 continue
             encoded = pc.utf8_trim_whitespace(batch.column(names.index(column))).dictionary_encode()
             found = [
@@ -241,7 +241,8 @@ class ColumnarScreener:
             ]
             per_row = pc.fill_null(pc.take(pa.array(found, type=pa.bool_()), encoded.indices), False)
             mask = pc.or_(mask, per_row)  # empty (null) cells find nothing
-        return pc.indices_nonzero(mask).to_pylist()
+        rows: list[int] = pc.indices_nonzero(mask).to_pylist()
+        return rows
 
     @staticmethod
     def _candidate(gate: Any, kind: str, text: str) -> bool:

@@ -25,12 +25,12 @@ from supplyscreen.report import (
     ReportAggregator,
     ReportContext,
     ReportSummary,
-    check_output_path,
     detect_format,
     sources_from_snapshot,
     write_errors,
 )
 from supplyscreen.report import write_results as write_report
+from supplyscreen.report.atomic import check_output_path
 from supplyscreen.screen.columnar import MalformedInput, write_columnar
 from supplyscreen.screen.columnar import eligible as columnar_eligible
 from supplyscreen.screen.engine import RecordScreener, chunked, screen_chunks, start_pool
