@@ -235,16 +235,21 @@ def screen_file(
         compare_to=Path(compare_to) if compare_to else None,
     )
     summary = write_report(results(), out, fmt=fmt, context=context, columns=stream.columns)
-    errors_file = None
-    if stream.errors:
-        errors_file, _ = write_errors(stream.errors, out, input_path=input_path)
     checkpoints.finish()
+    return _finished(summary, out, list(stream.errors), input_path, stream, done)
+
+
+def _finished(
+    summary: ReportSummary, out: Path, errors: list[Any], input_path: Path, stream: RecordStream, resumed: int
+) -> ScreenOutcome:
+    """The outcome of a finished screening, with its skipped rows written to the errors file."""
+    errors_file = write_errors(errors, out, input_path=input_path)[0] if errors else None
     return ScreenOutcome(
         summary=summary,
         output=out,
         errors_file=errors_file,
         mapping=dict(stream.mapping),
-        resumed_rows=done,
+        resumed_rows=resumed,
         risks=dict(summary.by_risk),
     )
 
@@ -322,18 +327,8 @@ def _screen_columnar(
             pool.close()
             pool.join()
     os.replace(partial / "output.csv", out)
-    errors_file = None
-    if errors:
-        errors_file, _ = write_errors(errors, out, input_path=input_path)
     shutil.rmtree(partial, ignore_errors=True)
     aggregator.errors = len(errors)
     summary = aggregator.summary()
     summary.output, summary.format = out, "csv"
-    return ScreenOutcome(
-        summary=summary,
-        output=out,
-        errors_file=errors_file,
-        mapping=dict(stream.mapping),
-        resumed_rows=resumed,
-        risks=dict(summary.by_risk),
-    )
+    return _finished(summary, out, errors, input_path, stream, resumed)
