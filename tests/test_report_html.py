@@ -71,7 +71,9 @@ def test_report_lists_every_source_with_its_snapshot_date_age_and_known_gaps(rep
 def test_report_draws_its_charts_as_inline_svg(report: str) -> None:
     tags = _parse(report).tags
     assert tags.count("svg") == 5  # rows by risk, by flag; amount by vendor, buyer, flag
-    assert '<title id="chart1t">Rows by risk</title>' in report
+    assert re.search(r'<title id="chart-[0-9a-f]{10}t">Rows by risk</title>', report)
+    ids = re.findall(r'<svg [^>]*aria-labelledby="([^"]+)"', report)
+    assert len(ids) == len(set(ids))  # every chart has its own id
     assert "Amount at risk by buyer (USD)" in report and "Springfield Public Schools: USD 48,355.00" in report
 
 

@@ -266,11 +266,19 @@ def lists_use(
     out.print(f"active snapshot: {version}")
 
 
-from supplyscreen import cli_match, cli_network, cli_screen  # noqa: E402  (commands register on the app)
+from supplyscreen import (  # noqa: E402  (commands register on the app)
+    cli_cases,
+    cli_match,
+    cli_network,
+    cli_screen,
+    cli_service,
+)
 
 cli_screen.register(app)
 cli_match.register(app)
 cli_network.register(app)
+cli_cases.register(app)
+cli_service.register(app)
 
 
 @app.command("version")

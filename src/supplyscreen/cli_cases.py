@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -183,24 +182,11 @@ def decisions_list(
     out.print(table)
 
 
-def _audit_list_change(store: Any, previous: str, version: str) -> None:
-    """Store listener: audit a snapshot switch if a case database exists (the check imports nothing)."""
-    if (
-        not os.environ.get("SUPPLYSCREEN_DATABASE_URL")
-        and not (Path(store.home) / "supplyscreen.db").is_file()
-    ):
-        return
-    from supplyscreen.cases.hooks import audit_list_change
-
-    audit_list_change(store, previous, version)
-
-
 def register(app: typer.Typer) -> None:
     """Add the users, keys, audit and decisions command groups; list switches are audited from now on."""
-    from supplyscreen.store.store import ACTIVATION_LISTENERS
+    from supplyscreen.cases.hooks import install_list_audit
 
-    if _audit_list_change not in ACTIVATION_LISTENERS:
-        ACTIVATION_LISTENERS.append(_audit_list_change)
+    install_list_audit()
     app.add_typer(users_app, name="users")
     app.add_typer(keys_app, name="keys")
     app.add_typer(audit_app, name="audit")

@@ -65,10 +65,33 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        engine: Annotated[
+            str,
+            typer.Option(
+                "--engine",
+                help="local, or spark: CSV/Parquet file or folder in, a folder of part files out "
+                "(needs supplyscreen[spark] and Java).",
+            ),
+        ] = "local",
+        master: Annotated[
+            str | None,
+            typer.Option("--master", help="Spark master for --engine spark, e.g. local[2]."),
+        ] = None,
     ) -> None:
         """Screen every row: list hits by name, covered equipment, Xinjiang locations, UFLPA sectors."""
         if fail_on not in (None, "high", "review"):
             raise typer.BadParameter("use high or review", param_hint="--fail-on")
+        if engine == "spark":  # pyspark is imported only here
+            if sheet or resume or compare_to:
+                raise typer.BadParameter("--sheet, --resume and --compare-to need --engine local")
+            from supplyscreen.cli_spark import screen_with_spark
+
+            screen_with_spark(
+                input_path, out_path, fmt=fmt, mapping=mapping, master=master, home=home, fail_on=fail_on
+            )
+            return
+        if engine != "local":
+            raise typer.BadParameter("use local or spark", param_hint="--engine")
         screener = Screener.open(home)
         cases = _screening_cases(database_url, home, screener)
         started = time.perf_counter()
@@ -159,14 +182,6 @@ def estimate_rows(path: Path) -> int | None:
 
 def _screening_cases(database_url: str | None, home: Path | None, screener: Screener) -> Any:
     """Reviewer decisions applied to the screener and an audit row to write, when a case database exists."""
-    import os
-
-    from supplyscreen.store.store import default_home
-
-    # the names of supplyscreen.cases.db.DATABASE_ENV and DB_FILENAME, so a run without one imports nothing
-    local = (home or default_home()) / "supplyscreen.db"
-    if not (database_url or os.environ.get("SUPPLYSCREEN_DATABASE_URL") or local.is_file()):
-        return None
     from supplyscreen.cases.hooks import screening_cases
 
     return screening_cases(database_url, home, screener)

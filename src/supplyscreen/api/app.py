@@ -52,24 +52,29 @@ class BodyLimit:
                 await _too_large(send, limit)
                 return
         seen = 0
+        exceeded = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge()
+                    exceeded = True
+                    return {"type": "http.disconnect"}  # the app stops reading; its answer is replaced
             return message
 
+        async def guarded(message: Message) -> None:
+            if not exceeded:
+                await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
+            await self.app(scope, counted, guarded)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded:
             await _too_large(send, limit)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 async def _too_large(send: Send, limit: int) -> None:

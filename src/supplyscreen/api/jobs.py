@@ -129,13 +129,17 @@ class JobRunner:
         if info is None or path is None:
             raise SupplyscreenError(f"job {job_id} has no saved input")
         options = json.loads((self.job_dir(job_id) / "options.json").read_text(encoding="utf-8"))
-        stream = read_records(path, mapping=options.get("mapping") or None, sheet=options.get("sheet") or None)
+        stream = read_records(
+            path, mapping=options.get("mapping") or None, sheet=options.get("sheet") or None
+        )
         saved = self._saved(job_id)
 
         def results() -> Iterator[RowResult]:
             for record in stream:
                 row = saved.get((record.sheet, record.row))
-                result = RowResult(row=record.row, record=record, risk="clear", list_snapshot=info.list_version)
+                result = RowResult(
+                    row=record.row, record=record, risk="clear", list_snapshot=info.list_version
+                )
                 if row is not None:
                     result.risk = row["risk"]
                     result.flags = [Flag(**f) for f in row["flags"]]

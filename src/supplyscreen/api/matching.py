@@ -87,7 +87,12 @@ def datasets(state: ServiceState) -> dict[str, dict[str, Any]]:
         entry["entities"] += row.entities
     total = sum(v["entities"] for v in lists.values())
     found = {
-        DEFAULT_DATASET: {"title": "All loaded lists", "entities": total, "url": None, "children": list(lists)},
+        DEFAULT_DATASET: {
+            "title": "All loaded lists",
+            "entities": total,
+            "url": None,
+            "children": list(lists),
+        },
         **{code: {**v, "children": []} for code, v in lists.items()},
     }
     state.memo["datasets"] = found
@@ -143,7 +148,11 @@ def match_properties(
     identifiers = values(properties, IDENTIFIER_PROPS)[:10]
     if not names and not identifiers:
         return []
-    countries = [c for c in (country_code(v) for v in values(properties, COUNTRY_PROPS)) if c][:3]
+    countries: list[str | None] = []
+    for value in values(properties, COUNTRY_PROPS):
+        code = country_code(value)
+        if code and code not in countries and len(countries) < 3:
+            countries.append(code)
     births = values(properties, ("birthDate",))
     fetch = min(MAX_LIMIT, limit if dataset == DEFAULT_DATASET else limit * 5)
     best: dict[str, Hit] = {}

@@ -149,7 +149,7 @@ class DecisionRequest(BaseModel):
     identifier: str | None = Field(None, max_length=200)
     comment: str = Field("", max_length=4000)
     job_id: str | None = Field(None, max_length=64)
-    row: int | None = None
+    row: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
 class JobResponse(BaseModel):

@@ -26,7 +26,9 @@ from supplyscreen.store.linkage import link_key
 
 router = APIRouter(tags=["Reconciliation"])
 MAX_BATCH = 100
-TYPES = [{"id": s, "name": s} for s in ("Company", "Organization", "LegalEntity", "Person", "Vessel", "Airplane")]
+TYPES = [
+    {"id": s, "name": s} for s in ("Company", "Organization", "LegalEntity", "Person", "Vessel", "Airplane")
+]
 PROPERTIES = [
     {"id": "country", "name": "Country"},
     {"id": "registrationNumber", "name": "Registration number"},
@@ -76,7 +78,9 @@ async def manifest(
 
 
 @router.post("/reconcile/{dataset}", response_model=None)
-async def reconcile(request: Request, dataset: str, principal: Annotated[Principal, Depends(viewer)]) -> Response:
+async def reconcile(
+    request: Request, dataset: str, principal: Annotated[Principal, Depends(viewer)]
+) -> Response:
     """Answer a batch of queries: ``{"q0": {"query": "…", "type": "Company", "limit": 3,
     "properties": [{"pid": "country", "v": "cn"}]}}`` → ``{"q0": {"result": [...]}}``."""
     state = state_of(request)
@@ -203,7 +207,10 @@ async def suggest_type(
 ) -> dict[str, Any]:
     """Schemas whose names start with ``prefix``."""
     p = prefix.lower()
-    return {"prefix": prefix, "result": [t for t in TYPES if t["id"].lower().startswith(p) and t["id"] in SCHEMAS]}
+    return {
+        "prefix": prefix,
+        "result": [t for t in TYPES if t["id"].lower().startswith(p) and t["id"] in SCHEMAS],
+    }
 
 
 @router.get("/reconcile/{dataset}/suggest/property")

@@ -57,7 +57,9 @@ def job_json(runner: JobRunner, info: JobInfo) -> dict[str, Any]:
     return data
 
 
-def start_job(request: Request, principal: Principal, upload: UploadFile, mapping: str, sheet: str) -> JobInfo:
+def start_job(
+    request: Request, principal: Principal, upload: UploadFile, mapping: str, sheet: str
+) -> JobInfo:
     """Save an upload (refusing one over the size limit) and queue its screening."""
     state = state_of(request)
     filename = (upload.filename or "upload").replace("\\", "/").split("/")[-1][:200] or "upload"
@@ -72,13 +74,17 @@ def start_job(request: Request, principal: Principal, upload: UploadFile, mappin
             if size > state.settings.max_upload_bytes:
                 fh.close()
                 shutil.rmtree(folder, ignore_errors=True)
-                raise HTTPException(413, f"the file is larger than {state.settings.max_upload_bytes >> 20} MB")
+                raise HTTPException(
+                    413, f"the file is larger than {state.settings.max_upload_bytes >> 20} MB"
+                )
             fh.write(block)
     if size == 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise HTTPException(400, "the uploaded file is empty")
     info = state.cases.jobs.create(job_id, principal.name, filename, state.list_version)
-    runner(request).submit(job_id, principal.name, filename, {"mapping": mapping.strip(), "sheet": sheet.strip()})
+    runner(request).submit(
+        job_id, principal.name, filename, {"mapping": mapping.strip(), "sheet": sheet.strip()}
+    )
     return info
 
 
@@ -103,7 +109,9 @@ def _job(request: Request, job_id: str) -> JobInfo:
 
 
 @router.get("/jobs/{job_id}", response_model=JobResponse, responses=ERRORS)
-def job_status(request: Request, job_id: str, principal: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
+def job_status(
+    request: Request, job_id: str, principal: Annotated[Principal, Depends(viewer)]
+) -> dict[str, Any]:
     """A job's state (queued, running, done, failed), rows screened so far, totals when done."""
     return job_json(runner(request), _job(request, job_id))
 
@@ -160,7 +168,12 @@ def screen_records(
     state.audit.submit(
         "screening",
         principal.name,
-        {"via": "api", "records": len(results), "by_risk": risks, "ids": [r["record"].get("id") for r in results][:50]},
+        {
+            "via": "api",
+            "records": len(results),
+            "by_risk": risks,
+            "ids": [r["record"].get("id") for r in results][:50],
+        },
         state.list_version,
     )
     return {"results": results, "list_snapshot": state.list_version, "risks": risks}
@@ -212,7 +225,7 @@ def audit_export(
     request: Request,
     principal: Annotated[Principal, Depends(admin)],
     format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "jsonl",
-    since: Annotated[int, Query(ge=0, description="Only rows after this sequence number")] = 0,
+    since: Annotated[int, Query(ge=0, le=2**62, description="Only rows after this sequence number")] = 0,
 ) -> StreamingResponse:
     """The audit log (admin only) as JSON lines or CSV, each row with its hash and the previous row's."""
     state = state_of(request)

@@ -65,7 +65,13 @@ async def match(
     for qid, example in body.queries.items():
         schema = our_schema(example.schema_)
         found = match_properties(
-            state, schema, example.properties, dataset=dataset, limit=limit, threshold=threshold, cutoff=cutoff
+            state,
+            schema,
+            example.properties,
+            dataset=dataset,
+            limit=limit,
+            threshold=threshold,
+            cutoff=cutoff,
         )
         results = [scored_json(s) for s in found]
         responses[qid] = {
@@ -81,7 +87,9 @@ async def match(
             "matches": sum(1 for r in results if r["match"]),
         }
     if state.settings.audit_matches:
-        state.audit.submit("match", principal.name, {"dataset": dataset, "queries": audit}, state.list_version)
+        state.audit.submit(
+            "match", principal.name, {"dataset": dataset, "queries": audit}, state.list_version
+        )
     return JSONResponse({"responses": responses, "matcher": MATCHER_DOCS, "limit": limit})
 
 

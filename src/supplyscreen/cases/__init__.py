@@ -10,27 +10,57 @@ Public API::
                  comment="different company", entity=store.get("…"))
     screener.decisions = cases.decisions.lookup()   # cleared pairs are not flagged again
     cases.audit.verify().ok
+
+Names load on first use, so ``supplyscreen.cases.hooks`` can be imported without SQLAlchemy.
 """
 
-from supplyscreen.cases.accounts import ROLES, AccountError, Accounts, Principal
-from supplyscreen.cases.audit import AuditLog, AuditWriter, VerifyResult
-from supplyscreen.cases.casebook import Cases, local_user
-from supplyscreen.cases.db import DATABASE_ENV, CaseDatabase, CaseDatabaseError, database_url
-from supplyscreen.cases.decisions import (
-    STATUSES,
-    DecisionBook,
-    DecisionError,
-    DecisionLookup,
-    DecisionNote,
-    membership_fingerprint,
-    name_subject,
-)
-from supplyscreen.cases.jobs import JobBook, JobInfo
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from supplyscreen.cases.accounts import ROLES, AccountError, Accounts, Principal
+    from supplyscreen.cases.audit import AuditLog, AuditWriter, VerifyResult
+    from supplyscreen.cases.casebook import Cases, local_user
+    from supplyscreen.cases.db import DATABASE_ENV, CaseDatabase, CaseDatabaseError, database_url
+    from supplyscreen.cases.decisions import (
+        STATUSES,
+        DecisionBook,
+        DecisionError,
+        DecisionLookup,
+        DecisionNote,
+        membership_fingerprint,
+        name_subject,
+    )
+    from supplyscreen.cases.jobs import JobBook, JobInfo
+
+_EXPORTS = {
+    "ROLES": "accounts",
+    "AccountError": "accounts",
+    "Accounts": "accounts",
+    "Principal": "accounts",
+    "AuditLog": "audit",
+    "AuditWriter": "audit",
+    "VerifyResult": "audit",
+    "Cases": "casebook",
+    "local_user": "casebook",
+    "DATABASE_ENV": "db",
+    "CaseDatabase": "db",
+    "CaseDatabaseError": "db",
+    "database_url": "db",
+    "STATUSES": "decisions",
+    "DecisionBook": "decisions",
+    "DecisionError": "decisions",
+    "DecisionLookup": "decisions",
+    "DecisionNote": "decisions",
+    "membership_fingerprint": "decisions",
+    "name_subject": "decisions",
+    "JobBook": "jobs",
+    "JobInfo": "jobs",
+}
 
 __all__ = [
-    "DATABASE_ENV",
-    "ROLES",
-    "STATUSES",
     "AccountError",
     "Accounts",
     "AuditLog",
@@ -38,6 +68,7 @@ __all__ = [
     "CaseDatabase",
     "CaseDatabaseError",
     "Cases",
+    "DATABASE_ENV",
     "DecisionBook",
     "DecisionError",
     "DecisionLookup",
@@ -45,9 +76,18 @@ __all__ = [
     "JobBook",
     "JobInfo",
     "Principal",
+    "ROLES",
+    "STATUSES",
     "VerifyResult",
     "database_url",
     "local_user",
     "membership_fingerprint",
     "name_subject",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'supplyscreen.cases' has no attribute {name!r}")
+    return getattr(import_module(f"supplyscreen.cases.{module}"), name)

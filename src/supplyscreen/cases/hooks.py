@@ -3,23 +3,35 @@
 The list store knows nothing of cases; it calls the listeners in
 ``supplyscreen.store.store.ACTIVATION_LISTENERS`` after switching snapshots, and
 :func:`install_list_audit` adds one that writes a ``lists.activate`` audit row when a case
-database exists.
+database exists. This module imports SQLAlchemy only when there is a database to talk to, so the
+CLI can register the listener at start-up for free.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from supplyscreen.cases.casebook import Cases, local_user, screening_payload
-from supplyscreen.cases.db import database_exists, database_url
+DATABASE_ENV = "SUPPLYSCREEN_DATABASE_URL"  # as supplyscreen.cases.db
+DB_FILENAME = "supplyscreen.db"
+
+
+def has_database(url: str | None, home: str | Path | None) -> bool:
+    """Whether a case database is configured or exists, decided without importing SQLAlchemy."""
+    if url or os.environ.get(DATABASE_ENV):
+        return True
+    from supplyscreen.store.store import default_home
+
+    base = Path(home).expanduser() if home else default_home()
+    return (base / DB_FILENAME).is_file()
 
 
 class ScreeningCases:
     """A CLI screening's link to the case database: the decisions it applies, the audit row it leaves."""
 
-    def __init__(self, cases: Cases, screener: Any) -> None:
+    def __init__(self, cases: Any, screener: Any) -> None:
         self.cases = cases
         self.screener = screener
         self.lookup = cases.decisions.lookup()
@@ -27,6 +39,8 @@ class ScreeningCases:
 
     def record(self, input_path: Path, outcome: Any) -> None:
         """Write the screening's audit row."""
+        from supplyscreen.cases.casebook import local_user, screening_payload
+
         payload = screening_payload(Path(input_path), outcome, decisions=len(self.lookup), via="cli")
         self.cases.audit.record("screening", local_user(), payload, self.screener.snapshot_version)
 
@@ -36,6 +50,10 @@ class ScreeningCases:
 
 def screening_cases(url: str | None, home: str | Path | None, screener: Any) -> ScreeningCases | None:
     """Decisions applied to ``screener`` and an audit trail, when a case database exists; else None."""
+    if not has_database(url, home):
+        return None
+    from supplyscreen.cases.casebook import Cases
+
     cases = Cases.open_existing(url, home)
     return ScreeningCases(cases, screener) if cases else None
 
@@ -54,15 +72,15 @@ def list_change_payload(store: Any, previous: str, version: str) -> dict[str, An
 
 def audit_list_change(store: Any, previous: str, version: str) -> None:
     """Listener: a ``lists.activate`` audit row in the store's case database, if it has one."""
-    url = database_url(None, store.home)
-    if not database_exists(url):
+    if not has_database(None, store.home):
         return
+    from supplyscreen.cases.casebook import Cases, local_user
+
     try:
-        cases = Cases.open(url)
+        cases = Cases.open(None, store.home)
         try:
-            cases.audit.record(
-                "lists.activate", local_user(), list_change_payload(store, previous, version), version
-            )
+            payload = list_change_payload(store, previous, version)
+            cases.audit.record("lists.activate", local_user(), payload, version)
         finally:
             cases.close()
     except Exception as exc:  # the switch has happened; a failed audit write is reported, not hidden

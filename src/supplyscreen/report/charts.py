@@ -6,9 +6,9 @@ readers, so it reads without colour and without the picture.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from html import escape
-from itertools import count
 
 #: Colours by risk level, and the default bar colour (all with enough contrast on white).
 RISK_COLOURS = {"high": "#b3261e", "review": "#9a5b00", "clear": "#2e6b30"}
@@ -19,7 +19,6 @@ VALUE_WIDTH = 150
 ROW_HEIGHT = 24
 LABEL_CHARS = 38
 
-_ids = count(1)
 
 
 def _short(label: str, limit: int = LABEL_CHARS) -> str:
@@ -41,7 +40,8 @@ def bar_chart(
     """
     if not items:
         return ""
-    chart_id = f"chart{next(_ids)}"
+    # unique within a report and the same on every run (no process-wide counter)
+    chart_id = "chart-" + hashlib.sha1(repr((title, list(items))).encode()).hexdigest()[:10]
     largest = max((value for _, value in items), default=0.0) or 1.0
     span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     height = ROW_HEIGHT * len(items) + 8

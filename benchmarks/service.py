@@ -1,0 +1,182 @@
+"""Service benchmark: single-query ``POST /match/default`` requests against a real server on 127.0.0.1.
+
+    python benchmarks/service.py [--requests 5000] [--concurrency 8] [--workdir /tmp/service-bench]
+
+Starts ``uvicorn supplyscreen.api.asgi:app`` in its own process on a fresh data directory (the name
+index is built on the first start), creates an admin key, waits for /readyz, then sends the requests
+over ``--concurrency`` keep-alive connections from one asyncio client (cheap, so the server gets the
+cores). Authentication and audit logging are on, as in production. Query names cycle through 400
+vendor names: listed entities (as written and upper-cased) and ordinary suppliers on no list.
+Prints throughput, p50/p90/p99/max latency, errors, and the audit rows written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+CLEAN = [
+    "Green Valley Office Furniture",
+    "SafeRide Bus Integrators LLC",
+    "Valley Security Systems Inc",
+    "Metro Electronics Wholesale",
+    "Campus Tech Supply Co",
+    "Riverside Paper Products",
+    "Acme Industrial Fasteners",
+    "Northwind Traders",
+    "Blue Harbor Logistics GmbH",
+    "Sunrise Textiles Pvt Ltd",
+]
+
+
+def query_names(n: int = 400, seed: int = 7) -> list[str]:
+    """Names to query: listed entities' names (half upper-cased) and ordinary vendor names."""
+    from supplyscreen.store import Store
+
+    rng = random.Random(seed)
+    entities = [e for e in Store.open(os.environ.get("SUPPLYSCREEN_HOME")).entities() if e.schema != "Person"]
+    listed = [rng.choice(entities).caption for _ in range(n * 3 // 4)]
+    listed = [name.upper() if i % 2 else name for i, name in enumerate(listed)]
+    clean = [f"{rng.choice(CLEAN)} {i}" if i >= len(CLEAN) else CLEAN[i] for i in range(n - len(listed))]
+    names = listed + clean
+    rng.shuffle(names)
+    return names
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def one_connection(
+    port: int, key: str, bodies: list[bytes], latencies: list[float], errors: list[str]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (
+        "POST /match/default HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Authorization: ApiKey {key}\r\n"
+    )
+    for body in bodies:
+        request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+        started = time.perf_counter()
+        writer.write(request)
+        await writer.drain()
+        status_line = await reader.readline()
+        length = 0
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value.strip())
+        payload = await reader.readexactly(length)
+        latencies.append(time.perf_counter() - started)
+        status = int(status_line.split()[1]) if status_line else 0
+        if status != 200 or b'"responses"' not in payload:
+            errors.append(f"{status} {payload[:120]!r}")
+    writer.close()
+
+
+async def load(
+    port: int, key: str, bodies: list[bytes], concurrency: int
+) -> tuple[float, list[float], list[str]]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    shares = [bodies[i::concurrency] for i in range(concurrency)]
+    started = time.perf_counter()
+    await asyncio.gather(*(one_connection(port, key, share, latencies, errors) for share in shares))
+    return time.perf_counter() - started, latencies, errors
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/service-bench"))
+    args = parser.parse_args()
+
+    home = args.workdir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["SUPPLYSCREEN_HOME"] = str(home)
+    os.environ.pop("SUPPLYSCREEN_DATABASE_URL", None)
+    from supplyscreen.cases import Cases
+
+    cases = Cases.open(home=home)
+    key = cases.accounts.create_key("admin", label="benchmark")
+    before = cases.audit.count()
+    port = free_port()
+    env = dict(os.environ, SUPPLYSCREEN_HOME=str(home))
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "supplyscreen.api.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    try:
+        deadline = time.time() + 300
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not become ready")
+            time.sleep(0.5)
+        names = query_names()
+        bodies = [
+            json.dumps(
+                {"queries": {"q": {"schema": "Company", "properties": {"name": [names[i % len(names)]]}}}}
+            ).encode()
+            for i in range(args.requests)
+        ]
+        asyncio.run(load(port, key, bodies[: args.warmup], args.concurrency))
+        elapsed, latencies, errors = asyncio.run(load(port, key, bodies, args.concurrency))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ms = [x * 1000 for x in latencies]
+    print(f"server: uvicorn, 1 process, {os.cpu_count()} cores; auth and audit logging on")
+    print(f"requests: {len(latencies):,} single-query /match at concurrency {args.concurrency}")
+    print(f"throughput: {len(latencies) / elapsed:,.0f} requests/s ({elapsed:.1f} s)")
+    print(
+        f"latency ms: p50 {percentile(ms, 50):.1f}  p90 {percentile(ms, 90):.1f}  "
+        f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}  mean {statistics.mean(ms):.1f}"
+    )
+    print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
+    print(f"audit rows written: {cases.audit.count() - before:,}; chain intact: {cases.audit.verify().ok}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,443 @@
+"""The HTTP service on the embedded lists: yente-format matching, OpenRefine reconciliation, file and
+record screening, decisions, keys and roles, limits, and the web UI's forms."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from supplyscreen.api import Settings, create_app  # noqa: E402
+from supplyscreen.cases import Cases  # noqa: E402
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
+HIKVISION = "us_ofac_nonsdn:30946"
+
+
+class Service:
+    """A running app with one key per role and a signed-in reviewer's helpers."""
+
+    def __init__(self, client: TestClient, cases: Cases, keys: dict[str, str]) -> None:
+        self.client = client
+        self.cases = cases
+        self.keys = keys
+
+    def headers(self, role: str = "admin") -> dict[str, str]:
+        return {"Authorization": f"ApiKey {self.keys[role]}"}
+
+    def wait(self, job_id: str, role: str = "viewer") -> dict[str, Any]:
+        for _ in range(300):
+            job: dict[str, Any] = self.client.get(f"/jobs/{job_id}", headers=self.headers(role)).json()
+            if job["status"] in ("done", "failed"):
+                return job
+            time.sleep(0.05)
+        raise AssertionError(f"job {job_id} did not finish")
+
+
+def _service(screener: Any, home: Path, **settings: Any) -> Iterator[Service]:
+    cases = Cases.open(home=home)
+    keys = {role: cases.accounts.create_key(role) for role in ("viewer", "reviewer", "admin")}
+    cases.accounts.add_user("rita", "reviewer-password", "reviewer")
+    cases.accounts.add_user("vic", "viewer-password", "viewer")
+    app = create_app(Settings(home=home, **settings), screener=screener, cases=cases)
+    with TestClient(app) as client:
+        yield Service(client, cases, keys)
+
+
+@pytest.fixture(scope="module")
+def service(screener: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    yield from _service(screener, tmp_path_factory.mktemp("service"))
+
+
+@pytest.fixture
+def fresh(screener: Any, tmp_path: Path) -> Iterator[Service]:
+    yield from _service(screener, tmp_path / "service")
+
+
+def _match(service: Service, body: dict[str, Any], query: str = "", role: str = "viewer") -> Any:
+    return service.client.post(f"/match/default{query}", json=body, headers=service.headers(role))
+
+
+def test_yente_match_finds_hikvision_in_yente_format(service: Service) -> None:
+    body = {
+        "queries": {"q1": {"schema": "Company", "properties": {"name": ["HIKVISION"], "country": ["cn"]}}}
+    }
+    response = _match(service, body)
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) == {"responses", "matcher", "limit"} and data["limit"] == 5
+    q1 = data["responses"]["q1"]
+    assert q1["status"] == 200
+    assert q1["query"] == {
+        "id": None,
+        "schema": "Company",
+        "properties": {"name": ["HIKVISION"], "country": ["cn"]},
+    }
+    assert q1["total"] == {"value": len(q1["results"]), "relation": "eq"}
+    top = q1["results"][0]
+    assert top["id"] == HIKVISION
+    assert top["caption"] == "Hangzhou Hikvision Digital Technology Co., Ltd."
+    assert top["schema"] == "Organization" and top["match"] is True and top["score"] == 1.0
+    assert {"us_bis_entity_list", "us_fcc_covered", "us_ndaa_889"} <= set(top["datasets"])
+    assert "杭州海康威视数字技术股份有限公司" in top["properties"]["alias"]
+    assert top["features"]["name_match"] == 1.0
+    assert set(top["explanations"]["name_match"]) == {"score", "detail"}
+    assert data["matcher"]["name"] == "supplyscreen-v1"
+
+
+def test_match_parameters_limit_threshold_and_algorithm(service: Service) -> None:
+    body = {"queries": {"a": {"schema": "Company", "properties": {"name": "Hikvision USA"}}}}
+    loose = _match(service, body, "?limit=2&threshold=0.5").json()["responses"]["a"]["results"]
+    assert len(loose) == 2 and loose[0]["caption"] == "Hikvision USA Inc." and loose[0]["match"]
+    strict = _match(service, body, "?threshold=1.0").json()["responses"]["a"]["results"]
+    assert strict and not any(r["match"] for r in strict if r["score"] < 1.0)
+    assert _match(service, body, "?algorithm=best").status_code == 200
+    bad = _match(service, body, "?algorithm=logic-v9")
+    assert bad.status_code == 400 and "unknown algorithm 'logic-v9'" in bad.json()["detail"]
+    assert (
+        _match(service, {"queries": {"a": {"schema": "Ship", "properties": {"name": "x"}}}}).status_code
+        == 400
+    )
+
+
+def test_each_list_is_a_dataset_of_its_own(service: Service) -> None:
+    body = {"queries": {"q": {"schema": "Company", "properties": {"name": ["Hikvision"]}}}}
+    on_fcc = service.client.post("/match/us_fcc_covered", json=body, headers=service.headers()).json()
+    results = on_fcc["responses"]["q"]["results"]
+    assert results and all("us_fcc_covered" in r["datasets"] for r in results)
+    on_un = service.client.post("/match/un_sc", json=body, headers=service.headers()).json()
+    assert on_un["responses"]["q"]["results"] == []
+    missing = service.client.post("/match/no_such_list", json=body, headers=service.headers())
+    assert missing.status_code == 404
+    catalog = service.client.get("/catalog", headers=service.headers()).json()
+    names = [d["name"] for d in catalog["datasets"]]
+    assert names[0] == "default" and "us_fcc_covered" in names and "us_bis_entity_list" in names
+    assert catalog["datasets"][0]["children"] == names[1:]
+
+
+def test_search_entities_and_algorithms(service: Service) -> None:
+    found = service.client.get("/search/default?q=Dahua%20Technology", headers=service.headers()).json()
+    assert "dahua technology" in found["results"][0]["caption"].lower()
+    entity = service.client.get(f"/entities/{HIKVISION}", headers=service.headers()).json()
+    assert entity["id"] == HIKVISION
+    sanctions = entity["properties"]["sanctions"]
+    assert any(s["datasets"] == ["us_ndaa_889"] for s in sanctions)
+    assert service.client.get("/entities/nope:1", headers=service.headers()).status_code == 404
+    algorithms = service.client.get("/algorithms", headers=service.headers()).json()
+    assert algorithms["default"] == algorithms["best"] == "supplyscreen-v1"
+
+
+def test_reconciliation_manifest_and_batch_follow_the_spec(service: Service) -> None:
+    manifest = service.client.get("/reconcile/default", headers=service.headers()).json()
+    assert manifest["versions"] == ["0.2"]
+    assert manifest["identifierSpace"].endswith("/entities/") and manifest["schemaSpace"]
+    assert {"id": "Company", "name": "Company"} in manifest["defaultTypes"]
+    assert manifest["view"]["url"].endswith("/entities/{{id}}")
+    assert manifest["suggest"]["entity"]["service_path"] == "/suggest/entity"
+    queries = {
+        "q0": {"query": "Hikvision", "type": "Company", "limit": 3},
+        "q1": {
+            "query": "Xinjiang Production and Construction Corps",
+            "properties": [{"pid": "country", "v": "cn"}],
+        },
+        "q2": {"query": "Green Valley Office Furniture"},
+    }
+    answer = service.client.post(
+        "/reconcile/default", data={"queries": json.dumps(queries)}, headers=service.headers()
+    ).json()
+    assert set(answer) == {"q0", "q1", "q2"}
+    first = answer["q0"]["result"][0]
+    assert first["id"] == HIKVISION and first["match"] is True and first["score"] == 100.0
+    assert first["type"] == [{"id": "Organization", "name": "Organization"}]
+    assert len(answer["q0"]["result"]) <= 3
+    assert "XINJIANG PRODUCTION AND CONSTRUCTION CORPS" in [r["name"] for r in answer["q1"]["result"]]
+    assert not any(r["match"] for r in answer["q2"]["result"])
+    as_json = service.client.post(
+        "/reconcile/default", json={"queries": {"q0": {"query": "Hikvision"}}}, headers=service.headers()
+    ).json()
+    assert as_json["q0"]["result"][0]["id"] == HIKVISION
+    suggest = service.client.get(
+        "/reconcile/default/suggest/entity?prefix=hikvis", headers=service.headers()
+    ).json()
+    assert suggest["prefix"] == "hikvis" and HIKVISION in [r["id"] for r in suggest["result"]]
+    assert (
+        service.client.post(
+            "/reconcile/default", data={"queries": "{not json"}, headers=service.headers()
+        ).status_code
+        == 400
+    )
+
+
+def test_api_key_in_query_string_serves_openrefine(service: Service) -> None:
+    key = service.keys["viewer"]
+    manifest = service.client.get(f"/reconcile/default?api_key={key}").json()
+    assert manifest["suggest"]["entity"]["service_path"] == f"/suggest/entity?api_key={key}"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/match/default"),
+        ("get", "/search/default?q=x"),
+        ("get", f"/entities/{HIKVISION}"),
+        ("get", "/catalog"),
+        ("get", "/algorithms"),
+        ("get", "/reconcile/default"),
+        ("post", "/screen/records"),
+        ("get", "/lists"),
+        ("get", "/audit"),
+        ("post", "/decisions"),
+        ("get", "/jobs/x"),
+    ],
+)
+def test_requests_without_a_key_get_401(service: Service, method: str, path: str) -> None:
+    response = getattr(service.client, method)(path)
+    assert response.status_code == 401
+    assert "ApiKey" in response.json()["detail"]
+    wrong = getattr(service.client, method)(path, headers={"Authorization": "ApiKey not-a-key"})
+    assert wrong.status_code == 401
+
+
+def test_health_needs_no_key(service: Service) -> None:
+    assert service.client.get("/healthz").json() == {"status": "ok"}
+    assert service.client.get("/readyz").json() == {"status": "ok", "problems": []}
+
+
+def test_roles_viewer_cannot_decide_and_only_admin_reads_the_audit_log(service: Service) -> None:
+    decision = {
+        "entity_id": HIKVISION,
+        "status": "false_positive",
+        "name": "Hik Vision Farms",
+        "comment": "x",
+    }
+    refused = service.client.post("/decisions", json=decision, headers=service.headers("viewer"))
+    assert refused.status_code == 403 and "reviewer role" in refused.json()["detail"]
+    assert service.client.get("/audit", headers=service.headers("reviewer")).status_code == 403
+    assert service.client.get("/audit", headers=service.headers("admin")).status_code == 200
+
+
+def test_screen_records_answers_like_the_cli_jsonl(service: Service) -> None:
+    records = [
+        {
+            "id": "PO-1",
+            "name": "Hangzhou Hikvision Digital Tech Co Ltd",
+            "country": "CN",
+            "description": "camera",
+        },
+        {"id": "PO-2", "name": "Green Valley Office Furniture", "description": "Ergonomic office chairs"},
+        {"id": "PO-3", "name": "Metro Electronics", "description": "HiLook 8-channel network video recorder"},
+    ]
+    data = service.client.post("/screen/records", json={"records": records}, headers=service.headers()).json()
+    assert data["risks"] == {"high": 2, "review": 0, "clear": 1}
+    first, second, third = data["results"]
+    assert set(first) >= {"row", "record", "risk", "flags", "hits", "list_snapshot"}
+    assert first["record"] == records[0] and first["risk"] == "high"
+    assert {"restricted_party", "covered_equipment"} <= {f["code"] for f in first["flags"]}
+    assert first["hits"][0]["entity_id"] == HIKVISION
+    assert second["risk"] == "clear" and second["flags"] == []
+    assert [f["code"] for f in third["flags"]] == ["covered_equipment"]
+    too_many = {"records": [{"name": "x"}] * 1001}
+    assert service.client.post("/screen/records", json=too_many, headers=service.headers()).status_code == 422
+
+
+def test_file_job_reports_progress_and_every_result_format(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+
+    with open(EXAMPLE, "rb") as fh:
+        started = service.client.post(
+            "/screen",
+            files={"file": ("purchase_orders.csv", fh, "text/csv")},
+            headers=service.headers("viewer"),
+        )
+    assert started.status_code == 202
+    job = service.wait(started.json()["id"])
+    assert job["status"] == "done" and job["rows_done"] == 24
+    assert job["summary"]["by_risk"] == {"high": 13, "review": 0, "clear": 11}
+    for fmt, marker in (
+        ("csv", b"po_number"),
+        ("xlsx", b"PK"),
+        ("jsonl", b'{"row": 1'),
+        ("html", b"<!doctype html"),
+    ):
+        response = service.client.get(f"/jobs/{job['id']}/result?format={fmt}", headers=service.headers())
+        assert response.status_code == 200, fmt
+        assert marker in response.content[:4000].lower() or response.content.startswith(marker), fmt
+    csv_text = service.client.get(f"/jobs/{job['id']}/result?format=csv", headers=service.headers()).text
+    assert csv_text.count("\n") == 25 and "Hangzhou Hikvision Digital Technology Co., Ltd." in csv_text
+    rows = service.client.get(f"/jobs/{job['id']}/rows", headers=service.headers()).json()
+    assert rows["total"] == 17 and rows["rows"][0]["row"] == 1
+    assert service.client.get("/jobs/unknown/result", headers=service.headers()).status_code == 404
+
+
+def test_decision_suppresses_the_pair_in_the_next_api_screening(fresh: Service) -> None:
+    record = {"name": "DAHUA ELECTRONICS CORPORATION", "address": "136-20 38th Ave, Flushing, NY 11354"}
+    before = fresh.client.post("/screen/records", json={"records": [record]}, headers=fresh.headers()).json()
+    hit = before["results"][0]["hits"][0]
+    assert before["results"][0]["risk"] == "high"
+    decision = {
+        "entity_id": hit["entity_id"],
+        "status": "false_positive",
+        "name": record["name"],
+        "comment": "cable shop",
+    }
+    made = fresh.client.post("/decisions", json=decision, headers=fresh.headers("reviewer"))
+    assert made.status_code == 201 and made.json()["note"].startswith("cleared by key:")
+    after = fresh.client.post("/screen/records", json={"records": [record]}, headers=fresh.headers()).json()
+    flags = after["results"][0]["flags"]
+    cleared = [f for f in flags if f["evidence"].get("entity_id") == hit["entity_id"]]
+    assert cleared and cleared[0]["severity"] == "info" and "cable shop" in cleared[0]["reason"]
+    assert after["results"][0]["hits"][0]["entity_id"] == hit["entity_id"]
+    listed = fresh.client.get("/decisions", headers=fresh.headers("viewer")).json()["decisions"]
+    assert listed[0]["status"] == "false_positive" and listed[0]["entity_id"] == hit["entity_id"]
+    fresh.client.app.state.service.audit.flush()  # type: ignore[attr-defined]
+    actions = [r.action for r in fresh.cases.audit.rows()]
+    assert actions == ["screening", "decision", "screening"]
+
+
+def test_matches_are_audited_in_batches_and_the_export_is_admin_only(fresh: Service) -> None:
+    body = {"queries": {"q": {"schema": "Company", "properties": {"name": ["Huawei Technologies"]}}}}
+    for _ in range(20):
+        assert _match(fresh, body).status_code == 200
+    export = fresh.client.get("/audit?format=jsonl", headers=fresh.headers("admin"))
+    rows = [json.loads(line) for line in export.text.splitlines()]
+    assert len(rows) == 20 and {r["action"] for r in rows} == {"match"}
+    assert json.loads(rows[0]["payload"])["queries"]["q"]["names"] == ["Huawei Technologies"]
+    assert fresh.cases.audit.verify().ok
+    as_csv = fresh.client.get("/audit?format=csv&since=18", headers=fresh.headers("admin")).text.splitlines()
+    assert as_csv[0].startswith("seq,ts,user,action") and len(as_csv) == 3
+
+
+def test_rate_limit_answers_429_per_key(screener: Any, tmp_path: Path) -> None:
+    for service in _service(screener, tmp_path, rate_limit=1.0, rate_burst=3.0):
+        codes = [
+            service.client.get("/algorithms", headers=service.headers("viewer")).status_code for _ in range(5)
+        ]
+        assert codes == [200, 200, 200, 429, 429]
+        limited = service.client.get("/algorithms", headers=service.headers("viewer"))
+        assert int(limited.headers["retry-after"]) >= 1
+        assert service.client.get("/algorithms", headers=service.headers("admin")).status_code == 200
+
+
+def test_uploads_over_the_limit_get_413(screener: Any, tmp_path: Path) -> None:
+    for service in _service(screener, tmp_path, max_upload_bytes=1000):
+        big = b"vendor,description\n" + b"Acme,widgets\n" * 20_000
+        response = service.client.post(
+            "/screen", files={"file": ("big.csv", big, "text/csv")}, headers=service.headers()
+        )
+        assert response.status_code == 413 and "too large" in response.json()["detail"]
+
+
+def test_errors_never_show_a_stack_trace(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = service.client.app.state.service  # type: ignore[attr-defined]
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(state, "match", broken)
+    client = TestClient(service.client.app, raise_server_exceptions=False)
+    response = client.post(
+        "/match/default",
+        json={"queries": {"q": {"schema": "Company", "properties": {"name": "x"}}}},
+        headers=service.headers(),
+    )
+    assert response.status_code == 500
+    assert re.fullmatch(r"internal error \(reference [0-9a-f]{12}\)", response.json()["detail"])
+    assert "Traceback" not in response.text and "passwd" not in response.text
+
+
+def _sign_in(service: Service, user: str, password: str) -> str:
+    page = service.client.get("/ui/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    response = service.client.post(
+        "/ui/login",
+        data={"username": user, "password": password, "csrf_token": token.group(1), "next": "/ui/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/ui/"
+    home = service.client.get("/ui/")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+def test_web_forms_need_the_csrf_token_and_the_review_flow_works(fresh: Service) -> None:
+    assert fresh.client.get("/ui/", follow_redirects=False).headers["location"].startswith("/ui/login")
+    csrf = _sign_in(fresh, "rita", "reviewer-password")
+    with open(EXAMPLE, "rb") as fh:
+        content = fh.read()
+    forged = fresh.client.post(
+        "/ui/upload", files={"file": ("po.csv", content, "text/csv")}, follow_redirects=False
+    )
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+    uploaded = fresh.client.post(
+        "/ui/upload",
+        files={"file": ("po.csv", content, "text/csv")},
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303
+    job_id = uploaded.headers["location"].rsplit("/", 1)[-1]
+    fresh.wait(job_id)
+    page = fresh.client.get(f"/ui/jobs/{job_id}").text
+    assert 'id="flagged"' in page and "DAHUA ELECTRONICS CORPORATION" in page
+    row = fresh.client.get(f"/ui/jobs/{job_id}/rows/21").text
+    assert "Denied Persons" in row and 'href="http' in row and "82 F.R. 46480" in row
+    entity_id = re.search(r'name="entity_id" value="([^"]+)"', row)
+    assert entity_id is not None
+    decided = fresh.client.post(
+        "/ui/decisions",
+        data={
+            "csrf_token": csrf,
+            "entity_id": entity_id.group(1),
+            "name": "DAHUA ELECTRONICS CORPORATION",
+            "status": "false_positive",
+            "comment": "cable shop",
+            "job_id": job_id,
+            "row": "21",
+        },
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303 and "saved=false_positive" in decided.headers["location"]
+    again = fresh.client.post(
+        f"/ui/jobs/{job_id}/rescreen", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    second = again.headers["location"].rsplit("/", 1)[-1]
+    fresh.wait(second)
+    table = fresh.client.get(f"/ui/jobs/{second}").text
+    assert "cleared by rita on " in table and ": cable shop" in table
+    lists = fresh.client.get("/ui/lists").text
+    assert 'id="lists"' in lists and "us_bis_entity_list" in lists
+
+
+def test_viewer_session_cannot_record_a_decision(fresh: Service) -> None:
+    csrf = _sign_in(fresh, "vic", "viewer-password")
+    response = fresh.client.post(
+        "/ui/decisions",
+        data={"csrf_token": csrf, "entity_id": HIKVISION, "name": "x", "status": "confirmed"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+
+
+def test_openapi_spec_documents_the_yente_routes(service: Service) -> None:
+    spec = service.client.get("/openapi.json").json()
+    assert {
+        "/match/{dataset}",
+        "/search/{dataset}",
+        "/entities/{entity_id}",
+        "/screen",
+        "/jobs/{job_id}",
+    } <= set(spec["paths"])
+    params = {p["name"] for p in spec["paths"]["/match/{dataset}"]["post"]["parameters"]}
+    assert {"threshold", "limit", "algorithm", "dataset"} <= params

@@ -1,0 +1,107 @@
+"""The web UI in a real browser (Playwright driving Debian's Chromium, headless): sign in, upload the
+example purchase orders, open a flagged row, mark it false positive, screen again, see it cleared.
+
+Skipped when the playwright package or /usr/bin/chromium is missing; never downloads a browser.
+Screenshots are saved in the test's temporary folder (printed at the end)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+uvicorn = pytest.importorskip("uvicorn")
+CHROMIUM = os.environ.get("SUPPLYSCREEN_TEST_CHROMIUM", "/usr/bin/chromium")
+if not shutil.which(CHROMIUM):
+    pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+
+from supplyscreen.api import Settings, create_app  # noqa: E402
+from supplyscreen.cases import Cases  # noqa: E402
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(screener: Any, tmp_path: Path) -> Iterator[str]:
+    """A real uvicorn server on 127.0.0.1 in a thread, with a reviewer account."""
+    home = tmp_path / "home"
+    cases = Cases.open(home=home)
+    cases.accounts.add_user("rita", "reviewer-password", "reviewer")
+    app = create_app(Settings(home=home), screener=screener, cases=cases)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started:
+        assert time.time() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_reviewer_clears_a_hit_in_the_browser_and_the_next_screening_shows_it_cleared(
+    server: str, tmp_path: Path
+) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{server}/ui/")
+        assert "/ui/login" in page.url
+        page.fill("#username", "rita")
+        page.fill("#password", "reviewer-password")
+        page.click("#sign-in")
+        page.set_input_files("#file", str(EXAMPLE))
+        page.screenshot(path=str(shots / "1-upload.png"))
+        page.click("#upload")
+        page.wait_for_selector("#flagged")
+        page.screenshot(path=str(shots / "2-flagged-rows.png"), full_page=True)
+        row = page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION")
+        assert "high" in row.inner_text()
+        row.locator("a.open-row").click()
+        page.wait_for_selector("form.decide")
+        assert page.locator("text=BIS Denied Persons List").count() >= 1
+        form = page.locator("form.decide").first
+        form.locator("input[value=false_positive]").check()
+        form.locator("textarea[name=comment]").fill("cable shop in Flushing, not the listed company")
+        page.screenshot(path=str(shots / "3-decision.png"), full_page=True)
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("#saved")
+        page.click("text=← purchase_orders.csv")
+        page.click("#rescreen")
+        page.wait_for_selector("#flagged")
+        cleared = page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION")
+        text = cleared.inner_text()
+        page.screenshot(path=str(shots / "4-cleared.png"), full_page=True)
+        browser.close()
+    assert "cleared by rita on " in text and "cable shop in Flushing" in text
+    assert "high" not in text.split("\t")[2]
+    assert sorted(f.name for f in shots.iterdir()) == [
+        "1-upload.png",
+        "2-flagged-rows.png",
+        "3-decision.png",
+        "4-cleared.png",
+    ]
+    print(f"screenshots: {shots}")
