@@ -5,9 +5,10 @@
     screened = ss.screen(ss.read(session, "orders.csv"))   # or any DataFrame with a vendor column
     ss.write(screened, "orders.screened.parquet")
 
-Thin: each row goes through the core's ``RecordBuilder`` (the local engine's column mapping, date
-and amount parsing), ``RecordScreener.screen`` (the same matcher and detectors) and
-``report.tabular.added_values`` (the same column values). What this module adds is distribution:
+Thin: each Arrow batch goes through the core as the local engine's columnar path takes it
+(``screen.columnar.ColumnarScreener``: rows with the same screening key share one result of
+``RecordScreener``, records built by ``RecordBuilder`` with the local column mapping, date and amount
+parsing, values from ``report.tabular.added_values``). What this module adds is distribution:
 
 * the list snapshot and its compiled name index go to the executors once per application
   (``SparkContext.addFile``; on a local master the driver's data directory is read in place), and
@@ -20,6 +21,7 @@ and amount parsing), ``RecordScreener.screen`` (the same matcher and detectors) 
 
 from __future__ import annotations
 
+import atexit
 import csv
 import json
 import os
@@ -33,7 +35,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from supplyscreen.errors import StoreError
+from supplyscreen.errors import StoreError, SupplyscreenError
 from supplyscreen.io.columns import parse_mapping_override, resolve_mapping
 from supplyscreen.io.delimited import DelimitedFile
 from supplyscreen.io.encoding import detect_encoding, read_sample
@@ -41,11 +43,12 @@ from supplyscreen.io.errors import InputError
 from supplyscreen.io.readers import choose_format
 from supplyscreen.io.record_builder import RecordBuilder
 from supplyscreen.report.tabular import ADDED_COLUMNS, CLASH_PREFIX, added_columns, added_values
+from supplyscreen.screen.columnar import ColumnarScreener
 from supplyscreen.screen.engine import RecordScreener
 from supplyscreen.screener import Screener
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    import pyarrow as pa  # type: ignore[import-untyped]
     from pyspark.sql import Column, DataFrame, SparkSession
 
 #: Where Spark's CSV reader keeps the text of a line it could not split into the header's columns.
@@ -67,6 +70,8 @@ JAVA_CHARSETS = {
 }
 #: Metadata of the corrupt-record column naming the CSV delimiter (set by `read`).
 DELIMITER_KEY = "supplyscreen.delimiter"
+#: Partitions per core when none are asked for: enough to even out the work, few enough to stay cheap.
+PARTITIONS_PER_CORE = 4
 _SCORE = ADDED_COLUMNS.index("top_score")
 _TRIM = r"(?U)^\s+|\s+$"  # what Python's str.strip() removes (the matcher's cache key is stripped)
 
@@ -75,20 +80,18 @@ def session(master: str | None = None, app_name: str = "supplyscreen") -> SparkS
     """A SparkSession for screening (``master`` such as ``local[2]``; None: what spark-submit set).
 
     Python workers run this interpreter unless ``PYSPARK_PYTHON`` says otherwise; times are read in
-    UTC, so a timestamp column gives the same order date as the local engine reads.
+    UTC, so a timestamp column gives the same order date as the local engine reads. Spark's log is
+    cut down to errors.
     """
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName(app_name)
+    builder = SparkSession.builder.appName(app_name).config("spark.sql.session.timeZone", "UTC")
     if master:
         builder = builder.master(master)
-    spark = (
-        builder.config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    if master and master.startswith("local"):  # a laptop: no web UI, no progress bars in the terminal
+        builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
@@ -119,18 +122,17 @@ def screen(
     ``mapping`` picks the columns as ``--map`` does ({key: column} or "name=COL,..."; default:
     detected from the headers, as for a file). ``home`` is the data directory whose active list
     snapshot is used (default: ``$SUPPLYSCREEN_HOME``). ``partitions`` sets how many partitions the
-    rows are spread over by name (default: ``spark.sql.shuffle.partitions``, which adaptive query
-    execution may coalesce). ``ship_lists`` sends the lists to the executors through SparkFiles
-    (default: unless the master is local); False means every executor reads ``home`` itself (a
-    path they all see, such as a Databricks volume). A ``_corrupt_record`` column (Spark's malformed
-    lines) is read as :func:`read` leaves it and left out of the result. An added column whose name
-    the input already uses gets the prefix ``supplyscreen_``. Rows come back in no particular order,
-    as after any shuffle.
+    rows are spread over by name (default: four per core). ``ship_lists`` sends the lists to the
+    executors through SparkFiles (default: unless the master is local); False means every executor
+    reads ``home`` itself (a path they all see, such as a Databricks volume).
+
+    A ``_corrupt_record`` column (Spark's malformed lines, as :func:`read` leaves it) is left out
+    of the result. An added column whose name the input already uses gets the prefix
+    ``supplyscreen_``. Rows come back in no particular order, as after any shuffle.
     """
     corrupt = CORRUPT_COLUMN in df.columns
     columns = [c for c in df.columns if c != CORRUPT_COLUMN]
-    explicit = parse_mapping_override(mapping) if isinstance(mapping, str) else mapping
-    resolved = resolve_mapping(columns, explicit, "the DataFrame")
+    resolved = column_mapping(df, mapping)
     screener = Screener.open(home)
     screener.matcher  # noqa: B018 - build (or load) and cache the name index once, here
     lists, shipped = _lists_for_executors(df.sparkSession, screener, ship_lists)
@@ -145,8 +147,30 @@ def screen(
     )
     ordered = df.select(*(_col(c) for c in [*columns, *([CORRUPT_COLUMN] if corrupt else [])]))
     key = _name_key(resolved, columns)
+    partitions = partitions or _default_partitions(df.sparkSession)
     spread = ordered.repartition(partitions, key) if partitions else ordered.repartition(key)
     return spread.mapInArrow(partial(_screen_partition, plan), _output_schema(ordered, columns))
+
+
+def column_mapping(df: DataFrame, mapping: Mapping[str, str] | str | None = None) -> dict[str, str]:
+    """{key: column} that :func:`screen` reads ``df`` with: detected from the headers, ``mapping`` on top."""
+    explicit = parse_mapping_override(mapping) if isinstance(mapping, str) else mapping
+    return resolve_mapping([c for c in df.columns if c != CORRUPT_COLUMN], explicit, "the DataFrame")
+
+
+def output_columns(columns: list[str]) -> list[str]:
+    """Names of the columns :func:`screen` adds after ``columns`` (``supplyscreen_`` before a taken name)."""
+    errors = CLASH_PREFIX + ERRORS_COLUMN if ERRORS_COLUMN in columns else ERRORS_COLUMN
+    return [*added_columns(columns, False), errors]
+
+
+def _default_partitions(spark: SparkSession) -> int | None:
+    """Four partitions per core, so that cores stay busy to the end; None where Spark has no context
+    to ask (Spark Connect), which leaves the number to ``spark.sql.shuffle.partitions``."""
+    try:
+        return int(spark.sparkContext.defaultParallelism) * PARTITIONS_PER_CORE
+    except Exception:  # noqa: BLE001 - Spark Connect raises its own error types here
+        return None
 
 
 def _col(name: str) -> Column:
@@ -170,16 +194,11 @@ def _name_key(mapping: Mapping[str, str], columns: list[str]) -> Column:
     return F.coalesce(F.when(F.length(name) > 0, F.concat_ws("\u001f", name, country)), spread)
 
 
-def _output_names(columns: list[str]) -> list[str]:
-    errors = CLASH_PREFIX + ERRORS_COLUMN if ERRORS_COLUMN in columns else ERRORS_COLUMN
-    return [*added_columns(columns, False), errors]
-
-
 def _output_schema(ordered: DataFrame, columns: list[str]) -> Any:
     from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
     fields = [ordered.schema[c] for c in columns]
-    for j, name in enumerate(_output_names(columns)):
+    for j, name in enumerate(output_columns(columns)):
         fields.append(StructField(name, DoubleType() if j == _SCORE else StringType(), True))
     return StructType(fields)
 
@@ -197,7 +216,13 @@ def _lists_for_executors(spark: SparkSession, screener: Screener, ship: bool | N
     if not ship:
         return str(screener.store.home.resolve()), False
     bundle = _bundle(screener)
-    context = spark.sparkContext
+    try:
+        context = spark.sparkContext
+    except Exception as exc:  # noqa: BLE001 - Spark Connect has no SparkContext
+        raise SupplyscreenError(
+            "this Spark session cannot ship files to the executors; put the data directory where they "
+            "can read it and pass home=..., ship_lists=False"
+        ) from exc
     key = (str(context.applicationId), bundle.name)
     if key not in _SHIPPED:
         context.addFile(str(bundle), recursive=True)
@@ -215,11 +240,14 @@ def _bundle(screener: Screener) -> Path:
         return found
     fingerprint = json.dumps(snapshot.manifest.get("sources", {}), sort_keys=True)
     index = _cache_path(screener.store.home, snapshot.version, fingerprint)
-    bundle = Path(tempfile.mkdtemp(prefix="supplyscreen-")) / f"supplyscreen-lists-{index.stem[6:]}"
+    parent = Path(tempfile.mkdtemp(prefix="supplyscreen-"))
+    atexit.register(shutil.rmtree, parent, True)
+    bundle = parent / f"supplyscreen-lists-{index.stem[6:]}"
     shutil.copytree(snapshot.path, bundle / "snapshots" / snapshot.version)
     (bundle / "ACTIVE").write_text(snapshot.version + "\n", encoding="utf-8")
-    (bundle / "cache").mkdir()
-    shutil.copyfile(index, _cache_path(bundle, snapshot.version, fingerprint))
+    if index.is_file():  # else (a read-only data directory) each Python worker builds the index
+        (bundle / "cache").mkdir()
+        shutil.copyfile(index, _cache_path(bundle, snapshot.version, fingerprint))
     _BUNDLES[snapshot.version] = bundle
     return bundle
 
@@ -248,52 +276,81 @@ def _engine(plan: _Plan) -> RecordScreener:
 
 
 # -- on the executors ------------------------------------------------------------------------------
+#: Distinct outcomes a worker keeps per plan before starting afresh (memory stays bounded on big jobs).
+MAX_OUTCOMES = 200_000
+_COLUMNAR: dict[_Plan, ColumnarScreener] = {}
+
+
 def _screen_partition(plan: _Plan, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Screen each Arrow batch of a partition; the input columns pass through untouched."""
     engine = _engine(plan)
-    builder = RecordBuilder(list(plan.columns), dict(plan.mapping), Counter())
-    used = sorted(
-        {plan.columns.index(c) for _, c in plan.mapping}
-        | {plan.columns.index(c) for c in builder.address_parts}
-    )
+    mapping = dict(plan.mapping)
+    parts = RecordBuilder(list(plan.columns), mapping, Counter()).address_parts
+    used = [c for c in plan.columns if c in mapping.values() or c in parts]
+    builder = RecordBuilder(used, mapping, Counter())
     for batch in batches:
-        yield _screen_batch(plan, engine, builder, used, batch)
+        yield _screen_batch(plan, engine, builder, parts, batch)
+
+
+def _columnar(plan: _Plan, engine: RecordScreener, parts: list[str]) -> ColumnarScreener:
+    """This worker's columnar screener for the plan: rows with the same screening key share one result."""
+    columnar = _COLUMNAR.get(plan)
+    if columnar is None or len(columnar.outcomes) > MAX_OUTCOMES:
+        columnar = _COLUMNAR[plan] = ColumnarScreener(engine, dict(plan.mapping), parts, plan.version)
+    return columnar
 
 
 def _screen_batch(
-    plan: _Plan, engine: RecordScreener, builder: RecordBuilder, used: list[int], batch: pa.RecordBatch
+    plan: _Plan, engine: RecordScreener, builder: RecordBuilder, parts: list[str], batch: pa.RecordBatch
 ) -> pa.RecordBatch:
+    """One batch: the screening fields as text (as the local engine reads Parquet), screened columnar;
+    should that raise, row by row, so that only the rows that fail get an error."""
     import pyarrow as pa
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
 
     width = len(plan.columns)
-    cells = {i: batch.column(i).to_pylist() for i in used}
-    corrupt = batch.column(width).to_pylist() if plan.corrupt else None
-    rows: list[list[Any]] = []
-    errors: list[str | None] = []
+    fields = [batch.column(plan.columns.index(c)) for c in builder.columns]
+    errors: list[str | None] = [None] * batch.num_rows
+    try:
+        text = pa.RecordBatch.from_arrays([_as_text(pa, pc, c) for c in fields], names=builder.columns)
+        columnar = _columnar(plan, engine, parts)
+        clear = ["clear", "", "", "", None, "", plan.version]
+        outcomes = columnar.outcomes
+        rows = [clear if k < 0 else outcomes[k][1] for k in columnar.screen(text, 1)]
+    except Exception:  # noqa: BLE001 - find the failing rows one by one
+        rows = _screen_rows(plan, engine, builder, fields, errors)
+    if plan.corrupt:
+        unscreened = [None] * (len(ADDED_COLUMNS) - 1) + [plan.version]
+        for n, raw in enumerate(batch.column(width).to_pylist()):
+            problem = _malformed(raw, width, plan.delimiter) if raw else None
+            if problem:
+                rows[n], errors[n] = unscreened, problem
+    arrays = [batch.column(i) for i in range(width)]
+    schema = [batch.schema.field(i) for i in range(width)]
+    for j, name in enumerate(output_columns(list(plan.columns))):
+        kind = pa.float64() if j == _SCORE else pa.string()
+        arrays.append(pa.array(errors if j == len(ADDED_COLUMNS) else [row[j] for row in rows], type=kind))
+        schema.append(pa.field(name, kind))
+    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(schema))
+
+
+def _as_text(pa: Any, pc: Any, column: Any) -> Any:
+    return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+
+
+def _screen_rows(
+    plan: _Plan, engine: RecordScreener, builder: RecordBuilder, fields: list[Any], errors: list[str | None]
+) -> list[list[Any]]:
+    """The added values of each row screened alone; a row that raises gets its error and no values."""
     unscreened = [None] * (len(ADDED_COLUMNS) - 1) + [plan.version]
-    values: list[Any] = [None] * width
-    for n in range(batch.num_rows):
-        problem = _malformed(corrupt[n], width, plan.delimiter) if corrupt and corrupt[n] else None
-        if problem:
-            rows.append(unscreened)
-            errors.append(problem)
-            continue
-        for i in used:
-            values[i] = cells[i][n]
+    rows: list[list[Any]] = []
+    for n, values in enumerate(zip(*(column.to_pylist() for column in fields), strict=True)):
         try:
-            rows.append(added_values(engine.screen(builder.from_values(0, values)), False))
-            errors.append(None)
+            rows.append(added_values(engine.screen(builder.from_values(n + 1, values)), False))
         except Exception as exc:  # noqa: BLE001 - one bad row must not fail the job
             rows.append(unscreened)
-            errors.append(f"not screened: {type(exc).__name__}: {exc}")
-    arrays = [batch.column(i) for i in range(width)]
-    fields = [batch.schema.field(i) for i in range(width)]
-    for j, name in enumerate(_output_names(list(plan.columns))):
-        kind = pa.float64() if j == _SCORE else pa.string()
-        data = errors if j == len(ADDED_COLUMNS) else [row[j] for row in rows]
-        arrays.append(pa.array(data, type=kind))
-        fields.append(pa.field(name, kind))
-    return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+            errors[n] = f"not screened: {type(exc).__name__}: {exc}"
+    return rows
 
 
 def _malformed(raw: str, width: int, delimiter: str | None) -> str | None:
@@ -378,7 +435,7 @@ def read(spark: SparkSession, path: str | Path, *, fmt: str | None = None) -> Da
 
 def output_format(out: str | Path, fmt: str | None = None) -> str:
     """``csv`` or ``parquet``: as asked, else from the output's extension (default Parquet)."""
-    kind = (fmt or {".csv": "csv", ".tsv": "csv"}.get(Path(out).suffix.lower(), "parquet")).lower()
+    kind = (fmt or ("csv" if Path(out).suffix.lower() == ".csv" else "parquet")).lower()
     if kind not in ("csv", "parquet"):
         raise InputError(out, f"the spark engine writes csv or parquet, not {kind}")
     return kind
