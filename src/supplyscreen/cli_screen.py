@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--engine",
                 help="local, or spark: CSV/Parquet file or folder in, a folder of part files out "
-                "(needs supplyscreen[spark] and Java).",
+                "(needs the spark extra and Java).",
             ),
         ] = "local",
         master: Annotated[
