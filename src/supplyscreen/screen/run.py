@@ -40,8 +40,8 @@ KNOWN_GAPS = {
     "curated_uflpa": "UFLPA Entity List partial: 83 of about 144 entries (curated research file, no official "
     "machine-readable list exists)",
     "us_trade_csl": "Consolidated Screening List snapshot of May 2022",
-    "curated_covered": "research snapshot: few Huawei and ZTE subsidiaries listed; OEM relabels are caught by "
-    "model numbers only",
+    "curated_covered": "research snapshot: few Huawei and ZTE subsidiaries listed; OEM relabels are caught "
+    "by model numbers only",
     "curated_el_xinjiang": "Xinjiang-related Entity List additions 2019-2021 only; "
     "19 XUAR PSB subordinates unnamed",
 }
