@@ -49,6 +49,7 @@ _FKA_MARK_RE = re.compile(
 )
 _ACRONYM_RE = re.compile(r"^[A-Z][A-Z0-9&.\- ]{1,11}$")
 _LEADING_AND_RE = re.compile(r"^and\s+", re.IGNORECASE)
+DATE_RE = _DATE_RE  # also read by the FCC Covered List reader, whose page writes dates the same way
 
 
 def parse_date(text: str) -> str | None:

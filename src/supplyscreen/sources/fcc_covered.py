@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Membership, Relation, Rule
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
+from supplyscreen.sources.dhs_uflpa import DATE_RE as _DATE_RE
+from supplyscreen.sources.dhs_uflpa import parse_date
 
 CODE = "us_fcc_covered"
 URL = "https://www.fcc.gov/supplychain/coveredlist"
@@ -25,8 +26,6 @@ AUTHORITY = "Secure and Trusted Communications Networks Act of 2019; 47 CFR 1.50
 DATE_FIELD = "Date of Inclusion on Covered List"
 TEXT_FIELD = "Covered Equipment or Services"
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATE_RE = re.compile(rf"\b({_MONTHS})\s+(\d{{1,2}}),\s*(\d{{4}})\b")
 _SPACE_RE = re.compile(r"\s+")
 # A row that covers a whole category of equipment, whoever produced it.
 _CATEGORY_RE = re.compile(r"produced in a foreign country|foreign[- ]produced|^all\b", re.IGNORECASE)
@@ -43,17 +42,6 @@ _PRODUCER_RE = re.compile(
 # Abbreviations whose full stop the page sometimes leaves outside the <strong> element.
 _ABBREV_RE = re.compile(r"\b(?:Inc|Corp|Co|Ltd|Ltda|Pte|Bhd)$")
 _WORD_RE = re.compile(r"[a-z0-9]+")
-
-
-def parse_date(text: str) -> str | None:
-    """The ISO date of the first "March 12, 2021"-style date in ``text``, or None."""
-    m = _DATE_RE.search(text)
-    if not m:
-        return None
-    try:
-        return datetime.strptime(" ".join(m.groups()), "%B %d %Y").date().isoformat()
-    except ValueError:
-        return None
 
 
 def rule_category(text: str) -> str:
