@@ -26,6 +26,7 @@ from supplyscreen.io.errors import RowError
 from supplyscreen.io.record_builder import RecordBuilder
 from supplyscreen.model import Record, RowResult
 from supplyscreen.report import ReportAggregator
+from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
 from supplyscreen.report.tabular import added_columns, added_values
 from supplyscreen.screen.engine import RecordScreener, match_distinct_names
 
@@ -333,36 +334,91 @@ def _output_table(
 ) -> pa.Table:
     outcomes = columnar.outcomes
     clear = ["clear", "", "", "", None, "", snapshot]
-    values = [clear if k < 0 else outcomes[k][1] for k in outcome_of]
     columns = [_escaped(batch.column(i)) for i in range(batch.num_columns)]
+    # each distinct outcome's values once; rows take theirs by index (position 0: a clear row)
+    used = sorted(set(outcome_of))
+    position = {k: n for n, k in enumerate(used)}
+    table = [clear if k < 0 else outcomes[k][1] for k in used]
+    take = pa.array([position[k] for k in outcome_of], type=pa.int32())
     extra: list[pa.Array] = []
     for j in range(7):
-        data = [v[j] for v in values]
-        if j == 4:
-            extra.append(pa.array(data, type=pa.float64()))
-        else:
-            extra.append(_escaped(pa.array(data, type=pa.string())))
-    changes: list[str] | None = [] if previous is not None else None
-    plain = 0
-    for i, k in enumerate(outcome_of):
-        row = first + i + 1
-        if k < 0 and changes is None:
-            plain += 1
-            continue
-        result = _row_result(batch, columnar, k, row, i, snapshot)
-        if changes is not None:
-            from supplyscreen.screen.run import mark_change
-
-            changes.append(mark_change(result, previous or {}).change or "")
-        aggregator.add(result)
-    if plain:
-        aggregator.rows_total += plain
-        aggregator.by_risk["clear"] += plain
-        aggregator.list_snapshot = aggregator.list_snapshot or snapshot
-    if changes is not None:
-        extra.append(pa.array(changes, type=pa.string()))
+        data = [v[j] for v in table]
+        values = pa.array(data, type=pa.float64()) if j == 4 else _escaped(pa.array(data, type=pa.string()))
+        extra.append(pc.take(values, take))
+    if previous is not None:
+        extra.append(
+            pa.array(
+                _changes(batch, outcome_of, columnar, first, previous, aggregator, snapshot), type=pa.string()
+            )
+        )
+    else:
+        _count(batch, outcome_of, columnar, aggregator, snapshot)
     names = [*batch.schema.names, *added]
     return pa.Table.from_arrays([*columns, *extra], names=[f"c{i}" for i in range(len(names))])
+
+
+def _changes(
+    batch: pa.RecordBatch,
+    outcome_of: list[int],
+    columnar: ColumnarScreener,
+    first: int,
+    previous: dict[str, tuple[str, str]],
+    aggregator: ReportAggregator,
+    snapshot: str,
+) -> list[str]:
+    """Compare mode: each row against the earlier screening, counted row by row."""
+    from supplyscreen.screen.run import mark_change
+
+    changes: list[str] = []
+    for i, k in enumerate(outcome_of):
+        result = _row_result(batch, columnar, k, first + i + 1, i, snapshot)
+        changes.append(mark_change(result, previous).change or "")
+        aggregator.add(result)
+    return changes
+
+
+def _count(
+    batch: pa.RecordBatch,
+    outcome_of: list[int],
+    columnar: ColumnarScreener,
+    aggregator: ReportAggregator,
+    snapshot: str,
+) -> None:
+    """Totals of a batch by distinct outcome (what ``ReportAggregator.add`` counts, row by row)."""
+    aggregator.list_snapshot = aggregator.list_snapshot or snapshot
+    for k, n in Counter(outcome_of).items():
+        aggregator.rows_total += n
+        if k < 0:
+            aggregator.by_risk["clear"] += n
+            continue
+        template = columnar.outcomes[k][2]
+        assert template is not None
+        aggregator.by_risk[template.risk] += n
+        codes = template.flag_codes
+        for code in codes:
+            aggregator.by_flag[code] += n
+        for code in flag_lists(template):
+            aggregator.by_list[code] += n
+        if template.risk == "clear" and codes:
+            aggregator.rows_information += n
+    at_risk = [i for i, k in enumerate(outcome_of) if k >= 0 and columnar.outcomes[k][0] in AT_RISK]
+    if not at_risk:
+        return
+    names, mapping = batch.schema.names, columnar.mapping
+
+    def column(key: str) -> list[Any]:
+        name = mapping.get(key)
+        return batch.column(names.index(name)).to_pylist() if name in names else [None] * batch.num_rows
+
+    vendors, currencies, amounts = column("name"), column("currency"), column("amount")
+    for i in at_risk:
+        amount = _amount(amounts[i])
+        if amount is None or amount != amount:
+            continue
+        currency = (_text(currencies[i]) or "").upper()
+        aggregator._add_amount("vendor", _text(vendors[i]) or NO_NAME, currency, amount)  # noqa: SLF001
+        for code in columnar.outcomes[outcome_of[i]][2].flag_codes:  # type: ignore[union-attr]
+            aggregator._add_amount("flag", code, currency, amount)  # noqa: SLF001
 
 
 def _row_result(
