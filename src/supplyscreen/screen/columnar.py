@@ -202,27 +202,46 @@ class ColumnarScreener:
     def screen(self, batch: pa.RecordBatch, first_row: int, pool: Any = None, helpers: int = 1) -> list[int]:
         """The outcome index of each row of a batch (-1: clear, nothing found)."""
         cols = _Columns(batch, self.mapping, self.parts)
-        names = cols.field("name") or [None] * batch.num_rows
-        countries = cols.field("country") or [None] * batch.num_rows
-        keys_of_names = [self._name_key(names[i], countries[i]) for i in range(batch.num_rows)]
-        match_distinct_names(self.engine, [k for k in keys_of_names if k], pool, helpers)
+        keys, key_of_row = self._name_keys(batch)
+        match_distinct_names(self.engine, [k for k in keys if k], pool, helpers)
+        relevant = [
+            k is not None and any(h.match or h.review for h in self.engine.match_key(k)) for k in keys
+        ]
+        by_name = pc.fill_null(pc.take(pa.array(relevant, type=pa.bool_()), key_of_row), False)
+        rows = key_of_row.to_pylist()
         out = [-1] * batch.num_rows
-        for i in self._active_rows(batch, cols, keys_of_names):
-            out[i] = self._outcome(cols, i, first_row + i, keys_of_names[i])
+        for i in self._active_rows(batch, cols, by_name):
+            out[i] = self._outcome(cols, i, first_row + i, keys[rows[i]])
         return out
 
-    def _active_rows(
-        self, batch: pa.RecordBatch, cols: _Columns, name_keys: list[tuple[str, str | None] | None]
-    ) -> list[int]:
+    def _name_keys(self, batch: pa.RecordBatch) -> tuple[list[tuple[str, str | None] | None], pa.Array]:
+        """The distinct name keys of a batch (as ``RecordScreener.name_key``) and each row's index in them."""
+        names = batch.schema.names
+        column = self.mapping.get("name")
+        if column is None or column not in names:
+            return [None], pa.array([0] * batch.num_rows, type=pa.int32())
+        name = pc.fill_null(pc.utf8_trim_whitespace(batch.column(names.index(column))), "")
+        country_column = self.mapping.get("country")
+        if country_column in names:
+            country = pc.fill_null(
+                pc.utf8_lower(pc.utf8_trim_whitespace(batch.column(names.index(country_column)))), ""
+            )
+            country = pc.if_else(pc.match_substring_regex(country, r"^\pL{2}$"), country, "")
+        else:
+            country = pa.array([""] * batch.num_rows, type=pa.string())
+        encoded = pc.binary_join_element_wise(name, country, "\x1f").dictionary_encode()
+        keys: list[tuple[str, str | None] | None] = []
+        for text in encoded.dictionary.to_pylist():
+            value, _, code = text.partition("\x1f")
+            keys.append((value, code or None) if value else None)
+        return keys, encoded.indices
+
+    def _active_rows(self, batch: pa.RecordBatch, cols: _Columns, by_name: pa.Array) -> list[int]:
         """Rows that may flag: a relevant name hit, or a candidate in a text, decided per distinct text."""
         if cols.has_parts:
             return list(range(batch.num_rows))
         gate = self.engine._gate  # noqa: SLF001
-        relevant: dict[tuple[str, str | None], bool] = {}
-        for key in name_keys:
-            if key is not None and key not in relevant:
-                relevant[key] = any(h.match or h.review for h in self.engine.match_key(key))
-        mask = pa.array([key is not None and relevant[key] for key in name_keys], type=pa.bool_())
+        mask = by_name
         checks = {
             "name": ("covered", "xinjiang"),
             "description": ("covered", "xinjiang", "sector"),
@@ -250,14 +269,6 @@ class ColumnarScreener:
         if kind == "country":  # a country cell is read as a place only when it is no known country
             return gate.xinjiang_country(text) is None and gate._has("xinjiang", text)  # noqa: SLF001
         return bool(gate._has(kind, text))  # noqa: SLF001
-
-    @staticmethod
-    def _name_key(name: Any, country: Any) -> tuple[str, str | None] | None:
-        text = _text(name)
-        if not text:
-            return None
-        c = (_text(country) or "").lower()
-        return text, c if len(c) == 2 and c.isalpha() else None
 
 
 def write_columnar(
