@@ -84,6 +84,7 @@ class CoveredEquipmentDetector:
         cfg = load_config(CONFIG)
         self.config = cfg
         self._scanned: dict[str, list[Match]] = {}
+        self._parents: dict[str, str] = {}
         self._hit_values = frozenset(cfg["hit_values"])
         self._weak = frozenset(cfg["weak_confidence"])
         self._latin: PhraseIndex[_Brand] = PhraseIndex()
@@ -328,11 +329,20 @@ class CoveredEquipmentDetector:
         return Flag(code=CODE, severity=severity, reason=" ".join(reason.split()), evidence=evidence)
 
     def _parent_lists(self, parent: str) -> str:
-        key = phrase_key(_PAREN_RE.sub(" ", parent))
-        for row in self.rows:
-            if phrase_key(_PAREN_RE.sub(" ", row.name)) == key or phrase_key(row.name).startswith(key):
-                return row.lists
-        return ""
+        """The ``lists`` cell of a covered parent's own row (found once per parent name)."""
+        found = self._parents.get(parent)
+        if found is None:
+            key = phrase_key(_PAREN_RE.sub(" ", parent))
+            found = next(
+                (
+                    row.lists
+                    for row in self.rows
+                    if phrase_key(_PAREN_RE.sub(" ", row.name)) == key or phrase_key(row.name).startswith(key)
+                ),
+                "",
+            )
+            self._parents[parent] = found
+        return found
 
 
 class _FederalFunding:
@@ -343,8 +353,18 @@ class _FederalFunding:
         self.words = WordSet(cfg["words"])
         self.listing = re.compile(cfg["assistance_listing"])
         self.prefixes = frozenset(str(p) for p in cfg["agency_prefixes"])
+        self._known: dict[str, bool] = {}
 
     def __call__(self, text: str) -> bool:
+        """Remembered per distinct text: a purchase file has a handful of funding sources."""
+        found = self._known.get(text)
+        if found is None:
+            if len(self._known) > 10_000:
+                self._known.clear()
+            found = self._known[text] = self._judge(text)
+        return found
+
+    def _judge(self, text: str) -> bool:
         if not text.strip():
             return False
         folded = fold(text)
