@@ -213,3 +213,20 @@ def test_cli_engine_spark_screens_parquet_into_a_parquet_folder(
     local = local_values(screener, source)
     assert {r["po_number"]: [r[c] for c in ADDED_COLUMNS] for r in written} == local
     assert spark.sparkContext._jsc is not None  # the CLI left the session it found running
+
+
+def test_csv_output_escapes_formulas_like_the_local_writer(spark: Any, tmp_path: Path) -> None:
+    frame = spark.createDataFrame(
+        [("=cmd|' /C calc'!A0", "-12.50", "@SUM(A1)", "plain")], ["vendor", "amount", "note", "other"]
+    )
+    from supplyscreen import spark as ss
+
+    out = tmp_path / "out.csv"
+    ss.write(frame, out)
+    rows = [
+        row for part in sorted(out.glob("part-*.csv")) for row in csv.DictReader(part.open(encoding="utf-8"))
+    ]
+    assert len(rows) == 1
+    assert rows[0]["vendor"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["amount"] == "-12.50"  # a plain number stays a number
+    assert rows[0]["note"] == "'@SUM(A1)" and rows[0]["other"] == "plain"

@@ -441,9 +441,30 @@ def output_format(out: str | Path, fmt: str | None = None) -> str:
     return kind
 
 
+_FORMULA = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def escape_formulas(df: DataFrame) -> DataFrame:
+    """Text cells a spreadsheet would run as formulas get a leading ``'``, as in the local CSV output."""
+    from pyspark.sql import functions as F  # noqa: N812
+    from pyspark.sql.types import StringType
+
+    columns = []
+    for field in df.schema.fields:
+        c = F.col(f"`{field.name}`")
+        if isinstance(field.dataType, StringType):
+            risky = c.rlike(_FORMULA) & ~c.rlike(_PLAIN_NUMBER)
+            c = F.when(risky, F.concat(F.lit("'"), c)).otherwise(c)
+        columns.append(c.alias(field.name))
+    return df.select(*columns)
+
+
 def write(df: DataFrame, out: str | Path, *, fmt: str | None = None) -> str:
     """Write ``df`` to the folder ``out`` (replaced) as CSV with a header or Parquet; returns the format."""
     kind = output_format(out, fmt)
+    if kind == "csv":
+        df = escape_formulas(df)
     writer = df.write.mode("overwrite")
     if kind == "csv":
         writer.options(header=True, quote='"', escape='"').csv(str(out))
