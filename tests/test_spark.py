@@ -19,19 +19,13 @@ from typing import Any
 import pytest
 
 from supplyscreen.io import read_records
+from supplyscreen.model import FLAG_CODES
 from supplyscreen.report.tabular import ADDED_COLUMNS, added_values
 from supplyscreen.screen import screen_records
 from supplyscreen.screen.run import screen_file
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "purchase_orders.csv"
-FLAG_CODES = (
-    "restricted_party",
-    "uflpa_entity",
-    "covered_equipment",
-    "xinjiang_location",
-    "high_priority_sector",
-)
 
 
 @pytest.fixture(scope="module")

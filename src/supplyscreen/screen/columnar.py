@@ -152,7 +152,7 @@ class ColumnarScreener:
 
     def _outcome(self, cols: _Columns, i: int, row: int, name_key: tuple[str, str | None] | None) -> int:
         """The outcome of one row: its parts looked up by the fields each depends on, then combined."""
-        engine, gate, get = self.engine, self.engine._gate, cols.field  # noqa: SLF001
+        engine, gate, get = self.engine, self.engine.gate, cols.field
         made: list[Record] = []
 
         def record() -> Record:
@@ -167,7 +167,7 @@ class ColumnarScreener:
         part_h = part_c = part_x = part_s = -1
         if name_key and any(h.match or h.review for h in engine.match_key(name_key)):
             part_h = self._part(self.by_name, (name_key, date, funding), lambda: engine.name_flags(record()))
-        if any(gate._has("covered", t) for t in (name, desc) if t):  # noqa: SLF001
+        if any(gate.has_candidate("covered", t) for t in (name, desc) if t):
             part_c = self._part(
                 self.by_covered, (name, desc, date, funding), lambda: gate.covered.detect(record())
             )
@@ -180,12 +180,12 @@ class ColumnarScreener:
             else [t for t in (name, addr, desc) if t]
             + ([country] if country and gate.xinjiang_country(country) is None else [])
         )
-        if any(gate._has("xinjiang", t) for t in texts):  # noqa: SLF001
+        if any(gate.has_candidate("xinjiang", t) for t in texts):
             part_x = self._part(
                 self.by_xinjiang, (name, addr, desc, country, parts), lambda: gate.xinjiang.detect(record())
             )
         hs = _text(v[i]) if (v := get("hs_code")) else None
-        if (hs and gate._has("hs", hs)) or (desc and gate._has("sector", desc)):  # noqa: SLF001
+        if (hs and gate.has_candidate("hs", hs)) or (desc and gate.has_candidate("sector", desc)):
             part_s = self._part(self.by_sector, (hs, desc), lambda: gate.sector.detect(record()))
         combo = (part_h, part_c, part_x, part_s)
         if combo == (-1, -1, -1, -1):
@@ -240,7 +240,7 @@ class ColumnarScreener:
         """Rows that may flag: a relevant name hit, or a candidate in a text, decided per distinct text."""
         if cols.has_parts:
             return list(range(batch.num_rows))
-        gate = self.engine._gate  # noqa: SLF001
+        gate = self.engine.gate
         mask = by_name
         checks = {
             "name": ("covered", "xinjiang"),
@@ -267,8 +267,8 @@ class ColumnarScreener:
     @staticmethod
     def _candidate(gate: Any, kind: str, text: str) -> bool:
         if kind == "country":  # a country cell is read as a place only when it is no known country
-            return gate.xinjiang_country(text) is None and gate._has("xinjiang", text)  # noqa: SLF001
-        return bool(gate._has(kind, text))  # noqa: SLF001
+            return gate.xinjiang_country(text) is None and gate.has_candidate("xinjiang", text)
+        return bool(gate.has_candidate(kind, text))
 
 
 def write_columnar(
@@ -427,9 +427,9 @@ def _count(
         if amount is None or amount != amount:
             continue
         currency = (_text(currencies[i]) or "").upper()
-        aggregator._add_amount("vendor", _text(vendors[i]) or NO_NAME, currency, amount)  # noqa: SLF001
+        aggregator._add_amount("vendor", _text(vendors[i]) or NO_NAME, currency, amount)
         for code in columnar.outcomes[outcome_of[i]][2].flag_codes:  # type: ignore[union-attr]
-            aggregator._add_amount("flag", code, currency, amount)  # noqa: SLF001
+            aggregator._add_amount("flag", code, currency, amount)
 
 
 def _row_result(

@@ -21,7 +21,7 @@ from supplyscreen.detect import (
 )
 from supplyscreen.detect.xinjiang_location import _country as xinjiang_country_code
 from supplyscreen.errors import SupplyscreenError
-from supplyscreen.model import Entity, Flag, Hit, Record, RowResult
+from supplyscreen.model import SEVERITIES, Entity, Flag, Hit, Record, RowResult
 from supplyscreen.screen.flags import hit_flags, row_risk
 
 CHUNK = 2000
@@ -55,7 +55,7 @@ class _DetectorGate:
         self.sector = high_priority_sector_detector()
         self._seen: _LRU = _LRU(_CACHE_SIZE * 2)
 
-    def _has(self, kind: str, text: str) -> bool:
+    def has_candidate(self, kind: str, text: str) -> bool:
         key = (kind, text)
         found = self._seen.get(key)
         if found is None:
@@ -76,7 +76,7 @@ class _DetectorGate:
         return xinjiang_country_code(value)
 
     def covered_flags(self, record: Record) -> list[Flag]:
-        if any(self._has("covered", t) for t in (record.name, record.description) if t):
+        if any(self.has_candidate("covered", t) for t in (record.name, record.description) if t):
             return self.covered.detect(record)
         return []
 
@@ -87,14 +87,14 @@ class _DetectorGate:
         return texts
 
     def xinjiang_flags(self, record: Record) -> list[Flag]:
-        if any(self._has("xinjiang", t) for t in self.xinjiang_texts(record)):
+        if any(self.has_candidate("xinjiang", t) for t in self.xinjiang_texts(record)):
             return self.xinjiang.detect(record)
         return []
 
     def sector_flags(self, record: Record) -> list[Flag]:
         description = record.description
-        if (record.hs_code and self._has("hs", str(record.hs_code))) or (
-            description and self._has("sector", description)
+        if (record.hs_code and self.has_candidate("hs", str(record.hs_code))) or (
+            description and self.has_candidate("sector", description)
         ):
             return self.sector.detect(record)
         return []
@@ -112,7 +112,7 @@ class RecordScreener:
         # reviewer decisions (a supplyscreen.cases.DecisionLookup): cleared pairs are not flagged again
         self.decisions = decisions if decisions is not None else getattr(screener, "decisions", None)
         self._names = _LRU(_CACHE_SIZE)
-        self._gate = _DetectorGate()
+        self.gate = _DetectorGate()
         self._entities: dict[str, Entity | None] = {}
 
     def entity(self, entity_id: str) -> Entity | None:
@@ -150,7 +150,7 @@ class RecordScreener:
         return self.match_key(key) if key else []
 
     def detections(self, record: Record) -> list[Flag]:
-        return self._gate.detect(record)
+        return self.gate.detect(record)
 
     def name_flags(self, record: Record) -> tuple[list[Flag], list[Hit]]:
         """The flags of the record's name hits, and the hits worth keeping (match or review level)."""
@@ -171,7 +171,7 @@ class RecordScreener:
     ) -> RowResult:
         """The row result from its parts, strongest flags first (the order is stable within a severity)."""
         flags = [*name_flags, *detected]
-        flags.sort(key=lambda f: ("high", "review", "info").index(f.severity))
+        flags.sort(key=lambda f: SEVERITIES.index(f.severity))
         return RowResult(
             row=record.row,
             record=record,

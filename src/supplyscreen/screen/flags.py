@@ -8,7 +8,6 @@ basis, listing date and source URL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from supplyscreen.detect import is_federal_funding
@@ -131,6 +130,3 @@ def row_risk(flags: list[Flag]) -> str:
     if "review" in severities:
         return "review"
     return "clear"
-
-
-EntityLookup = Callable[[str], Entity | None]

@@ -13,7 +13,7 @@ import os
 import pickle
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,6 @@ class ScreenOutcome:
     errors_file: Path | None
     mapping: dict[str, str]
     resumed_rows: int = 0
-    risks: dict[str, int] = field(default_factory=dict)
 
 
 def default_output(input_path: Path) -> Path:
@@ -252,7 +251,6 @@ def _finished(
         errors_file=errors_file,
         mapping=dict(stream.mapping),
         resumed_rows=resumed,
-        risks=dict(summary.by_risk),
     )
 
 
