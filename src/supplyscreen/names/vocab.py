@@ -16,7 +16,6 @@ from functools import cache
 from importlib import resources
 
 import yaml
-from pypinyin import Style, lazy_pinyin
 
 
 def _text(path: str) -> str:
@@ -39,6 +38,8 @@ def words(text: str) -> list[str]:
 
 def han_pinyin(text: str) -> list[str]:
     """Toneless pinyin syllables of the Han characters in ``text`` (ü written v)."""
+    from pypinyin import Style, lazy_pinyin  # imported on first use: commands that match nothing skip it
+
     return [
         s.replace("ü", "v") for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.isalpha()
     ]
