@@ -21,6 +21,7 @@ from supplyscreen.detect.text import (
     WordSet,
     exclusive_limit,
     fold,
+    folded_tokens,
     has_han,
     load_config,
     phrase_key,
@@ -84,6 +85,7 @@ class CoveredEquipmentDetector:
         cfg = load_config(CONFIG)
         self.config = cfg
         self._scanned: dict[str, list[Match]] = {}
+        self._contexts: dict[str, tuple[bool, bool]] = {}
         self._parents: dict[str, str] = {}
         self._hit_values = frozenset(cfg["hit_values"])
         self._weak = frozenset(cfg["weak_confidence"])
@@ -228,7 +230,7 @@ class CoveredEquipmentDetector:
                 Match(m.start(), m.end(), m.group(), _kind(p.kind), p.brand, p.confidence,
                       {**_row_attrs(p.row), "pattern_type": p.kind, "pattern": p.regex, "source": p.source})
             )  # fmt: skip
-        found = self._latin.find(tokens(fold(text)))
+        found = self._latin.find(folded_tokens(text)[1])
         if has_han(text):
             found.extend(self._han.find(text))
         for f in found:
@@ -237,6 +239,23 @@ class CoveredEquipmentDetector:
             out.append(Match(f.start, f.end, text[f.start : f.end], "brand", b.label, b.confidence, attrs))
         out.sort(key=lambda m: m.start)
         return out
+
+    def context_of(self, text: str) -> tuple[bool, bool]:
+        """Whether one text names an equipment category, and a business unrelated to equipment.
+
+        A record's context is that of its texts together; a phrase counts only within one field.
+        Remembered per distinct text.
+        """
+        found = self._contexts.get(text)
+        if found is None:
+            if len(self._contexts) >= SCAN_CACHE:
+                self._contexts.clear()
+            toks = folded_tokens(text)[1]
+            found = self._contexts[text] = (
+                bool(self._categories.found(text, toks)),
+                bool(self._unrelated.found(text, toks)),
+            )
+        return found
 
     def detect(self, record: Record) -> list[Flag]:
         """One ``covered_equipment`` flag per covered parent found in the record's name and description."""
@@ -249,10 +268,10 @@ class CoveredEquipmentDetector:
                 found.extend((fld, m) for m in self.scan(str(value)))
         if not found:
             return []
-        joined = "\n".join(texts)
+        contexts = [self.context_of(t) for t in texts]
         context = {
-            "category": bool(self._categories.found(joined)),
-            "unrelated": bool(self._unrelated.found(joined)),
+            "category": any(c[0] for c in contexts),
+            "unrelated": any(c[1] for c in contexts),
             "federal": is_federal_funding(record.funding or "", self._federal),
         }
         groups: dict[str, list[tuple[str, Match, str, list[str]]]] = {}

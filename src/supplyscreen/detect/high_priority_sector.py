@@ -16,12 +16,11 @@ from supplyscreen.detect.text import (
     HanIndex,
     Match,
     PhraseIndex,
-    fold,
+    folded_tokens,
     has_han,
     load_config,
     plural_forms,
     read_rows,
-    tokens,
 )
 from supplyscreen.model import Flag, Record
 
@@ -123,7 +122,7 @@ class HighPrioritySectorDetector:
         return cached
 
     def _scan(self, text: str) -> list[Match]:
-        found = self._latin.find(tokens(fold(text)))
+        found = self._latin.find(folded_tokens(text)[1])
         if has_han(text):
             found.extend(self._han.find(text))
         return [

@@ -77,6 +77,21 @@ def tokens(folded: str) -> list[Token]:
     return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(folded)]
 
 
+_RECENT: dict[str, tuple[str, list[Token]]] = {}
+
+
+def folded_tokens(text: str) -> tuple[str, list[Token]]:
+    """``fold(text)`` and its tokens, remembered for the last few texts: each detector reads the same
+    texts one after the other. Do not mutate the result."""
+    found = _RECENT.get(text)
+    if found is None:
+        if len(_RECENT) >= 64:
+            _RECENT.clear()
+        folded = fold(text)
+        found = _RECENT[text] = (folded, tokens(folded))
+    return found
+
+
 def phrase_key(text: str) -> str:
     """The lookup key of a phrase: its folded words joined by single spaces."""
     return " ".join(w for _, _, w in tokens(fold(text)))
@@ -205,7 +220,7 @@ class WordSet:
 
     def found(self, text: str, toks: Sequence[Token] | None = None) -> list[str]:
         """The words of the set that occur in ``text`` (``toks``: its tokens, when already made)."""
-        hits = [f.key for f in self._latin.find(toks if toks is not None else tokens(fold(text)))]
+        hits = [f.key for f in self._latin.find(toks if toks is not None else folded_tokens(text)[1])]
         if has_han(text):
             hits.extend(f.key for f in self._han.find(text))
         return hits

@@ -23,11 +23,11 @@ from supplyscreen.detect.text import (
     Token,
     WordSet,
     fold,
+    folded_tokens,
     has_han,
     joined,
     load_config,
     read_rows,
-    tokens,
 )
 from supplyscreen.model import Flag, Record
 from supplyscreen.sources.countries import country_code
@@ -132,6 +132,7 @@ class XinjiangLocationDetector:
         cfg = load_config(CONFIG)
         self.config = cfg
         self._found: dict[str, list[tuple[Any, str, str, str, str]]] = {}
+        self._contexts: dict[str, tuple[bool, bool, bool, bool]] = {}
         self.severity: str = cfg["severity"]
         self._latin: PhraseIndex[_Entry] = PhraseIndex()
         self._han: HanIndex[_Entry] = HanIndex()
@@ -280,8 +281,7 @@ class XinjiangLocationDetector:
         return [_Candidate(fld, f, t, script, usage, phrase=phrase) for f, t, script, usage, phrase in found]
 
     def _find(self, text: str, fld: str = "text") -> list[_Candidate]:
-        folded = fold(text)
-        toks = tokens(folded)
+        folded, toks = folded_tokens(text)
         out: list[_Candidate] = []
         for f in self._latin.find(toks):
             usage, end = self._latin_usage(folded, toks, f)
@@ -330,18 +330,36 @@ class XinjiangLocationDetector:
             return "origin_of_goods", f.end + len(word)
         return "", f.end
 
+    def context_of(self, text: str) -> tuple[bool, bool, bool, bool]:
+        """What one text says about where a record is: (Xinjiang words, China words, another
+        province, Chinese script). A record's context is that of its texts together; a phrase
+        counts only within one field. Remembered per distinct text.
+        """
+        found = self._contexts.get(text)
+        if found is None:
+            if len(self._contexts) >= 200_000:
+                self._contexts.clear()
+            toks = folded_tokens(text)[1]
+            found = self._contexts[text] = (
+                bool(self._xinjiang_words.found(text, toks)),
+                bool(self._china_words.found(text, toks)),
+                bool(self._provinces.found(text, toks)),
+                has_han(text),
+            )
+        return found
+
     def _resolve(self, cands: list[_Candidate], texts: list[str], country: str | None) -> list[_Candidate]:
         """Keep the candidates the record's context supports, each with its severity."""
         code = _country(country)
         live = [c for c in cands if c.usage not in ("named_after", "homonym")]
-        joined_text = "\n".join(texts)
-        xinjiang_ctx = any(c.found.payloads[0].requirement == "strong" for c in live) or bool(
-            self._xinjiang_words.found(joined_text)
+        contexts = [self.context_of(t) for t in texts]
+        xinjiang_ctx = any(c.found.payloads[0].requirement == "strong" for c in live) or any(
+            c[0] for c in contexts
         )
-        han = has_han(joined_text)
+        han = any(c[3] for c in contexts)
         foreign = code is not None and code != "cn"
-        china_ctx = xinjiang_ctx or code == "cn" or han or bool(self._china_words.found(joined_text))
-        if not xinjiang_ctx and self._provinces.found(joined_text):
+        china_ctx = xinjiang_ctx or code == "cn" or han or any(c[1] for c in contexts)
+        if not xinjiang_ctx and any(c[2] for c in contexts):
             china_ctx = False
         kept: list[_Candidate] = []
         for c in live:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
@@ -29,6 +30,7 @@ from supplyscreen.report import ReportAggregator
 from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
 from supplyscreen.report.tabular import added_columns, added_values
 from supplyscreen.screen.engine import RecordScreener, match_distinct_names
+from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
 _KEYS = ("name", "address", "country", "description", "hs_code", "date", "funding", "amount", "currency")
@@ -90,42 +92,106 @@ def _escaped(column: pa.Array) -> pa.Array:
     """Cells a spreadsheet would run as formulas, prefixed with ``'`` (plain numbers left alone)."""
     if not pa.types.is_string(column.type):
         return column
-    risky = pc.and_(
-        pc.match_substring_regex(column, _FORMULA), pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER))
-    )
+    risky = pc.match_substring_regex(column, _FORMULA)
     if not pc.any(risky).as_py():
         return column
+    risky = pc.and_(risky, pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
-class _Columns:
-    """One batch's screening fields as Python lists, and the builder that turns a row into a Record."""
+_Key = tuple[Any, ...]
+_SCREENED = ("name", "address", "description", "country", "hs_code", "date", "funding")
+_INTERNED_LIMIT = 2_000_000  # distinct values remembered across batches before starting afresh
 
-    def __init__(self, batch: pa.RecordBatch, mapping: dict[str, str], parts: list[str]) -> None:
-        names = batch.schema.names
-        self.cols = [
-            c for c in dict.fromkeys([*(mapping[k] for k in _KEYS if k in mapping), *parts]) if c in names
-        ]
-        self.values = [batch.column(names.index(c)).to_pylist() for c in self.cols]
-        sub = {k: v for k, v in mapping.items() if v in self.cols}
-        self.builder = RecordBuilder(self.cols, sub, Counter())
-        self.index = {k: self.cols.index(v) for k, v in sub.items()}
-        self.has_parts = bool(parts)
 
-    def field(self, key: str) -> list[Any] | None:
-        i = self.index.get(key)
-        return self.values[i] if i is not None else None
+def _groups(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of equal-length columns of ids (>= 0): each row's group and each group's
+    first row, groups numbered in the order the rows first show them."""
+    key = np.zeros(len(cols[0]), dtype=np.int64)
+    for col in cols:
+        wide = col.astype(np.int64)
+        key = np.unique(key * (int(wide.max(initial=0)) + 1) + wide, return_inverse=True)[1].reshape(-1)
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # groups numbered in the order rows first show them
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[group.reshape(-1)], first[order]
 
-    def record(self, row: int, i: int) -> Record:
-        return self.builder.from_values(row, [col[i] for col in self.values])
+
+class _Interned:
+    """Ids of the distinct values of one field across batches, as the row path's Record holds them
+    (trimmed text, an ISO date); 0 is an empty cell. Raw cells already seen are found by pyarrow."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        self.convert = convert
+        self.raw = pa.array([], type=pa.string())
+        self.raw_ids = np.zeros(0, dtype=np.int64)
+        self.ids: dict[Any, int] = {None: 0}
+        self.values: list[Any] = [None]
+        self.features = np.zeros((0, 0), dtype=np.int64)  # ColumnarScreener._features, by value id
+
+    def ids_of_raw(self, dictionary: pa.Array) -> np.ndarray:
+        """The value ids of a batch's distinct raw cells (a dictionary-encoded column's dictionary)."""
+        position = pc.index_in(dictionary, value_set=self.raw)
+        new = pc.is_null(position)
+        if pc.any(new).as_py():
+            fresh = dictionary.filter(new)
+            ids = [self.id_of(self.convert(v)) for v in fresh.to_pylist()]
+            self.raw = pa.concat_arrays([self.raw, fresh.cast(pa.string())])
+            self.raw_ids = np.concatenate([self.raw_ids, np.asarray(ids, dtype=np.int64)])
+            position = pc.index_in(dictionary, value_set=self.raw)
+        return np.asarray(self.raw_ids[position.to_numpy(zero_copy_only=False)], dtype=np.int64)
+
+    def id_of(self, value: Any) -> int:
+        found = self.ids.get(value)
+        if found is None:
+            found = self.ids[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+class _Classes:
+    """Ids of what one detector needs to know of a text, with a flag per id (has it a candidate...)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[Any, int] = {}
+        self.flags: list[tuple[bool, ...]] = []
+        self._tables: dict[int, np.ndarray] = {}
+
+    def id_of(self, key: Any, flags: tuple[bool, ...]) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = len(self.flags)
+            self.flags.append(flags)
+            self._tables.clear()
+        return found
+
+    def flag(self, ids: np.ndarray, which: int) -> np.ndarray:
+        table = self._tables.get(which)
+        if table is None:
+            table = self._tables[which] = np.array([f[which] for f in self.flags] or [False], dtype=bool)
+        return np.asarray(table[ids], dtype=bool)
 
 
 def _text(value: Any) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else (str(value) if value is not None else None)
 
 
+def _country_code(country: str | None) -> str | None:
+    code = (country or "").lower()
+    return code if len(code) == 2 and code.isalpha() else None
+
+
 class ColumnarScreener:
-    """Screens batches by distinct screening key (see the module docstring)."""
+    """Screens batches by distinct screening key (see the module docstring).
+
+    Each screening field of a row becomes an id of its value; each value, once, a few small ids of
+    what each detector needs of it: the text itself where the detector finds a candidate in it, or
+    else only the context it lends (the words around a brand or a place) — and for the name, whether
+    its hits matter and whether the order date can change them. A part of the result (the name's
+    flags, one detector's flags) is then computed once per distinct combination of those ids, and
+    a row's result once per distinct combination of parts, from a representative row.
+    """
 
     def __init__(
         self, engine: RecordScreener, mapping: dict[str, str], parts: list[str], snapshot: str
@@ -134,141 +200,263 @@ class ColumnarScreener:
         self.mapping = mapping
         self.parts = parts
         self.snapshot = snapshot
-        self.results: dict[Any, int] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        from supplyscreen.io.dates import parse_date
+        from supplyscreen.io.record_builder import text_value
+
+        self.fields = {key: _Interned(text_value) for key in _KEYS}
+        self.fields["date"] = _Interned(parse_date)
+        self.covered, self.xinjiang, self.sectors = _Classes(), _Classes(), _Classes()
+        self.sectors.id_of(None, (False,))
+        self.name_keys = _Classes()  # (name, country code) -> (has hits that matter, date matters)
+        self._code_ids: dict[str | None, int] = {}  # two-letter country codes (None: none)
+        self._name_tables: dict[int, np.ndarray] = {}  # by code id: name value id -> name-key id
+        self.parts_store: dict[str, dict[_Key, Any]] = {k: {} for k in ("h", "c", "x", "s")}
+        self.part_values: list[Any] = []
+        self.results: dict[_Key, int] = {}
         self.outcomes: list[tuple[str, list[Any], RowResult | None]] = []  # risk, added values, result
-        self.parts_store: list[Any] = []
-        self.by_name: dict[Any, int] = {}
-        self.by_covered: dict[Any, int] = {}
-        self.by_xinjiang: dict[Any, int] = {}
-        self.by_sector: dict[Any, int] = {}
 
-    def _part(self, cache: dict[Any, int], key: Any, compute: Callable[[], Any]) -> int:
-        """The id of a screening part (name flags, or one detector's flags) for its key, computed once."""
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = len(self.parts_store)
-            self.parts_store.append(compute())
-        return found
+    # -- field values ---------------------------------------------------------------------------
 
-    def _outcome(self, cols: _Columns, i: int, row: int, name_key: tuple[str, str | None] | None) -> int:
-        """The outcome of one row: its parts looked up by the fields each depends on, then combined."""
-        engine, gate, get = self.engine, self.engine.gate, cols.field
-        made: list[Record] = []
-
-        def record() -> Record:
-            if not made:
-                made.append(cols.record(row, i))
-            return made[0]
-
-        name = name_key[0] if name_key else None
-        desc = _text(v[i]) if (v := get("description")) else None
-        date = v[i] if (v := get("date")) else None
-        funding = v[i] if (v := get("funding")) else None
-        part_h = part_c = part_x = part_s = -1
-        if name_key and any(h.match or h.review for h in engine.match_key(name_key)):
-            part_h = self._part(self.by_name, (name_key, date, funding), lambda: engine.name_flags(record()))
-        if any(gate.has_candidate("covered", t) for t in (name, desc) if t):
-            part_c = self._part(
-                self.by_covered, (name, desc, date, funding), lambda: gate.covered.detect(record())
+    def _ids(self, batch: pa.RecordBatch, key: str) -> np.ndarray:
+        """Each row's id of its ``key`` field (the address with its detail columns), 0 when empty."""
+        names = batch.schema.names
+        interned = self.fields[key]
+        columns = [self.mapping[key]] if key in self.mapping else []
+        if key == "address":
+            columns += self.parts
+        columns = [c for c in columns if c in names]
+        if not columns:
+            return np.zeros(batch.num_rows, dtype=np.int64)
+        locals_: list[np.ndarray] = []
+        dictionaries: list[pa.Array] = []
+        for column in columns:
+            encoded = batch.column(names.index(column)).dictionary_encode()
+            dictionaries.append(encoded.dictionary)
+            locals_.append(
+                pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
             )
-        addr = _text(v[i]) if (v := get("address")) else None
-        country = _text(v[i]) if (v := get("country")) else None
-        parts = tuple(col[i] for col in cols.values) if cols.has_parts else None
-        texts = (
-            gate.xinjiang_texts(record())
-            if cols.has_parts
-            else [t for t in (name, addr, desc) if t]
-            + ([country] if country and gate.xinjiang_country(country) is None else [])
-        )
-        if any(gate.has_candidate("xinjiang", t) for t in texts):
-            part_x = self._part(
-                self.by_xinjiang, (name, addr, desc, country, parts), lambda: gate.xinjiang.detect(record())
-            )
-        hs = _text(v[i]) if (v := get("hs_code")) else None
-        if (hs and gate.has_candidate("hs", hs)) or (desc and gate.has_candidate("sector", desc)):
-            part_s = self._part(self.by_sector, (hs, desc), lambda: gate.sector.detect(record()))
-        combo = (part_h, part_c, part_x, part_s)
-        if combo == (-1, -1, -1, -1):
-            return -1
-        found = self.results.get(combo)
-        if found is None:
-            name_flags, hits = self.parts_store[part_h] if part_h >= 0 else ([], [])
-            detected = [f for p in (part_c, part_x, part_s) if p >= 0 for f in self.parts_store[p]]
-            result = engine.assemble(record(), name_flags, hits, detected)
-            found = self.results[combo] = len(self.outcomes)
-            self.outcomes.append((result.risk, added_values(result, False), result))
-        return found
+        if len(columns) == 1 and not (key == "address" and self.parts):
+            table = np.append(interned.ids_of_raw(dictionaries[0]), 0)  # last: an empty (null) cell
+            return np.asarray(table[locals_[0]], dtype=np.int64)
+        # the address and its detail columns, combined as the row path's RecordBuilder does
+        from supplyscreen.io.record_builder import _with_parts, text_value
 
-    def screen(self, batch: pa.RecordBatch, first_row: int, pool: Any = None, helpers: int = 1) -> list[int]:
+        values = [[*d.to_pylist(), None] for d in dictionaries]
+        group, first = _groups(locals_)
+        has_address = key in self.mapping and self.mapping[key] in names
+        ids = []
+        for row in first.tolist():
+            cells = [values[j][locals_[j][row]] for j in range(len(columns))]
+            address = text_value(cells[0]) if has_address else None
+            ids.append(interned.id_of(_with_parts(address, cells[1:] if has_address else cells)))
+        return np.asarray(np.asarray(ids, dtype=np.int64)[group], dtype=np.int64)
+
+    def _features(self, key: str) -> np.ndarray:
+        """The detector ids of every value of a field seen so far (one row per value id)."""
+        interned = self.fields[key]
+        done = len(interned.features)
+        if done < len(interned.values):
+            gate = self.engine.gate
+            new = [self._feature(gate, key, text) for text in interned.values[done:]]
+            rows = np.asarray(new, dtype=np.int64).reshape(len(new), -1)
+            interned.features = np.concatenate([interned.features, rows]) if done else rows
+        return interned.features
+
+    def _feature(self, gate: Any, key: str, text: str | None) -> tuple[int, ...]:
+        if key in ("name", "description"):
+            ids: tuple[int, ...] = (self._covered_class(gate, text), self._xinjiang_class(gate, text))
+            if key == "description":
+                sector = text if text and gate.has_candidate("sector", text) else None
+                ids += (self.sectors.id_of(sector, (sector is not None,)),)
+            return ids
+        if key == "address":
+            return (self._xinjiang_class(gate, text),)
+        if key == "country":
+            # read as a place only when it is no known country; its text is context all the same
+            place = (
+                bool(text) and gate.xinjiang_country(text) is None and gate.has_candidate("xinjiang", text)
+            )
+            return (self.xinjiang.id_of(("country", text), (place,)),)
+        if key == "hs_code":
+            hs = text if text and gate.has_candidate("hs", text) else None
+            return (self.sectors.id_of(("hs", hs) if hs else None, (hs is not None,)),)
+        if key == "funding":
+            from supplyscreen.detect import is_federal_funding
+
+            return (int(bool(text) and is_federal_funding(text or "")),)
+        return (0,)
+
+    def _covered_class(self, gate: Any, text: str | None) -> int:
+        found = gate.covered.scan(text) if text and gate.has_candidate("covered", text) else []
+        if found:  # the text itself decides: which brand or model, where, dated or not
+            return self.covered.id_of(("text", text), (True, any(m.attrs.get("end_date") for m in found)))
+        context = gate.covered.context_of(text) if text else (False, False)
+        return self.covered.id_of(("context", bool(text), *context), (False, False))
+
+    def _xinjiang_class(self, gate: Any, text: str | None) -> int:
+        if text and gate.has_candidate("xinjiang", text):
+            return self.xinjiang.id_of(("text", text), (True,))
+        context = gate.xinjiang.context_of(text) if text else (False, False, False, False)
+        return self.xinjiang.id_of(("context", *context), (False,))
+
+    # -- screening ------------------------------------------------------------------------------
+
+    def screen(self, batch: pa.RecordBatch, first_row: int, pool: Any = None, helpers: int = 1) -> np.ndarray:
         """The outcome index of each row of a batch (-1: clear, nothing found)."""
-        cols = _Columns(batch, self.mapping, self.parts)
-        keys, key_of_row = self._name_keys(batch)
-        match_distinct_names(self.engine, [k for k in keys if k], pool, helpers)
-        relevant = [
-            k is not None and any(h.match or h.review for h in self.engine.match_key(k)) for k in keys
-        ]
-        by_name = pc.fill_null(pc.take(pa.array(relevant, type=pa.bool_()), key_of_row), False)
-        rows = key_of_row.to_pylist()
-        out = [-1] * batch.num_rows
-        for i in self._active_rows(batch, cols, by_name):
-            out[i] = self._outcome(cols, i, first_row + i, keys[rows[i]])
+        if sum(len(f.values) for f in self.fields.values()) > _INTERNED_LIMIT:
+            self._reset()
+        n = batch.num_rows
+        ids = {key: self._ids(batch, key) for key in _SCREENED}
+        feats = {key: self._features(key)[ids[key]] for key in _SCREENED}
+        name_key = self._name_keys(ids["name"], ids["country"], pool, helpers)
+        relevant = self.name_keys.flag(name_key, 0)
+        dated_name = self.name_keys.flag(name_key, 1)
+        federal = feats["funding"][:, 0]
+        date, funding = ids["date"], ids["funding"]
+        name_c, desc_c = feats["name"][:, 0], feats["description"][:, 0]
+        covered_dated = self.covered.flag(name_c, 1) | self.covered.flag(desc_c, 1)
+        xj = [feats["name"][:, 1], feats["address"][:, 0], feats["description"][:, 1], feats["country"][:, 0]]
+        hs_s, desc_s = feats["hs_code"][:, 0], feats["description"][:, 2]
+        records: dict[int, Record] = {}
+        parts = {
+            "h": self._parts(
+                batch, first_row, records, "h", relevant,
+                [name_key, np.where(dated_name, date, 0), federal],
+            ),
+            "c": self._parts(
+                batch, first_row, records, "c",
+                self.covered.flag(name_c, 0) | self.covered.flag(desc_c, 0),
+                [name_c, desc_c, np.where(covered_dated, date, 0), funding],
+            ),
+            "x": self._parts(
+                batch, first_row, records, "x",
+                np.logical_or.reduce([self.xinjiang.flag(c, 0) for c in xj]), xj,
+            ),
+            "s": self._parts(
+                batch, first_row, records, "s",
+                self.sectors.flag(hs_s, 0) | self.sectors.flag(desc_s, 0), [hs_s, desc_s],
+            ),
+        }  # fmt: skip
+        combined = [parts[k] + 1 for k in ("h", "c", "x", "s")]
+        active = np.flatnonzero(np.logical_or.reduce([c > 0 for c in combined]))
+        out = np.full(n, -1, dtype=np.int64)
+        if not len(active):
+            return out
+        group, first = _groups([c[active] for c in combined])
+        keys = np.stack([c[active][first] for c in combined], axis=1).tolist()
+        self._load_records(batch, first_row, records, active[first].tolist())
+        outcome = []
+        for (h, c, x, s), row in zip(keys, active[first].tolist(), strict=True):
+            found = self.results.get((h, c, x, s))
+            if found is None:
+                name_flags, hits = self.part_values[h - 1] if h else ([], [])
+                detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
+                result = self.engine.assemble(records[row], name_flags, hits, detected)
+                found = self.results[(h, c, x, s)] = len(self.outcomes)
+                self.outcomes.append((result.risk, added_values(result, False), result))
+            outcome.append(found)
+        out[active] = np.asarray(outcome, dtype=np.int64)[group]
         return out
 
-    def _name_keys(self, batch: pa.RecordBatch) -> tuple[list[tuple[str, str | None] | None], pa.Array]:
-        """The distinct name keys of a batch (as ``RecordScreener.name_key``) and each row's index in them."""
-        names = batch.schema.names
-        column = self.mapping.get("name")
-        if column is None or column not in names:
-            return [None], pa.array([0] * batch.num_rows, type=pa.int32())
-        name = pc.fill_null(pc.utf8_trim_whitespace(batch.column(names.index(column))), "")
-        country_column = self.mapping.get("country")
-        if country_column in names:
-            country = pc.fill_null(
-                pc.utf8_lower(pc.utf8_trim_whitespace(batch.column(names.index(country_column)))), ""
-            )
-            country = pc.if_else(pc.match_substring_regex(country, r"^\pL{2}$"), country, "")
-        else:
-            country = pa.array([""] * batch.num_rows, type=pa.string())
-        encoded = pc.binary_join_element_wise(name, country, "\x1f").dictionary_encode()
-        keys: list[tuple[str, str | None] | None] = []
-        for text in encoded.dictionary.to_pylist():
-            value, _, code = text.partition("\x1f")
-            keys.append((value, code or None) if value else None)
-        return keys, encoded.indices
+    def _name_keys(self, names: np.ndarray, countries: np.ndarray, pool: Any, helpers: int) -> np.ndarray:
+        """Each row's name-key id (the name and a two-letter country, as ``RecordScreener.name_key``),
+        the names not seen before matched first; flags: hits that matter, an order date that does."""
+        country_values = self.fields["country"].values
+        code_of = np.asarray(
+            [self._code_ids.setdefault(_country_code(c), len(self._code_ids)) for c in country_values],
+            dtype=np.int64,
+        )
+        codes = code_of[countries]
+        out = np.zeros(len(names), dtype=np.int64)
+        size = len(self.fields["name"].values)
+        for code in np.unique(codes).tolist():
+            rows = np.flatnonzero(codes == code)
+            table = self._name_tables.get(code)
+            if table is None or len(table) < size:
+                grown = np.full(size, -1, dtype=np.int64)
+                if table is not None:
+                    grown[: len(table)] = table
+                table = self._name_tables[code] = grown
+            found = table[names[rows]]
+            new = np.unique(names[rows][found < 0]).tolist()
+            if new:
+                self._learn_names(table, new, code, pool, helpers)
+                found = table[names[rows]]
+            out[rows] = found
+        return out
 
-    def _active_rows(self, batch: pa.RecordBatch, cols: _Columns, by_name: pa.Array) -> list[int]:
-        """Rows that may flag: a relevant name hit, or a candidate in a text, decided per distinct text."""
-        if cols.has_parts:
-            return list(range(batch.num_rows))
-        gate = self.engine.gate
-        mask = by_name
-        checks = {
-            "name": ("covered", "xinjiang"),
-            "description": ("covered", "xinjiang", "sector"),
-            "address": ("xinjiang",),
-            "hs_code": ("hs",),
-            "country": ("country",),
-        }
-        names = batch.schema.names
-        for field_name, kinds in checks.items():
-            column = self.mapping.get(field_name)
-            if column is None or column not in names:
-                continue
-            encoded = pc.utf8_trim_whitespace(batch.column(names.index(column))).dictionary_encode()
-            found = [
-                bool(t) and any(self._candidate(gate, kind, t) for kind in kinds)
-                for t in encoded.dictionary.to_pylist()
-            ]
-            per_row = pc.fill_null(pc.take(pa.array(found, type=pa.bool_()), encoded.indices), False)
-            mask = pc.or_(mask, per_row)  # empty (null) cells find nothing
-        rows: list[int] = pc.indices_nonzero(mask).to_pylist()
-        return rows
+    def _learn_names(self, table: np.ndarray, names: list[int], code: int, pool: Any, helpers: int) -> None:
+        """Match new names (with one country code) and give each its name-key id in ``table``."""
+        country = next(c for c, i in self._code_ids.items() if i == code)
+        texts = self.fields["name"].values
+        pairs = [(texts[n], country) for n in names]
+        match_distinct_names(self.engine, [p for p in pairs if p[0]], pool, helpers)
+        for n, pair in zip(names, pairs, strict=True):
+            hits = [h for h in self.engine.match_key(pair) if h.match or h.review] if pair[0] else []
+            dated = any(date_matters(self.engine.entity(h.entity_id)) for h in hits)
+            table[n] = self.name_keys.id_of(pair if pair[0] else None, (bool(hits), dated))
 
-    @staticmethod
-    def _candidate(gate: Any, kind: str, text: str) -> bool:
-        if kind == "country":  # a country cell is read as a place only when it is no known country
-            return gate.xinjiang_country(text) is None and gate.has_candidate("xinjiang", text)
-        return bool(gate.has_candidate(kind, text))
+    def _parts(
+        self,
+        batch: pa.RecordBatch,
+        first_row: int,
+        records: dict[int, Record],
+        kind: str,
+        active: np.ndarray,
+        cols: list[np.ndarray],
+    ) -> np.ndarray:
+        """Each row's id of one part of its result (-1: the part has nothing to say), computed once
+        per distinct combination of ``cols`` among the ``active`` rows."""
+        out = np.full(batch.num_rows, -1, dtype=np.int64)
+        rows = np.flatnonzero(active)
+        if not len(rows):
+            return out
+        group, first = _groups([c[rows] for c in cols])
+        keys = [tuple(k) for k in np.stack([c[rows][first] for c in cols], axis=1).tolist()]
+        store = self.parts_store[kind]
+        todo = [int(rows[f]) for k, f in zip(keys, first.tolist(), strict=True) if k not in store]
+        self._load_records(batch, first_row, records, todo)
+        ids = []
+        for k, f in zip(keys, first.tolist(), strict=True):
+            found = store.get(k)
+            if found is None:
+                found = store[k] = len(self.part_values)
+                self.part_values.append(self._compute(kind, records[int(rows[f])]))
+            ids.append(found)
+        out[rows] = np.asarray(ids, dtype=np.int64)[group]
+        return out
+
+    def _compute(self, kind: str, record: Record) -> Any:
+        engine, gate = self.engine, self.engine.gate
+        if kind == "h":
+            return engine.name_flags(record)
+        if kind == "c":
+            return gate.covered.detect(record)
+        if kind == "x":
+            return gate.xinjiang.detect(record)
+        return gate.sector.detect(record)
+
+    def _load_records(
+        self, batch: pa.RecordBatch, first_row: int, records: dict[int, Record], rows: list[int]
+    ) -> None:
+        """Build the Records of those rows (as the row path reads them) that are not built yet."""
+        rows = [r for r in dict.fromkeys(rows) if r not in records]
+        if not rows:
+            return
+        names = batch.schema.names
+        columns = [
+            c
+            for c in dict.fromkeys([*(self.mapping[k] for k in _KEYS if k in self.mapping), *self.parts])
+            if c in names
+        ]
+        taken = pa.array(rows, type=pa.int64())
+        values = [batch.column(names.index(c)).take(taken).to_pylist() for c in columns]
+        builder = RecordBuilder(columns, {k: v for k, v in self.mapping.items() if v in columns}, Counter())
+        for j, row in enumerate(rows):
+            records[row] = builder.from_values(first_row + row, [col[j] for col in values])
 
 
 def write_columnar(
@@ -335,7 +523,7 @@ def _header_line(columns: list[str], added: list[str]) -> bytes:
 
 def _output_table(
     batch: pa.RecordBatch,
-    outcome_of: list[int],
+    outcome_of: np.ndarray,
     columnar: ColumnarScreener,
     added: list[str],
     first: int,
@@ -346,11 +534,10 @@ def _output_table(
     outcomes = columnar.outcomes
     clear = ["clear", "", "", "", None, "", snapshot]
     columns = [_escaped(batch.column(i)) for i in range(batch.num_columns)]
-    # each distinct outcome's values once; rows take theirs by index (position 0: a clear row)
-    used = sorted(set(outcome_of))
-    position = {k: n for n, k in enumerate(used)}
-    table = [clear if k < 0 else outcomes[k][1] for k in used]
-    take = pa.array([position[k] for k in outcome_of], type=pa.int32())
+    # each distinct outcome's values once; rows take theirs by index
+    used, position = np.unique(outcome_of, return_inverse=True)
+    table = [clear if k < 0 else outcomes[k][1] for k in used.tolist()]
+    take = pa.array(position.reshape(-1).astype(np.int32))
     extra: list[pa.Array] = []
     for j in range(7):
         data = [v[j] for v in table]
@@ -363,14 +550,14 @@ def _output_table(
             )
         )
     else:
-        _count(batch, outcome_of, columnar, aggregator, snapshot)
+        _count(batch, outcome_of, used, columnar, aggregator, snapshot)
     names = [*batch.schema.names, *added]
     return pa.Table.from_arrays([*columns, *extra], names=[f"c{i}" for i in range(len(names))])
 
 
 def _changes(
     batch: pa.RecordBatch,
-    outcome_of: list[int],
+    outcome_of: np.ndarray,
     columnar: ColumnarScreener,
     first: int,
     previous: dict[str, tuple[str, str]],
@@ -381,7 +568,7 @@ def _changes(
     from supplyscreen.screen.run import mark_change
 
     changes: list[str] = []
-    for i, k in enumerate(outcome_of):
+    for i, k in enumerate(outcome_of.tolist()):
         result = _row_result(batch, columnar, k, first + i + 1, i, snapshot)
         changes.append(mark_change(result, previous).change or "")
         aggregator.add(result)
@@ -390,14 +577,17 @@ def _changes(
 
 def _count(
     batch: pa.RecordBatch,
-    outcome_of: list[int],
+    outcome_of: np.ndarray,
+    used: np.ndarray,
     columnar: ColumnarScreener,
     aggregator: ReportAggregator,
     snapshot: str,
 ) -> None:
     """Totals of a batch by distinct outcome (what ``ReportAggregator.add`` counts, row by row)."""
     aggregator.list_snapshot = aggregator.list_snapshot or snapshot
-    for k, n in Counter(outcome_of).items():
+    counts = np.bincount(np.searchsorted(used, outcome_of), minlength=len(used))
+    at_risk_outcome = np.zeros(len(columnar.outcomes) + 1, dtype=bool)  # index k + 1; 0: clear
+    for k, n in zip(used.tolist(), counts.tolist(), strict=True):
         aggregator.rows_total += n
         if k < 0:
             aggregator.by_risk["clear"] += n
@@ -405,6 +595,7 @@ def _count(
         template = columnar.outcomes[k][2]
         assert template is not None
         aggregator.by_risk[template.risk] += n
+        at_risk_outcome[k + 1] = template.risk in AT_RISK
         codes = template.flag_codes
         for code in codes:
             aggregator.by_flag[code] += n
@@ -412,24 +603,63 @@ def _count(
             aggregator.by_list[code] += n
         if template.risk == "clear" and codes:
             aggregator.rows_information += n
-    at_risk = [i for i, k in enumerate(outcome_of) if k >= 0 and columnar.outcomes[k][0] in AT_RISK]
-    if not at_risk:
+    rows = np.flatnonzero(at_risk_outcome[outcome_of + 1])
+    amount_column = columnar.mapping.get("amount")
+    names = batch.schema.names
+    if not len(rows) or amount_column not in names:
         return
-    names, mapping = batch.schema.names, columnar.mapping
+    taken = pa.array(rows)
+    amounts = _amounts(batch.column(names.index(amount_column)).take(taken))
+    keep = ~np.isnan(amounts)
+    rows, amounts = rows[keep], amounts[keep]
+    if not len(rows):
+        return
+    taken = pa.array(rows)
 
-    def column(key: str) -> list[Any]:
-        name = mapping.get(key)
-        return batch.column(names.index(name)).to_pylist() if name in names else [None] * batch.num_rows
+    def labels(key: str, clean: Callable[[str | None], str]) -> tuple[list[str], np.ndarray]:
+        """The distinct labels of a column over the rows, and each row's index in them."""
+        column = columnar.mapping.get(key)
+        if column not in names:
+            return [clean(None)], np.zeros(len(rows), dtype=np.int64)
+        encoded = batch.column(names.index(column)).take(taken).dictionary_encode()
+        values = [clean(_text(v)) for v in encoded.dictionary.to_pylist()] + [clean(None)]
+        return values, pc.fill_null(encoded.indices, len(values) - 1).to_numpy(zero_copy_only=False)
 
-    vendors, currencies, amounts = column("name"), column("currency"), column("amount")
-    for i in at_risk:
-        amount = _amount(amounts[i])
-        if amount is None or amount != amount:
-            continue
-        currency = (_text(currencies[i]) or "").upper()
-        aggregator._add_amount("vendor", _text(vendors[i]) or NO_NAME, currency, amount)
-        for code in columnar.outcomes[outcome_of[i]][2].flag_codes:  # type: ignore[union-attr]
-            aggregator._add_amount("flag", code, currency, amount)
+    vendors, vendor_of = labels("name", lambda v: v or NO_NAME)
+    currencies, currency_of = labels("currency", lambda v: (v or "").upper())
+    group, first = _groups([vendor_of, currency_of])
+    keys = [
+        (vendors[v], currencies[c])
+        for v, c in zip(vendor_of[first].tolist(), currency_of[first].tolist(), strict=True)
+    ]
+    aggregator.add_amounts("vendor", keys, group, amounts)
+    outcome = outcome_of[rows]
+    _, first = _groups([outcome])
+    flags_of: dict[int, list[str]] = {}
+    for k in outcome[first].tolist():
+        template = columnar.outcomes[k][2]
+        assert template is not None
+        flags_of[k] = template.flag_codes
+    # each flag's amounts, flags in the order the rows show them
+    for code in dict.fromkeys(c for found in flags_of.values() for c in found):
+        has = np.zeros(len(columnar.outcomes), dtype=bool)
+        has[[k for k, found in flags_of.items() if code in found]] = True
+        mine = np.flatnonzero(has[outcome])
+        group, first = _groups([currency_of[mine]])
+        keys = [(code, currencies[c]) for c in currency_of[mine][first].tolist()]
+        aggregator.add_amounts("flag", keys, group, amounts[mine])
+
+
+def _amounts(column: pa.Array) -> np.ndarray:
+    """A column of amounts as floats (NaN: none), as ``parse_amount`` reads each cell."""
+    if not pa.types.is_string(column.type):
+        column = pc.cast(column, pa.string())
+    plain = pc.fill_null(pc.match_substring_regex(column, r"^-?[0-9]+(\.[0-9]+)?$"), False)
+    numbers = pc.cast(pc.if_else(plain, column, "nan"), pa.float64()).to_numpy(zero_copy_only=False).copy()
+    for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        value = _amount(column[i].as_py())
+        numbers[i] = np.nan if value is None else value
+    return np.asarray(numbers, dtype=np.float64)
 
 
 def _row_result(

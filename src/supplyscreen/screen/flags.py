@@ -23,6 +23,11 @@ def _in_force(m: Membership, order_date: str | None) -> bool:
     return not (order_date and m.ends_on and order_date[:10] >= _end_of(m.ends_on))
 
 
+def date_matters(entity: Entity | None) -> bool:
+    """Whether an order's date can change the flags of a hit on ``entity`` (a listing that ended)."""
+    return entity is not None and any(m.is_hit and m.ends_on for m in entity.memberships)
+
+
 def _end_of(date: str) -> str:
     """``YYYY-MM`` means the end of that month: an order on the 31st is still before it."""
     return date + "-32" if len(date) == 7 else date
