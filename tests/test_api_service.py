@@ -252,7 +252,6 @@ def test_file_job_reports_progress_and_every_result_format(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
 
-
     with open(EXAMPLE, "rb") as fh:
         started = service.client.post(
             "/screen",

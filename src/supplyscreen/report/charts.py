@@ -20,7 +20,6 @@ ROW_HEIGHT = 24
 LABEL_CHARS = 38
 
 
-
 def _short(label: str, limit: int = LABEL_CHARS) -> str:
     label = " ".join(label.split())
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
