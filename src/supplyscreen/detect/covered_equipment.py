@@ -105,6 +105,7 @@ class CoveredEquipmentDetector:
         self._regex = re.compile(
             "|".join(f"(?P<p{i}>{p.regex})" for i, p in enumerate(self._patterns)), re.IGNORECASE
         )
+        self.model_prefilter = _re2_superset([p.regex for p in self._patterns])
         self._categories = WordSet(cfg["category_words"])
         self._unrelated = WordSet(cfg["unrelated_words"])
         self._federal = _FederalFunding(cfg["federal_funding"])
@@ -210,21 +211,23 @@ class CoveredEquipmentDetector:
 
     # -- matching -------------------------------------------------------------------------------
 
-    def scan(self, text: str) -> list[Match]:
+    def scan(self, text: str, models: bool = True) -> list[Match]:
         """Model numbers, fingerprints and brand words in one text, before any context is applied.
 
+        ``models=False`` skips the model-number patterns, for a caller that knows none can match
+        (``model_prefilter`` found nothing in the text): the result is the same, only sooner.
         Remembered per distinct text (purchase files repeat their descriptions); do not mutate the result.
         """
         found = self._scanned.get(text)
         if found is None:
             if len(self._scanned) >= SCAN_CACHE:
                 self._scanned.clear()
-            found = self._scanned[text] = self._scan(text)
+            found = self._scanned[text] = self._scan(text, models)
         return found
 
-    def _scan(self, text: str) -> list[Match]:
+    def _scan(self, text: str, models: bool = True) -> list[Match]:
         out: list[Match] = []
-        for m in self._regex.finditer(text):
+        for m in self._regex.finditer(text) if models else ():
             p = self._patterns[int((m.lastgroup or "p0")[1:])]
             out.append(
                 Match(m.start(), m.end(), m.group(), _kind(p.kind), p.brand, p.confidence,
@@ -255,6 +258,21 @@ class CoveredEquipmentDetector:
                 bool(self._categories.found(text, toks)),
                 bool(self._unrelated.found(text, toks)),
             )
+        return found
+
+    def models_possible(self, texts: list[str]) -> list[bool]:
+        """For each text, whether a model-number pattern may match it (False: surely not), found for all
+        the texts at once by pyarrow; pass ``models=False`` to ``scan`` for the others."""
+        if self.model_prefilter is None:
+            return [True] * len(texts)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # Python's case-insensitive I also matches dotted and dotless i (İ, ı); RE2's does not
+        array = pc.replace_substring_regex(pa.array(texts, type=pa.string()), "[\u0130\u0131]", "i")
+        found: list[bool] = pc.match_substring_regex(
+            array, self.model_prefilter, ignore_case=True
+        ).to_pylist()
         return found
 
     def detect(self, record: Record) -> list[Flag]:
@@ -410,6 +428,64 @@ def is_federal_funding(text: str, vocabulary: _FederalFunding | None = None) -> 
             _DEFAULT_FEDERAL = _FederalFunding(load_config(CONFIG)["federal_funding"])
         vocabulary = _DEFAULT_FEDERAL
     return vocabulary(text)
+
+
+_RE2_CLASS = {"d": r"\p{Nd}", "s": r"\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}"}  # Python's Unicode \d and \s
+
+
+def _re2_superset(patterns: list[str]) -> str | None:
+    r"""One RE2 pattern (for pyarrow's ``match_substring_regex``, case-insensitive) that matches every
+    text any of these Python patterns finds something in, and maybe more: a prefilter that lets a
+    million-row file run the Python patterns only on the few texts that may hold a model number.
+
+    Word boundaries and anchors are dropped (RE2's are ASCII-only; without them a pattern only
+    matches more), ``\d`` and ``\s`` widened to Python's Unicode classes, ``.`` made to match a
+    newline too. None when a pattern uses anything else RE2 might read differently.
+    """
+    out = []
+    for pattern in patterns:
+        pattern = pattern.removeprefix("(?i)")
+        parts: list[str] = []
+        i, in_class = 0, False
+        while i < len(pattern):
+            ch = pattern[i]
+            if ch == "\\":
+                nxt = pattern[i + 1 : i + 2]
+                if nxt in _RE2_CLASS:
+                    parts.append(_RE2_CLASS[nxt] if in_class else f"[{_RE2_CLASS[nxt]}]")
+                elif nxt == "b" and not in_class:
+                    pass
+                elif nxt.isalnum() or not nxt:  # \w, \B, \A, back-references...: not translated
+                    return None
+                else:
+                    parts.append(ch + nxt)
+                i += 2
+                continue
+            if in_class:
+                in_class = ch != "]"
+            elif ch == "[":
+                if pattern[i + 1 : i + 2] in ("]", "^"):  # "[]...]", "[^...]": not translated
+                    return None
+                in_class = True
+            elif ch in "^$":
+                i += 1
+                continue
+            elif ch == "(" and pattern[i + 1 : i + 2] == "?" and pattern[i + 2 : i + 3] not in (":", "P"):
+                return None  # look-arounds, inline flags
+            parts.append(ch)
+            i += 1
+        out.append("(?:" + "".join(parts) + ")")
+    if not out:
+        return None
+    combined = "(?s)" + "|".join(out)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pc.match_substring_regex(pa.array(["x"]), combined, ignore_case=True)
+    except Exception:  # noqa: BLE001 - RE2 does not take it: no prefilter
+        return None
+    return combined
 
 
 def _label(words: list[str], written: str) -> str:

@@ -269,8 +269,7 @@ class XinjiangLocationDetector:
 
     # -- matching -------------------------------------------------------------------------------
 
-    def _candidates(self, fld: str, text: str) -> list[_Candidate]:
-        """The places a text names, as fresh candidates (resolving changes them); found once per text."""
+    def _found_in(self, text: str) -> list[tuple[Any, str, str, str, str]]:
         found = self._found.get(text)
         if found is None:
             if len(self._found) >= 200_000:
@@ -278,7 +277,18 @@ class XinjiangLocationDetector:
             found = self._found[text] = [
                 (c.found, c.text, c.script, c.usage, c.phrase) for c in self._find(text)
             ]
-        return [_Candidate(fld, f, t, script, usage, phrase=phrase) for f, t, script, usage, phrase in found]
+        return found
+
+    def names_a_place(self, text: str) -> bool:
+        """Whether a text holds a spelling of a Xinjiang place, before its context is weighed."""
+        return bool(self._found_in(text))
+
+    def _candidates(self, fld: str, text: str) -> list[_Candidate]:
+        """The places a text names, as fresh candidates (resolving changes them); found once per text."""
+        return [
+            _Candidate(fld, f, t, script, usage, phrase=phrase)
+            for f, t, script, usage, phrase in self._found_in(text)
+        ]
 
     def _find(self, text: str, fld: str = "text") -> list[_Candidate]:
         folded, toks = folded_tokens(text)

@@ -259,29 +259,36 @@ class ColumnarScreener:
         interned = self.fields[key]
         done = len(interned.features)
         if done < len(interned.values):
-            gate = self.engine.gate
-            new = [self._feature(gate, key, text) for text in interned.values[done:]]
+            texts = interned.values[done:]
+            models = [False] * len(texts)
+            if key in ("name", "description"):  # where a model number is worth looking for
+                present = [i for i, t in enumerate(texts) if t]
+                found = self.engine.gate.covered.models_possible([texts[i] for i in present])
+                for i, possible in zip(present, found, strict=True):
+                    models[i] = possible
+            new = [self._feature(key, t, m) for t, m in zip(texts, models, strict=True)]
             rows = np.asarray(new, dtype=np.int64).reshape(len(new), -1)
             interned.features = np.concatenate([interned.features, rows]) if done else rows
         return interned.features
 
-    def _feature(self, gate: Any, key: str, text: str | None) -> tuple[int, ...]:
+    def _feature(self, key: str, text: str | None, models: bool) -> tuple[int, ...]:
+        """What each detector needs of one value (``models``: a model number may be in it)."""
+        gate = self.engine.gate
         if key in ("name", "description"):
-            ids: tuple[int, ...] = (self._covered_class(gate, text), self._xinjiang_class(gate, text))
+            ids: tuple[int, ...] = (self._covered_class(text, models), self._xinjiang_class(text))
             if key == "description":
-                sector = text if text and gate.has_candidate("sector", text) else None
+                sector = text if text and gate.sector.scan(text) else None
                 ids += (self.sectors.id_of(sector, (sector is not None,)),)
             return ids
         if key == "address":
-            return (self._xinjiang_class(gate, text),)
+            return (self._xinjiang_class(text),)
         if key == "country":
             # read as a place only when it is no known country; its text is context all the same
-            place = (
-                bool(text) and gate.xinjiang_country(text) is None and gate.has_candidate("xinjiang", text)
-            )
+            place = text is not None and gate.xinjiang_country(text) is None
+            place = place and gate.xinjiang.names_a_place(text or "")
             return (self.xinjiang.id_of(("country", text), (place,)),)
         if key == "hs_code":
-            hs = text if text and gate.has_candidate("hs", text) else None
+            hs = text if text and gate.sector.hs_matches(text) else None
             return (self.sectors.id_of(("hs", hs) if hs else None, (hs is not None,)),)
         if key == "funding":
             from supplyscreen.detect import is_federal_funding
@@ -289,17 +296,19 @@ class ColumnarScreener:
             return (int(bool(text) and is_federal_funding(text or "")),)
         return (0,)
 
-    def _covered_class(self, gate: Any, text: str | None) -> int:
-        found = gate.covered.scan(text) if text and gate.has_candidate("covered", text) else []
+    def _covered_class(self, text: str | None, models: bool) -> int:
+        covered = self.engine.gate.covered
+        found = covered.scan(text, models=models) if text else []
         if found:  # the text itself decides: which brand or model, where, dated or not
             return self.covered.id_of(("text", text), (True, any(m.attrs.get("end_date") for m in found)))
-        context = gate.covered.context_of(text) if text else (False, False)
+        context = covered.context_of(text) if text else (False, False)
         return self.covered.id_of(("context", bool(text), *context), (False, False))
 
-    def _xinjiang_class(self, gate: Any, text: str | None) -> int:
-        if text and gate.has_candidate("xinjiang", text):
+    def _xinjiang_class(self, text: str | None) -> int:
+        xinjiang = self.engine.gate.xinjiang
+        if text and xinjiang.names_a_place(text):
             return self.xinjiang.id_of(("text", text), (True,))
-        context = gate.xinjiang.context_of(text) if text else (False, False, False, False)
+        context = xinjiang.context_of(text) if text else (False, False, False, False)
         return self.xinjiang.id_of(("context", *context), (False,))
 
     # -- screening ------------------------------------------------------------------------------
@@ -347,14 +356,14 @@ class ColumnarScreener:
             return out
         group, first = _groups([c[active] for c in combined])
         keys = np.stack([c[active][first] for c in combined], axis=1).tolist()
-        self._load_records(batch, first_row, records, active[first].tolist())
         outcome = []
         for (h, c, x, s), row in zip(keys, active[first].tolist(), strict=True):
             found = self.results.get((h, c, x, s))
             if found is None:
                 name_flags, hits = self.part_values[h - 1] if h else ([], [])
                 detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
-                result = self.engine.assemble(records[row], name_flags, hits, detected)
+                # the outcome is a template shared by rows: its record only numbers the first of them
+                result = self.engine.assemble(Record(first_row + row), name_flags, hits, detected)
                 found = self.results[(h, c, x, s)] = len(self.outcomes)
                 self.outcomes.append((result.risk, added_values(result, False), result))
             outcome.append(found)

@@ -11,8 +11,10 @@ import gc
 import multiprocessing
 import os
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from supplyscreen.detect import (
     covered_equipment_detector,
@@ -24,6 +26,8 @@ from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import SEVERITIES, Entity, Flag, Hit, Record, RowResult
 from supplyscreen.screen.flags import hit_flags, row_risk
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 CHUNK = 2000
 BLOCK_CHUNKS = 4  # chunks per worker whose new names are matched together before screening
 HIT_LIMIT = 3
@@ -62,7 +66,7 @@ class _DetectorGate:
             if kind == "covered":
                 found = bool(self.covered.scan(text))
             elif kind == "xinjiang":
-                found = bool(self.xinjiang._candidates("text", text))
+                found = self.xinjiang.names_a_place(text)
             elif kind == "hs":
                 found = bool(self.sector.hs_matches(text))
             else:
@@ -235,6 +239,35 @@ def match_distinct_names(
     for batch, hits in zip(batches, pool.map(_match_names, batches), strict=True):
         for key, found in zip(batch, hits, strict=True):
             engine.remember(key, found)
+
+
+@contextmanager
+def quiet_gc() -> Iterator[None]:
+    """Keep the garbage collector off the loaded lists while a file is screened.
+
+    The name index and entities are millions of long-lived objects; every full collection would walk
+    them all again (about a fifth of a million-row run). They are frozen, and young collections made
+    rarer, for the duration; both are undone afterwards (a service screens many files in one process).
+    """
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def with_quiet_gc(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run ``function`` under :func:`quiet_gc`."""
+
+    @wraps(function)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        with quiet_gc():
+            return function(*args, **kwargs)
+
+    return run
 
 
 def start_pool(engine: RecordScreener, helpers: int) -> Any:

@@ -33,7 +33,7 @@ from supplyscreen.report import write_results as write_report
 from supplyscreen.report.atomic import check_output_path
 from supplyscreen.screen.columnar import MalformedInput, write_columnar
 from supplyscreen.screen.columnar import eligible as columnar_eligible
-from supplyscreen.screen.engine import RecordScreener, chunked, screen_chunks, start_pool
+from supplyscreen.screen.engine import RecordScreener, chunked, screen_chunks, start_pool, with_quiet_gc
 
 CHUNK_ROWS = 5000
 KNOWN_GAPS = {
@@ -171,6 +171,7 @@ def mark_change(result: RowResult, previous: dict[str, tuple[str, str]]) -> RowR
     return result
 
 
+@with_quiet_gc
 def screen_file(
     screener: Any,
     input_path: Path,

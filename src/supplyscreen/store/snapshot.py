@@ -109,6 +109,8 @@ class Snapshot:
         except (OSError, json.JSONDecodeError) as exc:
             raise StoreError(f"{manifest_path}: unreadable manifest ({exc})") from exc
         self._entities: list[Entity] | None = None
+        self._records: list[dict[str, Any]] | None = None
+        self._objects: list[Entity | None] = []
 
     @property
     def version(self) -> str:
@@ -125,8 +127,23 @@ class Snapshot:
     def entities(self) -> list[Entity]:
         """All linked entities (loaded once, then cached)."""
         if self._entities is None:
-            self._entities = [Entity.from_dict(d) for d in read_jsonl_gz(self.path / ENTITIES)]
+            self._entities = [self.entity_at(i) for i in range(len(self.entity_records()))]
         return self._entities
+
+    def entity_records(self) -> list[dict[str, Any]]:
+        """The linked entities as their stored dicts (read once), for look-ups that need only a few."""
+        if self._records is None:
+            self._records = list(read_jsonl_gz(self.path / ENTITIES))
+            self._objects = [None] * len(self._records)
+        return self._records
+
+    def entity_at(self, position: int) -> Entity:
+        """The entity at a position of ``entity_records`` (made once: the same object every time)."""
+        records = self.entity_records()
+        found = self._objects[position]
+        if found is None:
+            found = self._objects[position] = Entity.from_dict(records[position])
+        return found
 
     def rules(self) -> list[Rule]:
         path = self.path / RULES

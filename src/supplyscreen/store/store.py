@@ -98,7 +98,7 @@ class Store:
     def __init__(self, home: Path) -> None:
         self.home = home
         self._snapshot: Snapshot | None = None
-        self._index: dict[str, Entity] | None = None
+        self._index: dict[str, int] | None = None
 
     @classmethod
     def open(cls, home: str | Path | None = None) -> Store:
@@ -160,28 +160,31 @@ class Store:
     def entities(self) -> list[Entity]:
         return self.snapshot.entities()
 
-    def _by_id(self) -> dict[str, Entity]:
+    def _by_id(self) -> dict[str, int]:
+        """Positions in the snapshot's entity records by entity id and by source id; entities are made
+        from their records only when asked for (a screening run looks up a few of them)."""
         if self._index is None:
-            index: dict[str, Entity] = {}
-            for e in self.entities():
-                index[e.id] = e
-                for sid in e.source_ids:
-                    index.setdefault(sid, e)
+            index: dict[str, int] = {}
+            for position, record in enumerate(self.snapshot.entity_records()):
+                index[record["id"]] = position
+                for sid in record.get("source_ids", ()):
+                    index.setdefault(sid, position)
             self._index = index
         return self._index
 
     def preload(self) -> None:
-        """Load the entities and their id index now (before forking workers that will look them up)."""
+        """Read the entity records and their id index now (before forking workers that look them up)."""
         self._by_id()
 
     def get(self, key: str) -> Entity:
         """An entity by its id or any of its source ids (``us_ofac_sdn:29299``, ``us_trade_csl:…``)."""
         try:
-            return self._by_id()[key]
+            position = self._by_id()[key]
         except KeyError:
             raise UnknownEntityError(
                 f"no entity with id or source id {key!r} in snapshot {self.active_version}"
             ) from None
+        return self.snapshot.entity_at(position)
 
     def find_by_name(self, name: str, limit: int = 10) -> list[Entity]:
         """Entities bearing ``name`` exactly (after legal forms and punctuation are folded), most lists first;
