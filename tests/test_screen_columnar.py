@@ -47,8 +47,9 @@ def test_columnar_and_row_paths_write_the_same_values(
     assert {"restricted_party", "covered_equipment", "xinjiang_location", "high_priority_sector"} <= codes
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_columnar_run_resumes_after_an_interruption(
-    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
     straight = tmp_path / "straight.csv"
@@ -62,9 +63,9 @@ def test_columnar_run_resumes_after_an_interruption(
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        screen_file(screener, purchase_file, out, on_rows=stop_after_first_batch)
+        screen_file(screener, purchase_file, out, on_rows=stop_after_first_batch, workers=workers)
     assert not out.exists()
-    outcome = screen_file(screener, purchase_file, out, resume=True)
+    outcome = screen_file(screener, purchase_file, out, resume=True, workers=workers)
     assert 0 < outcome.resumed_rows < 3000
     assert _rows(out) == _rows(straight)
     assert outcome.summary.rows_total == 3000
@@ -121,6 +122,12 @@ def test_rows_that_share_a_part_differ_only_where_it_cannot_matter(
     assert fast_totals == slow_totals
     a, b = _rows(fast), _rows(slow)
     assert len(a) == 2500 and a == b
+    # two processes: names matched ahead in a helper, the detectors' parts of every batch first
+    two = tmp_path / "two.csv"
+    two_totals = screen_file(screener, mixed, two, workers=2).summary.to_dict()
+    for key in ("output", "format"):
+        two_totals.pop(key, None)
+    assert two_totals == slow_totals and _rows(two) == b
     codes = {c for r in a for c in r["flags"].split(";") if c}
     assert {"restricted_party", "uflpa_entity", "covered_equipment", "xinjiang_location"} <= codes
     reasons = " ".join(r["reasons"] for r in a)

@@ -29,7 +29,7 @@ from supplyscreen.model import Record, RowResult
 from supplyscreen.report import ReportAggregator
 from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
 from supplyscreen.report.tabular import added_columns, added_values
-from supplyscreen.screen.engine import RecordScreener, match_distinct_names
+from supplyscreen.screen.engine import NamePrefetch, RecordScreener, match_distinct_names
 from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
@@ -200,6 +200,7 @@ class ColumnarScreener:
         self.mapping = mapping
         self.parts = parts
         self.snapshot = snapshot
+        self.prefetch: NamePrefetch | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -315,26 +316,23 @@ class ColumnarScreener:
 
     def screen(self, batch: pa.RecordBatch, first_row: int, pool: Any = None, helpers: int = 1) -> np.ndarray:
         """The outcome index of each row of a batch (-1: clear, nothing found)."""
-        if sum(len(f.values) for f in self.fields.values()) > _INTERNED_LIMIT:
+        return self.finish(batch, first_row, self.prepare(batch, first_row), pool, helpers)
+
+    def prepare(self, batch: pa.RecordBatch, first_row: int, fresh: bool = True) -> dict[str, np.ndarray]:
+        """What a batch's result needs besides its names: the detectors' parts of each row, and the
+        ids its name part will be keyed by. ``fresh``: the remembered values may be dropped first."""
+        if fresh and sum(len(f.values) for f in self.fields.values()) > _INTERNED_LIMIT:
             self._reset()
-        n = batch.num_rows
         ids = {key: self._ids(batch, key) for key in _SCREENED}
         feats = {key: self._features(key)[ids[key]] for key in _SCREENED}
-        name_key = self._name_keys(ids["name"], ids["country"], pool, helpers)
-        relevant = self.name_keys.flag(name_key, 0)
-        dated_name = self.name_keys.flag(name_key, 1)
-        federal = feats["funding"][:, 0]
         date, funding = ids["date"], ids["funding"]
         name_c, desc_c = feats["name"][:, 0], feats["description"][:, 0]
         covered_dated = self.covered.flag(name_c, 1) | self.covered.flag(desc_c, 1)
         xj = [feats["name"][:, 1], feats["address"][:, 0], feats["description"][:, 1], feats["country"][:, 0]]
         hs_s, desc_s = feats["hs_code"][:, 0], feats["description"][:, 2]
         records: dict[int, Record] = {}
-        parts = {
-            "h": self._parts(
-                batch, first_row, records, "h", relevant,
-                [name_key, np.where(dated_name, date, 0), federal],
-            ),
+        return {
+            "name": ids["name"], "country": ids["country"], "date": date, "federal": feats["funding"][:, 0],
             "c": self._parts(
                 batch, first_row, records, "c",
                 self.covered.flag(name_c, 0) | self.covered.flag(desc_c, 0),
@@ -349,6 +347,19 @@ class ColumnarScreener:
                 self.sectors.flag(hs_s, 0) | self.sectors.flag(desc_s, 0), [hs_s, desc_s],
             ),
         }  # fmt: skip
+
+    def finish(
+        self, batch: pa.RecordBatch, first_row: int, parts: dict[str, np.ndarray], pool: Any, helpers: int
+    ) -> np.ndarray:
+        """The outcome index of each row of a prepared batch: its name part, then the parts combined."""
+        n = batch.num_rows
+        name_key = self._name_keys(parts["name"], parts["country"], pool, helpers)
+        dated_name = self.name_keys.flag(name_key, 1)
+        h = self._parts(
+            batch, first_row, {}, "h", self.name_keys.flag(name_key, 0),
+            [name_key, np.where(dated_name, parts["date"], 0), parts["federal"]],
+        )  # fmt: skip
+        parts = {**parts, "h": h}
         combined = [parts[k] + 1 for k in ("h", "c", "x", "s")]
         active = np.flatnonzero(np.logical_or.reduce([c > 0 for c in combined]))
         out = np.full(n, -1, dtype=np.int64)
@@ -402,6 +413,8 @@ class ColumnarScreener:
         country = next(c for c, i in self._code_ids.items() if i == code)
         texts = self.fields["name"].values
         pairs = [(texts[n], country) for n in names]
+        if self.prefetch is not None:
+            self.prefetch.wait_for(p for p in pairs if p[0])
         match_distinct_names(self.engine, [p for p in pairs if p[0]], pool, helpers)
         for n, pair in zip(names, pairs, strict=True):
             hits = [h for h in self.engine.match_key(pair) if h.match or h.review] if pair[0] else []
@@ -497,10 +510,24 @@ def write_columnar(
         else:
             fh.write(b"\xef\xbb\xbf")
             fh.write(_header_line(stream.columns, added))
+        prepared: list[dict[str, np.ndarray]] = []
+        if pool is not None:
+            # two passes: the detectors' parts of every batch while helpers match the file's names,
+            # then each batch's names, results and output
+            columnar.prefetch = _prefetch(stream, row, engine, pool, helpers)
+            first = row
+            for n, batch in enumerate(_batches(stream, [])):
+                if n >= done_batches:
+                    prepared.append(columnar.prepare(batch, first + 1, fresh=False))
+                    first += batch.num_rows
         for n, batch in enumerate(_batches(stream, errors)):
             if n < done_batches:
                 continue
-            outcome_of = columnar.screen(batch, row + 1, pool, helpers)
+            if prepared:
+                outcome_of = columnar.finish(batch, row + 1, prepared[n - done_batches], pool, helpers)
+                prepared[n - done_batches] = {}
+            else:
+                outcome_of = columnar.screen(batch, row + 1, pool, helpers)
             table = _output_table(batch, outcome_of, columnar, added, row, previous, aggregator, snapshot)
             pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
             fh.flush()
@@ -517,6 +544,50 @@ def write_columnar(
             if on_rows:
                 on_rows(batch.num_rows)
         os.fsync(fh.fileno())
+
+
+def _prefetch(
+    stream: RecordStream, skip: int, engine: RecordScreener, pool: Any, helpers: int
+) -> NamePrefetch | None:
+    """Start matching the distinct names of the file (after its first ``skip`` rows) in the helpers:
+    a quick read of the name and country columns only."""
+    name, country = stream.mapping.get("name"), stream.mapping.get("country")
+    if name is None:
+        return None
+    columns = [c for c in (name, country) if c]
+
+    def keys() -> list[tuple[str, str | None]]:
+        from supplyscreen.io.record_builder import text_value
+
+        try:
+            if stream.format == "parquet":
+                import pyarrow.parquet as pq
+
+                table = pq.read_table(stream.path, columns=columns)
+            else:
+                table = pacsv.read_csv(
+                    stream.path,
+                    read_options=pacsv.ReadOptions(encoding=stream.encoding or "utf8"),
+                    parse_options=pacsv.ParseOptions(
+                        delimiter=stream.delimiter or ",", newlines_in_values=True
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        include_columns=columns, column_types={c: pa.string() for c in columns}
+                    ),
+                )
+        except (pa.ArrowInvalid, OSError):  # damaged rows: the row path will say which
+            return []
+        pairs = table.slice(skip).group_by(columns).aggregate([])
+        names = pc.cast(pairs.column(name), pa.string()).to_pylist()
+        codes = pc.cast(pairs.column(country), pa.string()).to_pylist() if country else [None] * len(names)
+        found: dict[tuple[str, str | None], None] = {}
+        for raw, code in zip(names, codes, strict=True):
+            text = text_value(raw)
+            if text:
+                found[(text, _country_code(text_value(code)))] = None
+        return list(found)
+
+    return NamePrefetch(engine, pool, keys, helpers)
 
 
 def _header_line(columns: list[str], added: list[str]) -> bytes:

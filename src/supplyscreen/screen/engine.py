@@ -10,7 +10,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections import OrderedDict
+import queue
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -270,11 +272,97 @@ def with_quiet_gc(function: Callable[_P, _T]) -> Callable[_P, _T]:
     return run
 
 
+class NamePrefetch:
+    """Matches a file's distinct names in helper processes ahead of the screening that needs them.
+
+    The keys are found in a thread (pyarrow, mostly without the GIL) while screening starts; they go
+    to the helpers in small chunks, in the order the file shows them, each finished chunk sending the
+    next, so the helpers stay busy while this process does other work. While the screening waits
+    for names still to come, it matches the next chunks itself rather than sit idle. A name that
+    ``wait_for`` does not bring is matched by the caller as usual.
+    """
+
+    def __init__(
+        self,
+        engine: RecordScreener,
+        pool: Any,
+        keys: Callable[[], list[tuple[str, str | None]]],
+        helpers: int,
+        chunk: int = 200,
+    ) -> None:
+        self.engine = engine
+        self.pool = pool
+        self.chunk = chunk
+        self.limit = 2 * helpers
+        self._lock = threading.Lock()
+        self._todo: deque[list[tuple[str, str | None]]] = deque()
+        self._flying = 0
+        self._done: queue.SimpleQueue[tuple[list[tuple[str, str | None]], Any]] = queue.SimpleQueue()
+        self._start = threading.Thread(target=self._begin, args=(keys,), daemon=True)
+        self._start.start()
+
+    def _begin(self, keys: Callable[[], list[tuple[str, str | None]]]) -> None:
+        found = keys()
+        with self._lock:
+            self._todo.extend(found[i : i + self.chunk] for i in range(0, len(found), self.chunk))
+        self._send()
+
+    def _send(self) -> None:
+        with self._lock:
+            while self._todo and self._flying < self.limit:
+                chunk = self._todo.popleft()
+                self._flying += 1
+                self.pool.apply_async(
+                    _match_names,
+                    (chunk,),
+                    callback=lambda hits, chunk=chunk: self._received(chunk, hits),
+                    error_callback=lambda exc, chunk=chunk: self._received(chunk, exc),
+                )
+
+    def _received(self, chunk: list[tuple[str, str | None]], hits: Any) -> None:
+        """In the pool's result thread: hand the hits over and send the next chunk."""
+        with self._lock:
+            self._flying -= 1
+        self._done.put((chunk, hits))
+        self._send()
+
+    def _drain(self, block: bool) -> None:
+        while True:
+            try:
+                chunk, hits = self._done.get(block=block)
+            except queue.Empty:
+                return
+            block = False
+            if isinstance(hits, BaseException):
+                continue  # those names are matched by the caller
+            for key, found in zip(chunk, hits, strict=True):
+                self.engine.remember(key, found)
+
+    def wait_for(self, keys: Iterable[tuple[str, str | None]]) -> None:
+        self._start.join()
+        needed = [k for k in keys if not self.engine.knows(k)]
+        while True:
+            self._drain(block=False)
+            needed = [k for k in needed if not self.engine.knows(k)]
+            if not needed:
+                return
+            with self._lock:
+                mine = self._todo.popleft() if self._todo else None
+                flying = self._flying
+            if mine is not None:  # the helpers are busy: match the next chunk here
+                for key in mine:
+                    self.engine.match_key(key)
+            elif flying:
+                self._drain(block=True)
+            else:
+                return
+
+
 def start_pool(engine: RecordScreener, helpers: int) -> Any:
-    """A pool of forked helpers that share the engine's loaded lists (for :func:`match_distinct_names`)."""
+    """A pool of forked helpers that share the engine's loaded name index, for matching names
+    (:func:`match_distinct_names`, :class:`NamePrefetch`): they look up no entities."""
     global _WORKER
     _WORKER = engine
-    engine.screener.store.preload()
     gc.freeze()
     return multiprocessing.get_context("fork").Pool(helpers)
 
