@@ -1,5 +1,5 @@
 """`python -m supplyscreen …` runs the command-line tool."""
 
-from supplyscreen.cli import main
+from supplyscreen.cli import console
 
-main()
+console()

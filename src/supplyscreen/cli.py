@@ -308,3 +308,33 @@ def main() -> None:
             sys.exit(2)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def console() -> None:
+    """The installed command: :func:`main`, then a quick exit.
+
+    A screening run holds millions of objects (the name index, the entities); the interpreter's own
+    shutdown would collect and free them one by one, seconds after the work is done. Output is
+    flushed and exit handlers run, then the process ends at once.
+    """
+    import atexit
+    import logging
+    import os
+
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -391,6 +391,7 @@ def screen_chunks(
     global _WORKER
     engine = RecordScreener(screener)
     screener.matcher  # load the index before forking so workers share it  # noqa: B018
+    gc.freeze()  # the loaded index joins what the collector leaves alone (see quiet_gc)
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in chunks:

@@ -8,6 +8,7 @@ screens no row twice. The output is written to a temporary file and renamed at t
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import pickle
@@ -302,6 +303,7 @@ def _screen_columnar(
     previous = load_previous(Path(compare_to)) if compare_to else None
     engine = RecordScreener(screener)
     screener.matcher  # noqa: B018 - load before forking helpers
+    gc.freeze()  # the loaded index joins what the collector leaves alone (see quiet_gc)
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     helpers = max(1, workers - 1)
     pool = start_pool(engine, helpers) if workers > 1 else None
