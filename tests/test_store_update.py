@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import FCC_HTML, UN_XML
 
+from supplyscreen.errors import UnknownEntityError
 from supplyscreen.sources.registry import source_spec
 from supplyscreen.store import Store
 from supplyscreen.store.build import build_snapshot, read_source
@@ -170,3 +171,25 @@ def test_rollback_to_previous_version(store: Store, server: tuple[str, Path]) ->
     assert store.snapshot.sources["un_sc"].entities == 501
     store.activate("20200101T000000Z-base")
     assert store.snapshot.sources["un_sc"].entities == 1003
+
+
+def test_entity_lookups_use_a_cached_id_index_that_a_damaged_cache_does_not_break(tmp_path: Path) -> None:
+    """`get` reads the id index from the cache after the first run, and rebuilds a damaged one."""
+    home = tmp_path / "home"
+    first = Store.open(home).get("us_ofac_sdn:29299")
+    caches = list((home / "cache").glob("entity-ids-*.json"))
+    assert len(caches) == 1
+    again = Store.open(home)
+    assert again.get("us_ofac_sdn:29299").id == first.id
+    assert again.get(first.id) is again.get("us_ofac_sdn:29299")  # one object per entity
+    caches[0].write_text('{"us_ofac_sdn:29299": 0}', encoding="utf-8")  # stale: one entry
+    rebuilt = Store.open(home)
+    assert rebuilt.get("us_ofac_sdn:29299").id == first.id
+    caches[0].write_text("not json", encoding="utf-8")
+    assert Store.open(home).get("us_ofac_sdn:29299").id == first.id
+    with pytest.raises(UnknownEntityError):
+        Store.open(home).get("no-such-entity")
+    # the full list and the looked-up entities are the same objects
+    store = Store.open(home)
+    looked_up = store.get(first.id)
+    assert any(e is looked_up for e in store.entities())

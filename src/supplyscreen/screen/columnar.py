@@ -88,6 +88,45 @@ def _batches(stream: RecordStream, errors: list[RowError]) -> Iterator[pa.Record
         raise MalformedInput(str(exc)) from exc
 
 
+def _read_ahead(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """The batches, read and parsed by a thread up to ``depth`` ahead (pyarrow parses without the
+    GIL, so reading overlaps the screening); errors reach the consumer where they happened."""
+    import queue
+    import threading
+
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        slots.put(("batch", batch), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            slots.put(("error", exc))
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = slots.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _escaped(column: pa.Array) -> pa.Array:
     """Cells a spreadsheet would run as formulas, prefixed with ``'`` (plain numbers left alone)."""
     if not pa.types.is_string(column.type):
@@ -516,11 +555,11 @@ def write_columnar(
             # then each batch's names, results and output
             columnar.prefetch = _prefetch(stream, row, engine, pool, helpers)
             first = row
-            for n, batch in enumerate(_batches(stream, [])):
+            for n, batch in enumerate(_read_ahead(_batches(stream, []))):
                 if n >= done_batches:
                     prepared.append(columnar.prepare(batch, first + 1, fresh=False))
                     first += batch.num_rows
-        for n, batch in enumerate(_batches(stream, errors)):
+        for n, batch in enumerate(_read_ahead(_batches(stream, errors))):
             if n < done_batches:
                 continue
             if prepared:

@@ -110,6 +110,7 @@ class Snapshot:
             raise StoreError(f"{manifest_path}: unreadable manifest ({exc})") from exc
         self._entities: list[Entity] | None = None
         self._records: list[dict[str, Any]] | None = None
+        self._lines: list[bytes] | None = None
         self._objects: list[Entity | None] = []
 
     @property
@@ -127,23 +128,55 @@ class Snapshot:
     def entities(self) -> list[Entity]:
         """All linked entities (loaded once, then cached)."""
         if self._entities is None:
-            self._entities = [self.entity_at(i) for i in range(len(self.entity_records()))]
+            self.entity_records()
+            self._entities = [self.entity_at(i) for i in range(self.entity_count())]
         return self._entities
 
     def entity_records(self) -> list[dict[str, Any]]:
-        """The linked entities as their stored dicts (read once), for look-ups that need only a few."""
+        """The linked entities as their stored dicts, in file order (parsed once)."""
         if self._records is None:
-            self._records = list(read_jsonl_gz(self.path / ENTITIES))
-            self._objects = [None] * len(self._records)
+            self._records = [self._parse(i, line) for i, line in enumerate(self._entity_lines())]
         return self._records
 
+    def _entity_lines(self) -> list[bytes]:
+        """The entity file's lines, unparsed (read once): a look-up parses only the line it needs."""
+        if self._lines is None:
+            path = self.path / ENTITIES
+            try:
+                with gzip.open(path, "rb") as fh:
+                    self._lines = [line for line in fh.read().split(b"\n") if line.strip()]
+            except (OSError, EOFError) as exc:
+                raise StoreError(
+                    f"{path}: snapshot file is damaged ({exc}); run `supplyscreen lists update`"
+                ) from exc
+            self._objects = [None] * len(self._lines)
+        return self._lines
+
+    def _parse(self, position: int, line: bytes) -> dict[str, Any]:
+        try:
+            found: dict[str, Any] = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise StoreError(
+                f"{self.path / ENTITIES}: line {position + 1} is damaged ({exc}); "
+                "run `supplyscreen lists update`"
+            ) from exc
+        return found
+
     def entity_at(self, position: int) -> Entity:
-        """The entity at a position of ``entity_records`` (made once: the same object every time)."""
-        records = self.entity_records()
+        """The entity at a position of the entity file (made once: the same object every time)."""
+        lines = self._entity_lines()
         found = self._objects[position]
         if found is None:
-            found = self._objects[position] = Entity.from_dict(records[position])
+            record = (
+                self._records[position]
+                if self._records is not None
+                else self._parse(position, lines[position])
+            )
+            found = self._objects[position] = Entity.from_dict(record)
         return found
+
+    def entity_count(self) -> int:
+        return len(self._entity_lines())
 
     def rules(self) -> list[Rule]:
         path = self.path / RULES

@@ -9,6 +9,7 @@ any point leaves the previous version active.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ from supplyscreen.sources.registry import UPDATABLE, source_spec
 from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
 from supplyscreen.store.fetch import fetch_source
 from supplyscreen.store.linkage import link_key
-from supplyscreen.store.snapshot import Snapshot
+from supplyscreen.store.snapshot import ENTITIES, Snapshot
 
 ACTIVE = "ACTIVE"
 SNAPSHOTS = "snapshots"
@@ -164,13 +165,28 @@ class Store:
         """Positions in the snapshot's entity records by entity id and by source id; entities are made
         from their records only when asked for (a screening run looks up a few of them)."""
         if self._index is None:
-            index: dict[str, int] = {}
-            for position, record in enumerate(self.snapshot.entity_records()):
-                index[record["id"]] = position
-                for sid in record.get("source_ids", ()):
-                    index.setdefault(sid, position)
+            snapshot = self.snapshot
+            cache = self.home / "cache" / f"entity-ids-{self._entities_stamp()}.json"
+            try:
+                index: dict[str, int] = json.loads(cache.read_text(encoding="utf-8"))
+                if len(set(index.values())) != snapshot.entity_count():
+                    raise ValueError("stale")
+            except (OSError, ValueError):
+                index = {}
+                for position, record in enumerate(snapshot.entity_records()):
+                    index[record["id"]] = position
+                    for sid in record.get("source_ids", ()):
+                        index.setdefault(sid, position)
+                _write_quietly(cache, json.dumps(index))
             self._index = index
         return self._index
+
+    def _entities_stamp(self) -> str:
+        """What identifies the active entity file: snapshot version, size and modification time, hashed."""
+        snapshot = self.snapshot
+        stat = (snapshot.path / ENTITIES).stat()
+        key = f"{snapshot.version}:{snapshot.path}:{stat.st_size}:{stat.st_mtime_ns}"
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def preload(self) -> None:
         """Read the entity records and their id index now (before forking workers that look them up)."""
@@ -344,3 +360,15 @@ class Store:
                 n += 1
         os.replace(tmp, out)
         return n
+
+
+def _write_quietly(path: Path, text: str) -> None:
+    """Write a cache file atomically; a read-only data directory only costs the work next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        pass
