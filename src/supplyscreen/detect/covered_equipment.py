@@ -26,6 +26,7 @@ from supplyscreen.detect.text import (
     load_config,
     phrase_key,
     read_rows,
+    text_words,
     tokens,
 )
 from supplyscreen.model import Flag, Record
@@ -233,7 +234,7 @@ class CoveredEquipmentDetector:
                 Match(m.start(), m.end(), m.group(), _kind(p.kind), p.brand, p.confidence,
                       {**_row_attrs(p.row), "pattern_type": p.kind, "pattern": p.regex, "source": p.source})
             )  # fmt: skip
-        found = self._latin.find(folded_tokens(text)[1])
+        found = [] if self._latin.absent(text_words(text)) else self._latin.find(folded_tokens(text)[1])
         if has_han(text):
             found.extend(self._han.find(text))
         for f in found:
@@ -253,12 +254,20 @@ class CoveredEquipmentDetector:
         if found is None:
             if len(self._contexts) >= SCAN_CACHE:
                 self._contexts.clear()
-            toks = folded_tokens(text)[1]
             found = self._contexts[text] = (
-                bool(self._categories.found(text, toks)),
-                bool(self._unrelated.found(text, toks)),
+                bool(self._categories.found(text)),
+                bool(self._unrelated.found(text)),
             )
         return found
+
+    def may_find(self, words: frozenset[str], han: bool) -> tuple[bool, bool]:
+        """For a text of these (folded) words, with Chinese script or not: whether ``scan`` may find a
+        brand in it (model numbers aside, see ``models_possible``), and whether ``context_of`` may
+        find anything. False means surely not."""
+        return (
+            han or not self._latin.absent(words),
+            han or not (self._categories.absent(words) and self._unrelated.absent(words)),
+        )
 
     def models_possible(self, texts: list[str]) -> list[bool]:
         """For each text, whether a model-number pattern may match it (False: surely not), found for all

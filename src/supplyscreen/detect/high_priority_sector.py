@@ -21,6 +21,7 @@ from supplyscreen.detect.text import (
     load_config,
     plural_forms,
     read_rows,
+    text_words,
 )
 from supplyscreen.model import Flag, Record
 
@@ -112,6 +113,10 @@ class HighPrioritySectorDetector:
                 else:
                     self._latin.add(word, self.sectors[name])
 
+    def may_find(self, words: frozenset[str], han: bool) -> bool:
+        """Whether ``scan`` may find a sector word in a text of these (folded) words; False: surely not."""
+        return han or not self._latin.absent(words)
+
     def scan(self, text: str) -> list[Match]:
         """Sector keywords in one text (remembered per distinct text; do not mutate the result)."""
         cached = self._scanned.get(text)
@@ -122,7 +127,7 @@ class HighPrioritySectorDetector:
         return cached
 
     def _scan(self, text: str) -> list[Match]:
-        found = self._latin.find(folded_tokens(text)[1])
+        found = [] if self._latin.absent(text_words(text)) else self._latin.find(folded_tokens(text)[1])
         if has_han(text):
             found.extend(self._han.find(text))
         return [

@@ -77,19 +77,30 @@ def tokens(folded: str) -> list[Token]:
     return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(folded)]
 
 
-_RECENT: dict[str, tuple[str, list[Token]]] = {}
+_RECENT: dict[str, tuple[str, list[Token], frozenset[str]]] = {}
 
 
-def folded_tokens(text: str) -> tuple[str, list[Token]]:
-    """``fold(text)`` and its tokens, remembered for the last few texts: each detector reads the same
-    texts one after the other. Do not mutate the result."""
+def _recent(text: str) -> tuple[str, list[Token], frozenset[str]]:
     found = _RECENT.get(text)
     if found is None:
         if len(_RECENT) >= 64:
             _RECENT.clear()
         folded = fold(text)
-        found = _RECENT[text] = (folded, tokens(folded))
+        toks = tokens(folded)
+        found = _RECENT[text] = (folded, toks, frozenset(t[2] for t in toks))
     return found
+
+
+def folded_tokens(text: str) -> tuple[str, list[Token]]:
+    """``fold(text)`` and its tokens, remembered for the last few texts: each detector reads the same
+    texts one after the other. Do not mutate the result."""
+    found = _recent(text)
+    return found[0], found[1]
+
+
+def text_words(text: str) -> frozenset[str]:
+    """The distinct words of ``text`` (folded), remembered like :func:`folded_tokens`."""
+    return _recent(text)[2]
 
 
 def phrase_key(text: str) -> str:
@@ -146,6 +157,10 @@ class PhraseIndex(Generic[T]):
 
     def keys(self) -> Iterable[str]:
         return self._keys.keys()
+
+    def absent(self, words: frozenset[str]) -> bool:
+        """Whether no phrase can start at any of these words (``find`` would find nothing)."""
+        return self._lengths.keys().isdisjoint(words)
 
     def find(self, toks: Sequence[Token]) -> list[Found[T]]:
         """Non-overlapping phrases among ``toks`` (from :func:`tokens`), left to right, longest first."""
@@ -220,10 +235,20 @@ class WordSet:
 
     def found(self, text: str, toks: Sequence[Token] | None = None) -> list[str]:
         """The words of the set that occur in ``text`` (``toks``: its tokens, when already made)."""
-        hits = [f.key for f in self._latin.find(toks if toks is not None else folded_tokens(text)[1])]
+        if toks is None:
+            latin = self._latin
+            hits = (
+                [] if latin.absent(text_words(text)) else [f.key for f in latin.find(folded_tokens(text)[1])]
+            )
+        else:
+            hits = [f.key for f in self._latin.find(toks)]
         if has_han(text):
             hits.extend(f.key for f in self._han.find(text))
         return hits
+
+    def absent(self, words: frozenset[str]) -> bool:
+        """Whether no Latin phrase of the set can start at any of these words."""
+        return self._latin.absent(words)
 
     def in_tokens(self, toks: Sequence[Token]) -> list[str]:
         """The Latin words of the set among already made tokens."""

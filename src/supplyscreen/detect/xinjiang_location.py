@@ -28,6 +28,7 @@ from supplyscreen.detect.text import (
     joined,
     load_config,
     read_rows,
+    text_words,
 )
 from supplyscreen.model import Flag, Record
 from supplyscreen.sources.countries import country_code
@@ -279,6 +280,12 @@ class XinjiangLocationDetector:
             ]
         return found
 
+    def may_find(self, words: frozenset[str], han: bool) -> tuple[bool, bool]:
+        """For a text of these (folded) words, with Chinese script or not: whether it may name a place
+        (``names_a_place``), and whether ``context_of`` may find anything. False means surely not."""
+        sets = (self._xinjiang_words, self._china_words, self._provinces)
+        return han or not self._latin.absent(words), han or not all(s.absent(words) for s in sets)
+
     def names_a_place(self, text: str) -> bool:
         """Whether a text holds a spelling of a Xinjiang place, before its context is weighed."""
         return bool(self._found_in(text))
@@ -293,7 +300,7 @@ class XinjiangLocationDetector:
     def _find(self, text: str, fld: str = "text") -> list[_Candidate]:
         folded, toks = folded_tokens(text)
         out: list[_Candidate] = []
-        for f in self._latin.find(toks):
+        for f in () if self._latin.absent(text_words(text)) else self._latin.find(toks):
             usage, end = self._latin_usage(folded, toks, f)
             out.append(_Candidate(fld, f, text[f.start : f.end], "latin", usage, phrase=text[f.start : end]))
         if has_han(text):
@@ -349,11 +356,10 @@ class XinjiangLocationDetector:
         if found is None:
             if len(self._contexts) >= 200_000:
                 self._contexts.clear()
-            toks = folded_tokens(text)[1]
             found = self._contexts[text] = (
-                bool(self._xinjiang_words.found(text, toks)),
-                bool(self._china_words.found(text, toks)),
-                bool(self._provinces.found(text, toks)),
+                bool(self._xinjiang_words.found(text)),
+                bool(self._china_words.found(text)),
+                bool(self._provinces.found(text)),
                 has_han(text),
             )
         return found

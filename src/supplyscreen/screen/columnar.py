@@ -15,13 +15,14 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
+from supplyscreen.detect.text import has_han, text_words
 from supplyscreen.io import RecordStream
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.record_builder import RecordBuilder
@@ -212,6 +213,23 @@ class _Classes:
         return np.asarray(table[ids], dtype=bool)
 
 
+class _Outcome(NamedTuple):
+    """One distinct row result: the template rows share, its output cells and what the totals count."""
+
+    risk: str
+    values: list[Any]  # the added columns' cells
+    result: RowResult
+    codes: tuple[str, ...]
+    lists: tuple[str, ...]
+    at_risk: bool
+
+    @classmethod
+    def of(cls, result: RowResult) -> _Outcome:
+        codes = tuple(result.flag_codes)
+        lists = tuple(flag_lists(result)) if codes else ()
+        return cls(result.risk, added_values(result, False), result, codes, lists, result.risk in AT_RISK)
+
+
 def _text(value: Any) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else (str(value) if value is not None else None)
 
@@ -256,7 +274,7 @@ class ColumnarScreener:
         self.parts_store: dict[str, dict[_Key, Any]] = {k: {} for k in ("h", "c", "x", "s")}
         self.part_values: list[Any] = []
         self.results: dict[_Key, int] = {}
-        self.outcomes: list[tuple[str, list[Any], RowResult | None]] = []  # risk, added values, result
+        self.outcomes: list[_Outcome] = []
 
     # -- field values ---------------------------------------------------------------------------
 
@@ -314,14 +332,22 @@ class ColumnarScreener:
     def _feature(self, key: str, text: str | None, models: bool) -> tuple[int, ...]:
         """What each detector needs of one value (``models``: a model number may be in it)."""
         gate = self.engine.gate
-        if key in ("name", "description"):
-            ids: tuple[int, ...] = (self._covered_class(text, models), self._xinjiang_class(text))
+        if key in ("name", "description", "address"):
+            # which detector calls can find anything, judged from the text's words at once
+            words, han = (text_words(text), has_han(text)) if text else (frozenset(), False)
+            xinjiang = self._xinjiang_class(text, *gate.xinjiang.may_find(words, han))
+            if key == "address":
+                return (xinjiang,)
+            ids: tuple[int, ...] = (
+                self._covered_class(text, models, *gate.covered.may_find(words, han)),
+                xinjiang,
+            )
             if key == "description":
-                sector = text if text and gate.sector.scan(text) else None
+                sector = (
+                    text if text and gate.sector.may_find(words, han) and gate.sector.scan(text) else None
+                )
                 ids += (self.sectors.id_of(sector, (sector is not None,)),)
             return ids
-        if key == "address":
-            return (self._xinjiang_class(text),)
         if key == "country":
             # read as a place only when it is no known country; its text is context all the same
             place = text is not None and gate.xinjiang_country(text) is None
@@ -336,20 +362,22 @@ class ColumnarScreener:
             return (int(bool(text) and is_federal_funding(text or "")),)
         return (0,)
 
-    def _covered_class(self, text: str | None, models: bool) -> int:
+    def _covered_class(self, text: str | None, models: bool, brands: bool, context: bool) -> int:
+        """``brands``, ``context``: whether the text may hold a brand word, context words."""
         covered = self.engine.gate.covered
-        found = covered.scan(text, models=models) if text else []
+        found = covered.scan(text, models=models) if text and (models or brands) else []
         if found:  # the text itself decides: which brand or model, where, dated or not
             return self.covered.id_of(("text", text), (True, any(m.attrs.get("end_date") for m in found)))
-        context = covered.context_of(text) if text else (False, False)
-        return self.covered.id_of(("context", bool(text), *context), (False, False))
+        words = covered.context_of(text) if text and context else (False, False)
+        return self.covered.id_of(("context", bool(text), *words), (False, False))
 
-    def _xinjiang_class(self, text: str | None) -> int:
+    def _xinjiang_class(self, text: str | None, places: bool, context: bool) -> int:
+        """``places``, ``context``: whether the text may name a place, hold context words."""
         xinjiang = self.engine.gate.xinjiang
-        if text and xinjiang.names_a_place(text):
+        if text and places and xinjiang.names_a_place(text):
             return self.xinjiang.id_of(("text", text), (True,))
-        context = xinjiang.context_of(text) if text else (False, False, False, False)
-        return self.xinjiang.id_of(("context", *context), (False,))
+        words = xinjiang.context_of(text) if text and context else (False, False, False, False)
+        return self.xinjiang.id_of(("context", *words), (False,))
 
     # -- screening ------------------------------------------------------------------------------
 
@@ -415,7 +443,7 @@ class ColumnarScreener:
                 # the outcome is a template shared by rows: its record only numbers the first of them
                 result = self.engine.assemble(Record(first_row + row), name_flags, hits, detected)
                 found = self.results[(h, c, x, s)] = len(self.outcomes)
-                self.outcomes.append((result.risk, added_values(result, False), result))
+                self.outcomes.append(_Outcome.of(result))
             outcome.append(found)
         out[active] = np.asarray(outcome, dtype=np.int64)[group]
         return out
@@ -655,7 +683,7 @@ def _output_table(
     columns = [_escaped(batch.column(i)) for i in range(batch.num_columns)]
     # each distinct outcome's values once; rows take theirs by index
     used, position = np.unique(outcome_of, return_inverse=True)
-    table = [clear if k < 0 else outcomes[k][1] for k in used.tolist()]
+    table = [clear if k < 0 else outcomes[k].values for k in used.tolist()]
     take = pa.array(position.reshape(-1).astype(np.int32))
     extra: list[pa.Array] = []
     for j in range(7):
@@ -706,21 +734,20 @@ def _count(
     aggregator.list_snapshot = aggregator.list_snapshot or snapshot
     counts = np.bincount(np.searchsorted(used, outcome_of), minlength=len(used))
     at_risk_outcome = np.zeros(len(columnar.outcomes) + 1, dtype=bool)  # index k + 1; 0: clear
+    by_risk, by_flag, by_list = aggregator.by_risk, aggregator.by_flag, aggregator.by_list
     for k, n in zip(used.tolist(), counts.tolist(), strict=True):
         aggregator.rows_total += n
         if k < 0:
-            aggregator.by_risk["clear"] += n
+            by_risk["clear"] += n
             continue
-        template = columnar.outcomes[k][2]
-        assert template is not None
-        aggregator.by_risk[template.risk] += n
-        at_risk_outcome[k + 1] = template.risk in AT_RISK
-        codes = template.flag_codes
-        for code in codes:
-            aggregator.by_flag[code] += n
-        for code in flag_lists(template):
-            aggregator.by_list[code] += n
-        if template.risk == "clear" and codes:
+        outcome = columnar.outcomes[k]
+        by_risk[outcome.risk] += n
+        at_risk_outcome[k + 1] = outcome.at_risk
+        for code in outcome.codes:
+            by_flag[code] += n
+        for code in outcome.lists:
+            by_list[code] += n
+        if outcome.risk == "clear" and outcome.codes:
             aggregator.rows_information += n
     rows = np.flatnonzero(at_risk_outcome[outcome_of + 1])
     amount_column = columnar.mapping.get("amount")
@@ -754,11 +781,7 @@ def _count(
     aggregator.add_amounts("vendor", keys, group, amounts)
     outcome = outcome_of[rows]
     _, first = _groups([outcome])
-    flags_of: dict[int, list[str]] = {}
-    for k in outcome[first].tolist():
-        template = columnar.outcomes[k][2]
-        assert template is not None
-        flags_of[k] = template.flag_codes
+    flags_of = {k: columnar.outcomes[k].codes for k in outcome[first].tolist()}
     # each flag's amounts, flags in the order the rows show them
     for code in dict.fromkeys(c for found in flags_of.values() for c in found):
         has = np.zeros(len(columnar.outcomes), dtype=bool)
@@ -787,8 +810,7 @@ def _row_result(
     """A light RowResult for counting: the outcome's flags and hits, the row's amount, currency, name."""
     if k < 0:
         return RowResult(row=row, record=Record(row), risk="clear", list_snapshot=snapshot)
-    _, _, template = columnar.outcomes[k]
-    assert template is not None
+    template = columnar.outcomes[k].result
     record = Record(row)
     mapping = columnar.mapping
     names = batch.schema.names
