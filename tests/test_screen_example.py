@@ -183,11 +183,18 @@ def test_formula_in_a_vendor_name_is_escaped_in_csv_output(screener_home: Path, 
     from supplyscreen import Screener
 
     src = tmp_path / "inj.csv"
-    src.write_text("vendor,description\n\"=cmd|' /C calc'!A0\",cables\n@SUM(A1),paper\n", encoding="utf-8")
+    src.write_text(
+        "vendor,description,amount\n\"=cmd|' /C calc'!A0\",cables,1\n@SUM(A1),paper,-12.50\n"
+        '+1 555 0100,"\tcmd",+7\n\u00c9clair Ltd,-x,2\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "inj.screened.csv"
     screen_file(Screener.open(screener_home), src, out)
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert rows[0]["vendor"].startswith("'=") and rows[1]["vendor"].startswith("'@")
+    assert rows[2]["vendor"] == "'+1 555 0100" and rows[2]["description"] == "'\tcmd"
+    assert [r["amount"] for r in rows] == ["1", "-12.50", "+7", "2"]  # plain numbers stay numbers
+    assert rows[3]["vendor"] == "\u00c9clair Ltd" and rows[3]["description"] == "'-x"
 
 
 def test_malformed_rows_go_to_the_errors_file_and_the_rest_is_screened(

@@ -28,6 +28,7 @@ from supplyscreen.io.errors import RowError
 from supplyscreen.io.record_builder import RecordBuilder
 from supplyscreen.model import Record, RowResult
 from supplyscreen.report import ReportAggregator
+from supplyscreen.report.escape import FORMULA_STARTS
 from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
 from supplyscreen.report.tabular import added_columns, added_values
 from supplyscreen.screen.engine import NamePrefetch, RecordScreener, match_distinct_names
@@ -35,7 +36,7 @@ from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
 _KEYS = ("name", "address", "country", "description", "hs_code", "date", "funding", "amount", "currency")
-_FORMULA = r"^[=+\-@\t\r]"
+_FORMULA_STARTS = pa.array(sorted({c.encode() for c in FORMULA_STARTS}), type=pa.binary())
 _PLAIN_NUMBER = r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 
 
@@ -132,7 +133,9 @@ def _escaped(column: pa.Array) -> pa.Array:
     """Cells a spreadsheet would run as formulas, prefixed with ``'`` (plain numbers left alone)."""
     if not pa.types.is_string(column.type):
         return column
-    risky = pc.match_substring_regex(column, _FORMULA)
+    # the first byte: in UTF-8 no other character's first byte is one of these ASCII ones
+    first = pc.binary_slice(column.cast(pa.binary()), 0, 1)
+    risky = pc.fill_null(pc.is_in(first, value_set=_FORMULA_STARTS), False)
     if not pc.any(risky).as_py():
         return column
     risky = pc.and_(risky, pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
