@@ -68,7 +68,7 @@ def local_child(path: Path, out: Path, workers: int) -> dict[str, Any]:
         "startup_s": ready - started,
         "screen_s": done - ready,
         "cpu_s": tree_cpu_seconds(os.getpid()) - cpu_before,
-        "risks": outcome.risks,
+        "risks": {k: v for k, v in outcome.summary.by_risk.items() if v},
     }
 
 
