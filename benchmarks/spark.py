@@ -83,7 +83,8 @@ def spark_child(path: Path, out: Path, master: str, partitions: int | None) -> d
     ss.screen(ss.read(session, example)).collect()  # Python workers start and load the lists
     warm = time.perf_counter()
     cpu_before = tree_cpu_seconds(os.getpid())
-    ss.write(ss.screen(ss.read(session, path), partitions=partitions), out, fmt="csv")
+    frame = ss.screen(ss.read(session, path), partitions=partitions, csv_cells=True)  # as the CLI does
+    ss.write(frame, out, fmt="csv", escaped=True)
     done = time.perf_counter()
     cpu = tree_cpu_seconds(os.getpid()) - cpu_before
     counts = session.read.options(header=True, escape='"', multiLine=True).csv(str(out)).groupBy("risk")

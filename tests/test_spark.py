@@ -224,3 +224,29 @@ def test_csv_output_escapes_formulas_like_the_local_writer(spark: Any, tmp_path:
     assert rows[0]["vendor"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["amount"] == "-12.50"  # a plain number stays a number
     assert rows[0]["note"] == "'@SUM(A1)" and rows[0]["other"] == "plain"
+
+
+def test_formulas_escaped_by_the_python_workers_match_the_jvm_escaping(spark: Any, tmp_path: Path) -> None:
+    """``screen(..., csv_cells=True)`` + ``write(..., escaped=True)`` (what the CLI does) writes the
+    same CSV cells as escaping in the JVM."""
+    from supplyscreen import spark as ss
+
+    frame = spark.createDataFrame(
+        [("=cmd|' /C calc'!A0", "-12.50", "\tcams", "Hikvision DS-2CD2143G0-I camera"),
+         ("+1 555 0100", "+7", "@SUM(A1)", "copy paper")],
+        ["vendor", "amount", "note", "description"],
+    )  # fmt: skip
+
+    def written(folder: Path) -> list[dict[str, str]]:
+        parts = sorted(folder.glob("part-*.csv"))
+        rows = [r for part in parts for r in csv.DictReader(part.open(encoding="utf-8", newline=""))]
+        return sorted(rows, key=lambda r: r["amount"])
+
+    ss.write(ss.screen(frame), tmp_path / "jvm.csv")
+    ss.write(ss.screen(frame, csv_cells=True), tmp_path / "python.csv", escaped=True)
+    jvm, python = written(tmp_path / "jvm.csv"), written(tmp_path / "python.csv")
+    assert python == jvm and len(python) == 2
+    assert {r["vendor"] for r in python} == {"'=cmd|' /C calc'!A0", "'+1 555 0100"}
+    assert {r["amount"] for r in python} == {"-12.50", "+7"}
+    assert {r["note"] for r in python} == {"'\tcams", "'@SUM(A1)"}
+    assert any("covered_equipment" in r["flags"] for r in python)

@@ -65,7 +65,8 @@ def screen_with_spark(
         columns = ss.column_mapping(frame, mapping)
         err.print("columns: " + ", ".join(f"{k}={v}" for k, v in columns.items()), highlight=False)
         with err.status("screening on Spark…"):
-            ss.write(ss.screen(frame, mapping, home=home), target, fmt=kind)
+            csv = kind == "csv"  # text cells escaped by the Python workers, not in the JVM
+            ss.write(ss.screen(frame, mapping, home=home, csv_cells=csv), target, fmt=kind, escaped=csv)
             by_risk, by_flag, errors, snapshot = _counts(session, target, kind, frame.columns)
     finally:
         if running is None:  # a session this command started (one already running is left to its owner)

@@ -110,6 +110,7 @@ class _Plan:
     version: str
     corrupt: bool  # the last input column is Spark's corrupt-record column
     delimiter: str | None  # the CSV delimiter, to tell a padded short line from a broken one
+    csv_cells: bool = False  # escape formula-like text cells here, for a CSV file
 
 
 def screen(
@@ -119,6 +120,7 @@ def screen(
     home: str | Path | None = None,
     partitions: int | None = None,
     ship_lists: bool | None = None,
+    csv_cells: bool = False,
 ) -> DataFrame:
     """``df`` with the columns risk, flags, reasons, top_match, top_score, lists, list_snapshot, errors.
 
@@ -128,6 +130,10 @@ def screen(
     rows are spread over by name (default: four per core). ``ship_lists`` sends the lists to the
     executors through SparkFiles (default: unless the master is local); False means every executor
     reads ``home`` itself (a path they all see, such as a Databricks volume).
+
+    ``csv_cells=True`` escapes text cells a spreadsheet would run as formulas, as the CSV output
+    does, in the Python workers (cheaper than :func:`write` doing it in the JVM): for a DataFrame
+    written as CSV with ``write(..., escaped=True)``.
 
     A ``_corrupt_record`` column (Spark's malformed lines, as :func:`read` leaves it) is left out
     of the result. An added column whose name the input already uses gets the prefix
@@ -147,6 +153,7 @@ def screen(
         screener.snapshot_version,
         corrupt,
         df.schema[CORRUPT_COLUMN].metadata.get(DELIMITER_KEY) if corrupt else None,
+        csv_cells,
     )
     ordered = df.select(*(_col(c) for c in [*columns, *([CORRUPT_COLUMN] if corrupt else [])]))
     key = _name_key(resolved, columns)
@@ -345,6 +352,10 @@ def _screen_batch(
         kind = pa.float64() if j == _SCORE else pa.string()
         arrays.append(pa.array(errors, type=kind) if j == len(ADDED_COLUMNS) else values[j])
         schema.append(pa.field(name, kind))
+    if plan.csv_cells:
+        from supplyscreen.screen.columnar import escaped_formulas
+
+        arrays = [escaped_formulas(a) for a in arrays]
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(schema))
 
 
@@ -474,10 +485,13 @@ def escape_formulas(df: DataFrame) -> DataFrame:
     return df.select(*columns)
 
 
-def write(df: DataFrame, out: str | Path, *, fmt: str | None = None) -> str:
-    """Write ``df`` to the folder ``out`` (replaced) as CSV with a header or Parquet; returns the format."""
+def write(df: DataFrame, out: str | Path, *, fmt: str | None = None, escaped: bool = False) -> str:
+    """Write ``df`` to the folder ``out`` (replaced) as CSV with a header or Parquet; returns the format.
+
+    CSV text cells are escaped against formula injection unless ``escaped`` says that was done
+    (``screen(..., csv_cells=True)``)."""
     kind = output_format(out, fmt)
-    if kind == "csv":
+    if kind == "csv" and not escaped:
         df = escape_formulas(df)
     writer = df.write.mode("overwrite")
     if kind == "csv":

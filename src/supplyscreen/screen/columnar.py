@@ -129,7 +129,7 @@ def _read_ahead(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[p
         thread.join()
 
 
-def _escaped(column: pa.Array) -> pa.Array:
+def escaped_formulas(column: pa.Array) -> pa.Array:
     """Cells a spreadsheet would run as formulas, prefixed with ``'`` (plain numbers left alone)."""
     if not pa.types.is_string(column.type):
         return column
@@ -683,7 +683,7 @@ def _output_table(
 ) -> pa.Table:
     outcomes = columnar.outcomes
     clear = ["clear", "", "", "", None, "", snapshot]
-    columns = [_escaped(batch.column(i)) for i in range(batch.num_columns)]
+    columns = [escaped_formulas(batch.column(i)) for i in range(batch.num_columns)]
     # each distinct outcome's values once; rows take theirs by index
     used, position = np.unique(outcome_of, return_inverse=True)
     table = [clear if k < 0 else outcomes[k].values for k in used.tolist()]
@@ -691,7 +691,11 @@ def _output_table(
     extra: list[pa.Array] = []
     for j in range(7):
         data = [v[j] for v in table]
-        values = pa.array(data, type=pa.float64()) if j == 4 else _escaped(pa.array(data, type=pa.string()))
+        values = (
+            pa.array(data, type=pa.float64())
+            if j == 4
+            else escaped_formulas(pa.array(data, type=pa.string()))
+        )
         extra.append(pc.take(values, take))
     if previous is not None:
         extra.append(
