@@ -132,3 +132,65 @@ def test_rows_that_share_a_part_differ_only_where_it_cannot_matter(
     assert {"restricted_party", "uflpa_entity", "covered_equipment", "xinjiang_location"} <= codes
     reasons = " ".join(r["reasons"] for r in a)
     assert "s.889(b)" in reasons and "2022-11-24" in reasons  # federal money and the Lorex sale date
+
+
+def test_parquet_with_empty_cells_and_typed_columns_gives_the_row_paths_values(
+    screener, tmp_path: Path
+) -> None:
+    """Nulls in the name, country and description, numbers and dates as typed columns: the columnar
+    path reads them as the row path does."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    day = datetime.date
+    table = pa.table(
+        {
+            "vendor": ["Hangzhou Hikvision Digital Technology Co., Ltd.", None, "Dahua Noodle House", "  ",
+                       "Lorex"],
+            "country": ["CN", None, "US", "cn", None],
+            "description": ["DS-2CD2143G0-I camera", "Combed cotton yarn, Aksu, Xinjiang", None, "Hotan",
+                            "Lorex NVR"],
+            "hs_code": [852589, 520512, None, 520100, 852589],
+            "amount": [1200.5, None, 380.0, 7.0, 99.0],
+            "order_date": [day(2021, 5, 1), None, day(2022, 6, 8), None, day(2023, 2, 14)],
+        }
+    )  # fmt: skip
+    source = tmp_path / "typed.parquet"
+    pq.write_table(table, source)
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    for workers in (1, 2):
+        fast_totals = screen_file(screener, source, fast, workers=workers).summary.to_dict()
+        slow_totals = screen_file(screener, source, slow, force_rows=True).summary.to_dict()
+        for key in ("output", "format"):
+            fast_totals.pop(key, None), slow_totals.pop(key, None)
+        assert fast_totals == slow_totals
+        assert _rows(fast) == _rows(slow)
+    rows = _rows(fast)
+    assert rows[0]["risk"] == "high" and rows[1]["risk"] == "high"  # a listed name; a Xinjiang place
+    assert "xinjiang_location" in rows[1]["flags"] and rows[2]["risk"] == "clear"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_damaged_file_goes_to_the_row_path_with_helpers_too(
+    screener, tmp_path: Path, workers: int
+) -> None:
+    source = tmp_path / "messy.csv"
+    source.write_text(
+        'vendor,description\nHikvision,camera\n"a","b","c","d"\nOffice Depot,paper\n', encoding="utf-8"
+    )
+    out = tmp_path / "messy.screened.csv"
+    outcome = screen_file(screener, source, out, workers=workers)
+    assert [r["vendor"] for r in _rows(out)] == ["Hikvision", "Office Depot"]
+    assert outcome.errors_file is not None and outcome.errors_file.is_file()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_with_only_a_header_screens_to_only_a_header(screener, tmp_path: Path, workers: int) -> None:
+    source = tmp_path / "empty.csv"
+    source.write_text("vendor,description,amount\n", encoding="utf-8")
+    out = tmp_path / "empty.screened.csv"
+    outcome = screen_file(screener, source, out, workers=workers)
+    assert outcome.summary.rows_total == 0
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("vendor,description,amount,risk")

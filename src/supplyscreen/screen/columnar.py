@@ -588,7 +588,8 @@ def write_columnar(
             first = row
             for n, batch in enumerate(_read_ahead(_batches(stream, []))):
                 if n >= done_batches:
-                    prepared.append(columnar.prepare(batch, first + 1, fresh=False))
+                    parts = columnar.prepare(batch, first + 1, fresh=False)  # kept till pass two: 28 B a row
+                    prepared.append({k: v.astype(np.int32) for k, v in parts.items()})
                     first += batch.num_rows
         for n, batch in enumerate(_read_ahead(_batches(stream, errors))):
             if n < done_batches:
