@@ -173,9 +173,7 @@ def test_parquet_with_empty_cells_and_typed_columns_gives_the_row_paths_values(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_damaged_file_goes_to_the_row_path_with_helpers_too(
-    screener, tmp_path: Path, workers: int
-) -> None:
+def test_a_damaged_file_goes_to_the_row_path_with_helpers_too(screener, tmp_path: Path, workers: int) -> None:
     source = tmp_path / "messy.csv"
     source.write_text(
         'vendor,description\nHikvision,camera\n"a","b","c","d"\nOffice Depot,paper\n', encoding="utf-8"
