@@ -30,11 +30,12 @@ from supplyscreen.model import Record, RowResult
 from supplyscreen.report import ReportAggregator
 from supplyscreen.report.escape import FORMULA_STARTS
 from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
-from supplyscreen.report.tabular import added_columns, added_values
+from supplyscreen.report.tabular import ADDED_COLUMNS, added_columns, added_values
 from supplyscreen.screen.engine import NamePrefetch, RecordScreener, match_distinct_names
 from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
+_SCORE_COLUMN = ADDED_COLUMNS.index("top_score")  # a number among the added columns
 _KEYS = ("name", "address", "country", "description", "hs_code", "date", "funding", "amount", "currency")
 _FORMULA_STARTS = pa.array(sorted({c.encode() for c in FORMULA_STARTS}), type=pa.binary())
 _PLAIN_NUMBER = r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
@@ -278,6 +279,7 @@ class ColumnarScreener:
         self.part_values: list[Any] = []
         self.results: dict[_Key, int] = {}
         self.outcomes: list[_Outcome] = []
+        self._columns: list[pa.Array] = []  # see result_columns
 
     # -- field values ---------------------------------------------------------------------------
 
@@ -450,6 +452,26 @@ class ColumnarScreener:
             outcome.append(found)
         out[active] = np.asarray(outcome, dtype=np.int64)[group]
         return out
+
+    def result_columns(self) -> list[pa.Array]:
+        """The added columns' cells of every outcome so far, escaped for CSV; position 0 is a clear
+        row, position k + 1 outcome k (new outcomes are appended as they come)."""
+        done = len(self._columns[0]) - 1 if self._columns else -1
+        if done < len(self.outcomes):
+            new = [["clear", "", "", "", None, "", self.snapshot]] if done < 0 else []
+            new += [o.values for o in self.outcomes[max(done, 0) :]]
+            arrays = [
+                pa.array([v[j] for v in new], type=pa.float64())
+                if j == _SCORE_COLUMN
+                else escaped_formulas(pa.array([v[j] for v in new], type=pa.string()))
+                for j in range(len(new[0]))
+            ]
+            self._columns = (
+                [pa.concat_arrays([a, b]) for a, b in zip(self._columns, arrays, strict=True)]
+                if self._columns
+                else arrays
+            )
+        return self._columns
 
     def _name_keys(self, names: np.ndarray, countries: np.ndarray, pool: Any, helpers: int) -> np.ndarray:
         """Each row's name-key id (the name and a two-letter country, as ``RecordScreener.name_key``),
@@ -682,22 +704,9 @@ def _output_table(
     aggregator: ReportAggregator,
     snapshot: str,
 ) -> pa.Table:
-    outcomes = columnar.outcomes
-    clear = ["clear", "", "", "", None, "", snapshot]
     columns = [escaped_formulas(batch.column(i)) for i in range(batch.num_columns)]
-    # each distinct outcome's values once; rows take theirs by index
-    used, position = np.unique(outcome_of, return_inverse=True)
-    table = [clear if k < 0 else outcomes[k].values for k in used.tolist()]
-    take = pa.array(position.reshape(-1).astype(np.int32))
-    extra: list[pa.Array] = []
-    for j in range(7):
-        data = [v[j] for v in table]
-        values = (
-            pa.array(data, type=pa.float64())
-            if j == 4
-            else escaped_formulas(pa.array(data, type=pa.string()))
-        )
-        extra.append(pc.take(values, take))
+    take = pa.array(outcome_of + 1)  # position 0: a clear row
+    extra: list[pa.Array] = [pc.take(values, take) for values in columnar.result_columns()]
     if previous is not None:
         extra.append(
             pa.array(
@@ -705,7 +714,7 @@ def _output_table(
             )
         )
     else:
-        _count(batch, outcome_of, used, columnar, aggregator, snapshot)
+        _count(batch, outcome_of, columnar, aggregator, snapshot)
     names = [*batch.schema.names, *added]
     return pa.Table.from_arrays([*columns, *extra], names=[f"c{i}" for i in range(len(names))])
 
@@ -733,14 +742,15 @@ def _changes(
 def _count(
     batch: pa.RecordBatch,
     outcome_of: np.ndarray,
-    used: np.ndarray,
     columnar: ColumnarScreener,
     aggregator: ReportAggregator,
     snapshot: str,
 ) -> None:
     """Totals of a batch by distinct outcome (what ``ReportAggregator.add`` counts, row by row)."""
     aggregator.list_snapshot = aggregator.list_snapshot or snapshot
-    counts = np.bincount(np.searchsorted(used, outcome_of), minlength=len(used))
+    counts = np.bincount(outcome_of + 1, minlength=len(columnar.outcomes) + 1)
+    used = np.flatnonzero(counts)
+    counts, used = counts[used], used - 1
     at_risk_outcome = np.zeros(len(columnar.outcomes) + 1, dtype=bool)  # index k + 1; 0: clear
     by_risk, by_flag, by_list = aggregator.by_risk, aggregator.by_flag, aggregator.by_list
     for k, n in zip(used.tolist(), counts.tolist(), strict=True):
