@@ -1,12 +1,20 @@
 """The columnar path for big CSV and Parquet files written as CSV: same results, a fraction of the work.
 
 A purchase file of a million rows holds a few tens of thousands of distinct vendors and item
-descriptions, and most rows flag nothing. This path reads batches with pyarrow, and for each row
-forms the smallest key that decides its screening: the vendor's hits (matched once per distinct
-name), and, only for the detectors whose candidate check finds something in the row's texts, the
-fields that detector reads. Rows with the same key get the same result, computed once by the
-ordinary :class:`RecordScreener`; the input columns are written back by pyarrow untouched except for
-formula escaping, with the result columns beside them.
+descriptions, and most rows flag nothing. This path reads batches with pyarrow and never works row
+by row in Python:
+
+* each screening field of a row becomes the id of its value (pyarrow finds the distinct values);
+  each distinct value is looked at once, for what each detector needs of it (see ColumnarScreener);
+* a part of a row's result (its name's flags, one detector's flags) is computed once per distinct
+  combination of what that part reads, by the ordinary :class:`RecordScreener` and detectors on a
+  representative row; a row's result once per distinct combination of parts;
+* the input columns are written back by pyarrow untouched except for formula escaping, with the
+  result columns beside them, taken by outcome index.
+
+With helper processes, the file's distinct names are matched ahead (:class:`NamePrefetch`) while
+this process works out every batch's detector parts, then each batch's names, results and output.
+``tests/test_screen_columnar.py`` holds it to the row path's output, cell for cell.
 """
 
 from __future__ import annotations
