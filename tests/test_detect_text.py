@@ -38,3 +38,42 @@ def test_exclusive_limit() -> None:
     assert exclusive_limit("2024-01") == "2024-02-01"
     assert exclusive_limit("2024-12") == "2025-01-01"
     assert exclusive_limit("soon") is None
+
+
+def test_detectors_judge_many_texts_at_once_as_they_judge_each_alone() -> None:
+    """``may_find_in`` (pyarrow, all texts at once) agrees with ``may_find`` (one text's words) on
+    plain ASCII text, and sends any other text to the word-by-word look-up."""
+    import csv
+    from pathlib import Path
+
+    import pyarrow as pa
+
+    from supplyscreen.detect import (
+        covered_equipment_detector,
+        high_priority_sector_detector,
+        xinjiang_location_detector,
+    )
+    from supplyscreen.detect.text import has_han, text_words
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
+    with example.open(encoding="utf-8") as fh:
+        texts = [v for row in csv.DictReader(fh) for v in row.values() if v]
+    texts += ["HIKVISION", "dahua-ipc", "Kashgar Restaurant, London", "solar-grade POLYSILICON", "x",
+              "Ürümqi", "乌鲁木齐", "Aksu Tekstil A.S.", "cotton/tomato paste", "  ", "12345",
+              "CCTV_camera"]  # fmt: skip
+    array = pa.array(texts, type=pa.string())
+    covered, xinjiang, sector = (
+        covered_equipment_detector(),
+        xinjiang_location_detector(),
+        high_priority_sector_detector(),
+    )
+    together = [*covered.may_find_in(array), *xinjiang.may_find_in(array), sector.may_find_in(array)]
+    assert any(together[0]) and any(together[2]) and any(together[4])  # something is found
+    assert not all(together[0])  # and ruled out
+    for n, text in enumerate(texts):
+        words, han = text_words(text), has_han(text)
+        alone = [*covered.may_find(words, han), *xinjiang.may_find(words, han), sector.may_find(words, han)]
+        if text.isascii():
+            assert [bool(t[n]) for t in together] == alone, text
+        else:
+            assert all(t[n] for t in together), text

@@ -27,6 +27,7 @@ from supplyscreen.detect.text import (
     phrase_key,
     read_rows,
     text_words,
+    texts_with_words,
     tokens,
 )
 from supplyscreen.model import Flag, Record
@@ -268,6 +269,11 @@ class CoveredEquipmentDetector:
             han or not self._latin.absent(words),
             han or not (self._categories.absent(words) and self._unrelated.absent(words)),
         )
+
+    def may_find_in(self, texts: Any) -> list[Any]:
+        """``may_find`` for many texts at once (a pyarrow string array): two numpy bool arrays."""
+        context = self._categories.first_words() | self._unrelated.first_words()
+        return texts_with_words(texts, [self._latin.first_words(), context])
 
     def models_possible(self, texts: list[str]) -> list[bool]:
         """For each text, whether a model-number pattern may match it (False: surely not), found for all

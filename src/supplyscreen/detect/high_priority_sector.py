@@ -22,6 +22,7 @@ from supplyscreen.detect.text import (
     plural_forms,
     read_rows,
     text_words,
+    texts_with_words,
 )
 from supplyscreen.model import Flag, Record
 
@@ -116,6 +117,10 @@ class HighPrioritySectorDetector:
     def may_find(self, words: frozenset[str], han: bool) -> bool:
         """Whether ``scan`` may find a sector word in a text of these (folded) words; False: surely not."""
         return han or not self._latin.absent(words)
+
+    def may_find_in(self, texts: Any) -> Any:
+        """``may_find`` for many texts at once (a pyarrow string array): a numpy bool array."""
+        return texts_with_words(texts, [self._latin.first_words()])[0]
 
     def scan(self, text: str) -> list[Match]:
         """Sector keywords in one text (remembered per distinct text; do not mutate the result)."""

@@ -103,6 +103,31 @@ def text_words(text: str) -> frozenset[str]:
     return _recent(text)[2]
 
 
+def texts_with_words(texts: Any, word_sets: Sequence[frozenset[str]]) -> list[Any]:
+    """For each set of words, which of many texts (a pyarrow string array) hold one of them as a
+    token, found by pyarrow for all the texts at once: a numpy bool array per set.
+
+    For plain ASCII text, folding is lower-casing and the tokens are the runs of ``[a-z0-9]``, which
+    pyarrow splits alike. Any other text (accents, Chinese script) counts as holding every set: the
+    caller looks at it word by word.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    plain = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
+    split = pc.split_pattern_regex(pc.utf8_lower(texts), "[^a-z0-9]+")
+    tokens = pc.list_flatten(split)
+    owner = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
+    out = []
+    for words in word_sets:
+        found = pc.fill_null(pc.is_in(tokens, value_set=pa.array(sorted(words), type=pa.string())), False)
+        holds = np.zeros(len(texts), dtype=bool)
+        holds[owner[found.to_numpy(zero_copy_only=False)]] = True
+        out.append(holds | ~plain)
+    return out
+
+
 def phrase_key(text: str) -> str:
     """The lookup key of a phrase: its folded words joined by single spaces."""
     return " ".join(w for _, _, w in tokens(fold(text)))
@@ -157,6 +182,10 @@ class PhraseIndex(Generic[T]):
 
     def keys(self) -> Iterable[str]:
         return self._keys.keys()
+
+    def first_words(self) -> frozenset[str]:
+        """Every word a phrase of the index starts with."""
+        return frozenset(self._lengths)
 
     def absent(self, words: frozenset[str]) -> bool:
         """Whether no phrase can start at any of these words (``find`` would find nothing)."""
@@ -249,6 +278,10 @@ class WordSet:
     def absent(self, words: frozenset[str]) -> bool:
         """Whether no Latin phrase of the set can start at any of these words."""
         return self._latin.absent(words)
+
+    def first_words(self) -> frozenset[str]:
+        """Every word a Latin phrase of the set starts with."""
+        return self._latin.first_words()
 
     def in_tokens(self, toks: Sequence[Token]) -> list[str]:
         """The Latin words of the set among already made tokens."""

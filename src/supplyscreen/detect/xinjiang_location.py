@@ -29,6 +29,7 @@ from supplyscreen.detect.text import (
     load_config,
     read_rows,
     text_words,
+    texts_with_words,
 )
 from supplyscreen.model import Flag, Record
 from supplyscreen.sources.countries import country_code
@@ -285,6 +286,11 @@ class XinjiangLocationDetector:
         (``names_a_place``), and whether ``context_of`` may find anything. False means surely not."""
         sets = (self._xinjiang_words, self._china_words, self._provinces)
         return han or not self._latin.absent(words), han or not all(s.absent(words) for s in sets)
+
+    def may_find_in(self, texts: Any) -> list[Any]:
+        """``may_find`` for many texts at once (a pyarrow string array): two numpy bool arrays."""
+        context = self._xinjiang_words.first_words() | self._china_words.first_words()
+        return texts_with_words(texts, [self._latin.first_words(), context | self._provinces.first_words()])
 
     def names_a_place(self, text: str) -> bool:
         """Whether a text holds a spelling of a Xinjiang place, before its context is weighed."""

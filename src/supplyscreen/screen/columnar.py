@@ -30,7 +30,6 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
-from supplyscreen.detect.text import has_han, text_words
 from supplyscreen.io import RecordStream
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.record_builder import RecordBuilder
@@ -331,34 +330,35 @@ class ColumnarScreener:
         done = len(interned.features)
         if done < len(interned.values):
             texts = interned.values[done:]
-            models = [False] * len(texts)
-            if key in ("name", "description"):  # where a model number is worth looking for
-                present = [i for i, t in enumerate(texts) if t]
-                found = self.engine.gate.covered.models_possible([texts[i] for i in present])
-                for i, possible in zip(present, found, strict=True):
-                    models[i] = possible
-            new = [self._feature(key, t, m) for t, m in zip(texts, models, strict=True)]
+            # which detector look-ups may find anything in each text, worked out for all at once
+            may = np.ones(
+                (len(texts), 6), dtype=bool
+            )  # brand, covered context, place, context, sector, model
+            present = [i for i, t in enumerate(texts) if t]
+            if key in ("name", "description", "address") and present:
+                gate = self.engine.gate
+                array = pa.array([texts[i] for i in present], type=pa.string())
+                found = [*gate.covered.may_find_in(array), *gate.xinjiang.may_find_in(array)]
+                found.append(gate.sector.may_find_in(array))
+                models = gate.covered.models_possible([texts[i] for i in present]) if key != "address" else []
+                found.append(np.asarray(models or [False] * len(present), dtype=bool))
+                may[present] = np.stack(found, axis=1)
+            new = [self._feature(key, t, m) for t, m in zip(texts, may.tolist(), strict=True)]
             rows = np.asarray(new, dtype=np.int64).reshape(len(new), -1)
             interned.features = np.concatenate([interned.features, rows]) if done else rows
         return interned.features
 
-    def _feature(self, key: str, text: str | None, models: bool) -> tuple[int, ...]:
-        """What each detector needs of one value (``models``: a model number may be in it)."""
+    def _feature(self, key: str, text: str | None, may: list[bool]) -> tuple[int, ...]:
+        """What each detector needs of one value (``may``: which look-ups may find anything in it)."""
         gate = self.engine.gate
         if key in ("name", "description", "address"):
-            # which detector calls can find anything, judged from the text's words at once
-            words, han = (text_words(text), has_han(text)) if text else (frozenset(), False)
-            xinjiang = self._xinjiang_class(text, *gate.xinjiang.may_find(words, han))
+            brand, covered_context, place, context, sector_word, models = may
+            xinjiang = self._xinjiang_class(text, place, context)
             if key == "address":
                 return (xinjiang,)
-            ids: tuple[int, ...] = (
-                self._covered_class(text, models, *gate.covered.may_find(words, han)),
-                xinjiang,
-            )
+            ids: tuple[int, ...] = (self._covered_class(text, models, brand, covered_context), xinjiang)
             if key == "description":
-                sector = (
-                    text if text and gate.sector.may_find(words, han) and gate.sector.scan(text) else None
-                )
+                sector = text if text and sector_word and gate.sector.scan(text) else None
                 ids += (self.sectors.id_of(sector, (sector is not None,)),)
             return ids
         if key == "country":
