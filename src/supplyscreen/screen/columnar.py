@@ -660,15 +660,21 @@ def _prefetch(
     def keys() -> list[tuple[str, str | None]]:
         from supplyscreen.io.record_builder import text_value
 
+        # batch by batch, keeping only each batch's distinct pairs: memory follows the distinct
+        # names, not the file
+        distinct: list[pa.Table] = []
+        seen = 0
         try:
             if stream.format == "parquet":
                 import pyarrow.parquet as pq
 
-                table = pq.read_table(stream.path, columns=columns)
+                batches: Any = pq.ParquetFile(stream.path).iter_batches(batch_size=262_144, columns=columns)
             else:
-                table = pacsv.read_csv(
+                batches = pacsv.open_csv(
                     stream.path,
-                    read_options=pacsv.ReadOptions(encoding=stream.encoding or "utf8"),
+                    read_options=pacsv.ReadOptions(
+                        encoding=stream.encoding or "utf8", block_size=BATCH_BYTES
+                    ),
                     parse_options=pacsv.ParseOptions(
                         delimiter=stream.delimiter or ",", newlines_in_values=True
                     ),
@@ -676,9 +682,16 @@ def _prefetch(
                         include_columns=columns, column_types={c: pa.string() for c in columns}
                     ),
                 )
+            for batch in batches:
+                part = pa.Table.from_batches([batch]).slice(max(0, skip - seen))
+                seen += batch.num_rows
+                if part.num_rows:
+                    distinct.append(part.group_by(columns, use_threads=False).aggregate([]))
         except (pa.ArrowInvalid, OSError):  # damaged rows: the row path will say which
             return []
-        pairs = table.slice(skip).group_by(columns).aggregate([])
+        if not distinct:
+            return []
+        pairs = pa.concat_tables(distinct).group_by(columns, use_threads=False).aggregate([])
         names = pc.cast(pairs.column(name), pa.string()).to_pylist()
         codes = pc.cast(pairs.column(country), pa.string()).to_pylist() if country else [None] * len(names)
         found: dict[tuple[str, str | None], None] = {}
