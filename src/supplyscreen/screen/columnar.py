@@ -621,6 +621,8 @@ def write_columnar(
                     parts = columnar.prepare(batch, first + 1, fresh=False)  # kept till pass two: 28 B a row
                     prepared.append({k: v.astype(np.int32) for k, v in parts.items()})
                     first += batch.num_rows
+                    if on_rows:  # progress: the first pass counts for half of each row
+                        on_rows(batch.num_rows // 2)
         for n, batch in enumerate(_read_ahead(_batches(stream, errors))):
             if n < done_batches:
                 continue
@@ -643,7 +645,7 @@ def write_columnar(
                 }
             )
             if on_rows:
-                on_rows(batch.num_rows)
+                on_rows(batch.num_rows - batch.num_rows // 2 if prepared else batch.num_rows)
         os.fsync(fh.fileno())
 
 
