@@ -218,3 +218,18 @@ def test_starting_afresh_when_too_many_values_are_remembered_changes_no_result(
     screen_file(screener, purchase_file, slow, force_rows=True)
     assert resets["n"] > 2  # once at the start, then between batches
     assert _rows(fast) == _rows(slow)
+
+
+def test_a_run_with_helpers_interrupted_while_names_are_matched_ahead_stops_cleanly(
+    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
+
+    def stop_at_once(n: int) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "stopped.csv"
+    with pytest.raises(KeyboardInterrupt):
+        screen_file(screener, purchase_file, out, on_rows=stop_at_once, workers=2)
+    assert not out.exists()
+    assert screen_file(screener, purchase_file, out, workers=2).summary.rows_total == 3000

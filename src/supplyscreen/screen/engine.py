@@ -311,13 +311,17 @@ class NamePrefetch:
         with self._lock:
             while self._todo and self._flying < self.limit:
                 chunk = self._todo.popleft()
+                try:
+                    self.pool.apply_async(
+                        _match_names,
+                        (chunk,),
+                        callback=lambda hits, chunk=chunk: self._received(chunk, hits),
+                        error_callback=lambda exc, chunk=chunk: self._received(chunk, exc),
+                    )
+                except ValueError:  # the pool is closing (the run ended or failed): send no more
+                    self._todo.clear()
+                    return
                 self._flying += 1
-                self.pool.apply_async(
-                    _match_names,
-                    (chunk,),
-                    callback=lambda hits, chunk=chunk: self._received(chunk, hits),
-                    error_callback=lambda exc, chunk=chunk: self._received(chunk, exc),
-                )
 
     def _received(self, chunk: list[tuple[str, str | None]], hits: Any) -> None:
         """In the pool's result thread: hand the hits over and send the next chunk."""
