@@ -7,6 +7,7 @@ snapshot's version and the index format, so a new process is ready to match in w
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import os
 import pickle
@@ -184,9 +185,11 @@ class NameIndex:
                         for n in postings:
                             scores[n] += w  # an upper bound: a typo pair scores at most 1
         total = sum(self.weight(t) * ROLE_FACTOR[t.role] for t in tokens) or 1.0
-        ranked = [
-            n for n in sorted(scores, key=lambda n: -scores[n])[:limit] if scores[n] >= min_share * total
-        ]
+        # the best ``limit`` names over the share, best first, ties in the order found (as a stable
+        # sort of all names would give them: dropping those under the share first changes nothing)
+        floor = min_share * total
+        kept = [n for n, score in scores.items() if score >= floor]
+        ranked = heapq.nlargest(limit, kept, key=scores.__getitem__)
         chosen = set(ranked)
         # Names holding the query's rarest words are always scored: a word found on few names is
         # the best evidence there is, whatever the common words add up to elsewhere.
