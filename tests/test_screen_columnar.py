@@ -233,3 +233,17 @@ def test_a_run_with_helpers_interrupted_while_names_are_matched_ahead_stops_clea
         screen_file(screener, purchase_file, out, on_rows=stop_at_once, workers=2)
     assert not out.exists()
     assert screen_file(screener, purchase_file, out, workers=2).summary.rows_total == 3000
+
+
+def test_overlapping_runs_leave_the_garbage_collector_as_they_found_it() -> None:
+    import gc
+
+    from supplyscreen.screen.engine import quiet_gc
+
+    before = gc.get_threshold()
+    with quiet_gc():
+        with quiet_gc():  # a second run in the same process (a service)
+            assert gc.get_threshold()[0] >= 50_000
+        assert gc.get_threshold()[0] >= 50_000  # still quiet while the first run goes on
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

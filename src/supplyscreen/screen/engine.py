@@ -243,6 +243,10 @@ def match_distinct_names(
             engine.remember(key, found)
 
 
+_QUIET_LOCK = threading.Lock()
+_QUIET: dict[str, Any] = {"runs": 0, "thresholds": (700, 10, 10)}
+
+
 @contextmanager
 def quiet_gc() -> Iterator[None]:
     """Keep the garbage collector off the loaded lists while a file is screened.
@@ -251,14 +255,20 @@ def quiet_gc() -> Iterator[None]:
     them all again (about a fifth of a million-row run). They are frozen, and young collections made
     rarer, for the duration; both are undone afterwards (a service screens many files in one process).
     """
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    with _QUIET_LOCK:  # runs may overlap in one process (a service): the first sets, the last restores
+        _QUIET["runs"] += 1
+        if _QUIET["runs"] == 1:
+            _QUIET["thresholds"] = gc.get_threshold()
+            gc.set_threshold(max(_QUIET["thresholds"][0], 50_000), *_QUIET["thresholds"][1:])
+        gc.freeze()
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        with _QUIET_LOCK:
+            _QUIET["runs"] -= 1
+            if _QUIET["runs"] == 0:
+                gc.set_threshold(*_QUIET["thresholds"])
+                gc.unfreeze()
 
 
 def with_quiet_gc(function: Callable[_P, _T]) -> Callable[_P, _T]:
