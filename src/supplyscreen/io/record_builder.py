@@ -73,7 +73,9 @@ class RecordBuilder:
         if self._date is not None:
             record.date = self._parsed(parse_date, "date", values[self._date[1]])
         if self._part_positions:
-            record.address = _with_parts(record.address, [values[index] for index in self._part_positions])
+            record.address = address_with_parts(
+                record.address, [values[index] for index in self._part_positions]
+            )
         return record
 
     def from_mapping(self, row: int, obj: Mapping[str, Any]) -> Record:
@@ -86,7 +88,9 @@ class RecordBuilder:
         if self._date is not None:
             record.date = self._parsed(parse_date, "date", obj.get(self._date[0]))
         if self.address_parts:
-            record.address = _with_parts(record.address, [obj.get(column) for column in self.address_parts])
+            record.address = address_with_parts(
+                record.address, [obj.get(column) for column in self.address_parts]
+            )
         return record
 
     def _parsed(self, parse: Callable[[object], _Parsed | None], key: str, value: object) -> _Parsed | None:
@@ -96,7 +100,7 @@ class RecordBuilder:
         return parsed
 
 
-def _with_parts(address: str | None, parts: list[Any]) -> str | None:
+def address_with_parts(address: str | None, parts: list[Any]) -> str | None:
     """`address` followed by those of `parts` it does not already contain, comma separated."""
     pieces = [address] if address else []
     for part in parts:

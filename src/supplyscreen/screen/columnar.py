@@ -30,15 +30,17 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
+from supplyscreen.detect import is_federal_funding
 from supplyscreen.io import RecordStream
+from supplyscreen.io.dates import parse_amount, parse_date
 from supplyscreen.io.errors import RowError
-from supplyscreen.io.record_builder import RecordBuilder
+from supplyscreen.io.record_builder import RecordBuilder, address_with_parts, text_value
 from supplyscreen.model import Record, RowResult
 from supplyscreen.report import ReportAggregator
-from supplyscreen.report.escape import FORMULA_STARTS
+from supplyscreen.report.escape import FORMULA_STARTS, csv_cell
 from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
 from supplyscreen.report.tabular import ADDED_COLUMNS, added_columns, added_values
-from supplyscreen.screen.engine import NamePrefetch, RecordScreener, match_distinct_names
+from supplyscreen.screen.engine import NamePrefetch, RecordScreener, country_key, match_distinct_names
 from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
@@ -241,15 +243,6 @@ class _Outcome(NamedTuple):
         return cls(result.risk, added_values(result, False), result, codes, lists, result.risk in AT_RISK)
 
 
-def _text(value: Any) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else (str(value) if value is not None else None)
-
-
-def _country_code(country: str | None) -> str | None:
-    code = (country or "").lower()
-    return code if len(code) == 2 and code.isalpha() else None
-
-
 class ColumnarScreener:
     """Screens batches by distinct screening key (see the module docstring).
 
@@ -272,9 +265,6 @@ class ColumnarScreener:
         self._reset()
 
     def _reset(self) -> None:
-        from supplyscreen.io.dates import parse_date
-        from supplyscreen.io.record_builder import text_value
-
         self.fields = {key: _Interned(text_value) for key in _KEYS}
         self.fields["date"] = _Interned(parse_date)
         self.covered, self.xinjiang, self.sectors = _Classes(), _Classes(), _Classes()
@@ -312,8 +302,6 @@ class ColumnarScreener:
             table = np.append(interned.ids_of_raw(dictionaries[0]), 0)  # last: an empty (null) cell
             return np.asarray(table[locals_[0]], dtype=np.int64)
         # the address and its detail columns, combined as the row path's RecordBuilder does
-        from supplyscreen.io.record_builder import _with_parts, text_value
-
         values = [[*d.to_pylist(), None] for d in dictionaries]
         group, first = _groups(locals_)
         has_address = key in self.mapping and self.mapping[key] in names
@@ -321,7 +309,7 @@ class ColumnarScreener:
         for row in first.tolist():
             cells = [values[j][locals_[j][row]] for j in range(len(columns))]
             address = text_value(cells[0]) if has_address else None
-            ids.append(interned.id_of(_with_parts(address, cells[1:] if has_address else cells)))
+            ids.append(interned.id_of(address_with_parts(address, cells[1:] if has_address else cells)))
         return np.asarray(np.asarray(ids, dtype=np.int64)[group], dtype=np.int64)
 
     def _features(self, key: str) -> np.ndarray:
@@ -370,8 +358,6 @@ class ColumnarScreener:
             hs = text if text and gate.sector.hs_matches(text) else None
             return (self.sectors.id_of(("hs", hs) if hs else None, (hs is not None,)),)
         if key == "funding":
-            from supplyscreen.detect import is_federal_funding
-
             return (int(bool(text) and is_federal_funding(text or "")),)
         return (0,)
 
@@ -486,7 +472,7 @@ class ColumnarScreener:
         the names not seen before matched first; flags: hits that matter, an order date that does."""
         country_values = self.fields["country"].values
         code_of = np.asarray(
-            [self._code_ids.setdefault(_country_code(c), len(self._code_ids)) for c in country_values],
+            [self._code_ids.setdefault(country_key(c), len(self._code_ids)) for c in country_values],
             dtype=np.int64,
         )
         codes = code_of[countries]
@@ -660,8 +646,6 @@ def _prefetch(
     columns = [c for c in (name, country) if c]
 
     def keys() -> list[tuple[str, str | None]]:
-        from supplyscreen.io.record_builder import text_value
-
         # batch by batch, keeping only each batch's distinct pairs: memory follows the distinct
         # names, not the file
         distinct: list[pa.Table] = []
@@ -700,7 +684,7 @@ def _prefetch(
         for raw, code in zip(names, codes, strict=True):
             text = text_value(raw)
             if text:
-                found[(text, _country_code(text_value(code)))] = None
+                found[(text, country_key(text_value(code)))] = None
         return list(found)
 
     return NamePrefetch(engine, pool, keys, helpers)
@@ -709,8 +693,6 @@ def _prefetch(
 def _header_line(columns: list[str], added: list[str]) -> bytes:
     import csv
     import io
-
-    from supplyscreen.report.escape import csv_cell
 
     buf = io.StringIO()
     csv.writer(buf).writerow([csv_cell(c) for c in [*columns, *added]])
@@ -809,7 +791,7 @@ def _count(
         if column not in names:
             return [clean(None)], np.zeros(len(rows), dtype=np.int64)
         encoded = batch.column(names.index(column)).take(taken).dictionary_encode()
-        values = [clean(_text(v)) for v in encoded.dictionary.to_pylist()] + [clean(None)]
+        values = [clean(text_value(v)) for v in encoded.dictionary.to_pylist()] + [clean(None)]
         return values, pc.fill_null(encoded.indices, len(values) - 1).to_numpy(zero_copy_only=False)
 
     vendors, vendor_of = labels("name", lambda v: v or NO_NAME)
@@ -840,7 +822,7 @@ def _amounts(column: pa.Array) -> np.ndarray:
     plain = pc.fill_null(pc.match_substring_regex(column, r"^-?[0-9]+(\.[0-9]+)?$"), False)
     numbers = pc.cast(pc.if_else(plain, column, "nan"), pa.float64()).to_numpy(zero_copy_only=False).copy()
     for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
-        value = _amount(column[i].as_py())
+        value = parse_amount(column[i].as_py())
         numbers[i] = np.nan if value is None else value
     return np.asarray(numbers, dtype=np.float64)
 
@@ -859,7 +841,7 @@ def _row_result(
         column = mapping.get(key)
         if column in names:
             value = batch.column(names.index(column))[i].as_py()
-            setattr(record, key, _text(value) if key != "amount" else _amount(value))
+            setattr(record, key, text_value(value) if key != "amount" else parse_amount(value))
     return RowResult(
         row=row,
         record=record,
@@ -868,9 +850,3 @@ def _row_result(
         hits=template.hits,
         list_snapshot=snapshot,
     )
-
-
-def _amount(value: Any) -> float | None:
-    from supplyscreen.io.dates import parse_amount
-
-    return parse_amount(value)

@@ -36,6 +36,12 @@ HIT_LIMIT = 3
 _CACHE_SIZE = 200_000
 
 
+def country_key(country: str | None) -> str | None:
+    """The country part of a name's match key: a two-letter code as given (lower-cased), else None."""
+    code = (country or "").strip().lower()
+    return code if len(code) == 2 and code.isalpha() else None
+
+
 class _LRU(OrderedDict[Any, Any]):
     def __init__(self, size: int) -> None:
         super().__init__()
@@ -135,8 +141,7 @@ class RecordScreener:
         name = (record.name or "").strip()
         if not name:
             return None
-        country = (record.country or "").strip().lower()
-        return name, country if len(country) == 2 and country.isalpha() else None
+        return name, country_key(record.country)
 
     def match_key(self, key: tuple[str, str | None]) -> list[Hit]:
         found = self._names.get(key)
