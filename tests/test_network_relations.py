@@ -137,3 +137,33 @@ def test_share_forms() -> None:
     ]
     with pytest.raises(ValueError):
         parse_share(-1)
+
+
+def _edges_with_a_bad_byte_per_row(path: Path, rows: int, tail: bytes = b"") -> None:
+    lines = [b"from,to,relation,share,product"]
+    for i in range(rows):
+        lines.append(
+            f"Käufer Größe {i} ".encode() + b"\xff" + f" GmbH,Lieferant Müller {i} AG,supplies,,".encode()
+        )
+    path.write_bytes(b"\n".join(lines) + b"\n" + tail)
+
+
+def test_many_rows_with_an_undecodable_byte_are_all_kept(tmp_path: Path) -> None:
+    path = tmp_path / "edges.csv"
+    _edges_with_a_bad_byte_per_row(path, 3000)
+    rows = read_relations(path)
+    assert len(rows) == 3000
+    assert rows[0] == RelationRow(
+        "Käufer Größe 0 \ufffd GmbH", "Lieferant Müller 0 AG", "supplies", None, None, "edges.csv row 1"
+    )
+    assert [r.origin for r in rows] == [f"edges.csv row {i}" for i in range(1, 3001)]
+    assert all(r.from_name == f"Käufer Größe {i} \ufffd GmbH" for i, r in enumerate(rows))
+
+
+def test_a_skipped_row_after_rows_with_undecodable_bytes_still_stops_the_read(tmp_path: Path) -> None:
+    path = tmp_path / "edges.csv"
+    _edges_with_a_bad_byte_per_row(path, 3000, b"A,B,supplies,,,extra\nC,D,supplies,,\n")
+    with pytest.raises(InputError) as info:
+        read_relations(path)
+    assert (info.value.row, info.value.column) == (3001, None)
+    assert "6 values where the header has 5 (line 3002" in str(info.value)

@@ -85,10 +85,15 @@ def read_relations(path: str | Path) -> list[RelationRow]:
     return list(_delimited_rows(path, codec, sample, complete))
 
 
+def _column_key(header: object) -> str | None:
+    """The column a header names (``from``, ``to``, ...), or None for a column not read."""
+    return _COLUMN_SYNONYMS.get(_HEADER_RE.sub("_", str(header).strip().lower()))
+
+
 def _column_map(path: Path, headers: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, header in enumerate(headers):
-        key = _COLUMN_SYNONYMS.get(_HEADER_RE.sub("_", str(header).strip().lower()))
+        key = _column_key(header)
         if key and key not in found:
             found[key] = index
     missing = [c for c in _REQUIRED if c not in found]
@@ -113,9 +118,11 @@ def _delimited_rows(path: Path, codec: str, sample: bytes, complete: bool) -> It
 
 
 def _raise_first(errors: list[RowError]) -> None:
+    """Raise the first error that skipped a row; else forget the checked ("row kept") notes."""
     for error in errors:
         if "row kept" not in error.message:
             raise InputError(error.path, error.message, row=error.row, column=error.column)
+    errors.clear()  # each check sees only the errors since the last: linear, not quadratic
 
 
 def _xlsx_rows(path: Path) -> Iterator[RelationRow]:
@@ -164,9 +171,7 @@ def _json_rows(path: Path, codec: str) -> Iterator[RelationRow]:
         yield from ftm_relations(path, objects)
         return
     for line_no, obj in objects:
-        values = {
-            _COLUMN_SYNONYMS.get(_HEADER_RE.sub("_", str(k).strip().lower())): v for k, v in obj.items()
-        }
+        values = {_column_key(k): v for k, v in obj.items()}
         missing = [c for c in _REQUIRED if values.get(c) in (None, "")]
         if missing:
             raise InputError(path, "missing or empty", row=line_no, column=missing[0])
@@ -253,7 +258,7 @@ def ftm_relations(path: Path, objects: list[tuple[int, Any]]) -> Iterator[Relati
             owner, asset, relation, column = first(props, "owner"), first(props, "asset"), "owns", "owner"
         elif schema == "Directorship":
             owner, asset = first(props, "director"), first(props, "organization")
-            relation, column = "director_of", "director"
+            relation, column = FTM_RELATIONS[0], "director"
         else:
             continue
         if not owner or not asset:

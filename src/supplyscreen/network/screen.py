@@ -160,9 +160,7 @@ def screen_network(
     records = read_suppliers(suppliers, mapping) if isinstance(suppliers, str | Path) else list(suppliers)
     timings["read"] = time.perf_counter() - started
     mark = time.perf_counter()
-    net = SupplyNetwork(as_of)
-    net.add_entities(screener.store.entities())
-    net.add_relations(rows)
+    net = build_network(rows, screener.store.entities(), None, as_of=as_of)
     refs, skipped = supplier_refs(net, records)
     timings["build"] = time.perf_counter() - mark
     mark = time.perf_counter()

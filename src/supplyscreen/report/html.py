@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import partial
-from html import escape
 from pathlib import Path
 
 from supplyscreen.model import RowResult
@@ -19,7 +18,7 @@ from supplyscreen.report.atomic import atomic_output
 from supplyscreen.report.charts import RISK_COLOURS, bar_chart
 from supplyscreen.report.context import STALE_AFTER_DAYS, ReportContext, finalised, source_gaps
 from supplyscreen.report.flagged import FLAGGED_ROWS_SHOWN, FlaggedRows
-from supplyscreen.report.html_rows import flagged_section, information_section
+from supplyscreen.report.html_rows import _e, flagged_section, information_section
 from supplyscreen.report.summary import AmountRow, ReportAggregator, ReportSummary, format_amount
 from supplyscreen.report.tabular import errors_path
 
@@ -57,10 +56,6 @@ a{color:#0b4f8a}
 @media print{body{max-width:none;font-size:11px}tr,.flag,.chart{break-inside:avoid}
  a::after{content:" (" attr(href) ")";font-size:.8em}}
 """
-
-
-def _e(text: object) -> str:
-    return escape(str(text), quote=True)
 
 
 def _when(value: datetime | None) -> str:
@@ -144,10 +139,6 @@ def _errors_note(context: ReportContext, summary: ReportSummary) -> str:
     return f" (listed in {path.name})" if summary.errors and path else ""
 
 
-def _amount_text(value: float, currency: str) -> str:
-    return format_amount(value, currency)
-
-
 def _amount_charts(title: str, rows: list[AmountRow]) -> str:
     by_currency: dict[str, list[AmountRow]] = {}
     for row in rows:
@@ -159,7 +150,7 @@ def _amount_charts(title: str, rows: list[AmountRow]) -> str:
             bar_chart(
                 [(r.label, r.amount) for r in items[:CHART_TOP]],
                 title=label,
-                value_text=partial(_amount_text, currency=currency),
+                value_text=partial(format_amount, currency=currency),
             )
         )
     return f"<h3>{_e(title)} (top {CHART_TOP})</h3>" + "".join(out) if out else ""
