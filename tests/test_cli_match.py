@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_cli_lists import run_cli
 
 
@@ -117,6 +118,23 @@ def test_batch_with_a_broken_line_names_file_and_line(
     assert code == 2
     assert "q.jsonl, line 2" in err
     assert not out_path.exists()  # no half-written output
+
+
+@pytest.mark.parametrize("progress", ["", "1"], ids=["no-bar", "bar"])
+def test_batch_with_a_missing_input_is_a_one_line_error(
+    progress: str, screener_home: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("SUPPLYSCREEN_PROGRESS", progress)  # "1": the bar is shown and counts the lines first
+    monkeypatch.chdir(tmp_path)  # short relative paths, so the message is not wrapped
+    code, _, err = run_cli(
+        ["match", "--input", "missing.jsonl", "--output", "x.jsonl", "--home", str(screener_home)],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "missing.jsonl: cannot read" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output, no leftover x.jsonl.tmp
 
 
 def test_compare_single_and_batch(screener_home: Path, tmp_path: Path, capsys, monkeypatch) -> None:

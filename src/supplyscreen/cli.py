@@ -66,7 +66,7 @@ def lists_status(
     for col in ("list", "name", "from", "entities", "snapshot", "age (days)", ""):
         table.add_column(col, justify="right" if col in ("entities", "age (days)") else "left")
     for r in rows:
-        flag = "[yellow]older than 30 days[/]" if r.stale else ""
+        flag = f"[yellow]older than {STALE_AFTER_DAYS} days[/]" if r.stale else ""
         if not r.official:
             flag = (flag + " " if flag else "") + "[cyan]curated[/]"
         table.add_row(

@@ -52,17 +52,25 @@ def _progress(console: Any) -> Progress:
 
 
 def _count_lines(path: Path) -> int:
-    with open(path, "rb") as fh:
-        return sum(1 for line in fh if line.strip())
+    """Non-blank lines of ``path``, the progress bar's total (raises as :func:`_lines` does)."""
+    try:
+        with open(path, "rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError as exc:
+        raise BatchInputError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
 def _write_atomic(out: Path, rows: Iterator[dict[str, Any]]) -> int:
     tmp = out.with_name(out.name + ".tmp")
     n = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                n += 1
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-written output left behind
+        raise
     os.replace(tmp, out)
     return n
 
@@ -191,13 +199,14 @@ def _match_batch(
     import time
 
     global _WORKER
-    total = _count_lines(input_path)
+    progress = _progress(err)
+    total = None if progress.disable else _count_lines(input_path)  # a bar's total, only when it is shown
     screener.matcher  # load the index before forking, so workers share it  # noqa: B018
     _WORKER = screener
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     jobs = ((n, obj, limit, threshold, input_path) for n, obj in _lines(input_path))
     started = time.perf_counter()
-    with _progress(err) as progress:
+    with progress:
         task = progress.add_task("matching", total=total, rate="")
         pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,25 @@ from supplyscreen.screen.run import screen_file
 from supplyscreen.screener import Screener
 
 FAIL_EXIT = 3
+FAIL_LEVELS = {"high": ("high",), "review": ("high", "review")}  # the risks each --fail-on value fails on
+
+
+def summary_table(title: str, by_risk: Mapping[str, int], by_flag: Mapping[str, int]) -> Table:
+    """The end-of-run table (also the Spark engine's): rows per risk, then per flag."""
+    table = Table(title=title)
+    table.add_column("risk")
+    table.add_column("rows", justify="right")
+    for risk in RISKS:
+        table.add_row(risk, f"{by_risk.get(risk, 0):,}")
+    for code, n in sorted(by_flag.items()):
+        table.add_row(f"  flag {code}", f"{n:,}")
+    return table
+
+
+def exit_if_failing(fail_on: str | None, by_risk: Mapping[str, int]) -> None:
+    """Exit with :data:`FAIL_EXIT` when ``--fail-on`` was given and a row is at or above that risk."""
+    if fail_on and any(by_risk.get(r, 0) for r in FAIL_LEVELS[fail_on]):
+        raise typer.Exit(FAIL_EXIT)
 
 
 def register(app: typer.Typer) -> None:
@@ -131,16 +151,12 @@ def register(app: typer.Typer) -> None:
             cases.close()
         summary = outcome.summary
         err.print("columns: " + ", ".join(f"{k}={v}" for k, v in outcome.mapping.items()), highlight=False)
-        table = Table(
-            title=f"{input_path.name}: {summary.rows_total:,} rows screened in {elapsed:.1f}s "
-            f"against lists {summary.list_snapshot}"
+        table = summary_table(
+            f"{input_path.name}: {summary.rows_total:,} rows screened in {elapsed:.1f}s "
+            f"against lists {summary.list_snapshot}",
+            summary.by_risk,
+            summary.by_flag,
         )
-        table.add_column("risk")
-        table.add_column("rows", justify="right")
-        for risk in RISKS:
-            table.add_row(risk, f"{summary.by_risk.get(risk, 0):,}")
-        for code, n in sorted(summary.by_flag.items()):
-            table.add_row(f"  flag {code}", f"{n:,}")
         for change, n in sorted(summary.by_change.items()):
             table.add_row(f"  {change}", f"{n:,}")
         out.print(table)
@@ -152,9 +168,7 @@ def register(app: typer.Typer) -> None:
                 f"[yellow]{summary.errors:,} malformed row(s)[/] written to {outcome.errors_file}",
                 highlight=False,
             )
-        levels = {"high": ("high",), "review": ("high", "review")}
-        if fail_on and any(summary.by_risk.get(r, 0) for r in levels[fail_on]):
-            raise typer.Exit(FAIL_EXIT)
+        exit_if_failing(fail_on, summary.by_risk)
 
 
 def estimate_rows(path: Path) -> int | None:

@@ -10,14 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import typer
-from rich.table import Table
-
 from supplyscreen.cli_common import err, out
+from supplyscreen.cli_screen import exit_if_failing, summary_table  # no cycle: cli_screen imports us lazily
 from supplyscreen.errors import SupplyscreenError
-from supplyscreen.model import RISKS
-
-FAIL_EXIT = 3
 
 
 def default_output(input_path: Path, fmt: str | None) -> Path:
@@ -73,9 +68,7 @@ def screen_with_spark(
             session.stop()
     elapsed = time.perf_counter() - started
     _print_summary(input_path, target, by_risk, by_flag, errors, snapshot, elapsed)
-    levels = {"high": ("high",), "review": ("high", "review")}
-    if fail_on and any(by_risk.get(r, 0) for r in levels[fail_on]):
-        raise typer.Exit(FAIL_EXIT)
+    exit_if_failing(fail_on, by_risk)
 
 
 def _active_session() -> object | None:
@@ -119,14 +112,7 @@ def _print_summary(
 ) -> None:
     total = sum(by_risk.values()) + errors
     title = f"{input_path.name}: {total:,} rows screened on Spark in {elapsed:.1f}s against lists {snapshot}"
-    table = Table(title=title)
-    table.add_column("risk")
-    table.add_column("rows", justify="right")
-    for risk in RISKS:
-        table.add_row(risk, f"{by_risk.get(risk, 0):,}")
-    for code, n in sorted(by_flag.items()):
-        table.add_row(f"  flag {code}", f"{n:,}")
-    out.print(table)
+    out.print(summary_table(title, by_risk, by_flag))
     out.print(f"output: {target} (a folder of part files)", highlight=False)
     if errors:
         err.print(f"[yellow]{errors:,} malformed row(s)[/]: see the errors column", highlight=False)

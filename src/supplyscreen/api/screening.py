@@ -195,7 +195,6 @@ def record_decision(state: ServiceState, principal: Principal, body: DecisionReq
         job_id=body.job_id,
         row=body.row,
     )
-    state.decisions(fresh=True)
     return {**note.to_dict(), "note": note.wording}
 
 

@@ -132,10 +132,6 @@ class Authenticator:
         role = cached[0]
         return Principal(session.user, role, "session") if role else None
 
-    def forget(self) -> None:
-        self._keys.clear()
-        self._users.clear()
-
 
 def api_key_from(headers: Any, query: Any) -> str | None:
     """The key in ``Authorization: ApiKey …`` (or ``Bearer …``), else the ``api_key`` query parameter."""

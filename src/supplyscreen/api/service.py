@@ -4,7 +4,6 @@ database, the batched audit writer, authentication, rate limits and the decision
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from typing import Any
 
@@ -14,8 +13,6 @@ from supplyscreen.cases import AuditWriter, Cases, DecisionLookup
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import Entity, Hit, to_ftm
 from supplyscreen.screener import Screener
-
-DECISIONS_CHECK_SECONDS = 1.0
 
 
 class SharedScreener:
@@ -60,11 +57,9 @@ class ServiceState:
         self.jobs_dir = settings.home / "jobs"
         self._decisions: DecisionLookup = DecisionLookup()
         self._decisions_id = -1
-        self._decisions_checked = 0.0
         self._decisions_lock = threading.Lock()
         self._ftm: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.memo: dict[str, Any] = {}  # facts of the loaded snapshot (datasets, suggestion keys)
-        self.started = time.time()
 
     # -- lists ------------------------------------------------------------------------------------
     @property
@@ -100,22 +95,18 @@ class ServiceState:
             return self.screener.match(name, **options)
 
     # -- decisions --------------------------------------------------------------------------------
-    def decisions(self, fresh: bool = False) -> DecisionLookup:
+    def decisions(self) -> DecisionLookup:
         """The decisions in force; re-read from the database when a new one was recorded (any process)."""
-        now = time.monotonic()
-        if not fresh and now - self._decisions_checked < DECISIONS_CHECK_SECONDS:
-            return self._decisions
         with self._decisions_lock:
             latest = self.cases.decisions.latest_id()
             if latest != self._decisions_id:
                 self._decisions = self.cases.decisions.lookup()
                 self._decisions_id = latest
-            self._decisions_checked = now
         return self._decisions
 
     def shared_screener(self) -> SharedScreener:
         """The screener for a screening run, with the decisions in force now."""
-        lookup = self.decisions(fresh=True)
+        lookup = self.decisions()
         return SharedScreener(self.screener, self.match_lock, lookup if lookup else None)
 
     def close(self) -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from supplyscreen.cases.accounts import ROLES, AccountError, Accounts, Principal
     from supplyscreen.cases.audit import AuditLog, AuditWriter, VerifyResult
     from supplyscreen.cases.casebook import Cases, local_user
-    from supplyscreen.cases.db import DATABASE_ENV, CaseDatabase, CaseDatabaseError, database_url
+    from supplyscreen.cases.db import CaseDatabase, CaseDatabaseError, database_url
     from supplyscreen.cases.decisions import (
         STATUSES,
         DecisionBook,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         membership_fingerprint,
         name_subject,
     )
+    from supplyscreen.cases.hooks import DATABASE_ENV
     from supplyscreen.cases.jobs import JobBook, JobInfo
 
 _EXPORTS = {
@@ -45,7 +46,6 @@ _EXPORTS = {
     "VerifyResult": "audit",
     "Cases": "casebook",
     "local_user": "casebook",
-    "DATABASE_ENV": "db",
     "CaseDatabase": "db",
     "CaseDatabaseError": "db",
     "database_url": "db",
@@ -56,6 +56,7 @@ _EXPORTS = {
     "DecisionNote": "decisions",
     "membership_fingerprint": "decisions",
     "name_subject": "decisions",
+    "DATABASE_ENV": "hooks",
     "JobBook": "jobs",
     "JobInfo": "jobs",
 }

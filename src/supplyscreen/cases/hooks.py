@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DATABASE_ENV = "SUPPLYSCREEN_DATABASE_URL"  # as supplyscreen.cases.db
-DB_FILENAME = "supplyscreen.db"
+DATABASE_ENV = "SUPPLYSCREEN_DATABASE_URL"  # names the case database (supplyscreen.cases.db uses these)
+DB_FILENAME = "supplyscreen.db"  # the SQLite case database in the data directory, when none is named
 
 
 def has_database(url: str | None, home: str | Path | None) -> bool:

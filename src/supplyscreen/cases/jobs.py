@@ -11,8 +11,6 @@ from sqlalchemy import select, update
 from supplyscreen.cases.db import CaseDatabase, utc_now
 from supplyscreen.cases.tables import Job
 
-JOB_STATES = ("queued", "running", "done", "failed")
-
 
 @dataclass(slots=True)
 class JobInfo:
