@@ -42,9 +42,16 @@ from supplyscreen.io.encoding import detect_encoding, read_sample
 from supplyscreen.io.errors import InputError
 from supplyscreen.io.readers import choose_format
 from supplyscreen.io.record_builder import RecordBuilder
-from supplyscreen.report.escape import FORMULA_STARTS
-from supplyscreen.report.tabular import ADDED_COLUMNS, CLASH_PREFIX, added_columns, added_values
-from supplyscreen.screen.columnar import ColumnarScreener
+from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER
+from supplyscreen.report.tabular import (
+    ADDED_COLUMNS,
+    CLASH_PREFIX,
+    SCORE_COLUMN,
+    added_columns,
+    added_values,
+    clear_values,
+)
+from supplyscreen.screen.columnar import ColumnarScreener, escaped_formulas
 from supplyscreen.screen.engine import RecordScreener
 from supplyscreen.screener import Screener
 
@@ -73,7 +80,6 @@ JAVA_CHARSETS = {
 DELIMITER_KEY = "supplyscreen.delimiter"
 #: Partitions per core when none are asked for: enough to even out the work, few enough to stay cheap.
 PARTITIONS_PER_CORE = 4
-_SCORE = ADDED_COLUMNS.index("top_score")
 _TRIM = r"(?U)^\s+|\s+$"  # what Python's str.strip() removes (the matcher's cache key is stripped)
 
 
@@ -209,7 +215,7 @@ def _output_schema(ordered: DataFrame, columns: list[str]) -> Any:
 
     fields = [ordered.schema[c] for c in columns]
     for j, name in enumerate(output_columns(columns)):
-        fields.append(StructField(name, DoubleType() if j == _SCORE else StringType(), True))
+        fields.append(StructField(name, DoubleType() if j == SCORE_COLUMN else StringType(), True))
     return StructType(fields)
 
 
@@ -322,14 +328,14 @@ def _screen_batch(
     width = len(plan.columns)
     fields = [batch.column(plan.columns.index(c)) for c in builder.columns]
     errors: list[str | None] = [None] * batch.num_rows
-    kinds = [pa.float64() if j == _SCORE else pa.string() for j in range(len(ADDED_COLUMNS))]
+    kinds = [pa.float64() if j == SCORE_COLUMN else pa.string() for j in range(len(ADDED_COLUMNS))]
     try:
         text = pa.RecordBatch.from_arrays([_as_text(pa, pc, c) for c in fields], names=builder.columns)
         columnar = _columnar(plan, engine, parts)
         outcome = columnar.screen(text, 1)
         # each distinct outcome's values once; rows take theirs by index
         used, position = np.unique(outcome, return_inverse=True)
-        clear = ["clear", "", "", "", None, "", plan.version]
+        clear = clear_values(plan.version)
         table = [clear if k < 0 else columnar.outcomes[k].values for k in used.tolist()]
         take = pa.array(position.reshape(-1).astype(np.int32))
         values = [pc.take(pa.array([v[j] for v in table], type=kind), take) for j, kind in enumerate(kinds)]
@@ -337,7 +343,7 @@ def _screen_batch(
         rows = _screen_rows(plan, engine, builder, fields, errors)
         values = [pa.array([row[j] for row in rows], type=kind) for j, kind in enumerate(kinds)]
     if plan.corrupt and batch.column(width).null_count < batch.num_rows:
-        unscreened = [None] * (len(ADDED_COLUMNS) - 1) + [plan.version]
+        unscreened = _unscreened(plan)
         cells = [v.to_pylist() for v in values]
         for n, raw in enumerate(batch.column(width).to_pylist()):
             problem = _malformed(raw, width, plan.delimiter) if raw else None
@@ -349,14 +355,17 @@ def _screen_batch(
     arrays = [batch.column(i) for i in range(width)]
     schema = [batch.schema.field(i) for i in range(width)]
     for j, name in enumerate(output_columns(list(plan.columns))):
-        kind = pa.float64() if j == _SCORE else pa.string()
-        arrays.append(pa.array(errors, type=kind) if j == len(ADDED_COLUMNS) else values[j])
+        kind = kinds[j] if j < len(kinds) else pa.string()  # the last: errors
+        arrays.append(values[j] if j < len(kinds) else pa.array(errors, type=kind))
         schema.append(pa.field(name, kind))
     if plan.csv_cells:
-        from supplyscreen.screen.columnar import escaped_formulas
-
         arrays = [escaped_formulas(a) for a in arrays]
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(schema))
+
+
+def _unscreened(plan: _Plan) -> list[Any]:
+    """The added values of a row that could not be screened: none but the snapshot."""
+    return [None] * (len(ADDED_COLUMNS) - 1) + [plan.version]
 
 
 def _as_text(pa: Any, pc: Any, column: Any) -> Any:
@@ -367,7 +376,7 @@ def _screen_rows(
     plan: _Plan, engine: RecordScreener, builder: RecordBuilder, fields: list[Any], errors: list[str | None]
 ) -> list[list[Any]]:
     """The added values of each row screened alone; a row that raises gets its error and no values."""
-    unscreened = [None] * (len(ADDED_COLUMNS) - 1) + [plan.version]
+    unscreened = _unscreened(plan)
     rows: list[list[Any]] = []
     for n, values in enumerate(zip(*(column.to_pylist() for column in fields), strict=True)):
         try:
@@ -466,9 +475,6 @@ def output_format(out: str | Path, fmt: str | None = None) -> str:
     return kind
 
 
-_PLAIN_NUMBER = r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
-
-
 def escape_formulas(df: DataFrame) -> DataFrame:
     """Text cells a spreadsheet would run as formulas get a leading ``'``, as in the local CSV output."""
     from pyspark.sql import functions as F  # noqa: N812
@@ -479,7 +485,7 @@ def escape_formulas(df: DataFrame) -> DataFrame:
         c = F.col(f"`{field.name}`")
         if isinstance(field.dataType, StringType):
             # the first character first (cheap); the number pattern only for those few cells
-            risky = c.substr(1, 1).isin(*FORMULA_STARTS) & ~c.rlike(_PLAIN_NUMBER)
+            risky = c.substr(1, 1).isin(*FORMULA_STARTS) & ~c.rlike(f"^{PLAIN_NUMBER}$")
             c = F.when(risky, F.concat(F.lit("'"), c)).otherwise(c)
         columns.append(c.alias(field.name))
     return df.select(*columns)

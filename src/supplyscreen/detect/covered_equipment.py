@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from supplyscreen.detect.text import (
+    TEXT_CACHE_SIZE,
     DataRow,
     HanIndex,
     Match,
     PhraseIndex,
+    TextCache,
     WordSet,
     exclusive_limit,
     fold,
@@ -35,7 +37,6 @@ from supplyscreen.model import Flag, Record
 CODE = "covered_equipment"
 CONFIG = "covered_equipment.yaml"
 _FIELDS = ("name", "description")
-SCAN_CACHE = 200_000  # distinct texts remembered per detector
 _SEVERITY_ORDER = {"high": 0, "review": 1, "info": 2}
 _KIND_ORDER = {"model": 0, "rtsp_path": 1, "onvif_manufacturer": 1, "model_prefix": 2, "brand": 3}
 _PAREN_RE = re.compile(r"\(([^)]*)\)")
@@ -87,7 +88,7 @@ class CoveredEquipmentDetector:
         cfg = load_config(CONFIG)
         self.config = cfg
         self._scanned: dict[str, list[Match]] = {}
-        self._contexts: dict[str, tuple[bool, bool]] = {}
+        self._contexts: TextCache[tuple[bool, bool]] = TextCache(self._context)
         self._parents: dict[str, str] = {}
         self._hit_values = frozenset(cfg["hit_values"])
         self._weak = frozenset(cfg["weak_confidence"])
@@ -222,7 +223,7 @@ class CoveredEquipmentDetector:
         """
         found = self._scanned.get(text)
         if found is None:
-            if len(self._scanned) >= SCAN_CACHE:
+            if len(self._scanned) >= TEXT_CACHE_SIZE:
                 self._scanned.clear()
             found = self._scanned[text] = self._scan(text, models)
         return found
@@ -251,15 +252,10 @@ class CoveredEquipmentDetector:
         A record's context is that of its texts together; a phrase counts only within one field.
         Remembered per distinct text.
         """
-        found = self._contexts.get(text)
-        if found is None:
-            if len(self._contexts) >= SCAN_CACHE:
-                self._contexts.clear()
-            found = self._contexts[text] = (
-                bool(self._categories.found(text)),
-                bool(self._unrelated.found(text)),
-            )
-        return found
+        return self._contexts[text]
+
+    def _context(self, text: str) -> tuple[bool, bool]:
+        return bool(self._categories.found(text)), bool(self._unrelated.found(text))
 
     def may_find(self, words: frozenset[str], han: bool) -> tuple[bool, bool]:
         """For a text of these (folded) words, with Chinese script or not: whether ``scan`` may find a

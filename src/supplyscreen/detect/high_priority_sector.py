@@ -16,6 +16,7 @@ from supplyscreen.detect.text import (
     HanIndex,
     Match,
     PhraseIndex,
+    TextCache,
     folded_tokens,
     has_han,
     load_config,
@@ -80,7 +81,8 @@ class HighPrioritySectorDetector:
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
-        self._scanned: dict[str, list[Match]] = {}
+        self._scanned: TextCache[list[Match]] = TextCache(self._scan)
+        self._hs: TextCache[list[Match]] = TextCache(self._hs_matches)
         self.severity: str = cfg["severity"]
         self.sectors: dict[str, Sector] = {}
         self._prefixes: dict[str, Sector] = {}
@@ -124,12 +126,7 @@ class HighPrioritySectorDetector:
 
     def scan(self, text: str) -> list[Match]:
         """Sector keywords in one text (remembered per distinct text; do not mutate the result)."""
-        cached = self._scanned.get(text)
-        if cached is None:
-            if len(self._scanned) >= 200_000:
-                self._scanned.clear()
-            cached = self._scanned[text] = self._scan(text)
-        return cached
+        return self._scanned[text]
 
     def _scan(self, text: str) -> list[Match]:
         found = [] if self._latin.absent(text_words(text)) else self._latin.find(folded_tokens(text)[1])
@@ -149,7 +146,11 @@ class HighPrioritySectorDetector:
         ]
 
     def hs_matches(self, value: str) -> list[Match]:
-        """The sector of each HS code in a cell, by the longest example-code prefix."""
+        """The sector of each HS code in a cell, by the longest example-code prefix (remembered per
+        distinct cell; do not mutate the result)."""
+        return self._hs[value]
+
+    def _hs_matches(self, value: str) -> list[Match]:
         out: list[Match] = []
         for start, end, code in hs_codes(value):
             for size in range(min(len(code), 10), 1, -1):

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -75,6 +75,26 @@ def fold(text: str) -> str:
 def tokens(folded: str) -> list[Token]:
     """The word tokens of already folded text, with their spans."""
     return [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(folded)]
+
+
+#: Distinct texts a detector remembers what it found in, before forgetting them all at once.
+TEXT_CACHE_SIZE = 200_000
+
+
+class TextCache(dict[str, T]):
+    """What a detector finds in each distinct text, worked out on the first ask and kept (purchase
+    files repeat their texts) until ``size`` texts are held; do not mutate the values."""
+
+    def __init__(self, compute: Callable[[str], T], size: int = TEXT_CACHE_SIZE) -> None:
+        super().__init__()
+        self._compute = compute
+        self._size = size
+
+    def __missing__(self, text: str) -> T:
+        if len(self) >= self._size:
+            self.clear()
+        value = self[text] = self._compute(text)
+        return value
 
 
 _RECENT: dict[str, tuple[str, list[Token], frozenset[str]]] = {}

@@ -20,6 +20,7 @@ from supplyscreen.detect.text import (
     HanIndex,
     Match,
     PhraseIndex,
+    TextCache,
     Token,
     WordSet,
     fold,
@@ -133,8 +134,10 @@ class XinjiangLocationDetector:
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
-        self._found: dict[str, list[tuple[Any, str, str, str, str]]] = {}
-        self._contexts: dict[str, tuple[bool, bool, bool, bool]] = {}
+        self._found: TextCache[list[tuple[Any, str, str, str, str]]] = TextCache(
+            lambda text: [(c.found, c.text, c.script, c.usage, c.phrase) for c in self._find(text)]
+        )
+        self._contexts: TextCache[tuple[bool, bool, bool, bool]] = TextCache(self._context)
         self.severity: str = cfg["severity"]
         self._latin: PhraseIndex[_Entry] = PhraseIndex()
         self._han: HanIndex[_Entry] = HanIndex()
@@ -271,16 +274,6 @@ class XinjiangLocationDetector:
 
     # -- matching -------------------------------------------------------------------------------
 
-    def _found_in(self, text: str) -> list[tuple[Any, str, str, str, str]]:
-        found = self._found.get(text)
-        if found is None:
-            if len(self._found) >= 200_000:
-                self._found.clear()
-            found = self._found[text] = [
-                (c.found, c.text, c.script, c.usage, c.phrase) for c in self._find(text)
-            ]
-        return found
-
     def may_find(self, words: frozenset[str], han: bool) -> tuple[bool, bool]:
         """For a text of these (folded) words, with Chinese script or not: whether it may name a place
         (``names_a_place``), and whether ``context_of`` may find anything. False means surely not."""
@@ -294,13 +287,13 @@ class XinjiangLocationDetector:
 
     def names_a_place(self, text: str) -> bool:
         """Whether a text holds a spelling of a Xinjiang place, before its context is weighed."""
-        return bool(self._found_in(text))
+        return bool(self._found[text])
 
     def _candidates(self, fld: str, text: str) -> list[_Candidate]:
         """The places a text names, as fresh candidates (resolving changes them); found once per text."""
         return [
             _Candidate(fld, f, t, script, usage, phrase=phrase)
-            for f, t, script, usage, phrase in self._found_in(text)
+            for f, t, script, usage, phrase in self._found[text]
         ]
 
     def _find(self, text: str, fld: str = "text") -> list[_Candidate]:
@@ -358,21 +351,19 @@ class XinjiangLocationDetector:
         province, Chinese script). A record's context is that of its texts together; a phrase
         counts only within one field. Remembered per distinct text.
         """
-        found = self._contexts.get(text)
-        if found is None:
-            if len(self._contexts) >= 200_000:
-                self._contexts.clear()
-            found = self._contexts[text] = (
-                bool(self._xinjiang_words.found(text)),
-                bool(self._china_words.found(text)),
-                bool(self._provinces.found(text)),
-                has_han(text),
-            )
-        return found
+        return self._contexts[text]
+
+    def _context(self, text: str) -> tuple[bool, bool, bool, bool]:
+        return (
+            bool(self._xinjiang_words.found(text)),
+            bool(self._china_words.found(text)),
+            bool(self._provinces.found(text)),
+            has_han(text),
+        )
 
     def _resolve(self, cands: list[_Candidate], texts: list[str], country: str | None) -> list[_Candidate]:
         """Keep the candidates the record's context supports, each with its severity."""
-        code = _country(country)
+        code = country_of(country)
         live = [c for c in cands if c.usage not in ("named_after", "homonym")]
         contexts = [self.context_of(t) for t in texts]
         xinjiang_ctx = any(c.found.payloads[0].requirement == "strong" for c in live) or any(
@@ -411,17 +402,22 @@ class XinjiangLocationDetector:
         cands = self._resolve(self._candidates("text", text), [text], country)
         return [_to_match(c) for c in cands]
 
+    @staticmethod
+    def fields_of(record: Record) -> list[tuple[str, str]]:
+        """The record's texts the detector reads, by field: name, address and description, and the
+        country cell when it is no known country (then it may itself name a place)."""
+        fields = [(f, str(value)) for f in _FIELDS if (value := getattr(record, f))]
+        if record.country and country_of(record.country) is None:
+            fields.append(("country", str(record.country)))
+        return fields
+
     def detect(self, record: Record) -> list[Flag]:
         """One ``xinjiang_location`` flag naming the most specific place found, or none."""
-        fields = [(f, getattr(record, f)) for f in _FIELDS]
-        if record.country and _country(record.country) is None:
-            fields.append(("country", record.country))
         cands: list[_Candidate] = []
         texts: list[str] = []
-        for fld, value in fields:
-            if value:
-                texts.append(str(value))
-                cands.extend(self._candidates(fld, str(value)))
+        for fld, value in self.fields_of(record):
+            texts.append(value)
+            cands.extend(self._candidates(fld, value))
         kept = self._resolve(cands, texts, record.country) if cands else []
         if not kept:
             return []
@@ -448,7 +444,8 @@ class XinjiangLocationDetector:
         return Flag(code=CODE, severity=best.severity, reason=reason, evidence=evidence)
 
 
-def _country(value: str | None) -> str | None:
+def country_of(value: str | None) -> str | None:
+    """The country code of a country cell as this detector reads it (中国 is China), or None."""
     if not value or not value.strip():
         return None
     if "中国" in value:

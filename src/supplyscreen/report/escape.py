@@ -22,7 +22,9 @@ EXCEL_CELL_LIMIT = 32_767
 #: Appended to a cell cut to Excel's limit; the number of characters dropped is filled in.
 TRUNCATION_MARKER = " … [truncated by supplyscreen: {dropped} more characters]"
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+#: A plain number (a cell starting with ``+`` or ``-`` that is one is no formula), unanchored.
+PLAIN_NUMBER = r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 # Control characters an XLSX file cannot hold (openpyxl refuses them); tab, LF and CR are allowed.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -143,26 +143,33 @@ class ReportAggregator:
 
     def add(self, result: RowResult) -> None:
         """Count one row."""
-        self.rows_total += 1
-        self.by_risk[result.risk] += 1
-        codes = result.flag_codes if result.flags else []
-        if codes:
-            self.by_flag.update(codes)
-            self.by_list.update(flag_lists(result))
-        if result.change:
-            self.by_change[result.change] += 1
-        if result.list_snapshot and not self.list_snapshot:
-            self.list_snapshot = result.list_snapshot
-        if result.risk == "clear" and codes:
-            self.rows_information += 1
+        codes = self.count(result)
         amount = result.record.amount
         if result.risk in AT_RISK and amount is not None and amount == amount:
-            currency = (result.record.currency or "").strip().upper()
+            currency = result.record.currency or ""
             self._add_amount("vendor", result.record.name or NO_NAME, currency, amount)
             if result.record.buyer:
                 self._add_amount("buyer", result.record.buyer, currency, amount)
             for code in codes:
                 self._add_amount("flag", code, currency, amount)
+
+    def count(self, result: RowResult, rows: int = 1) -> list[str]:
+        """Count ``rows`` rows with this result, their amounts aside; returns its flag codes."""
+        self.rows_total += rows
+        self.by_risk[result.risk] += rows
+        codes = result.flag_codes if result.flags else []
+        if codes:
+            for code in codes:
+                self.by_flag[code] += rows
+            for code in flag_lists(result):
+                self.by_list[code] += rows
+        if result.change:
+            self.by_change[result.change] += rows
+        if result.list_snapshot and not self.list_snapshot:
+            self.list_snapshot = result.list_snapshot
+        if result.risk == "clear" and codes:
+            self.rows_information += rows
+        return codes
 
     def add_all(self, results: Any) -> ReportAggregator:
         """Count every row of an iterable of `RowResult`; returns itself."""
@@ -171,7 +178,7 @@ class ReportAggregator:
         return self
 
     def _add_amount(self, kind: str, label: str, currency: str, amount: float) -> None:
-        slot = self._amounts[kind].setdefault((" ".join(label.split())[:200], currency), [0.0, 0])
+        slot = self._amounts[kind].setdefault(_amount_key(label, currency), [0.0, 0])
         slot[0] += amount
         slot[1] += 1.0
 
@@ -183,7 +190,7 @@ class ReportAggregator:
         import numpy as np
 
         place: dict[tuple[str, str], int] = {}
-        remap = [place.setdefault((" ".join(label.split())[:200], cur), len(place)) for label, cur in keys]
+        remap = [place.setdefault(_amount_key(label, cur), len(place)) for label, cur in keys]
         slot_of_row = np.asarray(remap, dtype=np.int64)[slot_of_row]
         slots = [self._amounts[kind].setdefault(key, [0.0, 0]) for key in place]
         totals = np.array([slot[0] for slot in slots], dtype=np.float64)
@@ -224,6 +231,12 @@ class ReportAggregator:
             truncated_cells=self.truncated_cells,
             list_snapshot=self.list_snapshot,
         )
+
+
+def _amount_key(label: str, currency: str) -> tuple[str, str]:
+    """Where an amount is totalled: the label with its spaces collapsed (200 characters at most),
+    and the currency code in capitals."""
+    return " ".join(label.split())[:200], currency.strip().upper()
 
 
 def flag_lists(result: RowResult) -> list[str]:

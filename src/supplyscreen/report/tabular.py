@@ -22,6 +22,8 @@ from supplyscreen.report.summary import ReportAggregator, flag_lists
 
 #: The columns a screening adds after the input's own, in this order (``change`` only when comparing).
 ADDED_COLUMNS = ("risk", "flags", "reasons", "top_match", "top_score", "lists", "list_snapshot")
+#: The added column that holds a number (the top hit's score); the others hold text.
+SCORE_COLUMN = ADDED_COLUMNS.index("top_score")
 CHANGE_COLUMN = "change"
 #: Prefix of an added column whose name the input already uses (a screened file screened again).
 CLASH_PREFIX = "supplyscreen_"
@@ -66,10 +68,16 @@ def top_match(result: RowResult) -> tuple[str, float | None]:
     return hit.caption, round(hit.score, 4)
 
 
+def clear_values(snapshot: str) -> list[Any]:
+    """The added columns' values of a row with nothing to say (most rows of a purchase file)."""
+    return ["clear", "", "", "", None, "", snapshot]
+
+
 def added_values(result: RowResult, with_change: bool) -> list[Any]:
     """The values of the added columns for one row (score as a number, None when empty)."""
     if not result.flags and not result.hits:  # most rows of a purchase file: nothing to say
-        values: list[Any] = [result.risk, "", "", "", None, "", result.list_snapshot]
+        values = clear_values(result.list_snapshot)
+        values[0] = result.risk
         if with_change:
             values.append(result.change or "")
         return values

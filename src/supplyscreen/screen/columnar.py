@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,23 +32,27 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
 from supplyscreen.detect import is_federal_funding
+from supplyscreen.detect.xinjiang_location import country_of
 from supplyscreen.io import RecordStream
 from supplyscreen.io.dates import parse_amount, parse_date
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.record_builder import RecordBuilder, address_with_parts, text_value
 from supplyscreen.model import Record, RowResult
 from supplyscreen.report import ReportAggregator
-from supplyscreen.report.escape import FORMULA_STARTS, csv_cell
-from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
-from supplyscreen.report.tabular import ADDED_COLUMNS, added_columns, added_values
-from supplyscreen.screen.engine import NamePrefetch, RecordScreener, country_key, match_distinct_names
+from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER, csv_cell
+from supplyscreen.report.summary import AT_RISK, NO_NAME
+from supplyscreen.report.tabular import SCORE_COLUMN, added_columns, added_values, clear_values
+from supplyscreen.screen.engine import (
+    SCREENED_FIELDS,
+    NamePrefetch,
+    RecordScreener,
+    country_key,
+    match_distinct_names,
+)
 from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
-_SCORE_COLUMN = ADDED_COLUMNS.index("top_score")  # a number among the added columns
 _KEYS = ("name", "address", "country", "description", "hs_code", "date", "funding", "amount", "currency")
-_FORMULA_STARTS = pa.array(sorted({c.encode() for c in FORMULA_STARTS}), type=pa.binary())
-_PLAIN_NUMBER = r"^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 
 
 class MalformedInput(Exception):
@@ -64,12 +69,15 @@ def eligible(stream: RecordStream, out_format: str) -> bool:
     )
 
 
-def _batches(stream: RecordStream, errors: list[RowError]) -> Iterator[pa.RecordBatch]:
+def _batches(
+    stream: RecordStream, errors: list[RowError], columns: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
+    """The file's batches (only ``columns``, when given), every column as text."""
     path = Path(stream.path)
     if stream.format == "parquet":
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
             yield pa.RecordBatch.from_arrays(
                 [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in batch.columns],
                 names=batch.schema.names,
@@ -90,7 +98,8 @@ def _batches(stream: RecordStream, errors: list[RowError]) -> Iterator[pa.Record
                 delimiter=stream.delimiter or ",", newlines_in_values=True, invalid_row_handler=invalid
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in stream.columns},
+                include_columns=columns,
+                column_types={c: pa.string() for c in columns or stream.columns},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -139,21 +148,28 @@ def _read_ahead(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[p
         thread.join()
 
 
+@cache
+def _formula_starts() -> pa.Array:
+    """The first bytes of formula cells (made on first use: a pyarrow array at import would load
+    pandas into every command)."""
+    return pa.array(sorted({c.encode() for c in FORMULA_STARTS}), type=pa.binary())
+
+
 def escaped_formulas(column: pa.Array) -> pa.Array:
     """Cells a spreadsheet would run as formulas, prefixed with ``'`` (plain numbers left alone)."""
     if not pa.types.is_string(column.type):
         return column
     # the first byte: in UTF-8 no other character's first byte is one of these ASCII ones
     first = pc.binary_slice(column.cast(pa.binary()), 0, 1)
-    risky = pc.fill_null(pc.is_in(first, value_set=_FORMULA_STARTS), False)
+    risky = pc.fill_null(pc.is_in(first, value_set=_formula_starts()), False)
     if not pc.any(risky).as_py():
         return column
-    risky = pc.and_(risky, pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
+    plain = pc.match_substring_regex(column, f"^{PLAIN_NUMBER}$")
+    risky = pc.and_(risky, pc.invert(plain))
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
 _Key = tuple[Any, ...]
-_SCREENED = ("name", "address", "description", "country", "hs_code", "date", "funding")
 _INTERNED_LIMIT = 2_000_000  # distinct values remembered across batches before starting afresh
 
 
@@ -233,14 +249,12 @@ class _Outcome(NamedTuple):
     values: list[Any]  # the added columns' cells
     result: RowResult
     codes: tuple[str, ...]
-    lists: tuple[str, ...]
     at_risk: bool
 
     @classmethod
     def of(cls, result: RowResult) -> _Outcome:
         codes = tuple(result.flag_codes)
-        lists = tuple(flag_lists(result)) if codes else ()
-        return cls(result.risk, added_values(result, False), result, codes, lists, result.risk in AT_RISK)
+        return cls(result.risk, added_values(result, False), result, codes, result.risk in AT_RISK)
 
 
 class ColumnarScreener:
@@ -265,8 +279,7 @@ class ColumnarScreener:
         self._reset()
 
     def _reset(self) -> None:
-        self.fields = {key: _Interned(text_value) for key in _KEYS}
-        self.fields["date"] = _Interned(parse_date)
+        self.fields = {key: _Interned(parse_date if key == "date" else text_value) for key in SCREENED_FIELDS}
         self.covered, self.xinjiang, self.sectors = _Classes(), _Classes(), _Classes()
         self.sectors.id_of(None, (False,))
         self.name_keys = _Classes()  # (name, country code) -> (has hits that matter, date matters)
@@ -351,7 +364,7 @@ class ColumnarScreener:
             return ids
         if key == "country":
             # read as a place only when it is no known country; its text is context all the same
-            place = text is not None and gate.xinjiang_country(text) is None
+            place = text is not None and country_of(text) is None
             place = place and gate.xinjiang.names_a_place(text or "")
             return (self.xinjiang.id_of(("country", text), (place,)),)
         if key == "hs_code":
@@ -389,8 +402,8 @@ class ColumnarScreener:
         ids its name part will be keyed by. ``fresh``: the remembered values may be dropped first."""
         if fresh and sum(len(f.values) for f in self.fields.values()) > _INTERNED_LIMIT:
             self._reset()
-        ids = {key: self._ids(batch, key) for key in _SCREENED}
-        feats = {key: self._features(key)[ids[key]] for key in _SCREENED}
+        ids = {key: self._ids(batch, key) for key in SCREENED_FIELDS}
+        feats = {key: self._features(key)[ids[key]] for key in SCREENED_FIELDS}
         date, funding = ids["date"], ids["funding"]
         name_c, desc_c = feats["name"][:, 0], feats["description"][:, 0]
         covered_dated = self.covered.flag(name_c, 1) | self.covered.flag(desc_c, 1)
@@ -452,11 +465,11 @@ class ColumnarScreener:
         row, position k + 1 outcome k (new outcomes are appended as they come)."""
         done = len(self._columns[0]) - 1 if self._columns else -1
         if done < len(self.outcomes):
-            new = [["clear", "", "", "", None, "", self.snapshot]] if done < 0 else []
+            new = [clear_values(self.snapshot)] if done < 0 else []
             new += [o.values for o in self.outcomes[max(done, 0) :]]
             arrays = [
                 pa.array([v[j] for v in new], type=pa.float64())
-                if j == _SCORE_COLUMN
+                if j == SCORE_COLUMN
                 else escaped_formulas(pa.array([v[j] for v in new], type=pa.string()))
                 for j in range(len(new[0]))
             ]
@@ -651,35 +664,18 @@ def _prefetch(
         distinct: list[pa.Table] = []
         seen = 0
         try:
-            if stream.format == "parquet":
-                import pyarrow.parquet as pq
-
-                batches: Any = pq.ParquetFile(stream.path).iter_batches(batch_size=262_144, columns=columns)
-            else:
-                batches = pacsv.open_csv(
-                    stream.path,
-                    read_options=pacsv.ReadOptions(
-                        encoding=stream.encoding or "utf8", block_size=BATCH_BYTES
-                    ),
-                    parse_options=pacsv.ParseOptions(
-                        delimiter=stream.delimiter or ",", newlines_in_values=True
-                    ),
-                    convert_options=pacsv.ConvertOptions(
-                        include_columns=columns, column_types={c: pa.string() for c in columns}
-                    ),
-                )
-            for batch in batches:
+            for batch in _batches(stream, [], columns):
                 part = pa.Table.from_batches([batch]).slice(max(0, skip - seen))
                 seen += batch.num_rows
                 if part.num_rows:
                     distinct.append(part.group_by(columns, use_threads=False).aggregate([]))
-        except (pa.ArrowInvalid, OSError):  # damaged rows: the row path will say which
+        except (MalformedInput, OSError):  # damaged rows: the row path will say which
             return []
         if not distinct:
             return []
         pairs = pa.concat_tables(distinct).group_by(columns, use_threads=False).aggregate([])
-        names = pc.cast(pairs.column(name), pa.string()).to_pylist()
-        codes = pc.cast(pairs.column(country), pa.string()).to_pylist() if country else [None] * len(names)
+        names = pairs.column(name).to_pylist()
+        codes = pairs.column(country).to_pylist() if country else [None] * len(names)
         found: dict[tuple[str, str | None], None] = {}
         for raw, code in zip(names, codes, strict=True):
             text = text_value(raw)
@@ -736,9 +732,17 @@ def _changes(
     """Compare mode: each row against the earlier screening, counted row by row."""
     from supplyscreen.screen.run import mark_change
 
+    names, mapping = batch.schema.names, columnar.mapping
+    cells = {
+        key: batch.column(names.index(column)).to_pylist()
+        for key in ("name", "currency", "amount")
+        if (column := mapping.get(key)) in names
+    }
     changes: list[str] = []
     for i, k in enumerate(outcome_of.tolist()):
-        result = _row_result(batch, columnar, k, first + i + 1, i, snapshot)
+        result = _row_result(
+            columnar, k, first + i + 1, {key: values[i] for key, values in cells.items()}, snapshot
+        )
         changes.append(mark_change(result, previous).change or "")
         aggregator.add(result)
     return changes
@@ -752,26 +756,13 @@ def _count(
     snapshot: str,
 ) -> None:
     """Totals of a batch by distinct outcome (what ``ReportAggregator.add`` counts, row by row)."""
-    aggregator.list_snapshot = aggregator.list_snapshot or snapshot
     counts = np.bincount(outcome_of + 1, minlength=len(columnar.outcomes) + 1)
     used = np.flatnonzero(counts)
-    counts, used = counts[used], used - 1
     at_risk_outcome = np.zeros(len(columnar.outcomes) + 1, dtype=bool)  # index k + 1; 0: clear
-    by_risk, by_flag, by_list = aggregator.by_risk, aggregator.by_flag, aggregator.by_list
-    for k, n in zip(used.tolist(), counts.tolist(), strict=True):
-        aggregator.rows_total += n
-        if k < 0:
-            by_risk["clear"] += n
-            continue
-        outcome = columnar.outcomes[k]
-        by_risk[outcome.risk] += n
-        at_risk_outcome[k + 1] = outcome.at_risk
-        for code in outcome.codes:
-            by_flag[code] += n
-        for code in outcome.lists:
-            by_list[code] += n
-        if outcome.risk == "clear" and outcome.codes:
-            aggregator.rows_information += n
+    clear = RowResult(row=0, record=Record(0), risk="clear", list_snapshot=snapshot)
+    for k, n in zip((used - 1).tolist(), counts[used].tolist(), strict=True):
+        aggregator.count(clear if k < 0 else columnar.outcomes[k].result, n)
+        at_risk_outcome[k + 1] = k >= 0 and columnar.outcomes[k].at_risk
     rows = np.flatnonzero(at_risk_outcome[outcome_of + 1])
     amount_column = columnar.mapping.get("amount")
     names = batch.schema.names
@@ -795,7 +786,7 @@ def _count(
         return values, pc.fill_null(encoded.indices, len(values) - 1).to_numpy(zero_copy_only=False)
 
     vendors, vendor_of = labels("name", lambda v: v or NO_NAME)
-    currencies, currency_of = labels("currency", lambda v: (v or "").upper())
+    currencies, currency_of = labels("currency", lambda v: v or "")
     group, first = _groups([vendor_of, currency_of])
     keys = [
         (vendors[v], currencies[c])
@@ -828,20 +819,15 @@ def _amounts(column: pa.Array) -> np.ndarray:
 
 
 def _row_result(
-    batch: pa.RecordBatch, columnar: ColumnarScreener, k: int, row: int, i: int, snapshot: str
+    columnar: ColumnarScreener, k: int, row: int, cells: dict[str, Any], snapshot: str
 ) -> RowResult:
     """A light RowResult for counting: the outcome's flags and hits, the row's amount, currency, name."""
     if k < 0:
         return RowResult(row=row, record=Record(row), risk="clear", list_snapshot=snapshot)
     template = columnar.outcomes[k].result
     record = Record(row)
-    mapping = columnar.mapping
-    names = batch.schema.names
-    for key in ("name", "currency", "amount"):
-        column = mapping.get(key)
-        if column in names:
-            value = batch.column(names.index(column))[i].as_py()
-            setattr(record, key, text_value(value) if key != "amount" else parse_amount(value))
+    for key, value in cells.items():
+        setattr(record, key, text_value(value) if key != "amount" else parse_amount(value))
     return RowResult(
         row=row,
         record=record,

@@ -23,7 +23,6 @@ from supplyscreen.detect import (
     high_priority_sector_detector,
     xinjiang_location_detector,
 )
-from supplyscreen.detect.xinjiang_location import _country as xinjiang_country_code
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import SEVERITIES, Entity, Flag, Hit, Record, RowResult
 from supplyscreen.screen.flags import hit_flags, row_risk
@@ -33,7 +32,7 @@ _T = TypeVar("_T")
 CHUNK = 2000
 BLOCK_CHUNKS = 4  # chunks per worker whose new names are matched together before screening
 HIT_LIMIT = 3
-_CACHE_SIZE = 200_000
+_CACHE_SIZE = 200_000  # distinct names whose hits are remembered
 
 
 def country_key(country: str | None) -> str | None:
@@ -56,57 +55,30 @@ class _LRU(OrderedDict[Any, Any]):
 class _DetectorGate:
     """Runs a detector only on records with a text in which it finds something.
 
-    Most rows of a purchase file flag nothing, and their texts repeat: whether a text holds a
-    candidate (a brand, a model number, a place, a sector word) is remembered per distinct text, so
-    a clean row costs a few dictionary look-ups instead of three full scans.
+    Most rows of a purchase file flag nothing, and their texts repeat: each detector remembers what
+    it found per distinct text, so a clean row costs a few dictionary look-ups instead of three
+    full detections.
     """
 
     def __init__(self) -> None:
         self.covered = covered_equipment_detector()
         self.xinjiang = xinjiang_location_detector()
         self.sector = high_priority_sector_detector()
-        self._seen: _LRU = _LRU(_CACHE_SIZE * 2)
-
-    def has_candidate(self, kind: str, text: str) -> bool:
-        key = (kind, text)
-        found = self._seen.get(key)
-        if found is None:
-            if kind == "covered":
-                found = bool(self.covered.scan(text))
-            elif kind == "xinjiang":
-                found = self.xinjiang.names_a_place(text)
-            elif kind == "hs":
-                found = bool(self.sector.hs_matches(text))
-            else:
-                found = bool(self.sector.scan(text))
-            self._seen.put(key, found)
-        return bool(found)
-
-    @staticmethod
-    def xinjiang_country(value: str) -> str | None:
-        """The country code the Xinjiang detector reads from a country cell (None: not a known country)."""
-        return xinjiang_country_code(value)
 
     def covered_flags(self, record: Record) -> list[Flag]:
-        if any(self.has_candidate("covered", t) for t in (record.name, record.description) if t):
+        if any(self.covered.scan(t) for t in (record.name, record.description) if t):
             return self.covered.detect(record)
         return []
 
-    def xinjiang_texts(self, record: Record) -> list[str]:
-        texts = [t for t in (record.name, record.address, record.description) if t]
-        if record.country and xinjiang_country_code(record.country) is None:
-            texts.append(record.country)
-        return texts
-
     def xinjiang_flags(self, record: Record) -> list[Flag]:
-        if any(self.has_candidate("xinjiang", t) for t in self.xinjiang_texts(record)):
+        if any(self.xinjiang.names_a_place(t) for _, t in self.xinjiang.fields_of(record)):
             return self.xinjiang.detect(record)
         return []
 
     def sector_flags(self, record: Record) -> list[Flag]:
         description = record.description
-        if (record.hs_code and self.has_candidate("hs", str(record.hs_code))) or (
-            description and self.has_candidate("sector", description)
+        if (record.hs_code and self.sector.hs_matches(str(record.hs_code))) or (
+            description and self.sector.scan(description)
         ):
             return self.sector.detect(record)
         return []
@@ -198,7 +170,8 @@ class RecordScreener:
 
 
 _WORKER: RecordScreener | None = None
-_SCREENED_FIELDS = ("name", "address", "country", "description", "hs_code", "date", "funding")
+#: The record fields screening reads (besides amount and currency for the totals).
+SCREENED_FIELDS = ("name", "address", "country", "description", "hs_code", "date", "funding")
 
 
 def _screen_light(chunk: list[tuple[Any, ...]]) -> list[tuple[int, str, list[Flag], list[Hit]]]:
@@ -206,7 +179,7 @@ def _screen_light(chunk: list[tuple[Any, ...]]) -> list[tuple[int, str, list[Fla
     assert _WORKER is not None
     out: list[tuple[int, str, list[Flag], list[Hit]]] = []
     for i, values in enumerate(chunk):
-        record = Record(row=values[0], **dict(zip(_SCREENED_FIELDS, values[1:], strict=True)))
+        record = Record(row=values[0], **dict(zip(SCREENED_FIELDS, values[1:], strict=True)))
         result = _WORKER.screen(record)
         if result.flags or result.hits:
             out.append((i, result.risk, result.flags, result.hits))
@@ -378,15 +351,16 @@ class NamePrefetch:
 
 
 def start_pool(engine: RecordScreener, helpers: int) -> Any:
-    """A pool of forked helpers that share the engine's loaded name index, for matching names
-    (:func:`match_distinct_names`, :class:`NamePrefetch`): they look up no entities."""
+    """A pool of forked helpers that share what the engine has loaded (the name index; the entity
+    records too when the caller preloaded them), with the collector kept off those pages."""
     global _WORKER
     _WORKER = engine
     gc.freeze()
     return multiprocessing.get_context("fork").Pool(helpers)
 
 
-def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+def chunked(records: Iterable[Record], size: int = CHUNK) -> Iterator[list[Record]]:
+    """Records in lists of ``size``, in order."""
     chunk: list[Record] = []
     for record in records:
         chunk.append(record)
@@ -407,7 +381,6 @@ def screen_chunks(
     Workers get only the fields screening reads and return only the rows that have flags or hits;
     the input rows themselves never cross a process boundary.
     """
-    global _WORKER
     engine = RecordScreener(screener)
     screener.matcher  # load the index before forking so workers share it  # noqa: B018
     gc.freeze()  # the loaded index joins what the collector leaves alone (see quiet_gc)
@@ -416,12 +389,10 @@ def screen_chunks(
         for chunk in chunks:
             yield [engine.screen(r) for r in chunk]
         return
-    _WORKER = engine
-    screener.store.preload()
-    gc.freeze()  # objects made so far stay put, so forked workers share their memory pages longer
+    screener.store.preload()  # these helpers detect too: they look entities up
     # the parent reads, assembles and writes; the other processes match and detect
     helpers = max(1, workers - 1)
-    with multiprocessing.get_context("fork").Pool(helpers) as pool:
+    with start_pool(engine, helpers) as pool:
         block: list[list[Record]] = []
         for chunk in chunks:
             block.append(chunk)
@@ -440,17 +411,13 @@ def _screen_block(
     Each distinct name is matched once per run, whichever worker sees it: the parent keeps every
     name's hits and hands each chunk the hits of its names.
     """
-    names = (RecordScreener.name_key(r) for chunk in block for r in chunk)
-    match_distinct_names(engine, (k for k in names if k), pool, workers)
+    keys = [{k: None for r in chunk if (k := RecordScreener.name_key(r))} for chunk in block]
+    match_distinct_names(engine, (k for chunk_keys in keys for k in chunk_keys), pool, workers)
 
     def payloads() -> Iterator[tuple[dict[tuple[str, str | None], list[Hit]], list[tuple[Any, ...]]]]:
-        for chunk in block:
-            known = {}
-            for r in chunk:
-                key = RecordScreener.name_key(r)
-                if key and key not in known:
-                    known[key] = engine.match_key(key)
-            yield known, [(r.row, *(getattr(r, f) for f in _SCREENED_FIELDS)) for r in chunk]
+        for chunk, chunk_keys in zip(block, keys, strict=True):
+            known = {key: engine.match_key(key) for key in chunk_keys}
+            yield known, [(r.row, *(getattr(r, f) for f in SCREENED_FIELDS)) for r in chunk]
 
     for chunk, flagged in zip(block, pool.imap(_teach, payloads()), strict=True):
         results = [RowResult(row=r.row, record=r, risk="clear", list_snapshot=engine.snapshot) for r in chunk]
@@ -459,13 +426,9 @@ def _screen_block(
         yield results
 
 
-def chunked(records: Iterable[Record], size: int = CHUNK) -> Iterator[list[Record]]:
-    return _chunks(records, size)
-
-
 def screen_records(
     screener: Any, records: Iterable[Record], *, workers: int = 1, chunk_size: int = CHUNK
 ) -> Iterator[RowResult]:
     """Screen many records, in input order (see :func:`screen_chunks`)."""
-    for results in screen_chunks(screener, _chunks(records, chunk_size), workers=workers):
+    for results in screen_chunks(screener, chunked(records, chunk_size), workers=workers):
         yield from results

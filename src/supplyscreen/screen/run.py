@@ -79,7 +79,7 @@ class Checkpoints:
     def __init__(self, out: Path, fingerprint: dict[str, Any]) -> None:
         self.dir = out.with_name(out.name + ".partial")
         self.fingerprint = fingerprint
-        self.done = 0
+        self.rows: list[int] = []  # rows of each saved chunk
 
     def start(self, resume: bool) -> int:
         """Rows already screened (0 for a fresh run, whose old checkpoints are removed)."""
@@ -91,18 +91,22 @@ class Checkpoints:
                     f"{self.dir}: the checkpoint belongs to another input or other options; "
                     "run without --resume to start again"
                 )
-            self.done = int(state["chunks"])
-            return sum(int(n) for n in state["rows"][: self.done])
+            self.rows = [int(n) for n in state["rows"][: int(state["chunks"])]]
+            return sum(self.rows)
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
-        self._write_state([])
+        self._write_state()
         return 0
 
-    def _write_state(self, rows: list[int]) -> None:
+    @property
+    def done(self) -> int:
+        """Chunks saved."""
+        return len(self.rows)
+
+    def _write_state(self) -> None:
         tmp = self.dir / "state.json.tmp"
-        tmp.write_text(
-            json.dumps({"fingerprint": self.fingerprint, "chunks": len(rows), "rows": rows}), encoding="utf-8"
-        )
+        state = {"fingerprint": self.fingerprint, "chunks": len(self.rows), "rows": self.rows}
+        tmp.write_text(json.dumps(state), encoding="utf-8")
         tmp.replace(self.dir / "state.json")
 
     def saved(self, chunks: Iterator[list[Record]], snapshot: str) -> Iterator[list[RowResult]]:
@@ -128,9 +132,8 @@ class Checkpoints:
         with open(tmp, "wb") as fh:
             pickle.dump((len(results), flagged), fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(self.dir / f"{n:06d}.pickle")
-        state = json.loads((self.dir / "state.json").read_text(encoding="utf-8"))
-        self.done += 1
-        self._write_state([*state["rows"][:n], len(results)])
+        self.rows.append(len(results))
+        self._write_state()
 
     def finish(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
