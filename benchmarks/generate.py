@@ -16,6 +16,10 @@ import argparse
 import csv
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from supplyscreen.model import Entity
 
 WORDS = (
     "Acme Apex Atlas Beacon Blue Bright Cedar Coastal Crest Delta Eagle Echo Evergreen Falcon First "
@@ -90,28 +94,31 @@ SECTORS = (
 FUNDING = ("General fund", "ESSER III federal funds", "Title I", "Local bond", "General fund", "General fund")
 
 
-def list_names(limit: int) -> list[str]:
-    """Real organisation names from the embedded list snapshot (vendors that should be hits)."""
+def list_entities() -> list[Entity]:
+    """The entities of the active list snapshot (the embedded one unless ``$SUPPLYSCREEN_HOME`` has one)."""
     from supplyscreen.store import Store
 
-    names = [e.caption for e in Store.open().entities() if e.schema != "Person" and e.memberships]
+    return Store.open().entities()
+
+
+def list_names(entities: list[Entity], limit: int) -> list[str]:
+    """Real organisation names from the list snapshot (vendors that should be hits)."""
+    names = [e.caption for e in entities if e.schema != "Person" and e.memberships]
     random.Random(7).shuffle(names)
     return names[:limit]
 
 
-def uflpa_names() -> list[str]:
-    """Names of the UFLPA Entity List entities in the embedded snapshot (each matches itself as a hit)."""
-    from supplyscreen.store import Store
-
-    entities = Store.open().entities()
+def uflpa_names(entities: list[Entity]) -> list[str]:
+    """Names of the UFLPA Entity List entities in the list snapshot (each matches itself as a hit)."""
     return sorted(e.caption for e in entities if any(m.list_code == "us_dhs_uflpa" for m in e.memberships))
 
 
 def vendors(
     n: int, rng: random.Random, flag_share: float, uflpa_share: float = 0.0
 ) -> list[tuple[str, str, str]]:
-    real = list_names(max(1, int(n * flag_share)))
-    uflpa = uflpa_names() if uflpa_share > 0 else []
+    entities = list_entities()
+    real = list_names(entities, max(1, int(n * flag_share)))
+    uflpa = uflpa_names(entities) if uflpa_share > 0 else []
     out: list[tuple[str, str, str]] = []
     for i in range(n):
         r = rng.random()

@@ -8,13 +8,12 @@ s.compare("Bank of Chad", "Bank of China", schema="Company")
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supplyscreen.model import Hit, Record, RowResult
-from supplyscreen.names.index import NameIndex, load_or_build
+from supplyscreen.names.index import NameIndex, index_cache_path, load_or_build
 from supplyscreen.names.matcher import Comparison, Matcher
 from supplyscreen.store import Store
 
@@ -44,9 +43,10 @@ class Screener:
         """The name matcher, its index loaded from cache or built on first use."""
         if self._matcher is None:
             snapshot = self.store.snapshot
-            fingerprint = json.dumps(snapshot.manifest.get("sources", {}), sort_keys=True)
             index: NameIndex = load_or_build(
-                snapshot.entities, version=snapshot.version, fingerprint=fingerprint, home=self.store.home
+                snapshot.entities,
+                version=snapshot.version,
+                path=index_cache_path(self.store.home, snapshot),
             )
             self._matcher = Matcher(index)
         return self._matcher

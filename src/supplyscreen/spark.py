@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import csv
-import json
 import os
 import shutil
 import sys
@@ -248,14 +247,13 @@ def _lists_for_executors(spark: SparkSession, screener: Screener, ship: bool | N
 
 def _bundle(screener: Screener) -> Path:
     """A data directory holding only the active snapshot and its cached name index (~25 MB)."""
-    from supplyscreen.names.index import _cache_path
+    from supplyscreen.names.index import index_cache_path
 
     snapshot = screener.store.snapshot
     found = _BUNDLES.get(snapshot.version)
     if found is not None and found.is_dir():
         return found
-    fingerprint = json.dumps(snapshot.manifest.get("sources", {}), sort_keys=True)
-    index = _cache_path(screener.store.home, snapshot.version, fingerprint)
+    index = index_cache_path(screener.store.home, snapshot)
     parent = Path(tempfile.mkdtemp(prefix="supplyscreen-"))
     atexit.register(shutil.rmtree, parent, True)
     bundle = parent / f"supplyscreen-lists-{index.stem[6:]}"
@@ -263,7 +261,7 @@ def _bundle(screener: Screener) -> Path:
     (bundle / "ACTIVE").write_text(snapshot.version + "\n", encoding="utf-8")
     if index.is_file():  # else (a read-only data directory) each Python worker builds the index
         (bundle / "cache").mkdir()
-        shutil.copyfile(index, _cache_path(bundle, snapshot.version, fingerprint))
+        shutil.copyfile(index, index_cache_path(bundle, snapshot))
     _BUNDLES[snapshot.version] = bundle
     return bundle
 

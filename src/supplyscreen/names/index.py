@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 import math
 import os
 import pickle
@@ -16,11 +17,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from supplyscreen.model import Entity
 from supplyscreen.names.normalize import CORE, NUMBER, NameForm, Token, name_form
 from supplyscreen.names.score import ROLE_FACTOR
+
+if TYPE_CHECKING:
+    from supplyscreen.store.snapshot import Snapshot
 
 INDEX_FORMAT = 4
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
@@ -123,9 +127,13 @@ class NameIndex:
                     countries=list(entity.countries),
                     birth_years=sorted({d[:4] for d in entity.birth_dates}),
                     identifiers=[
-                        normalise_identifier(i.value)
-                        for i in entity.identifiers
-                        if i.type != "ofac_ent_num" and len(normalise_identifier(i.value)) >= 6
+                        value
+                        for value in (
+                            normalise_identifier(i.value)
+                            for i in entity.identifiers
+                            if i.type != "ofac_ent_num"
+                        )
+                        if len(value) >= 6
                     ],
                 )
             )
@@ -198,7 +206,7 @@ class NameIndex:
         ]
         for token in rare[:2]:
             for n in self.postings[token.text]:
-                if n not in chosen and scores[n] >= min_share * total:
+                if n not in chosen and scores[n] >= floor:
                     chosen.add(n)
                     ranked.append(n)
         for key in query.keys:
@@ -214,14 +222,21 @@ def _cache_path(home: Path, version: str, fingerprint: str) -> Path:
     return home / "cache" / f"names-{digest}.pickle"
 
 
-def load_or_build(
-    entities: Callable[[], Iterable[Entity]], *, version: str, fingerprint: str, home: Path
-) -> NameIndex:
-    """The cached index of a snapshot, building (and caching) it when missing or stale.
+def index_cache_path(home: Path, snapshot: Snapshot) -> Path:
+    """Where the name index of ``snapshot`` is cached in the data directory ``home``.
+
+    Keyed by the snapshot's version, its sources as the manifest records them, and the index format.
+    """
+    fingerprint = json.dumps(snapshot.manifest.get("sources", {}), sort_keys=True)
+    return _cache_path(home, snapshot.version, fingerprint)
+
+
+def load_or_build(entities: Callable[[], Iterable[Entity]], *, version: str, path: Path) -> NameIndex:
+    """The index of snapshot ``version`` cached at ``path`` (see :func:`index_cache_path`), building
+    (and caching) it when missing or stale.
 
     ``entities`` is called only when the index must be built, so a warm start skips loading them.
     """
-    path = _cache_path(home, version, fingerprint)
     if path.is_file():
         try:
             with open(path, "rb") as fh:

@@ -93,7 +93,6 @@ class Matcher:
         review_threshold: float = REVIEW_THRESHOLD,
     ) -> None:
         self.index = index
-        self._queries: dict[int, NameForm] = {}
         self.match_threshold = match_threshold
         self.review_threshold = review_threshold
 
@@ -113,34 +112,34 @@ class Matcher:
         limit = max(1, min(int(limit), MAX_LIMIT))
         threshold = self.match_threshold if threshold is None else threshold
         text = clean(name or "")
-        by_entity: dict[int, tuple[float, int, Scored]] = {}
+        # per entity: its best name (-1 for an identifier hit), that comparison, and the query form
+        # it was made with (None for an identifier hit)
+        by_entity: dict[int, tuple[int, Scored, NameForm | None]] = {}
         for e_idx in self._identifier_hits(identifiers):
-            by_entity[e_idx] = (1.0, -1, Scored(1.0, ["identical registration number or identifier"]))
-        self._queries.clear()
+            by_entity[e_idx] = (-1, Scored(1.0, ["identical registration number or identifier"]), None)
         for variant in _variants(text):
             query = name_form(variant, is_person=schema == "Person")
             if query.tokens:
                 self._score_names(query, schema, by_entity)
         ranked = sorted(
             (
-                (self._hit(e_idx, s, n, sc, country, birth_date, threshold), e_idx, n, sc)
-                for e_idx, (s, n, sc) in by_entity.items()
+                (self._hit(e_idx, sc.score, n, sc, country, birth_date, threshold), e_idx, n, sc, q)
+                for e_idx, (n, sc, q) in by_entity.items()
             ),
             key=lambda x: (-x[0].score, x[0].entity_id),
         )
         # explain only what is returned: the wording costs more than the scoring
         hits = [
-            self._hit(e_idx, sc.score, n, self._explained(n, sc), country, birth_date, threshold)
-            for h, e_idx, n, sc in ranked[:limit]
+            self._hit(e_idx, sc.score, n, self._explained(n, sc, q), country, birth_date, threshold)
+            for h, e_idx, n, sc, q in ranked[:limit]
             if h.score >= 0.3
         ]
-        _demote_homonyms(hits)
-        return hits[:limit]
+        _demote_homonyms(hits)  # changes flags and wording only: still at most ``limit`` hits
+        return hits
 
-    def _explained(self, n_idx: int, scored: Scored) -> Scored:
+    def _explained(self, n_idx: int, scored: Scored, query: NameForm | None) -> Scored:
         """The same comparison again, with its explanation (only for the hits returned)."""
-        query = self._queries.pop(n_idx, None)
-        if n_idx < 0 or query is None:
+        if query is None:  # an identifier hit: its explanation is already there
             return scored
         info = self.index.entities[self.index.name_entity[n_idx]]
         return compare_forms(query, self.index.form(n_idx), self.index.weight, person=info.schema == "Person")
@@ -152,7 +151,10 @@ class Matcher:
         return found
 
     def _score_names(
-        self, query: NameForm, schema: str | None, by_entity: dict[int, tuple[float, int, Scored]]
+        self,
+        query: NameForm,
+        schema: str | None,
+        by_entity: dict[int, tuple[int, Scored, NameForm | None]],
     ) -> None:
         index = self.index
         for n_idx in index.candidates(query):
@@ -164,9 +166,8 @@ class Matcher:
                 query, index.form(n_idx), index.weight, person=info.schema == "Person", explain=False
             )
             best = by_entity.get(e_idx)
-            if best is None or scored.score > best[0]:
-                by_entity[e_idx] = (scored.score, n_idx, scored)
-                self._queries[n_idx] = query
+            if best is None or scored.score > best[1].score:
+                by_entity[e_idx] = (n_idx, scored, query)
 
     def _hit(
         self,

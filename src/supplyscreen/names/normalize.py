@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Indel
 
-from supplyscreen.names.vocab import Vocabulary, fold_ascii, han_pinyin, segment_pinyin, vocabulary
+from supplyscreen.names.vocab import Groups, Vocabulary, fold_ascii, han_pinyin, segment_pinyin, vocabulary
 
 CORE, PLACE, GENERIC, NUMBER = "core", "place", "generic", "number"
 
@@ -49,11 +49,6 @@ class NameForm:
     legal: tuple[str, ...] = ()
     han: bool = False  # written in Chinese characters
     pinyin_only: bool = False  # Latin, and every word is pinyin (a romanised Chinese name)
-    notes: tuple[str, ...] = ()
-
-    @property
-    def core(self) -> tuple[Token, ...]:
-        return tuple(t for t in self.tokens if t.role == CORE)
 
 
 _ANNOTATION = re.compile(
@@ -146,26 +141,8 @@ def _role(word: str, v: Vocabulary) -> str:
     return CORE
 
 
-_BY_HEAD: dict[int, dict[str, tuple[str, ...]]] = {}
-_BY_TAIL: dict[int, dict[str, tuple[str, ...]]] = {}
-
-
-def _grouped(
-    words: tuple[str, ...], cache: dict[int, dict[str, tuple[str, ...]]], tail: bool
-) -> dict[str, tuple[str, ...]]:
-    """The words grouped by their first (or last) letter, longest first, built once per word list."""
-    found = cache.get(id(words))
-    if found is None:
-        groups: dict[str, list[str]] = {}
-        for w in words:
-            groups.setdefault(w[-1] if tail else w[0], []).append(w)
-        found = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in groups.items()}
-        cache[id(words)] = found
-    return found
-
-
-def _strip_prefixes(text: str, prefixes: tuple[str, ...], keep: int = 2) -> str:
-    groups = _grouped(prefixes, _BY_HEAD, tail=False)
+def _strip_prefixes(text: str, groups: Groups, keep: int = 2) -> str:
+    """``text`` without the leading words of ``groups`` (by first letter), keeping ``keep`` letters."""
     changed = True
     while changed and text:
         changed = False
@@ -177,8 +154,8 @@ def _strip_prefixes(text: str, prefixes: tuple[str, ...], keep: int = 2) -> str:
     return text
 
 
-def _strip_suffixes(text: str, suffixes: tuple[str, ...], keep: int = 2) -> str:
-    groups = _grouped(suffixes, _BY_TAIL, tail=True)
+def _strip_suffixes(text: str, groups: Groups, keep: int = 2) -> str:
+    """``text`` without the trailing words of ``groups`` (by last letter), keeping ``keep`` letters."""
     changed = True
     while changed and text:
         changed = False
@@ -198,13 +175,13 @@ def _add_keys(keys: dict[str, int], full: str, v: Vocabulary, *, han: bool, pers
     if person:
         compact = ["".join(han_pinyin(full)) if han else full]
     elif han:
-        levels = [full, _strip_prefixes(full, v.place_han)]
-        levels.append(_strip_suffixes(levels[1], v.generic_han, keep=2))
+        levels = [full, _strip_prefixes(full, v.place_han_by_head)]
+        levels.append(_strip_suffixes(levels[1], v.generic_han_by_tail, keep=2))
         compact = ["".join(han_pinyin(x)) for x in levels]
     else:
-        no_legal = _strip_suffixes(full, v.legal_pinyin, keep=3)
-        no_place = _strip_prefixes(no_legal, v.place_compact, keep=3)
-        compact = [no_legal, no_place, _strip_suffixes(no_place, v.generic_compact + v.legal_pinyin, keep=3)]
+        no_legal = _strip_suffixes(full, v.legal_pinyin_by_tail, keep=3)
+        no_place = _strip_prefixes(no_legal, v.place_compact_by_head, keep=3)
+        compact = [no_legal, no_place, _strip_suffixes(no_place, v.generic_legal_compact_by_tail, keep=3)]
     for level, key in enumerate(compact):
         if len(key) >= 3 and (key not in keys or keys[key] > level):
             keys[key] = level
@@ -226,11 +203,11 @@ def _han_form(text: str, is_person: bool, v: Vocabulary) -> NameForm:
         person = tuple(Token(w, CORE, han, pinyin=True) for w in words if w)
         return NameForm(text, person, keys, tuple(legal), han=True)
     tokens: list[Token] = []
-    rest = _strip_prefixes(han, v.place_han)
+    rest = _strip_prefixes(han, v.place_han_by_head)
     if rest != han:
         prefix = han[: len(han) - len(rest)]
         tokens.extend(Token(s, PLACE, prefix) for s in han_pinyin(prefix))
-    core_part = _strip_suffixes(rest, v.generic_han)
+    core_part = _strip_suffixes(rest, v.generic_han_by_tail)
     tokens.extend(Token(s, CORE, core_part) for s in han_pinyin(core_part))
     generic_part = rest[len(core_part) :]
     tokens.extend(Token(s, GENERIC, generic_part) for s in han_pinyin(generic_part))

@@ -160,8 +160,8 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool, expla
     matched_q, matched_c = {i for i, _, _ in pairs}, {j for _, j, _ in pairs}
     if explain:
         notes.extend(_pair_notes(q, c, pairs, matched_q, matched_c, weight))
-    q_missing = _unmatched_core(q.tokens, {i for i, _, _ in pairs}, weight)
-    c_missing = _unmatched_core(c.tokens, {j for _, j, _ in pairs}, weight)
+    q_missing = _unmatched_core(q.tokens, matched_q, weight)
+    c_missing = _unmatched_core(c.tokens, matched_c, weight)
     extra_q = any(k not in matched_q for k in range(len(q.tokens)))
     extra_c = any(k not in matched_c for k in range(len(c.tokens)))
     has_core = any(t.role in (CORE, NUMBER) for t in q.tokens)
@@ -171,34 +171,43 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool, expla
         core_sims = [sim for i, _, sim in pairs if q.tokens[i].role in (CORE, NUMBER)]
         if core_sims and min(core_sims) == 1.0:  # not on a typo: "First Solar" is not "Solmar"
             score = max(score, (score + 1.0) / 2)
+    # the notes below are only worded when asked for: the matcher scores every candidate without them
     if person:
         if q_missing and c_missing:
             score = min(score, PERSON_CONFLICT_CAP)
-            notes.append("different given or family names: " + _names(q_missing) + " vs " + _names(c_missing))
+            if explain:
+                notes.append(
+                    "different given or family names: " + _names(q_missing) + " vs " + _names(c_missing)
+                )
         elif q_missing or c_missing:
             score = min(score, PERSON_MISSING_CAP)
-            notes.append("name part not in the other name: " + _names(q_missing or c_missing))
+            if explain:
+                notes.append("name part not in the other name: " + _names(q_missing or c_missing))
     elif q_missing or c_missing:
         score = min(score, UNMATCHED_CORE_CAP)
-        notes.append("distinctive word(s) not shared: " + _names(q_missing + c_missing))
+        if explain:
+            notes.append("distinctive word(s) not shared: " + _names(q_missing + c_missing))
     q_numbers = {t.text for t in q.tokens if t.role == NUMBER}
     c_numbers = {t.text for t in c.tokens if t.role == NUMBER}
     if q_numbers and c_numbers and q_numbers != c_numbers:
         score = min(score, NUMBER_CAP)
-        notes.append(f"numbers differ: {', '.join(sorted(q_numbers))} vs {', '.join(sorted(c_numbers))}")
+        if explain:
+            notes.append(f"numbers differ: {', '.join(sorted(q_numbers))} vs {', '.join(sorted(c_numbers))}")
     q_generic = {t.text for k, t in enumerate(q.tokens) if t.role == GENERIC and k not in matched_q}
     c_generic = {t.text for k, t in enumerate(c.tokens) if t.role == GENERIC and k not in matched_c}
     if q_generic and c_generic:  # "Office Depot" is not "Smart Depot": the kinds of business differ
         score *= GENERIC_CONFLICT
-        notes.append(
-            f"industry words differ: {', '.join(sorted(q_generic))} vs {', '.join(sorted(c_generic))}"
-        )
+        if explain:
+            notes.append(
+                f"industry words differ: {', '.join(sorted(q_generic))} vs {', '.join(sorted(c_generic))}"
+            )
     q_places = {t.text for t in q.tokens if t.role == PLACE}
     c_places = {t.text for t in c.tokens if t.role == PLACE}
     if q_places and c_places and not q_places & c_places:
         score *= PLACE_CONFLICT
-        notes.append(f"places differ: {', '.join(sorted(q_places))} vs {', '.join(sorted(c_places))}")
-    if q.legal:
+        if explain:
+            notes.append(f"places differ: {', '.join(sorted(q_places))} vs {', '.join(sorted(c_places))}")
+    if explain and q.legal:
         notes.append(f"legal form '{' '.join(q.legal)}' ignored")
     return Scored(score, notes)
 

@@ -45,6 +45,17 @@ def han_pinyin(text: str) -> list[str]:
     ]
 
 
+Groups = dict[str, tuple[str, ...]]  # first (or last) letter → the words with it, longest first
+
+
+def _grouped(words: tuple[str, ...], *, tail: bool) -> Groups:
+    """The words grouped by their first (or last) letter, longest first (ties in list order)."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[-1] if tail else w[0], []).append(w)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in groups.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
     legal_latin: tuple[tuple[str, ...], ...]  # token sequences, longest first
@@ -63,6 +74,12 @@ class Vocabulary:
     syllables: frozenset[str]
     max_syllable: int
     compound_surnames: frozenset[str]
+    # the affix lists grouped for stripping compact keys, built once with the lists
+    place_han_by_head: Groups
+    generic_han_by_tail: Groups
+    legal_pinyin_by_tail: Groups
+    place_compact_by_head: Groups
+    generic_legal_compact_by_tail: Groups  # generic_compact, then legal_pinyin
 
 
 def _xinjiang_places() -> tuple[set[str], set[str]]:
@@ -144,6 +161,10 @@ def vocabulary() -> Vocabulary:
     place_tokens |= xj_latin
     generic_latin = {w for g in generic["latin"] for w in words(g)}
     generic_compact = {g for g in generic_latin if len(g) >= 4} | set(generic["pinyin"])
+    generic_compact_sorted = tuple(sorted(generic_compact, key=len, reverse=True))
+    generic_han = tuple(sorted(generic["han"], key=len, reverse=True))
+    place_han_sorted = tuple(sorted(place_han, key=len, reverse=True))
+    place_compact_sorted = tuple(sorted(place_compact, key=len, reverse=True))
     return Vocabulary(
         legal_latin=tuple(legal_latin),
         legal_by_first={w: tuple(f for f in legal_latin if f[0] == w) for w in {f[0] for f in legal_latin}},
@@ -152,15 +173,20 @@ def vocabulary() -> Vocabulary:
         legal_long=tuple(sorted({f[0] for f in legal_latin if len(f) == 1 and len(f[0]) >= 6})),
         abbreviations={str(k): str(v) for k, v in abbreviations.items()},
         generic=frozenset(generic_latin | set(generic["pinyin"])),
-        generic_han=tuple(sorted(generic["han"], key=len, reverse=True)),
-        generic_compact=tuple(sorted(generic_compact, key=len, reverse=True)),
+        generic_han=generic_han,
+        generic_compact=generic_compact_sorted,
         stop=frozenset(generic["stop"]),
         places=frozenset(place_tokens),
-        place_han=tuple(sorted(place_han, key=len, reverse=True)),
-        place_compact=tuple(sorted(place_compact, key=len, reverse=True)),
+        place_han=place_han_sorted,
+        place_compact=place_compact_sorted,
         syllables=syllables,
         max_syllable=max(len(s) for s in syllables),
         compound_surnames=frozenset(places.get("compound_surnames", [])),
+        place_han_by_head=_grouped(place_han_sorted, tail=False),
+        generic_han_by_tail=_grouped(generic_han, tail=True),
+        legal_pinyin_by_tail=_grouped(legal_pinyin, tail=True),
+        place_compact_by_head=_grouped(place_compact_sorted, tail=False),
+        generic_legal_compact_by_tail=_grouped(generic_compact_sorted + legal_pinyin, tail=True),
     )
 
 
