@@ -199,6 +199,16 @@ class Entity:
         if source_id not in self.source_ids:
             self.source_ids.append(source_id)
 
+    def add_address(self, address: Address) -> None:
+        """Add an address unless one with the same ``full`` text is already present."""
+        if all(a.full != address.full for a in self.addresses):
+            self.addresses.append(address)
+
+    def add_identifier(self, identifier: Identifier) -> None:
+        """Add an identifier unless an equal one (same type, value and country) is already present."""
+        if identifier not in self.identifiers:
+            self.identifiers.append(identifier)
+
     def merge(self, other: Entity) -> None:
         """Take in another record of the same entity, keeping this one's primary name first."""
         for name in other.names:
@@ -206,13 +216,11 @@ class Entity:
                 kind = "alias" if name.kind == "primary" else name.kind
                 self.names.append(Name(name.value, kind, name.script, name.lang))
         for addr in other.addresses:
-            if all(a.full != addr.full for a in self.addresses):
-                self.addresses.append(addr)
+            self.add_address(addr)
         for c in other.countries:
             self.add_country(c)
         for ident in other.identifiers:
-            if ident not in self.identifiers:
-                self.identifiers.append(ident)
+            self.add_identifier(ident)
         for attr in ("birth_dates", "birth_places", "nationalities", "notes"):
             mine = getattr(self, attr)
             for v in getattr(other, attr):
@@ -494,8 +502,7 @@ def entity_from_ftm_object(obj: dict[str, Any], schema: str | None = None) -> En
         for c in props.get(key, []):
             entity.add_country(c)
     for value in props.get("address", []):
-        if all(a.full != value for a in entity.addresses):
-            entity.addresses.append(Address(full=value))
+        entity.add_address(Address(full=value))
     for key, ident_type in _FTM_IDENT_PROPS.items():
         for value in props.get(key, []):
             entity.identifiers.append(Identifier(ident_type, value))

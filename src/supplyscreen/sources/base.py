@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Rule
 
 
@@ -47,3 +48,16 @@ class SourceSpec:
 
     def file_roles(self) -> list[str]:
         return [f.role for f in self.files]
+
+
+def read_utf8(path: Path, *, bom: bool) -> str:
+    """The whole file as strict UTF-8 text (``bom``: drop a leading byte order mark).
+
+    A file that cannot be read or is not UTF-8 is a SourceFormatError.
+    """
+    try:
+        return path.read_bytes().decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise SourceFormatError(path, f"cannot read file: {exc.strerror}") from None

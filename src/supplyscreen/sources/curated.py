@@ -21,7 +21,7 @@ from pathlib import Path
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Membership, Relation, Rule
 from supplyscreen.sources import dhs_uflpa, fcc_covered
-from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
+from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec, read_utf8
 
 UFLPA_FILE = "uflpa_entities.csv"
 COVERED_FILE = "covered_telecom_video.csv"
@@ -79,12 +79,7 @@ def package_path(filename: str) -> Path:
 
 def _read_csv(path: Path, required: tuple[str, ...]) -> list[_Row]:
     """All data rows of a UTF-8 CSV with its header checked; malformed files raise SourceFormatError."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceFormatError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise SourceFormatError(path, f"cannot read file: {exc.strerror}") from None
+    text = read_utf8(path, bom=True)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[_Row] = []
     try:
@@ -480,4 +475,4 @@ def read(path: str | Path, report: ReadReport | None = None, code: str | None = 
     spec = next((s for s in SOURCES if s.code == code), None) if code else _BY_FILE.get(path.name)
     if spec is None:
         raise SourceFormatError(path, f"not a curated file ({', '.join(_BY_FILE)}) and no known code given")
-    return spec.read({"csv": path}, report or ReadReport(spec.code))
+    return _read_spec(spec, path, report)

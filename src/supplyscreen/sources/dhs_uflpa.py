@@ -17,7 +17,7 @@ from pathlib import Path
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Membership, detect_script
-from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
+from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec, read_utf8
 
 CODE = "us_dhs_uflpa"
 URL = "https://www.dhs.gov/uflpa-entity-list"
@@ -185,12 +185,7 @@ class _PageParser(HTMLParser):
 
 
 def _parse(path: Path) -> tuple[_PageParser, str]:
-    try:
-        data = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceFormatError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise SourceFormatError(path, f"cannot read file: {exc.strerror}") from None
+    data = read_utf8(path, bom=False)
     parser = _PageParser()
     parser.feed(data)
     parser.close()

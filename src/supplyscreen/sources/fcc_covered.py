@@ -16,7 +16,7 @@ from pathlib import Path
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Membership, Relation, Rule
-from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
+from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec, read_utf8
 from supplyscreen.sources.dhs_uflpa import DATE_RE as _DATE_RE
 from supplyscreen.sources.dhs_uflpa import parse_date
 
@@ -144,12 +144,7 @@ def _header(rows: list[_Row]) -> str:
 
 def _parse(path: Path) -> list[_Row]:
     """The rows of the Covered List table: the one whose header names covered equipment."""
-    try:
-        data = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceFormatError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise SourceFormatError(path, f"cannot read file: {exc.strerror}") from None
+    data = read_utf8(path, bom=False)
     parser = _TableParser()
     parser.feed(data)
     parser.close()

@@ -61,12 +61,16 @@ def _fail(path: Path, message: str, where: _Where, field: str | None = None) -> 
     return SourceFormatError(path, message, line=line, field=field)
 
 
-def _iter_json(path: Path) -> Iterator[tuple[_Where, Any]]:
-    """Each JSON value of a JSON-lines file (blank lines skipped), or each item of a JSON array file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from None
+def _iter_json(path: Path, data: bytes | None = None) -> Iterator[tuple[_Where, Any]]:
+    """Each JSON value of a JSON-lines file (blank lines skipped), or each item of a JSON array file.
+
+    ``data``, when given, is the file's content already read; the file is then not read again.
+    """
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     if data.lstrip()[:1] == b"[":
@@ -124,10 +128,13 @@ def _check_object(path: Path, value: Any, where: _Where, need_schema: bool = Tru
     return obj
 
 
-def read_objects(path: str | Path) -> Iterator[dict[str, Any]]:
-    """The FtM objects of a JSON-lines (or JSON array) file, each checked to have an id and a schema."""
+def read_objects(path: str | Path, data: bytes | None = None) -> Iterator[dict[str, Any]]:
+    """The FtM objects of a JSON-lines (or JSON array) file, each checked to have an id and a schema.
+
+    ``data``, when given, is the file's content already read (``path`` then only names it in errors).
+    """
     path = Path(path)
-    for where, value in _iter_json(path):
+    for where, value in _iter_json(path, data):
         if isinstance(value, dict) and "op" in value and "entity" in value and "schema" not in value:
             raise _fail(path, "this is a delta file (op/entity lines); apply it with apply_delta", where)
         yield _check_object(path, value, where)

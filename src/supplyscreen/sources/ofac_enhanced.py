@@ -15,7 +15,7 @@ from typing import IO
 from xml.etree import ElementTree as ET
 
 from supplyscreen.errors import SourceFormatError
-from supplyscreen.model import Address, Entity, Identifier, Membership, Relation
+from supplyscreen.model import Address, Entity, Membership, Relation
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
 from supplyscreen.sources.countries import country_code
 from supplyscreen.sources.identifiers import identifier_type, is_descriptive, known_type, make_identifier
@@ -340,8 +340,8 @@ class _Reader:
                 region = ", ".join(parts.get("STATE/PROVINCE", []) + parts.get("REGION", []))
                 postal = ", ".join(parts.get("POSTAL CODE", []))
                 full = ", ".join(x for x in (street, city, region, postal, country_name) if x)
-                if full and all(a.full != full for a in entity.addresses):
-                    entity.addresses.append(
+                if full:
+                    entity.add_address(
                         Address(full, street or None, city or None, region or None, postal or None, country)
                     )
 
@@ -367,7 +367,7 @@ class _Reader:
             elif ftype == "Gender" and value:
                 entity.gender = value.lower()
             elif value and (kind := known_type(ftype)) and (ident := make_identifier(kind, value)):
-                _add_identifier(entity, ident)
+                entity.add_identifier(ident)
             elif value or dates:
                 _add_note(entity, f"{ftype.rstrip(' :-')}: {' to '.join(dates) or value}")
 
@@ -383,7 +383,7 @@ class _Reader:
             country = self._country(doc.find("issuingCountry"))
             ident = make_identifier(identifier_type(doc_type), number, country)
             if ident is not None:
-                _add_identifier(entity, ident)
+                entity.add_identifier(ident)
 
     def _memberships(self, elem: ET.Element, eid: str, sid: str) -> list[Membership]:
         lists: dict[str, str | None] = {}
@@ -429,8 +429,3 @@ class _Reader:
 def _add_note(entity: Entity, note: str) -> None:
     if note not in entity.notes:
         entity.notes.append(note)
-
-
-def _add_identifier(entity: Entity, ident: Identifier) -> None:
-    if ident not in entity.identifiers:
-        entity.identifiers.append(ident)

@@ -103,8 +103,7 @@ def _parse_identifier(entity: Entity, body: str) -> bool:
     identifier = make_identifier(id_type, value, country)
     if identifier is None:
         return False
-    if identifier not in entity.identifiers:
-        entity.identifiers.append(identifier)
+    entity.add_identifier(identifier)
     return True
 
 

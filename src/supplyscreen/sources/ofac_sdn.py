@@ -318,8 +318,7 @@ def _join_addresses(path: Path, entities: dict[str, Entity], report: ReadReport)
             continue
         code = country_code(country)
         address = Address(full=", ".join(parts), street=street or None, city=city or None, country=code)
-        if all(a.full != address.full for a in entity.addresses):
-            entity.addresses.append(address)
+        entity.add_address(address)
         entity.add_country(code)
 
 

@@ -35,7 +35,3 @@ def source_spec(code: str) -> SourceSpec:
         raise StoreError(f"unknown list source {code!r}; known sources: {known}") from None
     spec: SourceSpec = getattr(import_module(f"supplyscreen.sources.{module}"), attr)
     return spec
-
-
-def source_codes() -> list[str]:
-    return list(_SPECS)

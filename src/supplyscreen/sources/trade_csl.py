@@ -229,6 +229,11 @@ def read_files(files: Mapping[str, Path], report: ReadReport) -> Iterator[Entity
     """Entities of a CSL CSV file (plain or gzip), one per distinct ``_id``."""
     path = Path(files["csv"])
     data, truncated = _load_bytes(path)
+    yield from _csv_entities(path, data, truncated, report)
+
+
+def _csv_entities(path: Path, data: bytes, truncated: bool, report: ReadReport) -> Iterator[Entity]:
+    """Entities of CSL CSV data already read (and gunzipped) by :func:`_load_bytes`."""
     text = data.decode("utf-8-sig", errors="surrogateescape")  # bad bytes are reported per row and field
     if truncated:
         raise _truncation_error(path, text)
@@ -301,6 +306,11 @@ def read_json_files(files: Mapping[str, Path], report: ReadReport) -> Iterator[E
     """Entities of a CSL JSON file (``{"results": [...], "sources_used": [...]}``), plain or gzip."""
     path = Path(files["json"])
     data, truncated = _load_bytes(path)
+    yield from _json_entities(path, data, truncated, report)
+
+
+def _json_entities(path: Path, data: bytes, truncated: bool, report: ReadReport) -> Iterator[Entity]:
+    """Entities of CSL JSON data already read (and gunzipped) by :func:`_load_bytes`."""
     if truncated:
         raise SourceFormatError(
             path, "gzip data ends early: the file is truncated", line=data.count(b"\n") + 1
@@ -366,8 +376,7 @@ def _entity(path: Path, record: _Record) -> Entity:
     entity.title = v["title"] or None
     for full, raw_country in record.addresses:
         code = country_code(raw_country) or _us_address(full)
-        if all(a.full != full for a in entity.addresses):
-            entity.addresses.append(Address(full=full, country=code))
+        entity.add_address(Address(full=full, country=code))
         entity.add_country(code)
     for value in lists["citizenships"] + lists["nationalities"]:
         code = country_code(value)
@@ -427,8 +436,8 @@ def _add_id(entity: Entity, id_type: str, number: str, country: str | None) -> N
             entity.add_country(country_code(number))
         return
     ident = make_identifier(identifier_type(id_type), number, country_code(country) if country else None)
-    if ident is not None and ident not in entity.identifiers:
-        entity.identifiers.append(ident)
+    if ident is not None:
+        entity.add_identifier(ident)
 
 
 def _add_vessel(entity: Entity, v: dict[str, str]) -> None:
@@ -497,7 +506,7 @@ def read(path: str | Path, report: ReadReport | None = None) -> Iterator[Entity]
     """Entities of a CSL file, CSV or JSON (either may be gzipped), told apart by the first character."""
     path = Path(path)
     report = report if report is not None else ReadReport(CODE)
-    data, _ = _load_bytes(path)
+    data, truncated = _load_bytes(path)
     if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-        return read_json_files({"json": path}, report)
-    return read_files({"csv": path}, report)
+        return _json_entities(path, data, truncated, report)
+    return _csv_entities(path, data, truncated, report)

@@ -192,8 +192,8 @@ class _Reader:
         country = country_code(country_name)
         entity.add_country(country)
         full = ", ".join(x for x in (street, city, region, postal, country_name) if x)
-        if full and all(a.full != full for a in entity.addresses):
-            entity.addresses.append(
+        if full:
+            entity.add_address(
                 Address(full, street or None, city or None, region or None, postal or None, country)
             )
 
@@ -226,8 +226,7 @@ class _Reader:
             country = country_code(_text(doc.find("ISSUING_COUNTRY")) or _text(doc.find("COUNTRY_OF_ISSUE")))
             if number:
                 ident = Identifier(_document_type(kind, detail), number, country)
-                if ident not in entity.identifiers:
-                    entity.identifiers.append(ident)
+                entity.add_identifier(ident)
             elif kind or detail:
                 text = " ".join(x for x in (detail or kind, _text(doc.find("NOTE"))) if x)
                 entity.notes.append(f"Document: {text}")

@@ -65,7 +65,7 @@ def read_user_list(name: str, path: str | Path, report: ReadReport) -> Iterator[
     except OSError as exc:
         raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from None
     if is_ftm_file(path, data[:64]):
-        entities = _read_ftm(name, path, report)
+        entities = _read_ftm(name, path, data, report)
     else:
         entities = _read_csv(name, path, _decode(path, data), report)
     yield from entities
@@ -180,13 +180,13 @@ def _row_entity(
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_ftm(name: str, path: Path, report: ReadReport) -> list[Entity]:
+def _read_ftm(name: str, path: Path, data: bytes, report: ReadReport) -> list[Entity]:
     """FtM entities renamed into the user's namespace, every membership on list ``name``.
 
     Relations between entities of the file follow the renaming. A membership the file put on
     another list code keeps that code in its note, so a user file never poses as an official list.
     """
-    entities = list(entities_from_objects(read_objects(path), report, name, path))
+    entities = list(entities_from_objects(read_objects(path, data), report, name, path))
     rename = {e.id: user_entity_id(name, e.id) for e in entities}
     for entity in entities:
         ftm_id = entity.id

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import shutil
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from supplyscreen.errors import StoreError
 from supplyscreen.model import Entity, Rule
 from supplyscreen.sources.base import ReadReport, SourceSpec
 from supplyscreen.store.linkage import link_entities, source_of
-from supplyscreen.store.snapshot import Snapshot, SourceInfo, utc_now, write_snapshot
+from supplyscreen.store.snapshot import Snapshot, SourceInfo, list_counts, utc_now, write_snapshot
 
 
 @dataclass(slots=True)
@@ -60,10 +59,7 @@ def read_source(
             "size": Path(path).stat().st_size,
             "url": (urls or {}).get(role) or (official.url if official else ""),
         }
-    lists: Counter[str] = Counter()
-    for e in entities:
-        for code in e.list_codes:
-            lists[code] += 1
+    lists = list_counts(entities)
     info = SourceInfo(
         code=spec.code,
         title=spec.title,
