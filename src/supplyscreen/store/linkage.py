@@ -54,7 +54,7 @@ def _priority(source_id: str) -> int:
 def _legal_forms() -> tuple[re.Pattern[str], tuple[str, ...]]:
     text = resources.files("supplyscreen").joinpath("data/legal_forms.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
-    words = sorted(set(raw["latin"]) | set(raw["cyrillic"]), key=len, reverse=True)
+    words = sorted(dict.fromkeys([*raw["latin"], *raw["cyrillic"]]), key=len, reverse=True)
     pattern = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\S)")
     return pattern, tuple(sorted(raw["han"], key=len, reverse=True))
 
@@ -120,7 +120,9 @@ def _name_links(entities: list[Entity], clusters: _Clusters) -> None:
     for i, e in enumerate(entities):
         if e.schema not in ORGANISATION_SCHEMAS and e.schema != "Person":
             continue
-        for key in {link_key(n.value) for n in e.names if n.kind != "weak"}:
+        # in name order, not a set's: the order buckets are linked in decides the linked ids, and a
+        # set's order changes with the hash seed from one build to the next
+        for key in dict.fromkeys(link_key(n.value) for n in e.names if n.kind != "weak"):
             if len(key) >= 3:
                 buckets[key].append(i)
     for members in buckets.values():
