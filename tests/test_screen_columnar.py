@@ -52,6 +52,7 @@ def test_columnar_run_resumes_after_an_interruption(
     screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint between every two batches
     straight = tmp_path / "straight.csv"
     screen_file(screener, purchase_file, straight)
     out = tmp_path / "resumed.csv"

@@ -178,9 +178,14 @@ class ReportAggregator:
         return self
 
     def _add_amount(self, kind: str, label: str, currency: str, amount: float) -> None:
-        slot = self._amounts[kind].setdefault(_amount_key(label, currency), [0.0, 0])
+        slot = self.amount_slot(kind, label, currency)
         slot[0] += amount
         slot[1] += 1.0
+
+    def amount_slot(self, kind: str, label: str, currency: str) -> list[float]:
+        """Where the rows of one label and currency are totalled: [total amount, row count], kept by
+        this aggregator (a caller may total many rows in it at once, in row order)."""
+        return self._amounts[kind].setdefault(_amount_key(label, currency), [0.0, 0])
 
     def add_amounts(self, kind: str, keys: Sequence[tuple[str, str]], slot_of_row: Any, amounts: Any) -> None:
         """Add many rows' amounts at once, as ``add`` would one by one and in the same order.

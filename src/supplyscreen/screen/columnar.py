@@ -20,6 +20,7 @@ this process works out every batch's detector parts, then each batch's names, re
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -52,6 +53,7 @@ from supplyscreen.screen.engine import (
 from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
+CHECKPOINT_SECONDS = 2.0  # a resumable state is saved between batches, at most this often
 _KEYS = ("name", "address", "country", "description", "hs_code", "date", "funding", "amount", "currency")
 
 
@@ -622,30 +624,101 @@ def write_columnar(
                     first += batch.num_rows
                     if on_rows:  # progress: the first pass counts for half of each row
                         on_rows(batch.num_rows // 2)
-        for n, batch in enumerate(_read_ahead(_batches(stream, errors))):
-            if n < done_batches:
-                continue
-            if prepared:
-                outcome_of = columnar.finish(batch, row + 1, prepared[n - done_batches], pool, helpers)
-                prepared[n - done_batches] = {}
-            else:
-                outcome_of = columnar.screen(batch, row + 1, pool, helpers)
-            table = _output_table(batch, outcome_of, columnar, added, row, previous, aggregator, snapshot)
-            pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-            fh.flush()
-            row += batch.num_rows
-            save_state(
-                {
-                    "batches": n + 1,
-                    "rows": row,
-                    "offset": fh.tell(),
-                    "aggregator": aggregator,
-                    "errors": errors,
-                }
-            )
-            if on_rows:
-                on_rows(batch.num_rows - batch.num_rows // 2 if prepared else batch.num_rows)
+        totals = _Totals(aggregator, snapshot)
+        writer = _Writer(fh)
+        saved = time.monotonic()
+        try:
+            for n, batch in enumerate(_read_ahead(_batches(stream, errors))):
+                if n < done_batches:
+                    continue
+                if prepared:
+                    parts = prepared[n - done_batches]
+                    prepared[n - done_batches] = {}
+                else:
+                    parts = columnar.prepare(batch, row + 1)
+                outcome_of = columnar.finish(batch, row + 1, parts, pool, helpers)
+                changes = None
+                if previous is not None:
+                    found = _changes(batch, outcome_of, columnar, row, previous, aggregator, snapshot)
+                    changes = pa.array(found, type=pa.string())
+                else:
+                    totals.count(batch, outcome_of, parts["name"], columnar)
+                writer.put(batch, pa.array(outcome_of + 1), columnar.result_columns(), changes)
+                row += batch.num_rows
+                if time.monotonic() - saved >= CHECKPOINT_SECONDS:
+                    offset = writer.wait()
+                    totals.flush()
+                    save_state(
+                        {
+                            "batches": n + 1,
+                            "rows": row,
+                            "offset": offset,
+                            "aggregator": aggregator,
+                            "errors": errors,
+                        }
+                    )
+                    saved = time.monotonic()
+                if on_rows:
+                    on_rows(batch.num_rows - batch.num_rows // 2 if prepared else batch.num_rows)
+            writer.wait()
+            totals.flush()
+        finally:
+            writer.close()
         os.fsync(fh.fileno())
+
+
+class _Writer:
+    """Writes batches' output to the file in a thread: pyarrow builds and writes the CSV without the
+    GIL, so writing one batch overlaps screening the next. Its errors reach the caller at the next
+    ``put`` or ``wait``."""
+
+    def __init__(self, fh: Any) -> None:
+        import queue
+        import threading
+
+        self.fh = fh
+        self.offset: int = fh.tell()
+        self.error: BaseException | None = None
+        self.jobs: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    pacsv.write_csv(_output_table(*job), self.fh, options)
+                    self.fh.flush()
+                    self.offset = self.fh.tell()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                self.error = exc
+            finally:
+                self.jobs.task_done()
+
+    def put(
+        self, batch: pa.RecordBatch, take: pa.Array, results: list[pa.Array], changes: pa.Array | None
+    ) -> None:
+        """Write a batch: its columns, then each result column taken at ``take``, then ``changes``."""
+        self._raise()
+        self.jobs.put((batch, take, results, changes))
+
+    def wait(self) -> int:
+        """Wait till everything put is written; the file's offset after it."""
+        self.jobs.join()
+        self._raise()
+        return self.offset
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 def _prefetch(
@@ -696,28 +769,15 @@ def _header_line(columns: list[str], added: list[str]) -> bytes:
 
 
 def _output_table(
-    batch: pa.RecordBatch,
-    outcome_of: np.ndarray,
-    columnar: ColumnarScreener,
-    added: list[str],
-    first: int,
-    previous: dict[str, tuple[str, str]] | None,
-    aggregator: ReportAggregator,
-    snapshot: str,
+    batch: pa.RecordBatch, take: pa.Array, results: list[pa.Array], changes: pa.Array | None
 ) -> pa.Table:
+    """A batch's output: its columns escaped, each result column taken at ``take`` (position 0 of
+    ``ColumnarScreener.result_columns``: a clear row), the change column in compare mode."""
     columns = [escaped_formulas(batch.column(i)) for i in range(batch.num_columns)]
-    take = pa.array(outcome_of + 1)  # position 0: a clear row
-    extra: list[pa.Array] = [pc.take(values, take) for values in columnar.result_columns()]
-    if previous is not None:
-        extra.append(
-            pa.array(
-                _changes(batch, outcome_of, columnar, first, previous, aggregator, snapshot), type=pa.string()
-            )
-        )
-    else:
-        _count(batch, outcome_of, columnar, aggregator, snapshot)
-    names = [*batch.schema.names, *added]
-    return pa.Table.from_arrays([*columns, *extra], names=[f"c{i}" for i in range(len(names))])
+    extra = [pc.take(values, take) for values in results]
+    if changes is not None:
+        extra.append(changes)
+    return pa.Table.from_arrays([*columns, *extra], names=[f"c{i}" for i in range(len(columns) + len(extra))])
 
 
 def _changes(
@@ -748,62 +808,143 @@ def _changes(
     return changes
 
 
-def _count(
-    batch: pa.RecordBatch,
-    outcome_of: np.ndarray,
-    columnar: ColumnarScreener,
-    aggregator: ReportAggregator,
-    snapshot: str,
-) -> None:
-    """Totals of a batch by distinct outcome (what ``ReportAggregator.add`` counts, row by row)."""
-    counts = np.bincount(outcome_of + 1, minlength=len(columnar.outcomes) + 1)
-    used = np.flatnonzero(counts)
-    at_risk_outcome = np.zeros(len(columnar.outcomes) + 1, dtype=bool)  # index k + 1; 0: clear
-    clear = RowResult(row=0, record=Record(0), risk="clear", list_snapshot=snapshot)
-    for k, n in zip((used - 1).tolist(), counts[used].tolist(), strict=True):
-        aggregator.count(clear if k < 0 else columnar.outcomes[k].result, n)
-        at_risk_outcome[k + 1] = k >= 0 and columnar.outcomes[k].at_risk
-    rows = np.flatnonzero(at_risk_outcome[outcome_of + 1])
-    amount_column = columnar.mapping.get("amount")
-    names = batch.schema.names
-    if not len(rows) or amount_column not in names:
-        return
-    taken = pa.array(rows)
-    amounts = _amounts(batch.column(names.index(amount_column)).take(taken))
-    keep = ~np.isnan(amounts)
-    rows, amounts = rows[keep], amounts[keep]
-    if not len(rows):
-        return
-    taken = pa.array(rows)
+class _Totals:
+    """What ``ReportAggregator.add`` counts row by row, counted for whole batches at once.
 
-    def labels(key: str, clean: Callable[[str | None], str]) -> tuple[list[str], np.ndarray]:
-        """The distinct labels of a column over the rows, and each row's index in them."""
-        column = columnar.mapping.get(key)
-        if column not in names:
-            return [clean(None)], np.zeros(len(rows), dtype=np.int64)
-        encoded = batch.column(names.index(column)).take(taken).dictionary_encode()
-        values = [clean(text_value(v)) for v in encoded.dictionary.to_pylist()] + [clean(None)]
-        return values, pc.fill_null(encoded.indices, len(values) - 1).to_numpy(zero_copy_only=False)
+    Rows are counted by distinct outcome in numpy and handed to the aggregator at ``flush`` (before a
+    checkpoint, and when the outcomes are started afresh). Amounts at risk are summed in row order,
+    as ``add`` would one by one: by vendor into numpy totals of the aggregator's own slots (written
+    back at ``flush``), by flag straight into the aggregator.
+    """
 
-    vendors, vendor_of = labels("name", lambda v: v or NO_NAME)
-    currencies, currency_of = labels("currency", lambda v: v or "")
-    group, first = _groups([vendor_of, currency_of])
-    keys = [
-        (vendors[v], currencies[c])
-        for v, c in zip(vendor_of[first].tolist(), currency_of[first].tolist(), strict=True)
-    ]
-    aggregator.add_amounts("vendor", keys, group, amounts)
-    outcome = outcome_of[rows]
-    _, first = _groups([outcome])
-    flags_of = {k: columnar.outcomes[k].codes for k in outcome[first].tolist()}
-    # each flag's amounts, flags in the order the rows show them
-    for code in dict.fromkeys(c for found in flags_of.values() for c in found):
-        has = np.zeros(len(columnar.outcomes), dtype=bool)
-        has[[k for k, found in flags_of.items() if code in found]] = True
-        mine = np.flatnonzero(has[outcome])
-        group, first = _groups([currency_of[mine]])
-        keys = [(code, currencies[c]) for c in currency_of[mine][first].tolist()]
-        aggregator.add_amounts("flag", keys, group, amounts[mine])
+    def __init__(self, aggregator: ReportAggregator, snapshot: str) -> None:
+        self.aggregator = aggregator
+        self.clear = RowResult(row=0, record=Record(0), risk="clear", list_snapshot=snapshot)
+        self._outcomes: list[_Outcome] = []
+        self._names: _Interned | None = None
+        self._seen = 0  # outcomes looked at so far
+        self.rows = np.zeros(1, dtype=np.int64)  # rows not yet counted, by outcome index + 1 (0: clear)
+        self.at_risk = np.zeros(1, dtype=bool)  # by outcome index + 1
+        self.codes: dict[str, np.ndarray] = {}  # flag code -> whether an outcome has it (index + 1)
+        self.slots: list[list[float]] = []  # the aggregator's vendor amount slots in use
+        self.totals = np.zeros(0, dtype=np.float64)
+        self.counts = np.zeros(0, dtype=np.float64)
+        self._slot_of: dict[int, int] = {}  # id() of an aggregator slot -> its index here
+        self._vendor_slots: dict[str, np.ndarray] = {}  # by currency: name value id -> slot (-1: none)
+
+    def count(
+        self, batch: pa.RecordBatch, outcome_of: np.ndarray, names: np.ndarray, columnar: ColumnarScreener
+    ) -> None:
+        """Count a batch: ``outcome_of`` as ``ColumnarScreener.finish`` gives it, ``names`` each row's
+        name value id."""
+        if columnar.outcomes is not self._outcomes:  # started afresh: count what the old ones hold
+            self.flush()
+            self._outcomes, self._seen = columnar.outcomes, 0
+            self.rows, self.at_risk, self.codes = self.rows[:1], self.at_risk[:1], {}
+        if columnar.fields["name"] is not self._names:
+            self._names, self._vendor_slots = columnar.fields["name"], {}
+        self._learn_outcomes()
+        self.rows += np.bincount(outcome_of + 1, minlength=len(self.rows))
+        rows = np.flatnonzero(self.at_risk[outcome_of + 1])
+        amount_column = columnar.mapping.get("amount")
+        columns = batch.schema.names
+        if not len(rows) or amount_column not in columns:
+            return
+        amounts = _amounts(batch.column(columns.index(amount_column)).take(pa.array(rows)))
+        keep = ~np.isnan(amounts)
+        rows, amounts = rows[keep], amounts[keep]
+        if not len(rows):
+            return
+        currencies, currency_of = [""], np.zeros(len(rows), dtype=np.int64)
+        currency_column = columnar.mapping.get("currency")
+        if currency_column in columns:
+            encoded = batch.column(columns.index(currency_column)).take(pa.array(rows)).dictionary_encode()
+            currencies = [text_value(v) or "" for v in encoded.dictionary.to_pylist()] + [""]
+            currency_of = pc.fill_null(encoded.indices, len(currencies) - 1).to_numpy(zero_copy_only=False)
+        name_of = (
+            names[rows] if columnar.mapping.get("name") in columns else np.zeros(len(rows), dtype=np.int64)
+        )
+        self._vendor_amounts(name_of, currencies, currency_of, amounts)
+        # each flag's amounts, flags in the order the rows show them
+        outcome = outcome_of[rows] + 1
+        firsts = []
+        for code, has in self.codes.items():
+            mine = has[outcome]
+            if mine.any():
+                at = int(np.argmax(mine))
+                codes = self._outcomes[int(outcome[at]) - 1].codes
+                firsts.append((at, codes.index(code), code, np.flatnonzero(mine)))
+        for _, _, code, mine in sorted(firsts, key=lambda f: f[:2]):
+            group, first = _groups([currency_of[mine]])
+            keys = [(code, currencies[c]) for c in currency_of[mine][first].tolist()]
+            self.aggregator.add_amounts("flag", keys, group, amounts[mine])
+
+    def _learn_outcomes(self) -> None:
+        outcomes = self._outcomes
+        if self._seen == len(outcomes):
+            return
+        size = len(outcomes) + 1
+        self.rows = np.concatenate([self.rows, np.zeros(size - len(self.rows), dtype=np.int64)])
+        self.at_risk = np.concatenate([self.at_risk, np.zeros(size - len(self.at_risk), dtype=bool)])
+        for code in self.codes:
+            self.codes[code] = np.concatenate(
+                [self.codes[code], np.zeros(size - len(self.codes[code]), dtype=bool)]
+            )
+        for k in range(self._seen, len(outcomes)):
+            self.at_risk[k + 1] = outcomes[k].at_risk
+            if outcomes[k].at_risk:
+                for code in outcomes[k].codes:
+                    if code not in self.codes:
+                        self.codes[code] = np.zeros(size, dtype=bool)
+                    self.codes[code][k + 1] = True
+        self._seen = len(outcomes)
+
+    def _vendor_amounts(
+        self, name_of: np.ndarray, currencies: list[str], currency_of: np.ndarray, amounts: np.ndarray
+    ) -> None:
+        """Sum amounts by vendor and currency, slots made in the order the rows first show them."""
+        size = len(self._names.values) if self._names else 1
+        slot_of_row = np.empty(len(name_of), dtype=np.int64)
+        for c in np.unique(currency_of).tolist():
+            table = self._vendor_slots.get(currencies[c])
+            if table is None or len(table) < size:
+                grown = np.full(size, -1, dtype=np.int64)
+                if table is not None:
+                    grown[: len(table)] = table
+                table = self._vendor_slots[currencies[c]] = grown
+            mine = currency_of == c
+            slot_of_row[mine] = table[name_of[mine]]
+        new = np.flatnonzero(slot_of_row < 0)
+        if len(new):
+            values = self._names.values if self._names else [None]
+            _, first = _groups([name_of[new], currency_of[new]])
+            for row in new[first].tolist():
+                name, currency = int(name_of[row]), currencies[int(currency_of[row])]
+                slot = self.aggregator.amount_slot("vendor", values[name] or NO_NAME, currency)
+                index = self._slot_of.get(id(slot))
+                if index is None:
+                    index = self._slot_of[id(slot)] = len(self.slots)
+                    self.slots.append(slot)
+                self._vendor_slots[currency][name] = index
+            grow = len(self.slots) - len(self.totals)
+            if grow:
+                fresh = self.slots[len(self.totals) :]
+                self.totals = np.concatenate([self.totals, np.array([s[0] for s in fresh], dtype=np.float64)])
+                self.counts = np.concatenate([self.counts, np.array([s[1] for s in fresh], dtype=np.float64)])
+            for c in np.unique(currency_of[new]).tolist():
+                mine = new[currency_of[new] == c]
+                slot_of_row[mine] = self._vendor_slots[currencies[c]][name_of[mine]]
+        np.add.at(self.totals, slot_of_row, amounts)  # unbuffered, in row order: the sums of one by one
+        self.counts += np.bincount(slot_of_row, minlength=len(self.totals))
+
+    def flush(self) -> None:
+        """Hand what is counted so far to the aggregator (in outcome order, as rows first showed them)."""
+        for index in np.flatnonzero(self.rows).tolist():
+            result = self.clear if index == 0 else self._outcomes[index - 1].result
+            self.aggregator.count(result, int(self.rows[index]))
+        self.rows[:] = 0
+        for slot, total, count in zip(self.slots, self.totals.tolist(), self.counts.tolist(), strict=True):
+            slot[0], slot[1] = total, count
 
 
 def _amounts(column: pa.Array) -> np.ndarray:
