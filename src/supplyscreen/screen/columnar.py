@@ -111,43 +111,71 @@ def _batches(
         raise MalformedInput(str(exc)) from exc
 
 
-def _read_ahead(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
-    """The batches, read and parsed by a thread up to ``depth`` ahead (pyarrow parses without the
-    GIL, so reading overlaps the screening); errors reach the consumer where they happened."""
-    import queue
-    import threading
+_Encoded = dict[str, tuple[pa.Array, np.ndarray]]  # column -> (distinct cells, each row's index in them)
 
-    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def produce() -> None:
+def _encoded(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """A column's distinct cells and each row's index in them (an empty cell: one past the end)."""
+    encoded = column.dictionary_encode()
+    local = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    return encoded.dictionary, local
+
+
+class ReadAhead:
+    """A file's batches, read and parsed by a thread up to ``depth`` ahead from the moment this is made,
+    each with the ``encode`` columns dictionary-encoded (pyarrow works without the GIL, so this
+    overlaps whatever the caller does meanwhile). Errors reach the consumer where they happened.
+    Iterate once; ``close`` (or leaving a ``with``) stops the thread."""
+
+    def __init__(self, batches: Iterator[pa.RecordBatch], encode: list[str], depth: int = 2) -> None:
+        import queue
+        import threading
+
+        self._slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(batches, encode), daemon=True)
+        self._thread.start()
+
+    def _produce(self, batches: Iterator[pa.RecordBatch], encode: list[str]) -> None:
+        import queue
+
         try:
             for batch in batches:
-                while not stop.is_set():
+                names = batch.schema.names
+                encoded = {c: _encoded(batch.column(names.index(c))) for c in encode if c in names}
+                while not self._stop.is_set():
                     try:
-                        slots.put(("batch", batch), timeout=0.1)
+                        self._slots.put(("batch", (batch, encoded)), timeout=0.1)
                         break
                     except queue.Full:
                         continue
-                if stop.is_set():
+                if self._stop.is_set():
                     return
-            slots.put(("end", None))
+            self._slots.put(("end", None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            slots.put(("error", exc))
+            self._slots.put(("error", exc))
 
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, item = slots.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    def __iter__(self) -> Iterator[tuple[pa.RecordBatch, _Encoded]]:
+        try:
+            while True:
+                kind, item = self._slots.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise item
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @cache
@@ -171,7 +199,6 @@ def escaped_formulas(column: pa.Array) -> pa.Array:
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
-_Key = tuple[Any, ...]
 _INTERNED_LIMIT = 2_000_000  # distinct values remembered across batches before starting afresh
 
 
@@ -244,6 +271,36 @@ class _Classes:
         return np.asarray(table[ids], dtype=bool)
 
 
+class _KeyIds:
+    """Ids of distinct keys (rows of a few ints: a part's or a row result's key), found for a whole
+    batch of keys at once by numpy; a key not seen before has none until ``add``."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.known = np.zeros(0, dtype=np.dtype((np.void, 8 * width)))  # sorted
+        self.ids = np.zeros(0, dtype=np.int64)  # of the known keys, in their sorted order
+        self.size = 0
+
+    def _bytes(self, keys: np.ndarray) -> np.ndarray:
+        rows = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1, self.width)
+        return rows.view(np.dtype((np.void, 8 * self.width))).reshape(-1)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The id of each key (one per row of ``keys``), -1 for one not seen before."""
+        wanted = self._bytes(keys)
+        if not self.size:
+            return np.full(len(wanted), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.known, wanted), self.size - 1)
+        return np.where(self.known[at] == wanted, self.ids[at], -1)
+
+    def add(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        """Remember new, distinct keys with their ids."""
+        known = np.concatenate([self.known, self._bytes(keys)])
+        order = np.argsort(known, kind="stable")
+        self.known, self.ids = known[order], np.concatenate([self.ids, ids])[order]
+        self.size = len(self.known)
+
+
 class _Outcome(NamedTuple):
     """One distinct row result: the template rows share, its output cells and what the totals count."""
 
@@ -287,16 +344,21 @@ class ColumnarScreener:
         self.name_keys = _Classes()  # (name, country code) -> (has hits that matter, date matters)
         self._code_ids: dict[str | None, int] = {}  # two-letter country codes (None: none)
         self._name_tables: dict[int, np.ndarray] = {}  # by code id: name value id -> name-key id
-        self.parts_store: dict[str, dict[_Key, Any]] = {k: {} for k in ("h", "c", "x", "s")}
+        self.part_ids: dict[str, _KeyIds] = {}  # by kind: the ids of its keys in part_values
         self.part_values: list[Any] = []
-        self.results: dict[_Key, int] = {}
+        self.results = _KeyIds(4)  # (h, c, x, s) part ids + 1 -> outcome index
         self.outcomes: list[_Outcome] = []
         self._columns: list[pa.Array] = []  # see result_columns
 
+    def columns(self) -> list[str]:
+        """The input columns its screening fields are read from."""
+        return screened_columns(self.mapping, self.parts)
+
     # -- field values ---------------------------------------------------------------------------
 
-    def _ids(self, batch: pa.RecordBatch, key: str) -> np.ndarray:
-        """Each row's id of its ``key`` field (the address with its detail columns), 0 when empty."""
+    def _ids(self, batch: pa.RecordBatch, key: str, encoded: _Encoded) -> np.ndarray:
+        """Each row's id of its ``key`` field (the address with its detail columns), 0 when empty;
+        ``encoded``: columns of the batch already dictionary-encoded (see ``ReadAhead``)."""
         names = batch.schema.names
         interned = self.fields[key]
         columns = [self.mapping[key]] if key in self.mapping else []
@@ -308,11 +370,9 @@ class ColumnarScreener:
         locals_: list[np.ndarray] = []
         dictionaries: list[pa.Array] = []
         for column in columns:
-            encoded = batch.column(names.index(column)).dictionary_encode()
-            dictionaries.append(encoded.dictionary)
-            locals_.append(
-                pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
-            )
+            dictionary, local = encoded.get(column) or _encoded(batch.column(names.index(column)))
+            dictionaries.append(dictionary)
+            locals_.append(local)
         if len(columns) == 1 and not (key == "address" and self.parts):
             table = np.append(interned.ids_of_raw(dictionaries[0]), 0)  # last: an empty (null) cell
             return np.asarray(table[locals_[0]], dtype=np.int64)
@@ -334,9 +394,8 @@ class ColumnarScreener:
         if done < len(interned.values):
             texts = interned.values[done:]
             # which detector look-ups may find anything in each text, worked out for all at once
-            may = np.ones(
-                (len(texts), 6), dtype=bool
-            )  # brand, covered context, place, context, sector, model
+            # brand, covered context, place, context, sector, model
+            may = np.ones((len(texts), 6), dtype=bool)
             present = [i for i, t in enumerate(texts) if t]
             if key in ("name", "description", "address") and present:
                 gate = self.engine.gate
@@ -346,7 +405,13 @@ class ColumnarScreener:
                 models = gate.covered.models_possible([texts[i] for i in present]) if key != "address" else []
                 found.append(np.asarray(models or [False] * len(present), dtype=bool))
                 may[present] = np.stack(found, axis=1)
-            new = [self._feature(key, t, m) for t, m in zip(texts, may.tolist(), strict=True)]
+            # a text where no look-up may find anything lends no context either: all such are alike
+            alike: list[bool] = np.logical_not(may.any(axis=1)).tolist()
+            shared = self._feature(key, texts[alike.index(True)], [False] * 6) if any(alike) else ()
+            new = [
+                shared if same else self._feature(key, t, m)
+                for t, m, same in zip(texts, may.tolist(), alike, strict=True)
+            ]
             rows = np.asarray(new, dtype=np.int64).reshape(len(new), -1)
             interned.features = np.concatenate([interned.features, rows]) if done else rows
         return interned.features
@@ -399,12 +464,15 @@ class ColumnarScreener:
         """The outcome index of each row of a batch (-1: clear, nothing found)."""
         return self.finish(batch, first_row, self.prepare(batch, first_row), pool, helpers)
 
-    def prepare(self, batch: pa.RecordBatch, first_row: int, fresh: bool = True) -> dict[str, np.ndarray]:
+    def prepare(
+        self, batch: pa.RecordBatch, first_row: int, fresh: bool = True, encoded: _Encoded | None = None
+    ) -> dict[str, np.ndarray]:
         """What a batch's result needs besides its names: the detectors' parts of each row, and the
-        ids its name part will be keyed by. ``fresh``: the remembered values may be dropped first."""
+        ids its name part will be keyed by. ``fresh``: the remembered values may be dropped first;
+        ``encoded``: its columns already dictionary-encoded (see ``ReadAhead``)."""
         if fresh and sum(len(f.values) for f in self.fields.values()) > _INTERNED_LIMIT:
             self._reset()
-        ids = {key: self._ids(batch, key) for key in SCREENED_FIELDS}
+        ids = {key: self._ids(batch, key, encoded or {}) for key in SCREENED_FIELDS}
         feats = {key: self._features(key)[ids[key]] for key in SCREENED_FIELDS}
         date, funding = ids["date"], ids["funding"]
         name_c, desc_c = feats["name"][:, 0], feats["description"][:, 0]
@@ -447,19 +515,19 @@ class ColumnarScreener:
         if not len(active):
             return out
         group, first = _groups([c[active] for c in combined])
-        keys = np.stack([c[active][first] for c in combined], axis=1).tolist()
-        outcome = []
-        for (h, c, x, s), row in zip(keys, active[first].tolist(), strict=True):
-            found = self.results.get((h, c, x, s))
-            if found is None:
+        keys = np.stack([c[active][first] for c in combined], axis=1)
+        outcome = self.results.find(keys)
+        new = np.flatnonzero(outcome < 0)
+        if len(new):
+            for (h, c, x, s), row in zip(keys[new].tolist(), active[first[new]].tolist(), strict=True):
                 name_flags, hits = self.part_values[h - 1] if h else ([], [])
                 detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
                 # the outcome is a template shared by rows: its record only numbers the first of them
                 result = self.engine.assemble(Record(first_row + row), name_flags, hits, detected)
-                found = self.results[(h, c, x, s)] = len(self.outcomes)
                 self.outcomes.append(_Outcome.of(result))
-            outcome.append(found)
-        out[active] = np.asarray(outcome, dtype=np.int64)[group]
+            outcome[new] = np.arange(len(self.outcomes) - len(new), len(self.outcomes))
+            self.results.add(keys[new], outcome[new])
+        out[active] = outcome[group]
         return out
 
     def result_columns(self) -> list[pa.Array]:
@@ -538,18 +606,17 @@ class ColumnarScreener:
         if not len(rows):
             return out
         group, first = _groups([c[rows] for c in cols])
-        keys = [tuple(k) for k in np.stack([c[rows][first] for c in cols], axis=1).tolist()]
-        store = self.parts_store[kind]
-        todo = [int(rows[f]) for k, f in zip(keys, first.tolist(), strict=True) if k not in store]
-        self._load_records(batch, first_row, records, todo)
-        ids = []
-        for k, f in zip(keys, first.tolist(), strict=True):
-            found = store.get(k)
-            if found is None:
-                found = store[k] = len(self.part_values)
-                self.part_values.append(self._compute(kind, records[int(rows[f])]))
-            ids.append(found)
-        out[rows] = np.asarray(ids, dtype=np.int64)[group]
+        keys = np.stack([c[rows][first] for c in cols], axis=1)
+        table = self.part_ids.setdefault(kind, _KeyIds(len(cols)))
+        ids = table.find(keys)
+        new = np.flatnonzero(ids < 0)
+        if len(new):
+            todo = rows[first[new]].tolist()
+            self._load_records(batch, first_row, records, todo)
+            ids[new] = np.arange(len(self.part_values), len(self.part_values) + len(new))
+            table.add(keys[new], ids[new])
+            self.part_values.extend(self._compute(kind, records[row]) for row in todo)
+        out[rows] = ids[group]
         return out
 
     def _compute(self, kind: str, record: Record) -> Any:
@@ -596,8 +663,10 @@ def write_columnar(
     on_rows: Callable[[int], None] | None,
     pool: Any = None,
     helpers: int = 1,
+    batches: ReadAhead | None = None,
 ) -> None:
-    """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint)."""
+    """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint).
+    ``batches``: the file's batches, already being read (from ``read_ahead(stream, errors)``)."""
     snapshot = screener.store.snapshot.version
     columnar = ColumnarScreener(engine, dict(stream.mapping), list(stream.address_parts), snapshot)
     compare = previous is not None
@@ -617,9 +686,10 @@ def write_columnar(
             # then each batch's names, results and output
             columnar.prefetch = _prefetch(stream, row, engine, pool, helpers)
             first = row
-            for n, batch in enumerate(_read_ahead(_batches(stream, []))):
+            for n, (batch, encoded) in enumerate(ReadAhead(_batches(stream, []), columnar.columns())):
                 if n >= done_batches:
-                    parts = columnar.prepare(batch, first + 1, fresh=False)  # kept till pass two: 28 B a row
+                    # kept till pass two: 28 B a row
+                    parts = columnar.prepare(batch, first + 1, fresh=False, encoded=encoded)
                     prepared.append({k: v.astype(np.int32) for k, v in parts.items()})
                     first += batch.num_rows
                     if on_rows:  # progress: the first pass counts for half of each row
@@ -628,14 +698,16 @@ def write_columnar(
         writer = _Writer(fh)
         saved = time.monotonic()
         try:
-            for n, batch in enumerate(_read_ahead(_batches(stream, errors))):
+            if batches is None:
+                batches = ReadAhead(_batches(stream, errors), columnar.columns())
+            for n, (batch, encoded) in enumerate(batches):
                 if n < done_batches:
                     continue
                 if prepared:
                     parts = prepared[n - done_batches]
                     prepared[n - done_batches] = {}
                 else:
-                    parts = columnar.prepare(batch, row + 1)
+                    parts = columnar.prepare(batch, row + 1, encoded=encoded)
                 outcome_of = columnar.finish(batch, row + 1, parts, pool, helpers)
                 changes = None
                 if previous is not None:
@@ -757,6 +829,17 @@ def _prefetch(
         return list(found)
 
     return NamePrefetch(engine, pool, keys, helpers)
+
+
+def read_ahead(stream: RecordStream, errors: list[RowError]) -> ReadAhead:
+    """Start reading a file's batches for ``write_columnar``: it can begin while the caller builds
+    the detectors and loads the lists."""
+    return ReadAhead(_batches(stream, errors), screened_columns(stream.mapping, stream.address_parts))
+
+
+def screened_columns(mapping: dict[str, str], parts: list[str] | tuple[str, ...]) -> list[str]:
+    """The input columns the screening fields are read from (the address with its detail columns)."""
+    return list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts]))
 
 
 def _header_line(columns: list[str], added: list[str]) -> bytes:
