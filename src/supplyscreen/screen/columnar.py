@@ -341,7 +341,7 @@ class ColumnarScreener:
         self.fields = {key: _Interned(parse_date if key == "date" else text_value) for key in SCREENED_FIELDS}
         self.covered, self.xinjiang, self.sectors = _Classes(), _Classes(), _Classes()
         self.sectors.id_of(None, (False,))
-        self.name_keys = _Classes()  # (name, country code) -> (has hits that matter, date matters)
+        self.name_keys = _Classes()  # (name, country code) with hits that matter -> (True, date matters)
         self._code_ids: dict[str | None, int] = {}  # two-letter country codes (None: none)
         self._name_tables: dict[int, np.ndarray] = {}  # by code id: name value id -> name-key id
         self.part_ids: dict[str, _KeyIds] = {}  # by kind: the ids of its keys in part_values
@@ -585,10 +585,14 @@ class ColumnarScreener:
         if self.prefetch is not None:
             self.prefetch.wait_for(p for p in pairs if p[0])
         match_distinct_names(self.engine, [p for p in pairs if p[0]], pool, helpers)
+        nothing = self.name_keys.id_of(None, (False, False))  # shared by every name without hits that matter
         for n, pair in zip(names, pairs, strict=True):
             hits = [h for h in self.engine.match_key(pair) if h.match or h.review] if pair[0] else []
-            dated = any(date_matters(self.engine.entity(h.entity_id)) for h in hits)
-            table[n] = self.name_keys.id_of(pair if pair[0] else None, (bool(hits), dated))
+            if hits:
+                dated = any(date_matters(self.engine.entity(h.entity_id)) for h in hits)
+                table[n] = self.name_keys.id_of(pair, (True, dated))
+            else:
+                table[n] = nothing
 
     def _parts(
         self,
