@@ -81,6 +81,29 @@ class _Pattern:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A match of ``scan`` with all that judging and flagging it takes apart from the record, worked
+    out once per distinct text."""
+
+    match: Match
+    parent: str  # the covered parent it is grouped and cited under
+    legal: tuple[str, str, str | None]  # the parent's citation, meaning and federal-funds sentence
+    found: str  # what was found, for the reason ("Hikvision model number DS-2CD2043G2")
+    relation: str  # how its maker relates to the parent, for the reason
+    severity: str  # before the record's context and order date are applied
+    notes: tuple[str, ...]  # likewise
+    brand: bool  # a brand word, which needs a category word in the record
+    short: bool  # a brand too short to stand alone (``unconfirmed_brand_min_length``)
+    until: str  # the row's end date, or ""
+    limit: str  # the first day no longer covered, when ``until`` is set
+    rank: tuple[int, int]  # kind order and start: after severity, picks the match a flag describes
+    evidence: dict[str, Any]  # ``_evidence(match)``: copied into each flag, never handed out itself
+
+
+_NOTHING: list[Match] = []  # what ``scan`` finds in a text known to hold nothing (never mutated)
+
+
 class CoveredEquipmentDetector:
     """Finds covered telecom and video-surveillance equipment in a record; built once from the data."""
 
@@ -89,7 +112,10 @@ class CoveredEquipmentDetector:
         self.config = cfg
         self._scanned: dict[str, list[Match]] = {}
         self._contexts: TextCache[tuple[bool, bool]] = TextCache(self._context)
-        self._parents: dict[str, str] = {}
+        # detect's own view of the texts ``scan`` found something in, and the reasons it has worded
+        self._found: TextCache[tuple[_Found, ...]] = TextCache(self._prepare)
+        self._reasons: dict[tuple[Any, ...], str] = {}  # see _flag
+        self._legal: dict[str, tuple[str, str, str | None]] = {}
         self._hit_values = frozenset(cfg["hit_values"])
         self._weak = frozenset(cfg["weak_confidence"])
         self._latin: PhraseIndex[_Brand] = PhraseIndex()
@@ -228,6 +254,15 @@ class CoveredEquipmentDetector:
             found = self._scanned[text] = self._scan(text, models)
         return found
 
+    def known_empty(self, no_match: list[str], no_context: list[str]) -> None:
+        """Remember texts that ``may_find_in`` and ``models_possible`` found nothing possible in: in
+        ``no_match`` neither a brand nor a model number (``scan`` finds nothing), in ``no_context`` no
+        context word (``context_of`` finds nothing). ``detect`` then answers for them without looking."""
+        if len(self._scanned) + len(no_match) > TEXT_CACHE_SIZE:
+            self._scanned.clear()
+        self._scanned.update(dict.fromkeys(no_match[:TEXT_CACHE_SIZE], _NOTHING))
+        self._contexts.known(no_context, (False, False))
+
     def _scan(self, text: str, models: bool = True) -> list[Match]:
         out: list[Match] = []
         for m in self._regex.finditer(text) if models else ():
@@ -288,109 +323,153 @@ class CoveredEquipmentDetector:
 
     def detect(self, record: Record) -> list[Flag]:
         """One ``covered_equipment`` flag per covered parent found in the record's name and description."""
-        found: list[tuple[str, Match]] = []
+        found: list[tuple[str, _Found]] = []
         texts: list[str] = []
         for fld in _FIELDS:
             value = getattr(record, fld)
             if value:
-                texts.append(str(value))
-                found.extend((fld, m) for m in self.scan(str(value)))
+                text = str(value)
+                texts.append(text)
+                if self.scan(text):
+                    found.extend((fld, f) for f in self._found[text])
         if not found:
             return []
         contexts = [self.context_of(t) for t in texts]
-        context = {
-            "category": any(c[0] for c in contexts),
-            "unrelated": any(c[1] for c in contexts),
-            "federal": is_federal_funding(record.funding or "", self._federal),
-        }
-        groups: dict[str, list[tuple[str, Match, str, list[str]]]] = {}
-        for fld, m in found:
-            judged = self._judge(m, fld, record, context)
+        category = any(c[0] for c in contexts)
+        unrelated = any(c[1] for c in contexts)
+        federal = self._federal(record.funding or "")
+        groups: dict[str, list[tuple[str, _Found, str, tuple[str, ...]]]] = {}
+        for fld, f in found:
+            judged = self._judge(f, fld, record, category, unrelated)
             if judged is not None:
-                groups.setdefault(m.attrs.get("covered_parent") or m.key, []).append((fld, m, *judged))
-        return [self._flag(items, record, context) for items in groups.values()]
+                groups.setdefault(f.parent, []).append((fld, f, *judged))
+        return [self._flag(items, record, federal) for items in groups.values()]
 
-    def _judge(
-        self, m: Match, fld: str, record: Record, context: dict[str, bool]
-    ) -> tuple[str, list[str]] | None:
-        """The severity of one match in its record and the notes explaining it, or None to drop it."""
-        rs, notes = self.config["reasons"], []
+    def _prepare(self, text: str) -> tuple[_Found, ...]:
+        return tuple(self._prepare_match(m) for m in self.scan(text))
+
+    def _prepare_match(self, m: Match) -> _Found:
+        """What of judging and flagging one match does not depend on the record."""
+        rs, notes = self.config["reasons"], tuple[str, ...]()
+        parent = m.attrs.get("covered_parent") or m.key
         hit = m.attrs.get("creates_hit") in self._hit_values
         weak = m.confidence in self._weak or m.attrs.get("row_confidence") in self._weak
         severity = self.config["severity"] if hit and not weak else self.config["review_severity"]
         if weak:
-            notes.append(rs["weak"].format(confidence=m.confidence if m.confidence in self._weak else "low"))
+            notes = (rs["weak"].format(confidence=m.confidence if m.confidence in self._weak else "low"),)
         elif not hit:
-            notes.append(rs["not_hit"])
-        if m.kind == "brand" and not context["category"]:
-            short = self._short_brand["han" if has_han(m.text) else "latin"]
-            if context["unrelated"] or (fld == "name" and record.description) or len(m.text) < short:
+            notes = (rs["not_hit"],)
+        brand = m.kind == "brand"
+        short = brand and len(m.text) < self._short_brand["han" if has_han(m.text) else "latin"]
+        until = m.attrs.get("end_date") or ""
+        limit = (exclusive_limit(until) or until) if until else ""
+        rank = (_KIND_ORDER.get(m.kind, 9), m.start)
+        found = f"{self.config['kind_labels'].get(m.attrs.get('pattern_type', m.kind), m.kind)} {m.text}"
+        found = f"{m.key} {found}" if m.kind != "brand" else found
+        return _Found(
+            m, parent, self._legal_basis(parent), found, _relation(m, parent),
+            severity, notes, brand, short, until, limit, rank, _evidence(m),
+        )  # fmt: skip
+
+    def _judge(
+        self, f: _Found, fld: str, record: Record, category: bool, unrelated: bool
+    ) -> tuple[str, tuple[str, ...]] | None:
+        """The severity of one match in its record and the notes explaining it, or None to drop it."""
+        severity, notes = f.severity, f.notes
+        if f.brand and not category:
+            if unrelated or (fld == "name" and record.description) or f.short:
                 return None
             severity = self.config["review_severity"]
-            notes.append(rs["unstated_goods"])
-        until = m.attrs.get("end_date")
-        if until:
-            limit = exclusive_limit(until) or until
-            covered = _before(record.date, limit)
+            notes += (self.config["reasons"]["unstated_goods"],)
+        if f.until:
+            covered = _before(record.date, f.limit)
             if covered is False:
                 return None
+            rs = self.config["reasons"]
             if covered is None:
                 severity = self.config["review_severity"]
-                notes.append(rs["date_unknown"].format(until=until))
+                notes += (rs["date_unknown"].format(until=f.until),)
             else:
-                notes.append(rs["date_covered"].format(until=until, date=record.date))
+                notes += (rs["date_covered"].format(until=f.until, date=record.date),)
         return severity, notes
 
     def _flag(
-        self, items: list[tuple[str, Match, str, list[str]]], record: Record, ctx: dict[str, bool]
+        self, items: list[tuple[str, _Found, str, tuple[str, ...]]], record: Record, federal: bool
     ) -> Flag:
-        best = min(items, key=lambda i: (_SEVERITY_ORDER[i[2]], _KIND_ORDER.get(i[1].kind, 9), i[1].start))
-        fld, m, severity, notes = best
+        if len(items) > 1:  # mostly one match per parent
+            best = min(items, key=lambda i: (_SEVERITY_ORDER[i[2]], *i[1].rank))
+            items = sorted(items, key=lambda i: i[1].match.start)
+        else:
+            best = items[0]
+        fld, f, severity, notes = best
+        citation, _, federal_funds = f.legal
+        funding = record.funding if federal and federal_funds is not None else None
+        # all that the reason is worded from: a purchase file has the same few reasons over and over
+        key = (f.found, fld, f.relation, f.legal, severity, notes, funding)
+        reason = self._reasons.get(key)
+        if reason is None:
+            if len(self._reasons) >= TEXT_CACHE_SIZE:
+                self._reasons.clear()
+            reason = self._reasons[key] = self._reason(*key)
+        evidence: dict[str, Any] = {"field": fld, **f.evidence, "covered_parent": f.parent}
+        evidence["legal_basis"] = citation
+        evidence["federal_funding"] = federal
+        if record.funding:
+            evidence["funding"] = record.funding
+        if f.until:
+            evidence["covered_until"] = f.until
+            evidence["order_date"] = record.date
+        evidence["matches"] = [{"field": g, "severity": s, **x.evidence} for g, x, s, _ in items]
+        return Flag(code=CODE, severity=severity, reason=reason, evidence=evidence)
+
+    def _reason(
+        self,
+        found: str,
+        fld: str,
+        relation: str,
+        legal: tuple[str, str, str | None],
+        severity: str,
+        notes: tuple[str, ...],
+        funding: str | None,
+    ) -> str:
+        """A flag's reason; ``funding`` is the record's federal funding, None when it is not cited."""
         cfg = self.config
-        parent = m.attrs.get("covered_parent") or m.key
-        bases = [b for b in cfg["legal_bases"] if b["contains"] in self._parent_lists(parent)]
-        citation = " and ".join(b["citation"] for b in bases) or "the FCC Covered List"
-        meaning = "; ".join(b["meaning"] for b in bases) or cfg["legal_bases"][-1]["meaning"]
-        found = f"{cfg['kind_labels'].get(m.attrs.get('pattern_type', m.kind), m.kind)} {m.text}"
-        found = f"{m.key} {found}" if m.kind != "brand" else found
+        citation, meaning, federal_funds = legal
         found += f" in the {cfg['field_labels'].get(fld, fld)}"
-        relation = _relation(m, parent)
         template = cfg["reasons"]["high" if severity == cfg["severity"] else "review"]
         reason = template.format(
             found=found, relation=relation, citation=citation, meaning=meaning, why=" ".join(notes)
         )
         if severity == cfg["severity"] and notes:
             reason += " " + " ".join(notes)
-        federal = [b["federal_funds"] for b in bases if "federal_funds" in b]
-        if ctx["federal"] and federal:
-            reason += " " + federal[0] + " " + cfg["reasons"]["funding"].format(funding=record.funding)
-        evidence: dict[str, Any] = {"field": fld, **_evidence(m), "covered_parent": parent}
-        evidence.update({"legal_basis": citation, "federal_funding": ctx["federal"]})
-        if record.funding:
-            evidence["funding"] = record.funding
-        if m.attrs.get("end_date"):
-            evidence.update({"covered_until": m.attrs["end_date"], "order_date": record.date})
-        evidence["matches"] = [
-            {"field": f, "severity": s, **_evidence(x)}
-            for f, x, s, _ in sorted(items, key=lambda i: i[1].start)
-        ]
-        return Flag(code=CODE, severity=severity, reason=" ".join(reason.split()), evidence=evidence)
+        if funding is not None and federal_funds is not None:
+            reason += " " + federal_funds + " " + cfg["reasons"]["funding"].format(funding=funding)
+        return " ".join(reason.split())
+
+    def _legal_basis(self, parent: str) -> tuple[str, str, str | None]:
+        """A covered parent's citation, what it means, and the first federal-funds sentence of its legal
+        bases (None when none has one); worked out once per parent."""
+        found = self._legal.get(parent)
+        if found is None:
+            cfg = self.config
+            bases = [b for b in cfg["legal_bases"] if b["contains"] in self._parent_lists(parent)]
+            citation = " and ".join(b["citation"] for b in bases) or "the FCC Covered List"
+            meaning = "; ".join(b["meaning"] for b in bases) or cfg["legal_bases"][-1]["meaning"]
+            federal = next((b["federal_funds"] for b in bases if "federal_funds" in b), None)
+            found = self._legal[parent] = (citation, meaning, federal)
+        return found
 
     def _parent_lists(self, parent: str) -> str:
-        """The ``lists`` cell of a covered parent's own row (found once per parent name)."""
-        found = self._parents.get(parent)
-        if found is None:
-            key = phrase_key(_PAREN_RE.sub(" ", parent))
-            found = next(
-                (
-                    row.lists
-                    for row in self.rows
-                    if phrase_key(_PAREN_RE.sub(" ", row.name)) == key or phrase_key(row.name).startswith(key)
-                ),
-                "",
-            )
-            self._parents[parent] = found
-        return found
+        """The ``lists`` cell of a covered parent's own row."""
+        key = phrase_key(_PAREN_RE.sub(" ", parent))
+        return next(
+            (
+                row.lists
+                for row in self.rows
+                if phrase_key(_PAREN_RE.sub(" ", row.name)) == key or phrase_key(row.name).startswith(key)
+            ),
+            "",
+        )
 
 
 class _FederalFunding:

@@ -96,6 +96,12 @@ class TextCache(dict[str, T]):
         value = self[text] = self._compute(text)
         return value
 
+    def known(self, texts: list[str], value: T) -> None:
+        """Keep ``value`` for these texts, known without computing (within the size limit)."""
+        if len(self) + len(texts) > self._size:
+            self.clear()
+        self.update(dict.fromkeys(texts[: self._size], value))
+
 
 _RECENT: dict[str, tuple[str, list[Token], frozenset[str]]] = {}
 

@@ -405,12 +405,18 @@ class ColumnarScreener:
                 models = gate.covered.models_possible([texts[i] for i in present]) if key != "address" else []
                 found.append(np.asarray(models or [False] * len(present), dtype=bool))
                 may[present] = np.stack(found, axis=1)
+            flags: list[list[bool]] = may.tolist()
+            if key in ("name", "description") and present:  # detect need not look in these again
+                gate.covered.known_empty(
+                    [t for t, m in zip(texts, flags, strict=True) if t and not (m[0] or m[5])],
+                    [t for t, m in zip(texts, flags, strict=True) if t and not m[1]],
+                )
             # a text where no look-up may find anything lends no context either: all such are alike
-            alike: list[bool] = np.logical_not(may.any(axis=1)).tolist()
+            alike = [not any(m) for m in flags]
             shared = self._feature(key, texts[alike.index(True)], [False] * 6) if any(alike) else ()
             new = [
                 shared if same else self._feature(key, t, m)
-                for t, m, same in zip(texts, may.tolist(), alike, strict=True)
+                for t, m, same in zip(texts, flags, alike, strict=True)
             ]
             rows = np.asarray(new, dtype=np.int64).reshape(len(new), -1)
             interned.features = np.concatenate([interned.features, rows]) if done else rows
