@@ -351,8 +351,9 @@ class ColumnarScreener:
         self._columns: list[pa.Array] = []  # see result_columns
 
     def columns(self) -> list[str]:
-        """The input columns its screening fields are read from."""
-        return screened_columns(self.mapping, self.parts)
+        """The input columns its screening fields are read from (the address with its detail columns)."""
+        mapping = self.mapping
+        return list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *self.parts]))
 
     # -- field values ---------------------------------------------------------------------------
 
@@ -673,10 +674,8 @@ def write_columnar(
     on_rows: Callable[[int], None] | None,
     pool: Any = None,
     helpers: int = 1,
-    batches: ReadAhead | None = None,
 ) -> None:
-    """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint).
-    ``batches``: the file's batches, already being read (from ``read_ahead(stream, errors)``)."""
+    """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint)."""
     snapshot = screener.store.snapshot.version
     columnar = ColumnarScreener(engine, dict(stream.mapping), list(stream.address_parts), snapshot)
     compare = previous is not None
@@ -708,9 +707,7 @@ def write_columnar(
         writer = _Writer(fh)
         saved = time.monotonic()
         try:
-            if batches is None:
-                batches = ReadAhead(_batches(stream, errors), columnar.columns())
-            for n, (batch, encoded) in enumerate(batches):
+            for n, (batch, encoded) in enumerate(ReadAhead(_batches(stream, errors), columnar.columns())):
                 if n < done_batches:
                     continue
                 if prepared:
@@ -839,17 +836,6 @@ def _prefetch(
         return list(found)
 
     return NamePrefetch(engine, pool, keys, helpers)
-
-
-def read_ahead(stream: RecordStream, errors: list[RowError]) -> ReadAhead:
-    """Start reading a file's batches for ``write_columnar``: it can begin while the caller builds
-    the detectors and loads the lists."""
-    return ReadAhead(_batches(stream, errors), screened_columns(stream.mapping, stream.address_parts))
-
-
-def screened_columns(mapping: dict[str, str], parts: list[str] | tuple[str, ...]) -> list[str]:
-    """The input columns the screening fields are read from (the address with its detail columns)."""
-    return list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts]))
 
 
 def _header_line(columns: list[str], added: list[str]) -> bytes:
