@@ -59,10 +59,11 @@ def test_columnar_run_resumes_after_an_interruption(
     reported = {"rows": 0}
 
     def stop_after_first_batch(n: int) -> None:
-        # progress past half the rows: with helpers, the first pass reports half of each row and
-        # writes nothing; either way at least one batch is written by then
+        # progress past two thirds of the rows: with helpers, the first pass reports half of each row
+        # and writes nothing; either way two batches are done by then, and the first is saved when
+        # the second begins
         reported["rows"] += n
-        if reported["rows"] > 1600:
+        if reported["rows"] > 2000:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -248,3 +249,22 @@ def test_overlapping_runs_leave_the_garbage_collector_as_they_found_it() -> None
         assert gc.get_threshold()[0] >= 50_000  # still quiet while the first run goes on
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_a_reader_left_early_stops_even_when_it_has_read_the_whole_file() -> None:
+    import threading
+    import time
+
+    import pyarrow as pa
+
+    batches = [pa.RecordBatch.from_pydict({"vendor": [f"v{i}"]}) for i in range(2)]
+    reader = columnar.ReadAhead(iter(batches), ["vendor"], depth=1)
+    batches_read = iter(reader)
+    first, encoded = next(batches_read)
+    assert first.column(0).to_pylist() == ["v0"]
+    assert encoded["vendor"][0].to_pylist() == ["v0"]
+    time.sleep(0.3)  # the reader has read everything and waits to hand over the rest
+    closing = threading.Thread(target=reader.close)
+    closing.start()
+    closing.join(timeout=5)
+    assert not closing.is_alive()

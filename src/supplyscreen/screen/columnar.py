@@ -53,7 +53,7 @@ from supplyscreen.screen.engine import (
 from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
-CHECKPOINT_SECONDS = 2.0  # a resumable state is saved between batches, at most this often
+CHECKPOINT_SECONDS = 5.0  # a resumable state is saved between batches, at most this often
 _KEYS = ("name", "address", "country", "description", "hs_code", "date", "funding", "amount", "currency")
 
 
@@ -137,23 +137,27 @@ class ReadAhead:
         self._thread.start()
 
     def _produce(self, batches: Iterator[pa.RecordBatch], encode: list[str]) -> None:
-        import queue
-
         try:
             for batch in batches:
                 names = batch.schema.names
                 encoded = {c: _encoded(batch.column(names.index(c))) for c in encode if c in names}
-                while not self._stop.is_set():
-                    try:
-                        self._slots.put(("batch", (batch, encoded)), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if self._stop.is_set():
+                if not self._hand(("batch", (batch, encoded))):
                     return
-            self._slots.put(("end", None))
+            self._hand(("end", None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            self._slots.put(("error", exc))
+            self._hand(("error", exc))
+
+    def _hand(self, item: tuple[str, Any]) -> bool:
+        """Queue an item for the consumer, unless it stopped first (then False)."""
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def __iter__(self) -> Iterator[tuple[pa.RecordBatch, _Encoded]]:
         try:
@@ -716,6 +720,13 @@ def write_columnar(
                 else:
                     parts = columnar.prepare(batch, row + 1, encoded=encoded)
                 outcome_of = columnar.finish(batch, row + 1, parts, pool, helpers)
+                if n > done_batches and time.monotonic() - saved >= CHECKPOINT_SECONDS:
+                    # the batches before this one, mostly written while this one was screened
+                    offset = writer.wait()
+                    totals.flush()
+                    state = {"batches": n, "rows": row, "offset": offset, "aggregator": aggregator}
+                    save_state({**state, "errors": errors})
+                    saved = time.monotonic()
                 changes = None
                 if previous is not None:
                     found = _changes(batch, outcome_of, columnar, row, previous, aggregator, snapshot)
@@ -724,19 +735,6 @@ def write_columnar(
                     totals.count(batch, outcome_of, parts["name"], columnar)
                 writer.put(batch, pa.array(outcome_of + 1), columnar.result_columns(), changes)
                 row += batch.num_rows
-                if time.monotonic() - saved >= CHECKPOINT_SECONDS:
-                    offset = writer.wait()
-                    totals.flush()
-                    save_state(
-                        {
-                            "batches": n + 1,
-                            "rows": row,
-                            "offset": offset,
-                            "aggregator": aggregator,
-                            "errors": errors,
-                        }
-                    )
-                    saved = time.monotonic()
                 if on_rows:
                     on_rows(batch.num_rows - batch.num_rows // 2 if prepared else batch.num_rows)
             writer.wait()
