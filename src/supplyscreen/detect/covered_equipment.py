@@ -302,7 +302,8 @@ class CoveredEquipmentDetector:
         )
 
     def may_find_in(self, texts: Any) -> list[Any]:
-        """``may_find`` for many texts at once (a pyarrow string array): two numpy bool arrays."""
+        """``may_find`` for many texts at once (a pyarrow string array, or its ``TextTokens``):
+        two numpy bool arrays."""
         context = self._categories.first_words() | self._unrelated.first_words()
         return texts_with_words(texts, [self._latin.first_words(), context])
 

@@ -121,7 +121,8 @@ class HighPrioritySectorDetector:
         return han or not self._latin.absent(words)
 
     def may_find_in(self, texts: Any) -> Any:
-        """``may_find`` for many texts at once (a pyarrow string array): a numpy bool array."""
+        """``may_find`` for many texts at once (a pyarrow string array, or its ``TextTokens``):
+        a numpy bool array."""
         return texts_with_words(texts, [self._latin.first_words()])[0]
 
     def scan(self, text: str) -> list[Match]:

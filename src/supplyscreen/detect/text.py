@@ -129,9 +129,23 @@ def text_words(text: str) -> frozenset[str]:
     return _recent(text)[2]
 
 
+class TextTokens:
+    """The tokens of many texts (a pyarrow string array), split once by pyarrow, for
+    ``texts_with_words`` to check several word sets against."""
+
+    def __init__(self, texts: Any) -> None:
+        import pyarrow.compute as pc
+
+        self.size = len(texts)
+        self.plain = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
+        split = pc.split_pattern_regex(pc.utf8_lower(texts), "[^a-z0-9]+")
+        self.tokens = pc.list_flatten(split)
+        self.owner = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
+
+
 def texts_with_words(texts: Any, word_sets: Sequence[frozenset[str]]) -> list[Any]:
-    """For each set of words, which of many texts (a pyarrow string array) hold one of them as a
-    token, found by pyarrow for all the texts at once: a numpy bool array per set.
+    """For each set of words, which of many texts (a pyarrow string array, or its ``TextTokens``)
+    hold one of them as a token, found by pyarrow for all the texts at once: a numpy bool array per set.
 
     For plain ASCII text, folding is lower-casing and the tokens are the runs of ``[a-z0-9]``, which
     pyarrow splits alike. Any other text (accents, Chinese script) counts as holding every set: the
@@ -141,16 +155,15 @@ def texts_with_words(texts: Any, word_sets: Sequence[frozenset[str]]) -> list[An
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    plain = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
-    split = pc.split_pattern_regex(pc.utf8_lower(texts), "[^a-z0-9]+")
-    tokens = pc.list_flatten(split)
-    owner = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
+    split = texts if isinstance(texts, TextTokens) else TextTokens(texts)
     out = []
     for words in word_sets:
-        found = pc.fill_null(pc.is_in(tokens, value_set=pa.array(sorted(words), type=pa.string())), False)
-        holds = np.zeros(len(texts), dtype=bool)
-        holds[owner[found.to_numpy(zero_copy_only=False)]] = True
-        out.append(holds | ~plain)
+        found = pc.fill_null(
+            pc.is_in(split.tokens, value_set=pa.array(sorted(words), type=pa.string())), False
+        )
+        holds = np.zeros(split.size, dtype=bool)
+        holds[split.owner[found.to_numpy(zero_copy_only=False)]] = True
+        out.append(holds | ~split.plain)
     return out
 
 

@@ -281,7 +281,8 @@ class XinjiangLocationDetector:
         return han or not self._latin.absent(words), han or not all(s.absent(words) for s in sets)
 
     def may_find_in(self, texts: Any) -> list[Any]:
-        """``may_find`` for many texts at once (a pyarrow string array): two numpy bool arrays."""
+        """``may_find`` for many texts at once (a pyarrow string array, or its ``TextTokens``):
+        two numpy bool arrays."""
         context = self._xinjiang_words.first_words() | self._china_words.first_words()
         return texts_with_words(texts, [self._latin.first_words(), context | self._provinces.first_words()])
 

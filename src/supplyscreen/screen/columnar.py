@@ -33,6 +33,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
 from supplyscreen.detect import is_federal_funding
+from supplyscreen.detect.text import TextTokens
 from supplyscreen.detect.xinjiang_location import country_of
 from supplyscreen.io import RecordStream
 from supplyscreen.io.dates import parse_amount, parse_date
@@ -404,9 +405,9 @@ class ColumnarScreener:
             present = [i for i, t in enumerate(texts) if t]
             if key in ("name", "description", "address") and present:
                 gate = self.engine.gate
-                array = pa.array([texts[i] for i in present], type=pa.string())
-                found = [*gate.covered.may_find_in(array), *gate.xinjiang.may_find_in(array)]
-                found.append(gate.sector.may_find_in(array))
+                words = TextTokens(pa.array([texts[i] for i in present], type=pa.string()))
+                found = [*gate.covered.may_find_in(words), *gate.xinjiang.may_find_in(words)]
+                found.append(gate.sector.may_find_in(words))
                 models = gate.covered.models_possible([texts[i] for i in present]) if key != "address" else []
                 found.append(np.asarray(models or [False] * len(present), dtype=bool))
                 may[present] = np.stack(found, axis=1)
