@@ -126,7 +126,7 @@ class ReadAhead:
     """A file's batches, read and parsed by a thread up to ``depth`` ahead from the moment this is made,
     each with the ``encode`` columns dictionary-encoded (pyarrow works without the GIL, so this
     overlaps whatever the caller does meanwhile). Errors reach the consumer where they happened.
-    Iterate once; ``close`` (or leaving a ``with``) stops the thread."""
+    Iterate once; the thread stops when the iteration ends, however it ends, or at ``close``."""
 
     def __init__(self, batches: Iterator[pa.RecordBatch], encode: list[str], depth: int = 2) -> None:
         import queue
@@ -175,12 +175,6 @@ class ReadAhead:
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
-
-    def __enter__(self) -> ReadAhead:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @cache
