@@ -45,3 +45,20 @@ def screener(screener_home: Path):  # type: ignore[no-untyped-def]
     from supplyscreen import Screener
 
     return Screener.open(screener_home)
+
+
+@pytest.fixture
+def columnar_resets(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts how often the columnar path starts afresh (``ColumnarScreener._reset``: once at the
+    start, then whenever ``columnar._INTERNED_LIMIT`` values are remembered), in ``["n"]``."""
+    from supplyscreen.screen import columnar
+
+    resets = {"n": 0}
+    original = columnar.ColumnarScreener._reset
+
+    def counting(self: columnar.ColumnarScreener) -> None:
+        resets["n"] += 1
+        original(self)
+
+    monkeypatch.setattr(columnar.ColumnarScreener, "_reset", counting)
+    return resets

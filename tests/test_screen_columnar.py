@@ -201,24 +201,20 @@ def test_a_file_with_only_a_header_screens_to_only_a_header(screener, tmp_path: 
 
 
 def test_starting_afresh_when_too_many_values_are_remembered_changes_no_result(
-    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    screener,
+    purchase_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    columnar_resets: dict[str, int],
 ) -> None:
     """A file with more distinct values than the path keeps drops what it remembers between batches;
     the results stay the row path's."""
     monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
     monkeypatch.setattr(columnar, "_INTERNED_LIMIT", 100)
-    resets = {"n": 0}
-    original = columnar.ColumnarScreener._reset
-
-    def counting(self: columnar.ColumnarScreener) -> None:
-        resets["n"] += 1
-        original(self)
-
-    monkeypatch.setattr(columnar.ColumnarScreener, "_reset", counting)
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     screen_file(screener, purchase_file, fast)
     screen_file(screener, purchase_file, slow, force_rows=True)
-    assert resets["n"] > 2  # once at the start, then between batches
+    assert columnar_resets["n"] > 2  # once at the start, then between batches
     assert _rows(fast) == _rows(slow)
 
 

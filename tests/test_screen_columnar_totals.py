@@ -217,20 +217,12 @@ def test_vendor_names_are_totalled_under_the_reports_labels(
 
 
 def test_starting_afresh_between_batches_keeps_the_row_paths_totals(
-    screener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    screener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar_resets: dict[str, int]
 ) -> None:
     """The remembered values and outcomes are dropped between batches (the rows counted so far are
     handed to the aggregator first); vendors seen before and after are totalled in one slot."""
     monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
     monkeypatch.setattr(columnar, "_INTERNED_LIMIT", 5)
-    resets = {"n": 0}
-    original = columnar.ColumnarScreener._reset
-
-    def counting(self: columnar.ColumnarScreener) -> None:
-        resets["n"] += 1
-        original(self)
-
-    monkeypatch.setattr(columnar.ColumnarScreener, "_reset", counting)
     rows = _mixed_rows(2500, seed=21)
     rng = random.Random(22)
     for row in rows[::3]:  # many vendors (more than the tables keep), some at risk, some with odd names
@@ -238,7 +230,7 @@ def test_starting_afresh_between_batches_keeps_the_row_paths_totals(
             row[1] = rng.choice(["Vendor", "Vendor  ", "VENDOR", "Vendor\t"]) + f" {rng.randrange(80)}"
     source = _write(tmp_path / "afresh.csv", rows)
     fast, _ = _both(screener, source, tmp_path)
-    assert resets["n"] > 5  # once at the start, then between batches
+    assert columnar_resets["n"] > 5  # once at the start, then between batches
     assert fast["rows_total"] == 2500 and fast["by_risk"]["high"] > 0
     assert len(fast["amount_by_vendor"]) == 50  # the tables keep the largest 50
     assert {"USD", "EUR", "CNY", ""} == set(fast["amount_at_risk"])
