@@ -19,6 +19,7 @@ this process works out every batch's detector parts, then each batch's names, re
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections import Counter
@@ -674,7 +675,8 @@ def write_columnar(
     pool: Any = None,
     helpers: int = 1,
 ) -> None:
-    """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint)."""
+    """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint).
+    Run it under ``quiet_gc`` (``screen_file`` does): what each batch leaves is frozen till the end."""
     snapshot = screener.store.snapshot.version
     columnar = ColumnarScreener(engine, dict(stream.mapping), list(stream.address_parts), snapshot)
     compare = previous is not None
@@ -699,6 +701,7 @@ def write_columnar(
                     # kept till pass two: 28 B a row
                     parts = columnar.prepare(batch, first + 1, fresh=False, encoded=encoded)
                     prepared.append({k: v.astype(np.int32) for k, v in parts.items()})
+                    gc.freeze()
                     first += batch.num_rows
                     if on_rows:  # progress: the first pass counts for half of each row
                         on_rows(batch.num_rows // 2)
@@ -730,6 +733,7 @@ def write_columnar(
                     totals.count(batch, outcome_of, parts["name"], columnar)
                 writer.put(batch, pa.array(outcome_of + 1), columnar.result_columns(), changes)
                 row += batch.num_rows
+                gc.freeze()  # what the batch taught is kept for the run: the collector need not walk it
                 if on_rows:
                     on_rows(batch.num_rows - batch.num_rows // 2 if prepared else batch.num_rows)
             writer.wait()
