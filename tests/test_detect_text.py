@@ -77,3 +77,44 @@ def test_detectors_judge_many_texts_at_once_as_they_judge_each_alone() -> None:
             assert [bool(t[n]) for t in together] == alone, text
         else:
             assert all(t[n] for t in together), text
+
+
+def test_word_sets_find_phrases_in_many_plain_texts_at_once_as_in_each_alone() -> None:
+    """``WordSet.found_in`` (pyarrow, all texts at once) says what ``bool(found(text))`` says for
+    every plain ASCII text, phrases of several words included, and nothing for other texts; the
+    covered-equipment detector's contexts learnt that way equal the ones it works out one by one."""
+    import csv
+    import random
+    from pathlib import Path
+
+    import pyarrow as pa
+
+    from supplyscreen.detect import covered_equipment_detector
+    from supplyscreen.detect.text import TextTokens
+
+    words = WordSet(["ip camera", "camera", "wi fi", "network video recorder", "video", "4g", "a b c"])
+    texts = ["IP-camera", "ip__camera", "ipcamera", "  IP   CAMERA ", "xip cameras", "Wi-Fi", "WiFi",
+             "camera.", "123 camera 456", "", "ip", "network video", "network-video-recorder!",
+             "4G router", "4g5g", "a b", "a  b\tc", "b c", "Kamera", "caméra ip", "摄像头 camera",
+             "video_recorder", "VIDEO", "ab c"]  # fmt: skip
+    rng = random.Random(5)
+    pieces = ["ip", "camera", "wi", "fi", "network", "video", "recorder", "a", "b", "c", "4g", "x"]
+    glue = [" ", "-", "_", ", ", "", "  ", "/"]
+    texts += [
+        "".join(rng.choice(pieces) + rng.choice(glue) for _ in range(rng.randrange(1, 6))) for _ in range(400)
+    ]
+    found = words.found_in(TextTokens(pa.array(texts, type=pa.string())))
+    assert found.any() and not found.all()
+    for text, at_once in zip(texts, found.tolist(), strict=True):
+        assert at_once == (text.isascii() and bool(words.found(text))), text
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
+    with example.open(encoding="utf-8") as fh:
+        real = [v for row in csv.DictReader(fh) for v in row.values() if v.strip()]
+    real += ["Security camera installation", "Bakery supplies", "ACCESS-CONTROL panel", "dash cam kit"]
+    learnt, alone = covered_equipment_detector(), covered_equipment_detector()
+    learnt.learn_contexts(real, TextTokens(pa.array(real, type=pa.string())))
+    assert all(t in learnt._contexts for t in real if t.isascii())  # known before anyone asks
+    assert any(alone.context_of(t) != (False, False) for t in real)
+    for text in real:
+        assert learnt.context_of(text) == alone.context_of(text), text

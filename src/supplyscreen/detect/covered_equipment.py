@@ -20,6 +20,7 @@ from supplyscreen.detect.text import (
     Match,
     PhraseIndex,
     TextCache,
+    TextTokens,
     WordSet,
     exclusive_limit,
     fold,
@@ -254,14 +255,25 @@ class CoveredEquipmentDetector:
             found = self._scanned[text] = self._scan(text, models)
         return found
 
-    def known_empty(self, no_match: list[str], no_context: list[str]) -> None:
-        """Remember texts that ``may_find_in`` and ``models_possible`` found nothing possible in: in
-        ``no_match`` neither a brand nor a model number (``scan`` finds nothing), in ``no_context`` no
-        context word (``context_of`` finds nothing). ``detect`` then answers for them without looking."""
+    def known_empty(self, no_match: list[str]) -> None:
+        """Remember texts that ``may_find_in`` and ``models_possible`` found neither a brand nor a model
+        number possible in: ``scan`` (and so ``detect``) then finds nothing there without looking."""
         if len(self._scanned) + len(no_match) > TEXT_CACHE_SIZE:
             self._scanned.clear()
         self._scanned.update(dict.fromkeys(no_match[:TEXT_CACHE_SIZE], _NOTHING))
-        self._contexts.known(no_context, (False, False))
+
+    def learn_contexts(self, texts: list[str], words: TextTokens) -> None:
+        """Work out ``context_of`` for the plain ASCII ones of many texts at once (``words``: their
+        tokens, in the same order), by pyarrow; the others are left to be looked at one by one."""
+        categories = self._categories.found_in(words).tolist()
+        unrelated = self._unrelated.found_in(words).tolist()
+        contexts: dict[tuple[bool, bool], list[str]] = {}
+        plain = words.plain.tolist()
+        for text, simple, category, other in zip(texts, plain, categories, unrelated, strict=True):
+            if simple:
+                contexts.setdefault((category, other), []).append(text)
+        for context, alike in contexts.items():
+            self._contexts.known(alike, context)
 
     def _scan(self, text: str, models: bool = True) -> list[Match]:
         out: list[Match] = []

@@ -25,6 +25,7 @@ T = TypeVar("T")
 Token = tuple[int, int, str]
 
 TOKEN_RE = re.compile(r"[a-z0-9]+")
+_PLAIN_KEY_RE = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # a phrase key plain ASCII text can hold
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Separators that keep two words in one phrase ("Hami melon", "Korla fragrant pears"); a comma does not.
 _JOINER_RE = re.compile(r"[\s\-'’]*")
@@ -131,16 +132,29 @@ def text_words(text: str) -> frozenset[str]:
 
 class TextTokens:
     """The tokens of many texts (a pyarrow string array), split once by pyarrow, for
-    ``texts_with_words`` to check several word sets against."""
+    ``texts_with_words`` and ``WordSet.found_in`` to check several word sets against."""
 
     def __init__(self, texts: Any) -> None:
         import pyarrow.compute as pc
 
         self.size = len(texts)
         self.plain = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
-        split = pc.split_pattern_regex(pc.utf8_lower(texts), "[^a-z0-9]+")
+        self._lower = pc.utf8_lower(texts)
+        split = pc.split_pattern_regex(self._lower, "[^a-z0-9]+")
         self.tokens = pc.list_flatten(split)
         self.owner = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
+        self._spaced: Any = None
+
+    @property
+    def spaced(self) -> Any:
+        """Each text's tokens joined by single spaces, with a space before and after (for plain ASCII
+        text, where the tokens are the runs of ``[a-z0-9]``)."""
+        if self._spaced is None:
+            import pyarrow.compute as pc
+
+            inner = pc.replace_substring_regex(self._lower, "[^a-z0-9]+", " ")
+            self._spaced = pc.binary_join_element_wise(" ", inner, " ", "")
+        return self._spaced
 
 
 def texts_with_words(texts: Any, word_sets: Sequence[frozenset[str]]) -> list[Any]:
@@ -317,6 +331,22 @@ class WordSet:
     def absent(self, words: frozenset[str]) -> bool:
         """Whether no Latin phrase of the set can start at any of these words."""
         return self._latin.absent(words)
+
+    def found_in(self, texts: TextTokens) -> Any:
+        """``bool(found(text))`` for the plain ASCII texts of many at once, found by pyarrow (a numpy
+        bool array; False for the other texts, which the caller looks at one by one).
+
+        In plain ASCII text a phrase is found where its words are consecutive tokens (``find``
+        finds one wherever any phrase occurs: it only skips places inside a phrase it found)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        keys = sorted(k for k in self._latin.keys() if _PLAIN_KEY_RE.fullmatch(k))
+        if not keys or not texts.size:
+            return np.zeros(texts.size, dtype=bool)
+        pattern = " (?:" + "|".join(keys) + ") "
+        found = pc.fill_null(pc.match_substring_regex(texts.spaced, pattern), False)
+        return found.to_numpy(zero_copy_only=False) & texts.plain
 
     def first_words(self) -> frozenset[str]:
         """Every word a Latin phrase of the set starts with."""

@@ -409,9 +409,9 @@ class ColumnarScreener:
             flags: list[list[bool]] = may.tolist()
             if key in ("name", "description") and present:  # detect need not look in these again
                 gate.covered.known_empty(
-                    [t for t, m in zip(texts, flags, strict=True) if t and not (m[0] or m[5])],
-                    [t for t, m in zip(texts, flags, strict=True) if t and not m[1]],
+                    [t for t, m in zip(texts, flags, strict=True) if t and not (m[0] or m[5])]
                 )
+                gate.covered.learn_contexts([texts[i] for i in present], words)
             # a text where no look-up may find anything lends no context either: all such are alike
             alike = [not any(m) for m in flags]
             shared = self._feature(key, texts[alike.index(True)], [False] * 6) if any(alike) else ()
