@@ -230,15 +230,18 @@ class _Interned:
 
     def ids_of_raw(self, dictionary: pa.Array) -> np.ndarray:
         """The value ids of a batch's distinct raw cells (a dictionary-encoded column's dictionary)."""
-        position = pc.index_in(dictionary, value_set=self.raw)
-        new = pc.is_null(position)
-        if pc.any(new).as_py():
-            fresh = dictionary.filter(new)
+        found = pc.index_in(dictionary, value_set=self.raw)
+        position = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+        new = position < 0
+        if new.any():
+            fresh = dictionary.filter(pa.array(new))
             ids = [self.id_of(self.convert(v)) for v in fresh.to_pylist()]
+            # the dictionary's cells are distinct: the fresh ones go after the known, in its order
+            position = position.copy()
+            position[new] = np.arange(len(self.raw), len(self.raw) + len(fresh))
             self.raw = pa.concat_arrays([self.raw, fresh.cast(pa.string())])
             self.raw_ids = np.concatenate([self.raw_ids, np.asarray(ids, dtype=np.int64)])
-            position = pc.index_in(dictionary, value_set=self.raw)
-        return np.asarray(self.raw_ids[position.to_numpy(zero_copy_only=False)], dtype=np.int64)
+        return np.asarray(self.raw_ids[position], dtype=np.int64)
 
     def id_of(self, value: Any) -> int:
         found = self.ids.get(value)
