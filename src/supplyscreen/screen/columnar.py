@@ -725,8 +725,8 @@ def write_columnar(
                     # the batches before this one, mostly written while this one was screened
                     offset = writer.wait()
                     totals.flush()
-                    state = {"batches": n, "rows": row, "offset": offset, "aggregator": aggregator}
-                    save_state({**state, "errors": errors})
+                    done = {"batches": n, "rows": row, "offset": offset, "aggregator": aggregator}
+                    save_state({**done, "errors": errors})
                     saved = time.monotonic()
                 changes = None
                 if previous is not None:
