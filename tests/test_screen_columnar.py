@@ -258,9 +258,25 @@ def test_a_reader_left_early_stops_even_when_it_has_read_the_whole_file() -> Non
     batches_read = iter(reader)
     first, encoded = next(batches_read)
     assert first.column(0).to_pylist() == ["v0"]
-    assert encoded["vendor"][0].to_pylist() == ["v0"]
+    assert encoded == {}  # the first batch is left for the consumer to encode
     time.sleep(0.3)  # the reader has read everything and waits to hand over the rest
     closing = threading.Thread(target=reader.close)
     closing.start()
     closing.join(timeout=5)
     assert not closing.is_alive()
+
+
+def test_the_reader_encodes_the_screened_columns_of_later_batches() -> None:
+    import pyarrow as pa
+
+    batches = [
+        pa.RecordBatch.from_pydict({"vendor": ["a", "b", "a"], "notes": ["x", "y", "z"]}),
+        pa.RecordBatch.from_pydict({"vendor": ["c", None, "c", "d"], "notes": ["x", "x", "x", "x"]}),
+    ]
+    read = list(columnar.ReadAhead(iter(batches), ["vendor", "missing"]))
+    assert [b.num_rows for b, _ in read] == [3, 4]
+    encoded = read[1][1]
+    assert set(encoded) == {"vendor"}
+    dictionary, local = encoded["vendor"]
+    assert dictionary.to_pylist() == ["c", "d"]
+    assert local.tolist() == [0, 2, 0, 1]  # an empty cell: one past the end

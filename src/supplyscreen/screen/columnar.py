@@ -140,9 +140,11 @@ class ReadAhead:
 
     def _produce(self, batches: Iterator[pa.RecordBatch], encode: list[str]) -> None:
         try:
-            for batch in batches:
+            for n, batch in enumerate(batches):
+                # not the first batch: then the caller may still be busy in Python (building the
+                # detectors), and each pyarrow call here would wait for the GIL; the caller encodes it
                 names = batch.schema.names
-                encoded = {c: _encoded(batch.column(names.index(c))) for c in encode if c in names}
+                encoded = {c: _encoded(batch.column(names.index(c))) for c in encode if c in names and n}
                 if not self._hand(("batch", (batch, encoded))):
                     return
             self._hand(("end", None))
@@ -352,11 +354,6 @@ class ColumnarScreener:
         self.results = _KeyIds(4)  # (h, c, x, s) part ids + 1 -> outcome index
         self.outcomes: list[_Outcome] = []
         self._columns: list[pa.Array] = []  # see result_columns
-
-    def columns(self) -> list[str]:
-        """The input columns its screening fields are read from (the address with its detail columns)."""
-        mapping = self.mapping
-        return list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *self.parts]))
 
     # -- field values ---------------------------------------------------------------------------
 
@@ -677,8 +674,10 @@ def write_columnar(
     on_rows: Callable[[int], None] | None,
     pool: Any = None,
     helpers: int = 1,
+    batches: ReadAhead | None = None,
 ) -> None:
-    """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint).
+    """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint);
+    ``batches``: the file's batches, already being read (``read_ahead``).
     Run it under ``quiet_gc`` (``screen_file`` does): what each batch leaves is frozen till the end."""
     snapshot = screener.store.snapshot.version
     columnar = ColumnarScreener(engine, dict(stream.mapping), list(stream.address_parts), snapshot)
@@ -699,7 +698,7 @@ def write_columnar(
             # then each batch's names, results and output
             columnar.prefetch = _prefetch(stream, row, engine, pool, helpers)
             first = row
-            for n, (batch, encoded) in enumerate(ReadAhead(_batches(stream, []), columnar.columns())):
+            for n, (batch, encoded) in enumerate(read_ahead(stream, [])):
                 if n >= done_batches:
                     # kept till pass two: 28 B a row
                     parts = columnar.prepare(batch, first + 1, fresh=False, encoded=encoded)
@@ -712,7 +711,9 @@ def write_columnar(
         writer = _Writer(fh)
         saved = time.monotonic()
         try:
-            for n, (batch, encoded) in enumerate(ReadAhead(_batches(stream, errors), columnar.columns())):
+            if batches is None:
+                batches = read_ahead(stream, errors)
+            for n, (batch, encoded) in enumerate(batches):
                 if n < done_batches:
                     continue
                 if prepared:
@@ -836,6 +837,14 @@ def _prefetch(
         return list(found)
 
     return NamePrefetch(engine, pool, keys, helpers)
+
+
+def read_ahead(stream: RecordStream, errors: list[RowError]) -> ReadAhead:
+    """Start reading a file's batches for ``write_columnar``: the caller may build the detectors
+    meanwhile."""
+    mapping, parts = stream.mapping, stream.address_parts
+    columns = list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts]))
+    return ReadAhead(_batches(stream, errors), columns)
 
 
 def _header_line(columns: list[str], added: list[str]) -> bytes:

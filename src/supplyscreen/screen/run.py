@@ -32,7 +32,7 @@ from supplyscreen.report import (
 )
 from supplyscreen.report import write_results as write_report
 from supplyscreen.report.atomic import check_output_path
-from supplyscreen.screen.columnar import MalformedInput, write_columnar
+from supplyscreen.screen.columnar import MalformedInput, read_ahead, write_columnar
 from supplyscreen.screen.columnar import eligible as columnar_eligible
 from supplyscreen.screen.engine import RecordScreener, chunked, screen_chunks, start_pool, with_quiet_gc
 
@@ -304,16 +304,20 @@ def _screen_columnar(
         tmp.replace(state_path)
 
     previous = load_previous(Path(compare_to)) if compare_to else None
-    engine = RecordScreener(screener)
-    screener.matcher  # noqa: B018 - load before forking helpers
-    gc.freeze()  # the loaded index joins what the collector leaves alone (see quiet_gc)
     workers = workers if workers > 0 else (os.cpu_count() or 1)
-    helpers = max(1, workers - 1)
-    pool = start_pool(engine, helpers) if workers > 1 else None
-    resumed = int(state.get("rows", 0))
-    if on_rows and resumed:
-        on_rows(resumed)
+    # in one process, reading starts while the detectors are built and the lists loaded (with
+    # helpers, only once they are forked: a fork must not copy a running thread)
+    batches = read_ahead(stream, errors) if workers == 1 else None
+    pool = None
     try:
+        engine = RecordScreener(screener)
+        screener.matcher  # noqa: B018 - load before forking helpers
+        gc.freeze()  # the loaded index joins what the collector leaves alone (see quiet_gc)
+        helpers = max(1, workers - 1)
+        pool = start_pool(engine, helpers) if workers > 1 else None
+        resumed = int(state.get("rows", 0))
+        if on_rows and resumed:
+            on_rows(resumed)
         write_columnar(
             screener,
             stream,
@@ -327,8 +331,11 @@ def _screen_columnar(
             on_rows=on_rows,
             pool=pool,
             helpers=helpers,
+            batches=batches,
         )
     finally:
+        if batches is not None:
+            batches.close()
         if pool is not None:
             pool.close()
             pool.join()
