@@ -25,7 +25,6 @@ T = TypeVar("T")
 Token = tuple[int, int, str]
 
 TOKEN_RE = re.compile(r"[a-z0-9]+")
-_PLAIN_KEY_RE = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")  # a phrase key plain ASCII text can hold
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Separators that keep two words in one phrase ("Hami melon", "Korla fragrant pears"); a comma does not.
 _JOINER_RE = re.compile(r"[\s\-'’]*")
@@ -341,7 +340,7 @@ class WordSet:
         import numpy as np
         import pyarrow.compute as pc
 
-        keys = sorted(k for k in self._latin.keys() if _PLAIN_KEY_RE.fullmatch(k))
+        keys = sorted(self._latin.keys())  # folded words of [a-z0-9] (see phrase_key): no escaping
         if not keys or not texts.size:
             return np.zeros(texts.size, dtype=bool)
         pattern = " (?:" + "|".join(keys) + ") "

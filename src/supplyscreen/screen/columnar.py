@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -125,26 +126,28 @@ def _encoded(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 class ReadAhead:
     """A file's batches, read and parsed by a thread up to ``depth`` ahead from the moment this is made,
-    each with the ``encode`` columns dictionary-encoded (pyarrow works without the GIL, so this
-    overlaps whatever the caller does meanwhile). Errors reach the consumer where they happened.
-    Iterate once; the thread stops when the iteration ends, however it ends, or at ``close``."""
+    the ``encode`` columns of the batches from number ``start`` on dictionary-encoded (pyarrow works
+    without the GIL, so this overlaps whatever the caller does meanwhile; for other batches the
+    dictionaries are empty). Errors reach the consumer where they happened. Iterate once; the thread
+    stops when the iteration ends, however it ends, or at ``close``."""
 
-    def __init__(self, batches: Iterator[pa.RecordBatch], encode: list[str], depth: int = 2) -> None:
+    def __init__(
+        self, batches: Iterator[pa.RecordBatch], encode: list[str], start: int = 0, depth: int = 2
+    ) -> None:
         import queue
         import threading
 
         self._slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._produce, args=(batches, encode), daemon=True)
+        self._thread = threading.Thread(target=self._produce, args=(batches, encode, start), daemon=True)
         self._thread.start()
 
-    def _produce(self, batches: Iterator[pa.RecordBatch], encode: list[str]) -> None:
+    def _produce(self, batches: Iterator[pa.RecordBatch], encode: list[str], start: int) -> None:
         try:
             for n, batch in enumerate(batches):
-                # not the first batch: then the caller may still be busy in Python (building the
-                # detectors), and each pyarrow call here would wait for the GIL; the caller encodes it
                 names = batch.schema.names
-                encoded = {c: _encoded(batch.column(names.index(c))) for c in encode if c in names and n}
+                wanted = encode if n >= start else []
+                encoded = {c: _encoded(batch.column(names.index(c))) for c in wanted if c in names}
                 if not self._hand(("batch", (batch, encoded))):
                     return
             self._hand(("end", None))
@@ -278,16 +281,21 @@ class _Classes:
 
 class _KeyIds:
     """Ids of distinct keys (rows of a few ints: a part's or a row result's key), found for a whole
-    batch of keys at once by numpy; a key not seen before has none until ``add``."""
+    batch of keys at once by numpy; a key not seen before has none until ``add``. ``pairs``: keys of
+    two ints in [0, 2**31), packed into one int64 (numbers sort much faster than bytes)."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, pairs: bool = False) -> None:
         self.width = width
-        self.known = np.zeros(0, dtype=np.dtype((np.void, 8 * width)))  # sorted
+        self.pairs = pairs and width == 2
+        kind = np.dtype(np.int64) if self.pairs else np.dtype((np.void, 8 * width))
+        self.known = np.zeros(0, dtype=kind)  # sorted
         self.ids = np.zeros(0, dtype=np.int64)  # of the known keys, in their sorted order
         self.size = 0
 
     def _bytes(self, keys: np.ndarray) -> np.ndarray:
         rows = np.ascontiguousarray(keys, dtype=np.int64).reshape(-1, self.width)
+        if self.pairs:
+            return np.asarray((rows[:, 0] << 31) | rows[:, 1], dtype=np.int64)
         return rows.view(np.dtype((np.void, 8 * self.width))).reshape(-1)
 
     def find(self, keys: np.ndarray) -> np.ndarray:
@@ -698,7 +706,7 @@ def write_columnar(
             # then each batch's names, results and output
             columnar.prefetch = _prefetch(stream, row, engine, pool, helpers)
             first = row
-            for n, (batch, encoded) in enumerate(read_ahead(stream, [])):
+            for n, (batch, encoded) in enumerate(read_ahead(stream, [], skip=done_batches)):
                 if n >= done_batches:
                     # kept till pass two: 28 B a row
                     parts = columnar.prepare(batch, first + 1, fresh=False, encoded=encoded)
@@ -711,8 +719,8 @@ def write_columnar(
         writer = _Writer(fh)
         saved = time.monotonic()
         try:
-            if batches is None:
-                batches = read_ahead(stream, errors)
+            if batches is None:  # prepared batches need no encoding
+                batches = read_ahead(stream, errors, skip=sys.maxsize if prepared else done_batches)
             for n, (batch, encoded) in enumerate(batches):
                 if n < done_batches:
                     continue
@@ -742,15 +750,17 @@ def write_columnar(
                     on_rows(batch.num_rows - batch.num_rows // 2 if prepared else batch.num_rows)
             writer.wait()
             totals.flush()
-        finally:
-            writer.close()
+        except BaseException:
+            writer.close(discard=True)
+            raise
+        writer.close()
         os.fsync(fh.fileno())
 
 
 class _Writer:
-    """Writes batches' output to the file in a thread: pyarrow builds and writes the CSV without the
-    GIL, so writing one batch overlaps screening the next. Its errors reach the caller at the next
-    ``put`` or ``wait``."""
+    """Writes batches' output to the file in a thread: pyarrow builds each batch's table and formats
+    its CSV mostly without the GIL, so writing one batch overlaps screening the next. Its errors
+    reach the caller at the next ``put`` or ``wait``."""
 
     def __init__(self, fh: Any) -> None:
         import queue
@@ -759,6 +769,7 @@ class _Writer:
         self.fh = fh
         self.offset: int = fh.tell()
         self.error: BaseException | None = None
+        self.discard = False
         self.jobs: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -770,7 +781,7 @@ class _Writer:
             try:
                 if job is None:
                     return
-                if self.error is None:
+                if self.error is None and not self.discard:
                     pacsv.write_csv(_output_table(*job), self.fh, options)
                     self.fh.flush()
                     self.offset = self.fh.tell()
@@ -792,7 +803,10 @@ class _Writer:
         self._raise()
         return self.offset
 
-    def close(self) -> None:
+    def close(self, discard: bool = False) -> None:
+        """Stop the thread once what was put is written, or at once dropping it (``discard``: the run
+        failed or was interrupted; its checkpoint does not count on those batches)."""
+        self.discard = discard
         self.jobs.put(None)
         self.thread.join()
 
@@ -839,12 +853,13 @@ def _prefetch(
     return NamePrefetch(engine, pool, keys, helpers)
 
 
-def read_ahead(stream: RecordStream, errors: list[RowError]) -> ReadAhead:
-    """Start reading a file's batches for ``write_columnar``: the caller may build the detectors
-    meanwhile."""
+def read_ahead(stream: RecordStream, errors: list[RowError], skip: int = 0, early: bool = False) -> ReadAhead:
+    """Start reading a file's batches for ``write_columnar``, the screened columns of those after the
+    first ``skip`` encoded. ``early``: the caller builds the detectors meanwhile, so the first batch
+    is left for it to encode (while it runs Python, each pyarrow call of the reader waits for the GIL)."""
     mapping, parts = stream.mapping, stream.address_parts
     columns = list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts]))
-    return ReadAhead(_batches(stream, errors), columns)
+    return ReadAhead(_batches(stream, errors), columns, start=max(skip, 1 if early else 0))
 
 
 def _header_line(columns: list[str], added: list[str]) -> bytes:
@@ -918,7 +933,8 @@ class _Totals:
         self.totals = np.zeros(0, dtype=np.float64)
         self.counts = np.zeros(0, dtype=np.float64)
         self._slot_of: dict[int, int] = {}  # id() of an aggregator slot -> its index here
-        self._vendor_slots: dict[str, np.ndarray] = {}  # by currency: name value id -> slot (-1: none)
+        self._currency_ids: dict[str, int] = {}
+        self._vendor_slots = _KeyIds(2, pairs=True)  # (name value id, currency id) -> index in slots
 
     def count(
         self, batch: pa.RecordBatch, outcome_of: np.ndarray, names: np.ndarray, columnar: ColumnarScreener
@@ -929,8 +945,8 @@ class _Totals:
             self.flush()
             self._outcomes, self._seen = columnar.outcomes, 0
             self.rows, self.at_risk, self.codes = self.rows[:1], self.at_risk[:1], {}
-        if columnar.fields["name"] is not self._names:
-            self._names, self._vendor_slots = columnar.fields["name"], {}
+        if columnar.fields["name"] is not self._names:  # started afresh: other name value ids
+            self._names, self._vendor_slots = columnar.fields["name"], _KeyIds(2, pairs=True)
         self._learn_outcomes()
         self.rows += np.bincount(outcome_of + 1, minlength=len(self.rows))
         rows = np.flatnonzero(self.at_risk[outcome_of + 1])
@@ -949,10 +965,7 @@ class _Totals:
             encoded = batch.column(columns.index(currency_column)).take(pa.array(rows)).dictionary_encode()
             currencies = [text_value(v) or "" for v in encoded.dictionary.to_pylist()] + [""]
             currency_of = pc.fill_null(encoded.indices, len(currencies) - 1).to_numpy(zero_copy_only=False)
-        name_of = (
-            names[rows] if columnar.mapping.get("name") in columns else np.zeros(len(rows), dtype=np.int64)
-        )
-        self._vendor_amounts(name_of, currencies, currency_of, amounts)
+        self._vendor_amounts(names[rows], currencies, currency_of, amounts)
         # each flag's amounts, flags in the order the rows show them
         outcome = outcome_of[rows] + 1
         firsts = []
@@ -991,37 +1004,26 @@ class _Totals:
         self, name_of: np.ndarray, currencies: list[str], currency_of: np.ndarray, amounts: np.ndarray
     ) -> None:
         """Sum amounts by vendor and currency, slots made in the order the rows first show them."""
-        size = len(self._names.values) if self._names else 1
-        slot_of_row = np.empty(len(name_of), dtype=np.int64)
-        for c in np.unique(currency_of).tolist():
-            table = self._vendor_slots.get(currencies[c])
-            if table is None or len(table) < size:
-                grown = np.full(size, -1, dtype=np.int64)
-                if table is not None:
-                    grown[: len(table)] = table
-                table = self._vendor_slots[currencies[c]] = grown
-            mine = currency_of == c
-            slot_of_row[mine] = table[name_of[mine]]
-        new = np.flatnonzero(slot_of_row < 0)
+        assert self._names is not None  # set by count
+        code_of = np.asarray([self._currency_ids.setdefault(c, len(self._currency_ids)) for c in currencies])
+        group, first = _groups([name_of, currency_of])
+        pairs = np.stack([name_of[first], code_of[currency_of[first]]], axis=1)
+        slot_of_pair = self._vendor_slots.find(pairs)
+        new = np.flatnonzero(slot_of_pair < 0)
+        for k in new.tolist():
+            name, currency = int(name_of[first[k]]), currencies[int(currency_of[first[k]])]
+            slot = self.aggregator.amount_slot("vendor", self._names.values[name] or NO_NAME, currency)
+            index = self._slot_of.get(id(slot))
+            if index is None:
+                index = self._slot_of[id(slot)] = len(self.slots)
+                self.slots.append(slot)
+            slot_of_pair[k] = index
         if len(new):
-            values = self._names.values if self._names else [None]
-            _, first = _groups([name_of[new], currency_of[new]])
-            for row in new[first].tolist():
-                name, currency = int(name_of[row]), currencies[int(currency_of[row])]
-                slot = self.aggregator.amount_slot("vendor", values[name] or NO_NAME, currency)
-                index = self._slot_of.get(id(slot))
-                if index is None:
-                    index = self._slot_of[id(slot)] = len(self.slots)
-                    self.slots.append(slot)
-                self._vendor_slots[currency][name] = index
-            grow = len(self.slots) - len(self.totals)
-            if grow:
-                fresh = self.slots[len(self.totals) :]
-                self.totals = np.concatenate([self.totals, np.array([s[0] for s in fresh], dtype=np.float64)])
-                self.counts = np.concatenate([self.counts, np.array([s[1] for s in fresh], dtype=np.float64)])
-            for c in np.unique(currency_of[new]).tolist():
-                mine = new[currency_of[new] == c]
-                slot_of_row[mine] = self._vendor_slots[currencies[c]][name_of[mine]]
+            self._vendor_slots.add(pairs[new], slot_of_pair[new])
+            fresh = self.slots[len(self.totals) :]
+            self.totals = np.concatenate([self.totals, np.array([s[0] for s in fresh], dtype=np.float64)])
+            self.counts = np.concatenate([self.counts, np.array([s[1] for s in fresh], dtype=np.float64)])
+        slot_of_row = slot_of_pair[group]
         np.add.at(self.totals, slot_of_row, amounts)  # unbuffered, in row order: the sums of one by one
         self.counts += np.bincount(slot_of_row, minlength=len(self.totals))
 

@@ -221,6 +221,7 @@ def match_distinct_names(
             engine.remember(key, found)
 
 
+QUIET_GC_THRESHOLD = 1_000_000  # new live objects between young collections while files are screened
 _QUIET_LOCK = threading.Lock()
 _QUIET: dict[str, Any] = {"runs": 0, "thresholds": (700, 10, 10)}
 
@@ -239,7 +240,7 @@ def quiet_gc() -> Iterator[None]:
         _QUIET["runs"] += 1
         if _QUIET["runs"] == 1:
             _QUIET["thresholds"] = gc.get_threshold()
-            gc.set_threshold(max(_QUIET["thresholds"][0], 1_000_000), *_QUIET["thresholds"][1:])
+            gc.set_threshold(max(_QUIET["thresholds"][0], QUIET_GC_THRESHOLD), *_QUIET["thresholds"][1:])
         gc.freeze()
     try:
         yield

@@ -307,7 +307,8 @@ def _screen_columnar(
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     # in one process, reading starts while the detectors are built and the lists loaded (with
     # helpers, only once they are forked: a fork must not copy a running thread)
-    batches = read_ahead(stream, errors) if workers == 1 else None
+    skip = int(state.get("batches", 0))
+    batches = read_ahead(stream, errors, skip=skip, early=True) if workers == 1 else None
     pool = None
     try:
         engine = RecordScreener(screener)
