@@ -111,7 +111,7 @@ class CoveredEquipmentDetector:
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
-        self._scanned: dict[str, list[Match]] = {}
+        self._scanned: TextCache[list[Match]] = TextCache(self._scan)
         self._contexts: TextCache[tuple[bool, bool]] = TextCache(self._context)
         # detect's own view of the texts ``scan`` found something in, and the reasons it has worded
         self._found: TextCache[tuple[_Found, ...]] = TextCache(self._prepare)
@@ -248,19 +248,18 @@ class CoveredEquipmentDetector:
         (``model_prefilter`` found nothing in the text): the result is the same, only sooner.
         Remembered per distinct text (purchase files repeat their descriptions); do not mutate the result.
         """
+        if models:
+            return self._scanned[text]
         found = self._scanned.get(text)
         if found is None:
-            if len(self._scanned) >= TEXT_CACHE_SIZE:
-                self._scanned.clear()
-            found = self._scanned[text] = self._scan(text, models)
+            found = self._scan(text, models=False)
+            self._scanned.known([text], found)
         return found
 
     def known_empty(self, no_match: list[str]) -> None:
         """Remember texts that ``may_find_in`` and ``models_possible`` found neither a brand nor a model
         number possible in: ``scan`` (and so ``detect``) then finds nothing there without looking."""
-        if len(self._scanned) + len(no_match) > TEXT_CACHE_SIZE:
-            self._scanned.clear()
-        self._scanned.update(dict.fromkeys(no_match[:TEXT_CACHE_SIZE], _NOTHING))
+        self._scanned.known(no_match, _NOTHING)
 
     def learn_contexts(self, texts: list[str], words: TextTokens) -> None:
         """Work out ``context_of`` for the plain ASCII ones of many texts at once (``words``: their

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -706,7 +705,7 @@ def write_columnar(
             # then each batch's names, results and output
             columnar.prefetch = _prefetch(stream, row, engine, pool, helpers)
             first = row
-            for n, (batch, encoded) in enumerate(read_ahead(stream, [], skip=done_batches)):
+            for n, (batch, encoded) in enumerate(read_ahead(stream, [], done_batches)):
                 if n >= done_batches:
                     # kept till pass two: 28 B a row
                     parts = columnar.prepare(batch, first + 1, fresh=False, encoded=encoded)
@@ -720,7 +719,7 @@ def write_columnar(
         saved = time.monotonic()
         try:
             if batches is None:  # prepared batches need no encoding
-                batches = read_ahead(stream, errors, skip=sys.maxsize if prepared else done_batches)
+                batches = read_ahead(stream, errors, None if prepared else done_batches)
             for n, (batch, encoded) in enumerate(batches):
                 if n < done_batches:
                     continue
@@ -853,13 +852,14 @@ def _prefetch(
     return NamePrefetch(engine, pool, keys, helpers)
 
 
-def read_ahead(stream: RecordStream, errors: list[RowError], skip: int = 0, early: bool = False) -> ReadAhead:
-    """Start reading a file's batches for ``write_columnar``, the screened columns of those after the
-    first ``skip`` encoded. ``early``: the caller builds the detectors meanwhile, so the first batch
-    is left for it to encode (while it runs Python, each pyarrow call of the reader waits for the GIL)."""
+def read_ahead(stream: RecordStream, errors: list[RowError], encode_from: int | None) -> ReadAhead:
+    """Start reading a file's batches for ``write_columnar``, the screened columns of the batches from
+    number ``encode_from`` on dictionary-encoded (None: of none)."""
     mapping, parts = stream.mapping, stream.address_parts
     columns = list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts]))
-    return ReadAhead(_batches(stream, errors), columns, start=max(skip, 1 if early else 0))
+    if encode_from is None:
+        return ReadAhead(_batches(stream, errors), [])
+    return ReadAhead(_batches(stream, errors), columns, start=encode_from)
 
 
 def _header_line(columns: list[str], added: list[str]) -> bytes:

@@ -306,9 +306,11 @@ def _screen_columnar(
     previous = load_previous(Path(compare_to)) if compare_to else None
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     # in one process, reading starts while the detectors are built and the lists loaded (with
-    # helpers, only once they are forked: a fork must not copy a running thread)
-    skip = int(state.get("batches", 0))
-    batches = read_ahead(stream, errors, skip=skip, early=True) if workers == 1 else None
+    # helpers, only once they are forked: a fork must not copy a running thread); the first batch
+    # is left for the screening to encode, as each pyarrow call of the reader would wait for the
+    # GIL while the detectors are built
+    encode_from = max(int(state.get("batches", 0)), 1)
+    batches = read_ahead(stream, errors, encode_from) if workers == 1 else None
     pool = None
     try:
         engine = RecordScreener(screener)
