@@ -62,3 +62,26 @@ def columnar_resets(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
     monkeypatch.setattr(columnar.ColumnarScreener, "_reset", counting)
     return resets
+
+
+@pytest.fixture
+def interrupt_and_resume(screener):  # type: ignore[no-untyped-def]
+    """``run(source, out, after=rows, workers=n)``: screen a file, stop it with KeyboardInterrupt once
+    its progress passes ``after`` rows, check nothing stands at ``out`` yet, then run it again with
+    ``resume=True``; returns that run's outcome."""
+    from supplyscreen.screen.run import screen_file
+
+    def run(source: Path, out: Path, *, after: int, workers: int = 1):  # type: ignore[no-untyped-def]
+        reported = {"rows": 0}
+
+        def stop(n: int) -> None:
+            reported["rows"] += n
+            if reported["rows"] > after:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            screen_file(screener, source, out, on_rows=stop, workers=workers)
+        assert not out.exists()
+        return screen_file(screener, source, out, resume=True, workers=workers)
+
+    return run

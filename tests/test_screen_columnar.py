@@ -49,27 +49,22 @@ def test_columnar_and_row_paths_write_the_same_values(
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_columnar_run_resumes_after_an_interruption(
-    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+    screener,
+    purchase_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    interrupt_and_resume,
+    workers: int,
 ) -> None:
     monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
     monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint between every two batches
     straight = tmp_path / "straight.csv"
     screen_file(screener, purchase_file, straight)
     out = tmp_path / "resumed.csv"
-    reported = {"rows": 0}
-
-    def stop_after_first_batch(n: int) -> None:
-        # progress past two thirds of the rows: with helpers, the first pass reports half of each row
-        # and writes nothing; either way two batches are done by then, and the first is saved when
-        # the second begins
-        reported["rows"] += n
-        if reported["rows"] > 2000:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        screen_file(screener, purchase_file, out, on_rows=stop_after_first_batch, workers=workers)
-    assert not out.exists()
-    outcome = screen_file(screener, purchase_file, out, resume=True, workers=workers)
+    # stopped past two thirds of the rows: with helpers, the first pass reports half of each row and
+    # writes nothing; either way two batches are done by then, and the first is saved when the second
+    # begins
+    outcome = interrupt_and_resume(purchase_file, out, after=2000, workers=workers)
     assert 0 < outcome.resumed_rows < 3000
     assert _rows(out) == _rows(straight)
     assert outcome.summary.rows_total == 3000

@@ -238,7 +238,11 @@ def test_starting_afresh_between_batches_keeps_the_row_paths_totals(
 
 @pytest.mark.parametrize("limit", [None, 5])
 def test_a_resumed_run_has_the_totals_of_an_uninterrupted_one(
-    screener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int | None
+    screener,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    interrupt_and_resume,
+    limit: int | None,
 ) -> None:
     monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
     monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint after every batch
@@ -251,17 +255,7 @@ def test_a_resumed_run_has_the_totals_of_an_uninterrupted_one(
     _assert_same(straight_totals, slow_totals)
 
     out = tmp_path / "resumed.csv"
-    reported = {"rows": 0}
-
-    def stop_past_half(n: int) -> None:
-        reported["rows"] += n
-        if reported["rows"] > 1600:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        screen_file(screener, source, out, on_rows=stop_past_half, workers=1)
-    assert not out.exists()
-    outcome = screen_file(screener, source, out, resume=True, workers=1)
+    outcome = interrupt_and_resume(source, out, after=1600)  # stopped past half the rows
     assert 0 < outcome.resumed_rows < 3000
     assert _rows(out) == _rows(straight)
     resumed_totals = _totals(outcome.summary)
