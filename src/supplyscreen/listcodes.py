@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
+from supplyscreen._yaml import safe_load as load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class ListInfo:
 def list_infos() -> dict[str, ListInfo]:
     """Every known official list code, in a stable order."""
     text = resources.files("supplyscreen").joinpath("data/lists.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     return {code: ListInfo(code=code, **values) for code, values in raw.items()}
 
 

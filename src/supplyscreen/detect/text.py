@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
-import yaml
+from supplyscreen._yaml import safe_load as load_yaml
 
 T = TypeVar("T")
 
@@ -416,7 +416,7 @@ def read_rows(folder: str, filename: str) -> list[DataRow]:
 def load_config(filename: str) -> dict[str, Any]:
     """A detector's YAML configuration from ``supplyscreen/data/detect``."""
     text = resources.files("supplyscreen").joinpath("data", "detect", filename).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, dict):
         raise ValueError(f"data/detect/{filename}: expected a mapping at the top level")
     return data

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
+from supplyscreen._yaml import safe_load as load_yaml
 
 
 def _text(path: str) -> str:
@@ -130,10 +130,10 @@ def _xinjiang_places() -> tuple[set[str], set[str]]:
 
 @cache
 def vocabulary() -> Vocabulary:
-    legal = yaml.safe_load(_text("data/legal_forms.yaml"))
-    generic = yaml.safe_load(_text("data/names/generic_words.yaml"))
-    places = yaml.safe_load(_text("data/names/places_cn.yaml"))
-    abbreviations = yaml.safe_load(_text("data/names/abbreviations.yaml"))
+    legal = load_yaml(_text("data/legal_forms.yaml"))
+    generic = load_yaml(_text("data/names/generic_words.yaml"))
+    places = load_yaml(_text("data/names/places_cn.yaml"))
+    abbreviations = load_yaml(_text("data/names/abbreviations.yaml"))
     syllables = frozenset(
         line.strip()
         for line in _text("data/names/pinyin_syllables.txt").splitlines()

@@ -15,8 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from supplyscreen._yaml import safe_load as load_yaml
 from supplyscreen.errors import SupplyscreenError
 
 RULE_MODES = ("auto", "on", "off")
@@ -148,4 +147,4 @@ def parse_config(raw: dict[str, Any]) -> NetworkConfig:
 def network_config() -> NetworkConfig:
     """The packaged network settings (read once)."""
     text = resources.files("supplyscreen").joinpath(CONFIG).read_text(encoding="utf-8")
-    return parse_config(yaml.safe_load(text))
+    return parse_config(load_yaml(text))

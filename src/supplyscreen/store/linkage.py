@@ -18,8 +18,7 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
-import yaml
-
+from supplyscreen._yaml import safe_load as load_yaml
 from supplyscreen.model import ORGANISATION_SCHEMAS, Entity
 
 #: Source codes in order of authority: the first one present names the merged entity and wins
@@ -53,7 +52,7 @@ def _priority(source_id: str) -> int:
 @cache
 def _legal_forms() -> tuple[re.Pattern[str], tuple[str, ...]]:
     text = resources.files("supplyscreen").joinpath("data/legal_forms.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     words = sorted(dict.fromkeys([*raw["latin"], *raw["cyrillic"]]), key=len, reverse=True)
     pattern = re.compile(r"(?<!\S)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\S)")
     return pattern, tuple(sorted(raw["han"], key=len, reverse=True))
