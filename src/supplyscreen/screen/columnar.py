@@ -230,7 +230,7 @@ class _Interned:
         self.raw_ids = np.zeros(0, dtype=np.int64)
         self.ids: dict[Any, int] = {None: 0}
         self.values: list[Any] = [None]
-        self.features = np.zeros((0, 0), dtype=np.int64)  # ColumnarScreener._features, by value id
+        self.features = np.zeros((0, 0), dtype=np.int64)  # ColumnarScreener._features: a row per feature
 
     def ids_of_raw(self, dictionary: pa.Array) -> np.ndarray:
         """The value ids of a batch's distinct raw cells (a dictionary-encoded column's dictionary)."""
@@ -396,9 +396,10 @@ class ColumnarScreener:
         return np.asarray(np.asarray(ids, dtype=np.int64)[group], dtype=np.int64)
 
     def _features(self, key: str) -> np.ndarray:
-        """The detector ids of every value of a field seen so far (one row per value id)."""
+        """The detector ids of every value of a field seen so far: one row per feature, one column per
+        value id (a row is contiguous: a batch takes its rows' values from it)."""
         interned = self.fields[key]
-        done = len(interned.features)
+        done = interned.features.shape[1]
         if done < len(interned.values):
             texts = interned.values[done:]
             # which detector look-ups may find anything in each text, worked out for all at once
@@ -426,8 +427,10 @@ class ColumnarScreener:
                 shared if same else self._feature(key, t, m)
                 for t, m, same in zip(texts, flags, alike, strict=True)
             ]
-            rows = np.asarray(new, dtype=np.int64).reshape(len(new), -1)
-            interned.features = np.concatenate([interned.features, rows]) if done else rows
+            columns = np.asarray(new, dtype=np.int64).reshape(len(new), -1).T
+            interned.features = np.ascontiguousarray(
+                np.concatenate([interned.features, columns], axis=1) if done else columns
+            )
         return interned.features
 
     def _feature(self, key: str, text: str | None, may: list[bool]) -> tuple[int, ...]:
@@ -487,15 +490,19 @@ class ColumnarScreener:
         if fresh and sum(len(f.values) for f in self.fields.values()) > _INTERNED_LIMIT:
             self._reset()
         ids = {key: self._ids(batch, key, encoded or {}) for key in SCREENED_FIELDS}
-        feats = {key: self._features(key)[ids[key]] for key in SCREENED_FIELDS}
+        feats = {key: list(self._features(key)) for key in SCREENED_FIELDS if key != "date"}
         date, funding = ids["date"], ids["funding"]
-        name_c, desc_c = feats["name"][:, 0], feats["description"][:, 0]
+
+        def feature(key: str, j: int) -> np.ndarray:
+            return np.take(feats[key][j], ids[key])
+
+        name_c, desc_c = feature("name", 0), feature("description", 0)
         covered_dated = self.covered.flag(name_c, 1) | self.covered.flag(desc_c, 1)
-        xj = [feats["name"][:, 1], feats["address"][:, 0], feats["description"][:, 1], feats["country"][:, 0]]
-        hs_s, desc_s = feats["hs_code"][:, 0], feats["description"][:, 2]
+        xj = [feature("name", 1), feature("address", 0), feature("description", 1), feature("country", 0)]
+        hs_s, desc_s = feature("hs_code", 0), feature("description", 2)
         records: dict[int, Record] = {}
         return {
-            "name": ids["name"], "country": ids["country"], "date": date, "federal": feats["funding"][:, 0],
+            "name": ids["name"], "country": ids["country"], "date": date, "federal": feature("funding", 0),
             "c": self._parts(
                 batch, first_row, records, "c",
                 self.covered.flag(name_c, 0) | self.covered.flag(desc_c, 0),
@@ -747,19 +754,20 @@ def write_columnar(
                 gc.freeze()  # what the batch taught is kept for the run: the collector need not walk it
                 if on_rows:
                     on_rows(batch.num_rows - batch.num_rows // 2 if prepared else batch.num_rows)
-            writer.wait()
-            totals.flush()
+            writer.end()  # the writer writes the last batches, then syncs the file to disk, while
+            totals.flush()  # the totals are handed over
         except BaseException:
             writer.close(discard=True)
             raise
+        del columnar, totals, prepared  # freed (a tenth of a second) while the file is synced
         writer.close()
-        os.fsync(fh.fileno())
 
 
 class _Writer:
     """Writes batches' output to the file in a thread: pyarrow builds each batch's table and formats
-    its CSV mostly without the GIL, so writing one batch overlaps screening the next. Its errors
-    reach the caller at the next ``put`` or ``wait``."""
+    its CSV mostly without the GIL, so writing one batch overlaps screening the next. At ``end`` it
+    syncs the file to disk once everything put is written. Its errors reach the caller at the next
+    ``put``, ``wait`` or ``close``."""
 
     def __init__(self, fh: Any) -> None:
         import queue
@@ -769,6 +777,7 @@ class _Writer:
         self.offset: int = fh.tell()
         self.error: BaseException | None = None
         self.discard = False
+        self.ended = False
         self.jobs: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -778,16 +787,19 @@ class _Writer:
         while True:
             job = self.jobs.get()
             try:
-                if job is None:
-                    return
                 if self.error is None and not self.discard:
-                    pacsv.write_csv(_output_table(*job), self.fh, options)
-                    self.fh.flush()
-                    self.offset = self.fh.tell()
+                    if job is None:
+                        os.fsync(self.fh.fileno())
+                    else:
+                        pacsv.write_csv(_output_table(*job), self.fh, options)
+                        self.fh.flush()
+                        self.offset = self.fh.tell()
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 self.error = exc
             finally:
                 self.jobs.task_done()
+            if job is None:
+                return
 
     def put(
         self, batch: pa.RecordBatch, take: pa.Array, results: list[pa.Array], changes: pa.Array | None
@@ -802,12 +814,21 @@ class _Writer:
         self._raise()
         return self.offset
 
+    def end(self) -> None:
+        """No more batches: the thread writes what is left, syncs the file and stops (see ``close``)."""
+        if not self.ended:
+            self.ended = True
+            self.jobs.put(None)
+
     def close(self, discard: bool = False) -> None:
-        """Stop the thread once what was put is written, or at once dropping it (``discard``: the run
-        failed or was interrupted; its checkpoint does not count on those batches)."""
-        self.discard = discard
-        self.jobs.put(None)
+        """Wait for the thread to stop once what was put is written and synced, or stop it at once
+        dropping what is left (``discard``: the run failed or was interrupted; its checkpoint does
+        not count on those batches)."""
+        self.discard = self.discard or discard
+        self.end()
         self.thread.join()
+        if not self.discard:
+            self._raise()
 
     def _raise(self) -> None:
         if self.error is not None:
