@@ -325,3 +325,26 @@ def test_a_callers_aggregator_is_filled_as_rows_are_written(tmp_path: Path) -> N
         sample_results(), tmp_path / "r.jsonl", fmt=None, context=ReportContext(), aggregator=agg
     )
     assert agg.rows_total == summary.rows_total == 7
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc")
+def test_replace_over_an_earlier_result_keeps_no_file_open(tmp_path: Path) -> None:
+    import threading
+
+    from supplyscreen.report.atomic import replace
+
+    out = tmp_path / "result.csv"
+    out.write_text("old\n", encoding="utf-8")
+    open_before = len(list(Path("/proc/self/fd").iterdir()))
+    for k in range(20):
+        new = tmp_path / f"new{k}.csv"
+        new.write_text(f"run {k}\n", encoding="utf-8")
+        replace(new, out)
+        assert out.read_text(encoding="utf-8") == f"run {k}\n" and not new.exists()
+    deadline = time.monotonic() + 10
+    while any(t.name != "MainThread" and t.is_alive() and "close" in t.name for t in threading.enumerate()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.05)
+    assert len(list(Path("/proc/self/fd").iterdir())) <= open_before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.csv"]

@@ -228,17 +228,22 @@ def test_a_run_with_helpers_interrupted_while_names_are_matched_ahead_stops_clea
     assert screen_file(screener, purchase_file, out, workers=2).summary.rows_total == 3000
 
 
-def test_overlapping_runs_leave_the_garbage_collector_as_they_found_it() -> None:
+def test_overlapping_runs_leave_the_interpreter_as_they_found_it() -> None:
     import gc
+    import sys
 
-    from supplyscreen.screen.engine import QUIET_GC_THRESHOLD, quiet_gc
+    from supplyscreen.screen.engine import QUIET_GC_THRESHOLD, SWITCH_INTERVAL, screening_settings
 
-    before = gc.get_threshold()
-    with quiet_gc():
-        with quiet_gc():  # a second run in the same process (a service)
+    before, switch = gc.get_threshold(), sys.getswitchinterval()
+    assert switch > SWITCH_INTERVAL  # Python's default, 5 ms
+    with screening_settings():
+        with screening_settings():  # a second run in the same process (a service)
             assert gc.get_threshold()[0] == max(before[0], QUIET_GC_THRESHOLD)
+            assert sys.getswitchinterval() == SWITCH_INTERVAL
         assert gc.get_threshold()[0] == max(before[0], QUIET_GC_THRESHOLD)  # the first run goes on
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
     assert gc.get_threshold() == before
+    assert sys.getswitchinterval() == switch
     assert gc.get_freeze_count() == 0
 
 

@@ -138,8 +138,10 @@ class TextTokens:
 
         self.size = len(texts)
         self.plain = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
-        self._lower = pc.utf8_lower(texts)
-        split = pc.split_pattern_regex(self._lower, "[^a-z0-9]+")
+        # the runs of [a-z0-9] separated by single spaces: split by a plain pattern, not by a regex
+        # again (an empty token where a text starts or ends with a separator is in no word set)
+        self._inner = pc.replace_substring_regex(pc.utf8_lower(texts), "[^a-z0-9]+", " ")
+        split = pc.split_pattern(self._inner, " ")
         self.tokens = pc.list_flatten(split)
         self.owner = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
         self._spaced: Any = None
@@ -151,8 +153,7 @@ class TextTokens:
         if self._spaced is None:
             import pyarrow.compute as pc
 
-            inner = pc.replace_substring_regex(self._lower, "[^a-z0-9]+", " ")
-            self._spaced = pc.binary_join_element_wise(" ", inner, " ", "")
+            self._spaced = pc.binary_join_element_wise(" ", self._inner, " ", "")
         return self._spaced
 
 
@@ -172,7 +173,7 @@ def texts_with_words(texts: Any, word_sets: Sequence[frozenset[str]]) -> list[An
     out = []
     for words in word_sets:
         found = pc.fill_null(
-            pc.is_in(split.tokens, value_set=pa.array(sorted(words), type=pa.string())), False
+            pc.is_in(split.tokens, value_set=pa.array(sorted(w for w in words if w), type=pa.string())), False
         )
         holds = np.zeros(split.size, dtype=bool)
         holds[split.owner[found.to_numpy(zero_copy_only=False)]] = True

@@ -7,7 +7,9 @@ and a result is never written over the file being screened.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,10 +56,28 @@ def atomic_output(out: Path, input_path: Path | None = None) -> Iterator[Path]:
         # mkstemp creates the file readable by its owner only; give it the mode a new file would have.
         mode = out.stat().st_mode & 0o777 if out.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)
-        os.replace(tmp, out)
+        replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def replace(new: Path, out: Path) -> None:
+    """``os.replace(new, out)``. Where ``out`` is an earlier result (a regular file, on POSIX), it is
+    opened first and closed in a thread afterwards: the system frees its blocks at that close, not
+    in the rename the caller waits for (50 ms for the 200 MB result of a million rows)."""
+    old = None
+    if os.name == "posix":
+        try:
+            if stat.S_ISREG(os.stat(out).st_mode):
+                old = os.open(out, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            old = None
+    try:
+        os.replace(new, out)
+    finally:
+        if old is not None:
+            threading.Thread(target=os.close, args=(old,), daemon=True).start()
 
 
 def _umask() -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -39,7 +38,7 @@ from supplyscreen.detect.xinjiang_location import country_of
 from supplyscreen.io import RecordStream
 from supplyscreen.io.dates import parse_amount, parse_date
 from supplyscreen.io.errors import RowError
-from supplyscreen.io.record_builder import RecordBuilder, address_with_parts, text_value
+from supplyscreen.io.record_builder import address_with_parts, text_value
 from supplyscreen.model import Record, RowResult
 from supplyscreen.report import ReportAggregator
 from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER, csv_cell
@@ -55,8 +54,11 @@ from supplyscreen.screen.engine import (
 from supplyscreen.screen.flags import date_matters
 
 BATCH_BYTES = 16 << 20
-CHECKPOINT_SECONDS = 5.0  # a resumable state is saved between batches, at most this often
-_KEYS = ("name", "address", "country", "description", "hs_code", "date", "funding", "amount", "currency")
+READ_BYTES = 2 << 20  # pyarrow's CSV block (see _batches)
+CHECKPOINT_SECONDS = (
+    5.0  # a resumable state is saved between batches, at most this often (see write_columnar)
+)
+_NAME_FIELDS = ("name", "country", "date", "funding")  # what the name's part reads of a record
 
 
 class MalformedInput(Exception):
@@ -94,10 +96,13 @@ def _batches(
         errors.append(RowError(row=0, column=None, path=str(path), message="malformed row"))
         return "error"
 
+    # pyarrow reads small blocks (as fast as big ones in all): the first is screened on its own, so
+    # screening starts at once; the others are joined into batches of about BATCH_BYTES
+    block = max(1, min(BATCH_BYTES, READ_BYTES))
     try:
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(encoding=stream.encoding or "utf8", block_size=BATCH_BYTES),
+            read_options=pacsv.ReadOptions(encoding=stream.encoding or "utf8", block_size=block),
             parse_options=pacsv.ParseOptions(
                 delimiter=stream.delimiter or ",", newlines_in_values=True, invalid_row_handler=invalid
             ),
@@ -108,9 +113,26 @@ def _batches(
                 quoted_strings_can_be_null=False,
             ),
         )
-        yield from reader
+        yield from _joined(reader, BATCH_BYTES)
     except pa.ArrowInvalid as exc:
         raise MalformedInput(str(exc)) from exc
+
+
+def _joined(blocks: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """The first block alone, then the others joined into batches of at least ``size`` bytes."""
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for n, block in enumerate(blocks):
+        if n == 0:
+            yield block
+            continue
+        pending.append(block)
+        held += block.nbytes
+        if held >= size:
+            yield pa.concat_batches(pending)
+            pending, held = [], 0
+    if pending:
+        yield pa.concat_batches(pending)
 
 
 _Encoded = dict[str, tuple[pa.Array, np.ndarray]]  # column -> (distinct cells, each row's index in them)
@@ -502,18 +524,19 @@ class ColumnarScreener:
         hs_s, desc_s = feature("hs_code", 0), feature("description", 2)
         records: dict[int, Record] = {}
         return {
-            "name": ids["name"], "country": ids["country"], "date": date, "federal": feature("funding", 0),
+            "name": ids["name"], "country": ids["country"], "date": date, "funding": funding,
+            "federal": feature("funding", 0),
             "c": self._parts(
-                batch, first_row, records, "c",
+                first_row, records, ids, "c",
                 self.covered.flag(name_c, 0) | self.covered.flag(desc_c, 0),
                 [name_c, desc_c, np.where(covered_dated, date, 0), funding],
             ),
             "x": self._parts(
-                batch, first_row, records, "x",
+                first_row, records, ids, "x",
                 np.logical_or.reduce([self.xinjiang.flag(c, 0) for c in xj]), xj,
             ),
             "s": self._parts(
-                batch, first_row, records, "s",
+                first_row, records, ids, "s",
                 self.sectors.flag(hs_s, 0) | self.sectors.flag(desc_s, 0), [hs_s, desc_s],
             ),
         }  # fmt: skip
@@ -526,7 +549,7 @@ class ColumnarScreener:
         name_key = self._name_keys(parts["name"], parts["country"], pool, helpers)
         dated_name = self.name_keys.flag(name_key, 1)
         h = self._parts(
-            batch, first_row, {}, "h", self.name_keys.flag(name_key, 0),
+            first_row, {}, {k: parts[k] for k in _NAME_FIELDS}, "h", self.name_keys.flag(name_key, 0),
             [name_key, np.where(dated_name, parts["date"], 0), parts["federal"]],
         )  # fmt: skip
         parts = {**parts, "h": h}
@@ -617,16 +640,17 @@ class ColumnarScreener:
 
     def _parts(
         self,
-        batch: pa.RecordBatch,
         first_row: int,
         records: dict[int, Record],
+        fields: dict[str, np.ndarray],
         kind: str,
         active: np.ndarray,
         cols: list[np.ndarray],
     ) -> np.ndarray:
         """Each row's id of one part of its result (-1: the part has nothing to say), computed once
-        per distinct combination of ``cols`` among the ``active`` rows."""
-        out = np.full(batch.num_rows, -1, dtype=np.int64)
+        per distinct combination of ``cols`` among the ``active`` rows, from a representative row's
+        Record (``fields``: each row's value id of the fields the part reads)."""
+        out = np.full(len(active), -1, dtype=np.int64)
         rows = np.flatnonzero(active)
         if not len(rows):
             return out
@@ -637,7 +661,7 @@ class ColumnarScreener:
         new = np.flatnonzero(ids < 0)
         if len(new):
             todo = rows[first[new]].tolist()
-            self._load_records(batch, first_row, records, todo)
+            self._load_records(first_row, records, todo, fields)
             ids[new] = np.arange(len(self.part_values), len(self.part_values) + len(new))
             table.add(keys[new], ids[new])
             self.part_values.extend(self._compute(kind, records[row]) for row in todo)
@@ -655,23 +679,17 @@ class ColumnarScreener:
         return gate.sector.detect(record)
 
     def _load_records(
-        self, batch: pa.RecordBatch, first_row: int, records: dict[int, Record], rows: list[int]
+        self, first_row: int, records: dict[int, Record], rows: list[int], fields: dict[str, np.ndarray]
     ) -> None:
-        """Build the Records of those rows (as the row path reads them) that are not built yet."""
+        """Build the Records of those rows that are not built yet, with the fields given (each row's
+        value id): the values are those the row path's RecordBuilder reads (see ``_Interned``)."""
         rows = [r for r in dict.fromkeys(rows) if r not in records]
         if not rows:
             return
-        names = batch.schema.names
-        columns = [
-            c
-            for c in dict.fromkeys([*(self.mapping[k] for k in _KEYS if k in self.mapping), *self.parts])
-            if c in names
-        ]
-        taken = pa.array(rows, type=pa.int64())
-        values = [batch.column(names.index(c)).take(taken).to_pylist() for c in columns]
-        builder = RecordBuilder(columns, {k: v for k, v in self.mapping.items() if v in columns}, Counter())
+        at = np.asarray(rows, dtype=np.int64)
+        values = {key: [self.fields[key].values[i] for i in ids[at].tolist()] for key, ids in fields.items()}
         for j, row in enumerate(rows):
-            records[row] = builder.from_values(first_row + row, [col[j] for col in values])
+            records[row] = Record(first_row + row, **{key: column[j] for key, column in values.items()})
 
 
 def write_columnar(
@@ -692,7 +710,8 @@ def write_columnar(
 ) -> None:
     """Screen ``stream`` batch by batch into ``tmp_out`` (appending after ``state``'s checkpoint);
     ``batches``: the file's batches, already being read (``read_ahead``).
-    Run it under ``quiet_gc`` (``screen_file`` does): what each batch leaves is frozen till the end."""
+    Run it under ``screening_settings`` (``screen_file`` does): what each batch leaves is frozen till
+    the end."""
     snapshot = screener.store.snapshot.version
     columnar = ColumnarScreener(engine, dict(stream.mapping), list(stream.address_parts), snapshot)
     compare = previous is not None
@@ -736,8 +755,14 @@ def write_columnar(
                 else:
                     parts = columnar.prepare(batch, row + 1, encoded=encoded)
                 outcome_of = columnar.finish(batch, row + 1, parts, pool, helpers)
-                if n > done_batches and time.monotonic() - saved >= CHECKPOINT_SECONDS:
-                    # the batches before this one, mostly written while this one was screened
+                since = time.monotonic() - saved
+                if (
+                    n > done_batches
+                    and since >= CHECKPOINT_SECONDS
+                    and (writer.idle() or since >= 2 * CHECKPOINT_SECONDS)
+                ):
+                    # the batches before this one, written while this one was screened (if the
+                    # writer is still at them, the checkpoint waits for a later batch, or for it)
                     offset = writer.wait()
                     totals.flush()
                     done = {"batches": n, "rows": row, "offset": offset, "aggregator": aggregator}
@@ -763,10 +788,13 @@ def write_columnar(
         writer.close()
 
 
+_datasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
+
+
 class _Writer:
     """Writes batches' output to the file in a thread: pyarrow builds each batch's table and formats
-    its CSV mostly without the GIL, so writing one batch overlaps screening the next. At ``end`` it
-    syncs the file to disk once everything put is written. Its errors reach the caller at the next
+    its CSV mostly without the GIL, so writing one batch overlaps screening the next. Each batch is
+    synced to disk once written, and the file once more at ``end``. Its errors reach the caller at the next
     ``put``, ``wait`` or ``close``."""
 
     def __init__(self, fh: Any) -> None:
@@ -793,6 +821,9 @@ class _Writer:
                     else:
                         pacsv.write_csv(_output_table(*job), self.fh, options)
                         self.fh.flush()
+                        # to disk batch by batch, here off the screening's path: the sync at the
+                        # end then waits for the last batch only
+                        _datasync(self.fh.fileno())
                         self.offset = self.fh.tell()
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 self.error = exc
@@ -807,6 +838,10 @@ class _Writer:
         """Write a batch: its columns, then each result column taken at ``take``, then ``changes``."""
         self._raise()
         self.jobs.put((batch, take, results, changes))
+
+    def idle(self) -> bool:
+        """Whether everything put so far is written."""
+        return self.jobs.unfinished_tasks == 0
 
     def wait(self) -> int:
         """Wait till everything put is written; the file's offset after it."""

@@ -11,6 +11,7 @@ import gc
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -222,25 +223,33 @@ def match_distinct_names(
 
 
 QUIET_GC_THRESHOLD = 1_000_000  # new live objects between young collections while files are screened
+SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL while another waits, while files are screened
 _QUIET_LOCK = threading.Lock()
-_QUIET: dict[str, Any] = {"runs": 0, "thresholds": (700, 10, 10)}
+_QUIET: dict[str, Any] = {"runs": 0, "thresholds": (700, 10, 10), "switch": 0.005}
 
 
 @contextmanager
-def quiet_gc() -> Iterator[None]:
-    """Keep the garbage collector off the loaded lists while a file is screened.
+def screening_settings() -> Iterator[None]:
+    """The interpreter's settings while a file is screened, undone afterwards (a service screens many
+    files in one process: the first run sets them, the last one restores them).
 
-    The name index and entities are millions of long-lived objects; every full collection would walk
-    them all again (about a fifth of a million-row run). They are frozen, and young collections made
-    rarer, for the duration: one per million more live objects (a screening keeps what it learns of
-    each distinct value; with one per 50,000, a million-row run spent 0.23 s collecting, now 0.1 s).
-    Both are undone afterwards (a service screens many files in one process).
+    - The garbage collector keeps off the loaded lists. The name index and entities are millions of
+      long-lived objects; every full collection would walk them all again (about a fifth of a
+      million-row run). They are frozen, and young collections made rarer: one per million more live
+      objects (a screening keeps what it learns of each distinct value; with one per 50,000, a
+      million-row run spent 0.23 s collecting, now 0.1 s).
+    - Threads take turns with the GIL every millisecond instead of every five. The reader and writer
+      threads (see ``screen.columnar``) make dozens of short pyarrow calls per batch, each waiting
+      for the GIL while the screening runs Python: at 5 ms the writer fell behind and the screening
+      waited for it at the end of a million-row file.
     """
-    with _QUIET_LOCK:  # runs may overlap in one process (a service): the first sets, the last restores
+    with _QUIET_LOCK:
         _QUIET["runs"] += 1
         if _QUIET["runs"] == 1:
             _QUIET["thresholds"] = gc.get_threshold()
             gc.set_threshold(max(_QUIET["thresholds"][0], QUIET_GC_THRESHOLD), *_QUIET["thresholds"][1:])
+            _QUIET["switch"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_QUIET["switch"], SWITCH_INTERVAL))
         gc.freeze()
     try:
         yield
@@ -249,15 +258,16 @@ def quiet_gc() -> Iterator[None]:
             _QUIET["runs"] -= 1
             if _QUIET["runs"] == 0:
                 gc.set_threshold(*_QUIET["thresholds"])
+                sys.setswitchinterval(_QUIET["switch"])
                 gc.unfreeze()
 
 
-def with_quiet_gc(function: Callable[_P, _T]) -> Callable[_P, _T]:
-    """Run ``function`` under :func:`quiet_gc`."""
+def with_screening_settings(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run ``function`` under :func:`screening_settings`."""
 
     @wraps(function)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-        with quiet_gc():
+        with screening_settings():
             return function(*args, **kwargs)
 
     return run
@@ -386,7 +396,7 @@ def screen_chunks(
     """
     engine = RecordScreener(screener)
     screener.matcher  # load the index before forking so workers share it  # noqa: B018
-    gc.freeze()  # the loaded index joins what the collector leaves alone (see quiet_gc)
+    gc.freeze()  # the loaded index joins what the collector leaves alone (see screening_settings)
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in chunks:

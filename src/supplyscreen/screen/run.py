@@ -31,10 +31,16 @@ from supplyscreen.report import (
     write_errors,
 )
 from supplyscreen.report import write_results as write_report
-from supplyscreen.report.atomic import check_output_path
+from supplyscreen.report.atomic import check_output_path, replace
 from supplyscreen.screen.columnar import MalformedInput, read_ahead, write_columnar
 from supplyscreen.screen.columnar import eligible as columnar_eligible
-from supplyscreen.screen.engine import RecordScreener, chunked, screen_chunks, start_pool, with_quiet_gc
+from supplyscreen.screen.engine import (
+    RecordScreener,
+    chunked,
+    screen_chunks,
+    start_pool,
+    with_screening_settings,
+)
 
 CHUNK_ROWS = 5000
 KNOWN_GAPS = {
@@ -175,7 +181,7 @@ def mark_change(result: RowResult, previous: dict[str, tuple[str, str]]) -> RowR
     return result
 
 
-@with_quiet_gc
+@with_screening_settings
 def screen_file(
     screener: Any,
     input_path: Path,
@@ -315,7 +321,7 @@ def _screen_columnar(
     try:
         engine = RecordScreener(screener)
         screener.matcher  # noqa: B018 - load before forking helpers
-        gc.freeze()  # the loaded index joins what the collector leaves alone (see quiet_gc)
+        gc.freeze()  # the loaded index joins what the collector leaves alone (see screening_settings)
         helpers = max(1, workers - 1)
         pool = start_pool(engine, helpers) if workers > 1 else None
         resumed = int(state.get("rows", 0))
@@ -342,7 +348,7 @@ def _screen_columnar(
         if pool is not None:
             pool.close()
             pool.join()
-    os.replace(partial / "output.csv", out)
+    replace(partial / "output.csv", out)
     shutil.rmtree(partial, ignore_errors=True)
     aggregator.errors = len(errors)
     summary = aggregator.summary()
