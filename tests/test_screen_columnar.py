@@ -281,3 +281,21 @@ def test_the_reader_encodes_the_screened_columns_of_later_batches() -> None:
     dictionary, local = encoded["vendor"]
     assert dictionary.to_pylist() == ["c", "d"]
     assert local.tolist() == [0, 2, 0, 1]  # an empty cell: one past the end
+
+
+def test_blocks_are_joined_into_batches_after_the_first() -> None:
+    import pyarrow as pa
+
+    from supplyscreen.screen.columnar import _joined
+
+    blocks = [
+        pa.record_batch({"a": [f"{b}-{i}" for i in range(n)]}) for b, n in enumerate([3, 5, 1, 8, 2, 2, 4])
+    ]
+    size = blocks[1].nbytes + blocks[2].nbytes  # a batch holds two blocks or more
+    batches = list(_joined(iter(blocks), size))
+    assert batches[0].num_rows == 3  # the first block alone: screening starts at once
+    assert [b.num_rows for b in batches] == [3, 6, 8, 8]  # then 5+1, 8 and 2+2+4
+    assert all(b.nbytes >= size for b in batches[1:-1])
+    rows = [v for b in batches for v in b.column(0).to_pylist()]
+    assert rows == [v for b in blocks for v in b.column(0).to_pylist()]
+    assert list(_joined(iter([]), size)) == []
