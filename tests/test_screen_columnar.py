@@ -299,3 +299,62 @@ def test_blocks_are_joined_into_batches_after_the_first() -> None:
     rows = [v for b in batches for v in b.column(0).to_pylist()]
     assert rows == [v for b in blocks for v in b.column(0).to_pylist()]
     assert list(_joined(iter([]), size)) == []
+
+
+def test_outcomes_hold_the_cells_and_counts_of_the_row_results_they_stand_for(  # type: ignore[no-untyped-def]
+    screener, purchase_file: Path, tmp_path: Path
+) -> None:
+    from supplyscreen.io import read_records
+    from supplyscreen.report.summary import flag_lists
+    from supplyscreen.report.tabular import added_values
+    from supplyscreen.screen.engine import RecordScreener
+
+    def screened(path: Path) -> columnar.ColumnarScreener:
+        stream = read_records(path)
+        col = columnar.ColumnarScreener(
+            RecordScreener(screener),
+            dict(stream.mapping),
+            list(stream.address_parts),
+            screener.snapshot_version,
+        )
+        row = 1
+        for batch in columnar._batches(stream, []):
+            col.screen(batch, row)
+            row += batch.num_rows
+        return col
+
+    def check(col: columnar.ColumnarScreener, outcome: columnar._Outcome) -> None:
+        result = col.result(outcome)
+        assert outcome.values == added_values(result, False)
+        assert (outcome.risk, outcome.codes, outcome.lists) == (
+            result.risk, tuple(result.flag_codes), tuple(flag_lists(result))
+        )  # fmt: skip
+
+    # a review-level name hit alone, with an informational sector flag, and with covered equipment
+    review = tmp_path / "review.csv"
+    review.write_text(
+        "vendor,country,description\n"
+        "Daqo Energy Trading,CN,office chairs\n"
+        "Daqo Energy Trading,CN,polysilicon wafers\n"
+        "Daqo Energy Trading,CN,Hikvision DS-2CD2143G2-I camera\n",
+        encoding="utf-8",
+    )
+    example = screened(Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv")
+    generated = screened(purchase_file)
+    mixed = screened(review)
+    assert [o.risk for o in mixed.outcomes] == ["review", "review", "high"]
+    outcomes = [*example.outcomes, *generated.outcomes, *mixed.outcomes]
+    assert {"restricted_party", "uflpa_entity", "covered_equipment", "xinjiang_location",
+            "high_priority_sector"} <= {code for o in outcomes for code in o.codes}  # fmt: skip
+    assert {o.risk for o in outcomes} == {"high", "review", "clear"}
+    for col in (example, generated, mixed):
+        for outcome in col.outcomes:
+            check(col, outcome)
+    # list flags in a detector's part (none gives them today) take the RowResult's way, not the parts'
+    col = example
+    listed = next(o for o in col.outcomes if o.key[0] and o.lists and o.key[1])
+    name_flags, _ = col.part_values[listed.key[0] - 1]
+    col.part_values.append(list(name_flags))
+    moved = col._outcome((0, listed.key[1], 0, len(col.part_values)), 1)
+    assert moved.lists
+    check(col, moved)

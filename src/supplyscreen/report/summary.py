@@ -155,21 +155,35 @@ class ReportAggregator:
 
     def count(self, result: RowResult, rows: int = 1) -> list[str]:
         """Count ``rows`` rows with this result, their amounts aside; returns its flag codes."""
-        self.rows_total += rows
-        self.by_risk[result.risk] += rows
         codes = result.flag_codes if result.flags else []
+        lists = flag_lists(result) if codes else []
+        self.count_codes(result.risk, codes, lists, rows, result.list_snapshot, result.change)
+        return codes
+
+    def count_codes(
+        self,
+        risk: str,
+        codes: Sequence[str],
+        lists: Sequence[str],
+        rows: int,
+        list_snapshot: str,
+        change: str | None = None,
+    ) -> None:
+        """``count`` from what it reads of a result: its risk, flag codes (each once), the list codes
+        of its list flags (``flag_lists``), snapshot and change."""
+        self.rows_total += rows
+        self.by_risk[risk] += rows
         if codes:
             for code in codes:
                 self.by_flag[code] += rows
-            for code in flag_lists(result):
+            for code in lists:
                 self.by_list[code] += rows
-        if result.change:
-            self.by_change[result.change] += rows
-        if result.list_snapshot and not self.list_snapshot:
-            self.list_snapshot = result.list_snapshot
-        if result.risk == "clear" and codes:
+        if change:
+            self.by_change[change] += rows
+        if list_snapshot and not self.list_snapshot:
+            self.list_snapshot = list_snapshot
+        if risk == "clear" and codes:
             self.rows_information += rows
-        return codes
 
     def add_all(self, results: Any) -> ReportAggregator:
         """Count every row of an iterable of `RowResult`; returns itself."""

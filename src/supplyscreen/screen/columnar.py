@@ -39,11 +39,11 @@ from supplyscreen.io import RecordStream
 from supplyscreen.io.dates import parse_amount, parse_date
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.record_builder import address_with_parts, text_value
-from supplyscreen.model import Record, RowResult
+from supplyscreen.model import SEVERITIES, Flag, Hit, Record, RowResult
 from supplyscreen.report import ReportAggregator
 from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER, csv_cell
-from supplyscreen.report.summary import AT_RISK, NO_NAME
-from supplyscreen.report.tabular import SCORE_COLUMN, added_columns, added_values, clear_values
+from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
+from supplyscreen.report.tabular import SCORE_COLUMN, added_columns, added_values, clear_values, top_match
 from supplyscreen.screen.engine import (
     SCREENED_FIELDS,
     NamePrefetch,
@@ -51,7 +51,7 @@ from supplyscreen.screen.engine import (
     country_key,
     match_distinct_names,
 )
-from supplyscreen.screen.flags import date_matters
+from supplyscreen.screen.flags import date_matters, row_risk
 
 BATCH_BYTES = 16 << 20
 READ_BYTES = 2 << 20  # pyarrow's CSV block (see _batches)
@@ -336,18 +336,48 @@ class _KeyIds:
 
 
 class _Outcome(NamedTuple):
-    """One distinct row result: the template rows share, its output cells and what the totals count."""
+    """One distinct row result, shared by rows: its output cells and what the totals count; ``key``
+    (its parts' ids + 1) and ``row`` (its first row) make its RowResult when one is needed."""
 
     risk: str
     values: list[Any]  # the added columns' cells
-    result: RowResult
-    codes: tuple[str, ...]
+    codes: tuple[str, ...]  # its flags' codes, each once
+    lists: tuple[str, ...]  # the list codes of its restricted_party flags (see flag_lists)
     at_risk: bool
+    key: tuple[int, int, int, int]
+    row: int
+
+
+class _Part(NamedTuple):
+    """What a row result takes of one part (the name's flags and hits, one detector's flags): its
+    flags' codes and reasons by severity (as ``RecordScreener.assemble`` orders a row's flags), the
+    index of its most severe one (3: none) and, for the name's part, what its hits give."""
+
+    codes: tuple[tuple[str, ...], ...]
+    reasons: tuple[tuple[str, ...], ...]
+    rank: int
+    listed: bool  # it holds restricted_party flags
+    top: tuple[str, float | None] = ("", None)  # the name's part: top_match
+    lists: tuple[str, ...] = ()  # the name's part: flag_lists
 
     @classmethod
-    def of(cls, result: RowResult) -> _Outcome:
-        codes = tuple(result.flag_codes)
-        return cls(result.risk, added_values(result, False), result, codes, result.risk in AT_RISK)
+    def of(cls, flags: list[Flag], hits: list[Hit] | None, snapshot: str) -> _Part:
+        levels: list[list[Flag]] = [[] for _ in SEVERITIES]
+        for f in flags:
+            levels[SEVERITIES.index(f.severity)].append(f)
+        rank = next((i for i, level in enumerate(levels) if level), len(SEVERITIES))
+        part = cls(
+            tuple(tuple(f.code for f in level) for level in levels),
+            tuple(tuple(f.reason for f in level) for level in levels),
+            rank,
+            any(f.code == "restricted_party" for f in flags),
+        )
+        if hits is None:
+            return part
+        alone = RowResult(
+            0, Record(0), row_risk(flags), [f for level in levels for f in level], hits, snapshot
+        )
+        return part._replace(top=top_match(alone), lists=tuple(flag_lists(alone)))
 
 
 class ColumnarScreener:
@@ -380,6 +410,7 @@ class ColumnarScreener:
         self._name_tables: dict[int, np.ndarray] = {}  # by code id: name value id -> name-key id
         self.part_ids: dict[str, _KeyIds] = {}  # by kind: the ids of its keys in part_values
         self.part_values: list[Any] = []
+        self.part_summaries: dict[int, _Part] = {}  # by index in part_values (see _part)
         self.results = _KeyIds(4)  # (h, c, x, s) part ids + 1 -> outcome index
         self.outcomes: list[_Outcome] = []
         self._columns: list[pa.Array] = []  # see result_columns
@@ -563,16 +594,61 @@ class ColumnarScreener:
         outcome = self.results.find(keys)
         new = np.flatnonzero(outcome < 0)
         if len(new):
-            for (h, c, x, s), row in zip(keys[new].tolist(), active[first[new]].tolist(), strict=True):
-                name_flags, hits = self.part_values[h - 1] if h else ([], [])
-                detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
-                # the outcome is a template shared by rows: its record only numbers the first of them
-                result = self.engine.assemble(Record(first_row + row), name_flags, hits, detected)
-                self.outcomes.append(_Outcome.of(result))
+            for key, row in zip(keys[new].tolist(), active[first[new]].tolist(), strict=True):
+                self.outcomes.append(self._outcome(tuple(key), first_row + row))
             outcome[new] = np.arange(len(self.outcomes) - len(new), len(self.outcomes))
             self.results.add(keys[new], outcome[new])
         out[active] = outcome[group]
         return out
+
+    def _part(self, index: int, name: bool) -> _Part:
+        """The ``_Part`` of part value ``index`` (``name``: the name's part), made once."""
+        found = self.part_summaries.get(index)
+        if found is None:
+            value = self.part_values[index]
+            flags, hits = value if name else (value, None)
+            found = self.part_summaries[index] = _Part.of(flags, hits, self.engine.snapshot)
+        return found
+
+    def _outcome(self, key: tuple[int, ...], row: int) -> _Outcome:
+        """The outcome of a combination of parts (their ids + 1, 0: none; the name's first), its
+        cells as ``added_values`` gives them for the RowResult that ``result`` makes of it."""
+        h, c, x, s = key
+        parts = [self._part(h - 1, True)] if h else []
+        parts += [self._part(p - 1, False) for p in (c, x, s) if p]
+        if any(part.listed for part in parts[1 if h else 0 :]):  # not from a detector so far
+            result = self.result(_Outcome("", [], (), (), False, (h, c, x, s), row))
+            return _Outcome(
+                result.risk, added_values(result, False), tuple(result.flag_codes),
+                tuple(flag_lists(result)), result.risk in AT_RISK, (h, c, x, s), row,
+            )  # fmt: skip
+        codes: list[str] = []
+        reasons: list[str] = []
+        for level in range(len(SEVERITIES)):
+            for part in parts:
+                codes.extend(part.codes[level])
+                reasons.extend(part.reasons[level])
+        rank = min((part.rank for part in parts), default=len(SEVERITIES))
+        risk = SEVERITIES[rank] if rank < len(SEVERITIES) and SEVERITIES[rank] in AT_RISK else "clear"
+        distinct = tuple(dict.fromkeys(codes))
+        name = parts[0] if h else _Part((), (), len(SEVERITIES), False)
+        values = [
+            risk,
+            ";".join(distinct),
+            " | ".join(reasons),
+            *name.top,
+            ";".join(name.lists),
+            self.engine.snapshot,
+        ]
+        return _Outcome(risk, values, distinct, name.lists, risk in AT_RISK, (h, c, x, s), row)
+
+    def result(self, outcome: _Outcome) -> RowResult:
+        """The RowResult of an outcome, as the row path assembles it (its record only numbers the
+        first of its rows)."""
+        h, c, x, s = outcome.key
+        name_flags, hits = self.part_values[h - 1] if h else ([], [])
+        detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
+        return self.engine.assemble(Record(outcome.row), name_flags, hits, detected)
 
     def result_columns(self) -> list[pa.Array]:
         """The added columns' cells of every outcome so far, escaped for CSV; position 0 is a clear
@@ -978,6 +1054,7 @@ class _Totals:
 
     def __init__(self, aggregator: ReportAggregator, snapshot: str) -> None:
         self.aggregator = aggregator
+        self.snapshot = snapshot
         self.clear = RowResult(row=0, record=Record(0), risk="clear", list_snapshot=snapshot)
         self._outcomes: list[_Outcome] = []
         self._names: _Interned | None = None
@@ -1086,8 +1163,12 @@ class _Totals:
     def flush(self) -> None:
         """Hand what is counted so far to the aggregator (in outcome order, as rows first showed them)."""
         for index in np.flatnonzero(self.rows).tolist():
-            result = self.clear if index == 0 else self._outcomes[index - 1].result
-            self.aggregator.count(result, int(self.rows[index]))
+            rows = int(self.rows[index])
+            if index == 0:
+                self.aggregator.count(self.clear, rows)
+            else:
+                o = self._outcomes[index - 1]
+                self.aggregator.count_codes(o.risk, o.codes, o.lists, rows, self.snapshot)
         self.rows[:] = 0
         for slot, total, count in zip(self.slots, self.totals.tolist(), self.counts.tolist(), strict=True):
             slot[0], slot[1] = total, count
@@ -1111,7 +1192,7 @@ def _row_result(
     """A light RowResult for counting: the outcome's flags and hits, the row's amount, currency, name."""
     if k < 0:
         return RowResult(row=row, record=Record(row), risk="clear", list_snapshot=snapshot)
-    template = columnar.outcomes[k].result
+    template = columnar.result(columnar.outcomes[k])
     record = Record(row)
     for key, value in cells.items():
         setattr(record, key, text_value(value) if key != "amount" else parse_amount(value))
