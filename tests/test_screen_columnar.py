@@ -358,3 +358,41 @@ def test_outcomes_hold_the_cells_and_counts_of_the_row_results_they_stand_for(  
     moved = col._outcome((0, listed.key[1], 0, len(col.part_values)), 1)
     assert moved.lists
     check(col, moved)
+
+
+def test_formula_cells_are_escaped_as_the_row_path_escapes_each_cell() -> None:
+    import random
+
+    import pyarrow as pa
+
+    from supplyscreen.report.escape import escape_formula
+
+    rng = random.Random(7)
+    pieces = [
+        "=",
+        "+",
+        "-",
+        "@",
+        "\t",
+        "\r",
+        "1",
+        "-3.5",
+        "+7",
+        "1,200",
+        "cmd|' /C calc'!A0",
+        "é",
+        "供应商",
+        " ",
+        "a",
+    ]
+    cells = [
+        None if rng.random() < 0.1 else "".join(rng.choices(pieces, k=rng.randint(0, 3))) for _ in range(5000)
+    ]
+    column = pa.array(cells, type=pa.string())
+    for start, stop in [(0, 5000), (1, 4999), (1234, 1240), (4999, 5000), (10, 10)]:
+        part = column.slice(start, stop - start)  # a slice starts inside its buffers
+        expected = [None if c is None else escape_formula(c) for c in cells[start:stop]]
+        assert columnar.escaped_formulas(part).to_pylist() == expected
+    assert sum(escape_formula(c) != c for c in cells if c is not None) > 1000  # many to escape
+    plain = pa.array(["12", "abc", None, ""], type=pa.string())
+    assert columnar.escaped_formulas(plain) is plain  # no formula character first: the column itself

@@ -23,7 +23,6 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -204,25 +203,37 @@ class ReadAhead:
         self._thread.join()
 
 
-@cache
-def _formula_starts() -> pa.Array:
-    """The first bytes of formula cells (made on first use: a pyarrow array at import would load
-    pandas into every command)."""
-    return pa.array(sorted({c.encode() for c in FORMULA_STARTS}), type=pa.binary())
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[[ord(c) for c in FORMULA_STARTS]] = True
+
+
+def _formula_first(column: pa.Array) -> np.ndarray:
+    """Whether each cell of a string column starts with a formula character, read from the first
+    byte of each cell in the column's buffers (in UTF-8 no other character's first byte is one of
+    these ASCII ones); null and empty cells do not."""
+    n = len(column)
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * column.offset)
+    data = column.buffers()[2]
+    starts, nonempty = offsets[:-1], offsets[1:] > offsets[:-1]
+    first = np.zeros(n, dtype=np.uint8)
+    if data is not None and nonempty.any():
+        first[nonempty] = np.frombuffer(data, dtype=np.uint8)[starts[nonempty]]
+    risky = _FORMULA_BYTES[first]
+    if column.null_count:
+        risky &= column.is_valid().to_numpy(zero_copy_only=False)
+    return risky
 
 
 def escaped_formulas(column: pa.Array) -> pa.Array:
     """Cells a spreadsheet would run as formulas, prefixed with ``'`` (plain numbers left alone)."""
     if not pa.types.is_string(column.type):
         return column
-    # the first byte: in UTF-8 no other character's first byte is one of these ASCII ones
-    first = pc.binary_slice(column.cast(pa.binary()), 0, 1)
-    risky = pc.fill_null(pc.is_in(first, value_set=_formula_starts()), False)
-    if not pc.any(risky).as_py():
+    risky = _formula_first(column)
+    if not risky.any():
         return column
-    plain = pc.match_substring_regex(column, f"^{PLAIN_NUMBER}$")
-    risky = pc.and_(risky, pc.invert(plain))
-    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+    plain = pc.fill_null(pc.match_substring_regex(column, f"^{PLAIN_NUMBER}$"), False)
+    escape = pa.array(risky & ~plain.to_numpy(zero_copy_only=False))
+    return pc.if_else(escape, pc.binary_join_element_wise("'", column, ""), column)
 
 
 _INTERNED_LIMIT = 2_000_000  # distinct values remembered across batches before starting afresh
