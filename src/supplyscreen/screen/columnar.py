@@ -424,7 +424,7 @@ class ColumnarScreener:
         self.part_summaries: dict[int, _Part] = {}  # by index in part_values (see _part)
         self.results = _KeyIds(4)  # (h, c, x, s) part ids + 1 -> outcome index
         self.outcomes: list[_Outcome] = []
-        self._columns: list[pa.Array] = []  # see result_columns
+        self._columns: list[list[pa.Array]] = []  # see result_columns
 
     # -- field values ---------------------------------------------------------------------------
 
@@ -661,10 +661,11 @@ class ColumnarScreener:
         detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
         return self.engine.assemble(Record(outcome.row), name_flags, hits, detected)
 
-    def result_columns(self) -> list[pa.Array]:
+    def result_columns(self) -> list[pa.ChunkedArray]:
         """The added columns' cells of every outcome so far, escaped for CSV; position 0 is a clear
-        row, position k + 1 outcome k (new outcomes are appended as they come)."""
-        done = len(self._columns[0]) - 1 if self._columns else -1
+        row, position k + 1 outcome k. New outcomes are appended as a chunk each time: they are not
+        copied again with the old (the writer thread takes each batch's cells from the chunks)."""
+        done = sum(len(c) for c in self._columns[0]) - 1 if self._columns else -1
         if done < len(self.outcomes):
             new = [clear_values(self.snapshot)] if done < 0 else []
             new += [o.values for o in self.outcomes[max(done, 0) :]]
@@ -674,12 +675,11 @@ class ColumnarScreener:
                 else escaped_formulas(pa.array([v[j] for v in new], type=pa.string()))
                 for j in range(len(new[0]))
             ]
-            self._columns = (
-                [pa.concat_arrays([a, b]) for a, b in zip(self._columns, arrays, strict=True)]
-                if self._columns
-                else arrays
-            )
-        return self._columns
+            if not self._columns:
+                self._columns = [[] for _ in arrays]
+            for chunks, array in zip(self._columns, arrays, strict=True):
+                chunks.append(array)
+        return [pa.chunked_array(chunks) for chunks in self._columns]
 
     def _name_keys(self, names: np.ndarray, countries: np.ndarray, pool: Any, helpers: int) -> np.ndarray:
         """Each row's name-key id (the name and a two-letter country, as ``RecordScreener.name_key``),
@@ -920,7 +920,7 @@ class _Writer:
                 return
 
     def put(
-        self, batch: pa.RecordBatch, take: pa.Array, results: list[pa.Array], changes: pa.Array | None
+        self, batch: pa.RecordBatch, take: pa.Array, results: list[pa.ChunkedArray], changes: pa.Array | None
     ) -> None:
         """Write a batch: its columns, then each result column taken at ``take``, then ``changes``."""
         self._raise()
@@ -1015,7 +1015,7 @@ def _header_line(columns: list[str], added: list[str]) -> bytes:
 
 
 def _output_table(
-    batch: pa.RecordBatch, take: pa.Array, results: list[pa.Array], changes: pa.Array | None
+    batch: pa.RecordBatch, take: pa.Array, results: list[pa.ChunkedArray], changes: pa.Array | None
 ) -> pa.Table:
     """A batch's output: its columns escaped, each result column taken at ``take`` (position 0 of
     ``ColumnarScreener.result_columns``: a clear row), the change column in compare mode."""
