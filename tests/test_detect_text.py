@@ -118,3 +118,36 @@ def test_word_sets_find_phrases_in_many_plain_texts_at_once_as_in_each_alone() -
     assert any(alone.context_of(t) != (False, False) for t in real)
     for text in real:
         assert learnt.context_of(text) == alone.context_of(text), text
+
+
+def test_brands_found_in_many_plain_texts_at_once_as_in_each_alone() -> None:
+    """``CoveredEquipmentDetector.brands_in`` (pyarrow, all texts at once) is True exactly where the
+    one-text scan finds a brand word or phrase in a plain ASCII text, and True for any other text;
+    a brand's first word alone ("Hangzhou", "Electronics", "Pacific") is no brand."""
+    import random
+
+    import pyarrow as pa
+
+    from supplyscreen.detect import covered_equipment_detector
+    from supplyscreen.detect.text import TextTokens, folded_tokens
+
+    covered = covered_equipment_detector()
+    phrases = sorted(covered._latin.keys())
+    assert any(" " in p for p in phrases)  # several words: Hangzhou Hikvision, China Mobile ...
+    words = sorted({w for p in phrases for w in p.split()}) + ["camera", "trading", "co", "ltd"]
+    rng = random.Random(11)
+    glue = [" ", "-", ", ", "  ", "/", ".", ""]
+    texts = ["Hangzhou Hikvision Digital Technology", "Hangzhou Silk Co", "Pacific Electronics Ltd",
+             "China Mobile Ltd", "China Pacific Trading", "Dahua IPC-HFW2431S", "HIKVISION", "hik vision",
+             "Electronics Co., Ltd. 12", "海康威视 Hikvision", "Zhejiang Dahua", "Zhejiang Silk",
+             ""]  # fmt: skip
+    texts += [
+        "".join(rng.choice(words) + rng.choice(glue) for _ in range(rng.randrange(1, 5))) for _ in range(2000)
+    ]
+    found = covered.brands_in(TextTokens(pa.array(texts, type=pa.string())))
+    assert found.any() and not found.all()
+    first_word_only = [t for t in texts if t.isascii() and not found[texts.index(t)]]
+    assert any(w in t.lower() for t in first_word_only for w in ("hangzhou", "electronics", "pacific"))
+    for text, at_once in zip(texts, found.tolist(), strict=True):
+        one = bool(covered._latin.find(folded_tokens(text)[1]))
+        assert at_once == (one if text.isascii() else True), text

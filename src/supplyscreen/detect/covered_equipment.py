@@ -28,6 +28,7 @@ from supplyscreen.detect.text import (
     has_han,
     load_config,
     phrase_key,
+    phrases_found_in,
     read_rows,
     text_words,
     texts_with_words,
@@ -317,6 +318,12 @@ class CoveredEquipmentDetector:
         two numpy bool arrays."""
         context = self._categories.first_words() | self._unrelated.first_words()
         return texts_with_words(texts, [self._latin.first_words(), context])
+
+    def brands_in(self, texts: TextTokens) -> Any:
+        """Whether ``scan`` may find a brand in each of many texts (``texts``: their tokens): for the
+        plain ASCII ones, whether a brand word or phrase occurs, found by pyarrow for all at once
+        (``may_find_in`` only looks for their first words); True for the others."""
+        return phrases_found_in(self._latin.keys(), texts) | ~texts.plain
 
     def models_possible(self, texts: list[str]) -> list[bool]:
         """For each text, whether a model-number pattern may match it (False: surely not), found for all

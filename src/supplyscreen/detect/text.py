@@ -181,6 +181,23 @@ def texts_with_words(texts: Any, word_sets: Sequence[frozenset[str]]) -> list[An
     return out
 
 
+def phrases_found_in(keys: Iterable[str], texts: TextTokens) -> Any:
+    """Whether one of these phrases (``phrase_key`` keys) occurs in each plain ASCII text of many,
+    found by pyarrow for all at once: a numpy bool array, False for the other texts.
+
+    In plain ASCII text a phrase occurs where its words are consecutive tokens, and ``PhraseIndex.find``
+    finds something wherever any phrase occurs (it only skips places inside a phrase it found)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    ordered = sorted(keys)  # folded words of [a-z0-9] (see phrase_key): no escaping
+    if not ordered or not texts.size:
+        return np.zeros(texts.size, dtype=bool)
+    pattern = " (?:" + "|".join(ordered) + ") "
+    found = pc.fill_null(pc.match_substring_regex(texts.spaced, pattern), False)
+    return found.to_numpy(zero_copy_only=False) & texts.plain
+
+
 def phrase_key(text: str) -> str:
     """The lookup key of a phrase: its folded words joined by single spaces."""
     return " ".join(w for _, _, w in tokens(fold(text)))
@@ -338,15 +355,7 @@ class WordSet:
 
         In plain ASCII text a phrase is found where its words are consecutive tokens (``find``
         finds one wherever any phrase occurs: it only skips places inside a phrase it found)."""
-        import numpy as np
-        import pyarrow.compute as pc
-
-        keys = sorted(self._latin.keys())  # folded words of [a-z0-9] (see phrase_key): no escaping
-        if not keys or not texts.size:
-            return np.zeros(texts.size, dtype=bool)
-        pattern = " (?:" + "|".join(keys) + ") "
-        found = pc.fill_null(pc.match_substring_regex(texts.spaced, pattern), False)
-        return found.to_numpy(zero_copy_only=False) & texts.plain
+        return phrases_found_in(self._latin.keys(), texts)
 
     def first_words(self) -> frozenset[str]:
         """Every word a Latin phrase of the set starts with."""

@@ -20,6 +20,7 @@ this process works out every batch's detector parts, then each batch's names, re
 from __future__ import annotations
 
 import gc
+import operator
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -359,14 +360,23 @@ class _Outcome(NamedTuple):
     row: int
 
 
+class _Segment(NamedTuple):
+    """A part's flags of one severity: its index in SEVERITIES, the codes (in flag order), the
+    reasons joined as a row's cell joins them, and the distinct codes with their cell."""
+
+    level: int
+    codes: tuple[str, ...]
+    reasons: str
+    distinct: tuple[str, ...]
+    cell: str
+
+
 class _Part(NamedTuple):
     """What a row result takes of one part (the name's flags and hits, one detector's flags): its
-    flags' codes and reasons by severity (as ``RecordScreener.assemble`` orders a row's flags), the
-    index of its most severe one (3: none) and, for the name's part, what its hits give."""
+    flags by severity, most severe first (as ``RecordScreener.assemble`` orders a row's flags, the
+    parts' order kept within a severity) and, for the name's part, what its hits give."""
 
-    codes: tuple[tuple[str, ...], ...]
-    reasons: tuple[tuple[str, ...], ...]
-    rank: int
+    segments: tuple[_Segment, ...]
     listed: bool  # it holds restricted_party flags
     top: tuple[str, float | None] = ("", None)  # the name's part: top_match
     lists: tuple[str, ...] = ()  # the name's part: flag_lists
@@ -376,19 +386,25 @@ class _Part(NamedTuple):
         levels: list[list[Flag]] = [[] for _ in SEVERITIES]
         for f in flags:
             levels[SEVERITIES.index(f.severity)].append(f)
-        rank = next((i for i, level in enumerate(levels) if level), len(SEVERITIES))
-        part = cls(
-            tuple(tuple(f.code for f in level) for level in levels),
-            tuple(tuple(f.reason for f in level) for level in levels),
-            rank,
-            any(f.code == "restricted_party" for f in flags),
-        )
+        segments = []
+        for i, level in enumerate(levels):
+            if level:
+                codes = tuple(f.code for f in level)
+                distinct = tuple(dict.fromkeys(codes))
+                segments.append(
+                    _Segment(i, codes, " | ".join(f.reason for f in level), distinct, ";".join(distinct))
+                )
+        part = cls(tuple(segments), any(f.code == "restricted_party" for f in flags))
         if hits is None:
             return part
         alone = RowResult(
             0, Record(0), row_risk(flags), [f for level in levels for f in level], hits, snapshot
         )
         return part._replace(top=top_match(alone), lists=tuple(flag_lists(alone)))
+
+
+_NO_PART = _Part((), False)
+_LEVEL = operator.attrgetter("level")
 
 
 class ColumnarScreener:
@@ -474,6 +490,8 @@ class ColumnarScreener:
                 gate = self.engine.gate
                 words = TextTokens(pa.array([texts[i] for i in present], type=pa.string()))
                 found = [*gate.covered.may_find_in(words), *gate.xinjiang.may_find_in(words)]
+                if key != "address":  # a brand's first word is common ("electronics"): its phrase?
+                    found[0] = found[0] & gate.covered.brands_in(words)
                 found.append(gate.sector.may_find_in(words))
                 models = gate.covered.models_possible([texts[i] for i in present]) if key != "address" else []
                 found.append(np.asarray(models or [False] * len(present), dtype=bool))
@@ -633,20 +651,21 @@ class ColumnarScreener:
                 result.risk, added_values(result, False), tuple(result.flag_codes),
                 tuple(flag_lists(result)), result.risk in AT_RISK, (h, c, x, s), row,
             )  # fmt: skip
-        codes: list[str] = []
-        reasons: list[str] = []
-        for level in range(len(SEVERITIES)):
-            for part in parts:
-                codes.extend(part.codes[level])
-                reasons.extend(part.reasons[level])
-        rank = min((part.rank for part in parts), default=len(SEVERITIES))
+        segments = [segment for part in parts for segment in part.segments]
+        if len(segments) == 1:
+            distinct, cell = segments[0].distinct, segments[0].cell
+        else:
+            segments.sort(key=_LEVEL)  # stable: the parts' order within a severity
+            distinct = tuple(dict.fromkeys(code for segment in segments for code in segment.codes))
+            cell = ";".join(distinct)
+        rank = segments[0].level if segments else len(SEVERITIES)
         risk = SEVERITIES[rank] if rank < len(SEVERITIES) and SEVERITIES[rank] in AT_RISK else "clear"
-        distinct = tuple(dict.fromkeys(codes))
-        name = parts[0] if h else _Part((), (), len(SEVERITIES), False)
+        reasons = " | ".join(segment.reasons for segment in segments)
+        name = parts[0] if h else _NO_PART
         values = [
             risk,
-            ";".join(distinct),
-            " | ".join(reasons),
+            cell,
+            reasons,
             *name.top,
             ";".join(name.lists),
             self.engine.snapshot,
