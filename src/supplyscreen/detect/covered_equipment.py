@@ -325,16 +325,19 @@ class CoveredEquipmentDetector:
         (``may_find_in`` only looks for their first words); True for the others."""
         return phrases_found_in(self._latin.keys(), texts) | ~texts.plain
 
-    def models_possible(self, texts: list[str]) -> list[bool]:
-        """For each text, whether a model-number pattern may match it (False: surely not), found for all
-        the texts at once by pyarrow; pass ``models=False`` to ``scan`` for the others."""
+    def models_possible(self, texts: Any) -> list[bool]:
+        """For each text (a list, or a pyarrow string array), whether a model-number pattern may match
+        it (False: surely not), found for all the texts at once by pyarrow; pass ``models=False`` to
+        ``scan`` for the others."""
         if self.model_prefilter is None:
             return [True] * len(texts)
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        if not isinstance(texts, pa.Array):
+            texts = pa.array(texts, type=pa.string())
         # Python's case-insensitive I also matches dotted and dotless i (İ, ı); RE2's does not
-        array = pc.replace_substring_regex(pa.array(texts, type=pa.string()), "[\u0130\u0131]", "i")
+        array = pc.replace_substring_regex(texts, "[\u0130\u0131]", "i")
         found: list[bool] = pc.match_substring_regex(
             array, self.model_prefilter, ignore_case=True
         ).to_pylist()

@@ -488,28 +488,36 @@ class ColumnarScreener:
             present = [i for i, t in enumerate(texts) if t]
             if key in ("name", "description", "address") and present:
                 gate = self.engine.gate
-                words = TextTokens(pa.array([texts[i] for i in present], type=pa.string()))
+                kept = [texts[i] for i in present]
+                array = pa.array(kept, type=pa.string())
+                words = TextTokens(array)
                 found = [*gate.covered.may_find_in(words), *gate.xinjiang.may_find_in(words)]
                 if key != "address":  # a brand's first word is common ("electronics"): its phrase?
                     found[0] = found[0] & gate.covered.brands_in(words)
                 found.append(gate.sector.may_find_in(words))
-                models = gate.covered.models_possible([texts[i] for i in present]) if key != "address" else []
+                models = gate.covered.models_possible(array) if key != "address" else []
                 found.append(np.asarray(models or [False] * len(present), dtype=bool))
                 may[present] = np.stack(found, axis=1)
-            flags: list[list[bool]] = may.tolist()
-            if key in ("name", "description") and present:  # detect need not look in these again
-                gate.covered.known_empty(
-                    [t for t, m in zip(texts, flags, strict=True) if t and not (m[0] or m[5])]
-                )
-                gate.covered.learn_contexts([texts[i] for i in present], words)
+                if key != "address":  # detect need not look in these again
+                    gate.covered.known_empty(
+                        [texts[i] for i in np.flatnonzero(~(may[:, 0] | may[:, 5])).tolist()]
+                    )
+                    gate.covered.learn_contexts(kept, words)
             # a text where no look-up may find anything lends no context either: all such are alike
-            alike = [not any(m) for m in flags]
-            shared = self._feature(key, texts[alike.index(True)], [False] * 6) if any(alike) else ()
+            alike = ~may.any(axis=1)
+            same = np.flatnonzero(alike)
+            shared = self._feature(key, texts[int(same[0])], [False] * 6) if len(same) else ()
+            others = np.flatnonzero(~alike)
             new = [
-                shared if same else self._feature(key, t, m)
-                for t, m, same in zip(texts, flags, alike, strict=True)
+                self._feature(key, texts[i], m)
+                for i, m in zip(others.tolist(), may[others].tolist(), strict=True)
             ]
-            columns = np.asarray(new, dtype=np.int64).reshape(len(new), -1).T
+            rows = np.empty((len(texts), len(shared or new[0])), dtype=np.int64)
+            if len(same):
+                rows[same] = shared
+            if len(others):
+                rows[others] = np.asarray(new, dtype=np.int64).reshape(len(others), rows.shape[1])
+            columns = rows.T
             interned.features = np.ascontiguousarray(
                 np.concatenate([interned.features, columns], axis=1) if done else columns
             )
