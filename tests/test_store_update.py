@@ -193,3 +193,31 @@ def test_entity_lookups_use_a_cached_id_index_that_a_damaged_cache_does_not_brea
     store = Store.open(home)
     looked_up = store.get(first.id)
     assert any(e is looked_up for e in store.entities())
+
+
+def test_entities_read_in_background_are_the_ones_read_on_demand(tmp_path: Path) -> None:
+    """A file screening starts reading the entity file in a thread; look-ups then give the same
+    entities (one object each), and a damaged file is reported by the look-up, not lost in the thread."""
+    from supplyscreen.errors import StoreError
+    from supplyscreen.store.snapshot import ENTITIES, Snapshot
+
+    home = tmp_path / "home"
+    plain = Store.open(home)
+    expected = plain.get("us_ofac_sdn:29299").to_dict()
+    early = Store.open(home)
+    early.snapshot.read_in_background()
+    early.snapshot.read_in_background()  # once is enough: no second thread
+    early.snapshot.wait_for_reading()
+    assert early.snapshot._lines is not None  # read by the thread
+    assert early.get("us_ofac_sdn:29299").to_dict() == expected
+    assert early.get("us_ofac_sdn:29299") is early.get("us_ofac_sdn:29299")
+    assert len(early.entities()) == len(plain.entities())
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(plain.snapshot.path, damaged)
+    (damaged / ENTITIES).write_bytes((damaged / ENTITIES).read_bytes()[:5000])  # cut short
+    snapshot = Snapshot(damaged)
+    snapshot.read_in_background()
+    snapshot.wait_for_reading()
+    with pytest.raises(StoreError, match="damaged"):
+        snapshot.entity_at(0)

@@ -201,6 +201,11 @@ class ReportAggregator:
         this aggregator (a caller may total many rows in it at once, in row order)."""
         return self._amounts[kind].setdefault(_amount_key(label, currency), [0.0, 0])
 
+    def amount_slots(self, kind: str, labels: Sequence[tuple[str, str]]) -> list[list[float]]:
+        """``amount_slot`` for many (label, currency) pairs at once."""
+        table = self._amounts[kind]
+        return [table.setdefault(_amount_key(label, currency), [0.0, 0]) for label, currency in labels]
+
     def add_amounts(self, kind: str, keys: Sequence[tuple[str, str]], slot_of_row: Any, amounts: Any) -> None:
         """Add many rows' amounts at once, as ``add`` would one by one and in the same order.
 

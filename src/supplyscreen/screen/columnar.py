@@ -53,7 +53,7 @@ from supplyscreen.screen.engine import (
 )
 from supplyscreen.screen.flags import date_matters, row_risk
 
-BATCH_BYTES = 16 << 20
+BATCH_BYTES = 32 << 20
 READ_BYTES = 2 << 20  # pyarrow's CSV block (see _batches)
 CHECKPOINT_SECONDS = (
     5.0  # a resumable state is saved between batches, at most this often (see write_columnar)
@@ -742,12 +742,14 @@ class ColumnarScreener:
         pairs = [(texts[n], country) for n in names]
         if self.prefetch is not None:
             self.prefetch.wait_for(p for p in pairs if p[0])
-        match_distinct_names(self.engine, [p for p in pairs if p[0]], pool, helpers)
+        if pool is not None:  # else each is matched as it comes below
+            match_distinct_names(self.engine, [p for p in pairs if p[0]], pool, helpers)
         nothing = self.name_keys.id_of(None, (False, False))  # shared by every name without hits that matter
+        match_key, entity = self.engine.match_key, self.engine.entity
         for n, pair in zip(names, pairs, strict=True):
-            hits = [h for h in self.engine.match_key(pair) if h.match or h.review] if pair[0] else []
+            hits = [h for h in match_key(pair) if h.match or h.review] if pair[0] else []
             if hits:
-                dated = any(date_matters(self.engine.entity(h.entity_id)) for h in hits)
+                dated = any(date_matters(entity(h.entity_id)) for h in hits)
                 table[n] = self.name_keys.id_of(pair, (True, dated))
             else:
                 table[n] = nothing
@@ -1181,9 +1183,12 @@ class _Totals:
         pairs = np.stack([name_of[first], code_of[currency_of[first]]], axis=1)
         slot_of_pair = self._vendor_slots.find(pairs)
         new = np.flatnonzero(slot_of_pair < 0)
-        for k in new.tolist():
-            name, currency = int(name_of[first[k]]), currencies[int(currency_of[first[k]])]
-            slot = self.aggregator.amount_slot("vendor", self._names.values[name] or NO_NAME, currency)
+        values, at = self._names.values, first[new]
+        labels = [
+            (values[n] or NO_NAME, currencies[c])
+            for n, c in zip(name_of[at].tolist(), currency_of[at].tolist(), strict=True)
+        ]
+        for k, slot in zip(new.tolist(), self.aggregator.amount_slots("vendor", labels), strict=True):
             index = self._slot_of.get(id(slot))
             if index is None:
                 index = self._slot_of[id(slot)] = len(self.slots)

@@ -368,6 +368,9 @@ def start_pool(engine: RecordScreener, helpers: int) -> Any:
     records too when the caller preloaded them), with the collector kept off those pages."""
     global _WORKER
     _WORKER = engine
+    store = getattr(engine.screener, "store", None)
+    if store is not None:
+        store.snapshot.wait_for_reading()
     gc.freeze()
     return multiprocessing.get_context("fork").Pool(helpers)
 

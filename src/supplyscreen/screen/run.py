@@ -317,6 +317,8 @@ def _screen_columnar(
     # GIL while the detectors are built
     encode_from = max(int(state.get("batches", 0)), 1)
     batches = read_ahead(stream, errors, encode_from) if workers == 1 else None
+    if workers == 1:  # (helpers are forked: start_pool would wait for it)
+        snapshot.read_in_background()  # the entities behind name hits, wanted once names are matched
     pool = None
     try:
         engine = RecordScreener(screener)

@@ -17,6 +17,7 @@ import gzip
 import json
 import os
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -112,6 +113,8 @@ class Snapshot:
         self._records: list[dict[str, Any]] | None = None
         self._lines: list[bytes] | None = None
         self._objects: list[Entity | None] = []
+        self._lines_lock = threading.Lock()
+        self._reading: threading.Thread | None = None
 
     @property
     def version(self) -> str:
@@ -141,16 +144,40 @@ class Snapshot:
     def _entity_lines(self) -> list[bytes]:
         """The entity file's lines, unparsed (read once): a look-up parses only the line it needs."""
         if self._lines is None:
-            path = self.path / ENTITIES
-            try:
-                with gzip.open(path, "rb") as fh:
-                    self._lines = [line for line in fh.read().split(b"\n") if line.strip()]
-            except (OSError, EOFError) as exc:
-                raise StoreError(
-                    f"{path}: snapshot file is damaged ({exc}); run `supplyscreen lists update`"
-                ) from exc
-            self._objects = [None] * len(self._lines)
+            with self._lines_lock:  # read in a thread too (read_in_background)
+                if self._lines is None:
+                    path = self.path / ENTITIES
+                    try:
+                        # decompressed in one call, which leaves the GIL to other threads
+                        data = gzip.decompress(path.read_bytes())
+                    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                        raise StoreError(
+                            f"{path}: snapshot file is damaged ({exc}); run `supplyscreen lists update`"
+                        ) from exc
+                    lines = [line for line in data.split(b"\n") if line.strip()]
+                    self._objects = [None] * len(lines)
+                    self._lines = lines
         return self._lines
+
+    def read_in_background(self) -> None:
+        """Start reading the entity file in a thread, for look-ups to come (a file screening: its
+        first hits need it); a damaged file is reported by the look-up that needs it."""
+
+        def read() -> None:
+            try:
+                self._entity_lines()
+            except StoreError:
+                pass
+
+        if self._lines is None and self._reading is None:
+            self._reading = threading.Thread(target=read, name="entities", daemon=True)
+            self._reading.start()
+
+    def wait_for_reading(self) -> None:
+        """Wait for ``read_in_background`` to finish (before a fork: a child must not inherit the
+        lock of a thread that is not there)."""
+        if self._reading is not None:
+            self._reading.join()
 
     def _parse(self, position: int, line: bytes) -> dict[str, Any]:
         try:
