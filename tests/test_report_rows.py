@@ -382,3 +382,23 @@ def test_age_of_month_and_year_dates_counts_from_their_first_day(value: str, day
     from supplyscreen.report import age_in_days
 
     assert age_in_days(value, date(2022, 5, 31)) == days
+
+
+def test_amount_tables_keep_the_largest_ties_by_label_then_first_seen() -> None:
+    import random
+
+    from supplyscreen.report.summary import AmountRow, ReportAggregator
+
+    agg = ReportAggregator(amount_rows=7)
+    rng = random.Random(3)
+    for _ in range(3000):
+        label = rng.choice(["Acme", "Bolt", "Cobalt Co", "Delta", "Echo", "Fox"]) + str(rng.randrange(40))
+        slot = agg.amount_slot("vendor", label, rng.choice(["USD", "EUR"]))
+        slot[0] += 100.0  # many equal totals: ties
+        slot[1] += 1
+    everything = [
+        AmountRow(label, cur, total, int(n)) for (label, cur), (total, n) in agg._amounts["vendor"].items()
+    ]
+    expected = sorted(everything, key=lambda a: (-a.amount, a.label))[:7]
+    assert agg.summary().amount_by_vendor == expected
+    assert len({a.amount for a in expected}) < 7  # ties were decided

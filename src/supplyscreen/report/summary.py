@@ -8,6 +8,7 @@ risk are kept, with their amounts. An amount is "at risk" when its row's risk is
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -225,11 +226,11 @@ class ReportAggregator:
             slot[1] += float(count)
 
     def _top(self, kind: str) -> list[AmountRow]:
-        rows = [
-            AmountRow(label, cur, total, int(n)) for (label, cur), (total, n) in self._amounts[kind].items()
-        ]
-        rows.sort(key=lambda a: (-a.amount, a.label))
-        return rows[: self.amount_rows]
+        """The largest amounts (ties by label): ``sorted(...)[:n]``, without sorting them all."""
+        top = heapq.nsmallest(
+            self.amount_rows, self._amounts[kind].items(), key=lambda a: (-a[1][0], a[0][0])
+        )
+        return [AmountRow(label, cur, total, int(n)) for (label, cur), (total, n) in top]
 
     def summary(self) -> ReportSummary:
         """The totals so far."""

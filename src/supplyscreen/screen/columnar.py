@@ -273,13 +273,28 @@ class _Interned:
         new = position < 0
         if new.any():
             fresh = dictionary.filter(pa.array(new))
-            ids = [self.id_of(self.convert(v)) for v in fresh.to_pylist()]
+            ids = self._ids_of(fresh.to_pylist())
             # the dictionary's cells are distinct: the fresh ones go after the known, in its order
             position = position.copy()
             position[new] = np.arange(len(self.raw), len(self.raw) + len(fresh))
             self.raw = pa.concat_arrays([self.raw, fresh.cast(pa.string())])
             self.raw_ids = np.concatenate([self.raw_ids, np.asarray(ids, dtype=np.int64)])
         return np.asarray(self.raw_ids[position], dtype=np.int64)
+
+    def _ids_of(self, cells: list[Any]) -> list[int]:
+        """The value ids of raw cells, new values numbered as they come (``id_of`` of each, converted;
+        for text, written out: a million-row file has a hundred thousand distinct cells)."""
+        if self.convert is not text_value:
+            return [self.id_of(self.convert(v)) for v in cells]
+        ids, values, out = self.ids, self.values, []
+        for cell in cells:
+            value = (cell.strip() or None) if type(cell) is str else text_value(cell)
+            found = ids.get(value)
+            if found is None:
+                found = ids[value] = len(values)
+                values.append(value)
+            out.append(found)
+        return out
 
     def id_of(self, value: Any) -> int:
         found = self.ids.get(value)
@@ -910,8 +925,8 @@ _datasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 class _Writer:
     """Writes batches' output to the file in a thread: pyarrow builds each batch's table and formats
     its CSV mostly without the GIL, so writing one batch overlaps screening the next. Each batch is
-    synced to disk once written, and the file once more at ``end``. Its errors reach the caller at the next
-    ``put``, ``wait`` or ``close``."""
+    synced to disk once written, and the file once more at ``end``. Its errors reach the caller at
+    the next ``put``, ``wait`` or ``close``."""
 
     def __init__(self, fh: Any) -> None:
         import queue
@@ -922,6 +937,10 @@ class _Writer:
         self.error: BaseException | None = None
         self.discard = False
         self.ended = False
+        # appended through pyarrow's own file: into a Python file object, pyarrow would take the
+        # GIL for each of its small writes (a batch took ten times as long while screening ran)
+        fh.flush()
+        self.sink = pa.OSFile(fh.name, "ab")
         self.jobs: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -935,12 +954,12 @@ class _Writer:
                     if job is None:
                         os.fsync(self.fh.fileno())
                     else:
-                        pacsv.write_csv(_output_table(*job), self.fh, options)
-                        self.fh.flush()
+                        pacsv.write_csv(_output_table(*job), self.sink, options)
+                        self.sink.flush()
                         # to disk batch by batch, here off the screening's path: the sync at the
                         # end then waits for the last batch only
                         _datasync(self.fh.fileno())
-                        self.offset = self.fh.tell()
+                        self.offset = os.fstat(self.fh.fileno()).st_size
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 self.error = exc
             finally:
@@ -978,6 +997,7 @@ class _Writer:
         self.discard = self.discard or discard
         self.end()
         self.thread.join()
+        self.sink.close()
         if not self.discard:
             self._raise()
 
