@@ -348,3 +348,26 @@ def test_replace_over_an_earlier_result_keeps_no_file_open(tmp_path: Path) -> No
     time.sleep(0.05)
     assert len(list(Path("/proc/self/fd").iterdir())) <= open_before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["result.csv"]
+
+
+def test_replace_closes_the_earlier_result_itself_when_no_thread_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import threading
+
+    from supplyscreen.report.atomic import replace
+
+    out, new = tmp_path / "result.csv", tmp_path / "new.csv"
+    out.write_text("old\n", encoding="utf-8")
+    new.write_text("new\n", encoding="utf-8")
+    closed: list[int] = []
+    real_close = os.close
+
+    def no_thread(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    monkeypatch.setattr(os, "close", lambda fd: closed.append(fd) or real_close(fd))
+    replace(new, out)
+    assert out.read_text(encoding="utf-8") == "new\n" and len(closed) == 1

@@ -56,6 +56,7 @@ def test_columnar_run_resumes_after_an_interruption(
     interrupt_and_resume,
     workers: int,
 ) -> None:
+    monkeypatch.setattr(columnar, "READ_BYTES", 16 * 1024)  # batches joined from 16 KB blocks
     monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
     monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint between every two batches
     straight = tmp_path / "straight.csv"
@@ -68,6 +69,71 @@ def test_columnar_run_resumes_after_an_interruption(
     assert 0 < outcome.resumed_rows < 3000
     assert _rows(out) == _rows(straight)
     assert outcome.summary.rows_total == 3000
+
+
+def test_a_checkpoint_of_batches_cut_otherwise_is_refused_not_misread(
+    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from supplyscreen.errors import ResumeError
+
+    monkeypatch.setattr(columnar, "READ_BYTES", 16 * 1024)
+    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)
+    out = tmp_path / "resumed.csv"
+    reported = {"rows": 0}
+
+    def stop(n: int) -> None:
+        reported["rows"] += n
+        if reported["rows"] > 2000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        screen_file(screener, purchase_file, out, on_rows=stop)
+    monkeypatch.setattr(columnar, "READ_BYTES", 8 * 1024)  # another version cuts the file otherwise
+    with pytest.raises(ResumeError, match="another input or other options"):
+        screen_file(screener, purchase_file, out, resume=True)
+    # and were the fingerprint blind to it, the rows of the skipped batches would not add up
+    from supplyscreen.screen import run
+
+    monkeypatch.setattr(run, "columnar_layout", lambda: {"same": 1})
+    reported["rows"] = 0
+    with pytest.raises(KeyboardInterrupt):
+        screen_file(screener, purchase_file, out, on_rows=stop)
+    monkeypatch.setattr(columnar, "READ_BYTES", 4 * 1024)
+    monkeypatch.setattr(columnar, "BATCH_BYTES", 48 * 1024)
+    with pytest.raises(ResumeError, match="rows in its first"):
+        screen_file(screener, purchase_file, out, resume=True)
+    assert screen_file(screener, purchase_file, out).summary.rows_total == 3000
+
+
+def test_a_row_longer_than_a_read_block_is_read_again_in_bigger_blocks(
+    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar_resets
+) -> None:
+    from supplyscreen.io import read_records
+
+    long_row = tmp_path / "long.csv"
+    lines = purchase_file.read_text(encoding="utf-8").splitlines()
+    head, rows = lines[0], lines[1:]
+    cells = next(csv.reader([rows[100]]))
+    cells[5] = "network camera; " * 800  # a 13 KB description, quoted across lines below
+    cells[5] = cells[5].replace("; n", ";\nn", 3)
+    buf = __import__("io").StringIO()
+    csv.writer(buf).writerow(cells)
+    long_row.write_text(
+        "\n".join([head, *rows[:100], buf.getvalue().rstrip("\r\n"), *rows[100:]]) + "\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(columnar, "READ_BYTES", 4 * 1024)  # the long row straddles 4 KB blocks
+    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    from supplyscreen.screen import run
+
+    reads = []
+    monkeypatch.setattr(run, "read_records", lambda *a, **k: reads.append(a) or read_records(*a, **k))
+    screen_file(screener, long_row, fast)
+    assert len(reads) == 1 and columnar_resets["n"] >= 1  # columnar: not handed over to the row path
+    screen_file(screener, long_row, slow, force_rows=True)
+    assert _rows(fast) == _rows(slow)
+    assert len(_rows(fast)) == 3001
 
 
 def test_parquet_input_goes_the_columnar_way(screener, purchase_file: Path, tmp_path: Path) -> None:
@@ -396,3 +462,45 @@ def test_formula_cells_are_escaped_as_the_row_path_escapes_each_cell() -> None:
     assert sum(escape_formula(c) != c for c in cells if c is not None) > 1000  # many to escape
     plain = pa.array(["12", "abc", None, ""], type=pa.string())
     assert columnar.escaped_formulas(plain) is plain  # no formula character first: the column itself
+
+
+def test_an_empty_column_with_no_offsets_is_no_formula() -> None:
+    import pyarrow as pa
+
+    for empty in (
+        pa.Array.from_buffers(pa.string(), 0, [None, pa.py_buffer(b""), pa.py_buffer(b"")]),
+        pa.array([], pa.string()),
+    ):
+        assert len(columnar.escaped_formulas(empty)) == 0
+
+
+def test_the_writer_is_idle_only_once_what_was_put_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import pyarrow as pa
+
+    release = threading.Event()
+    original = columnar._output_table
+
+    def slow(*job):  # type: ignore[no-untyped-def]
+        assert release.wait(10)
+        return original(*job)
+
+    monkeypatch.setattr(columnar, "_output_table", slow)
+    batch = pa.record_batch({"vendor": ["Acme", "=cmd"]})
+    clear = [pa.chunked_array([pa.array(["clear"])])]
+    with open(tmp_path / "out.csv", "wb") as fh:
+        writer = columnar._Writer(fh)
+        assert writer.idle()
+        writer.put(batch, pa.array([0, 0]), clear, None)
+        assert not writer.idle()  # a checkpoint now would wait: write_columnar waits for a later batch
+        release.set()
+        offset = writer.wait()
+        assert writer.idle() and offset == (tmp_path / "out.csv").stat().st_size
+        writer.close()
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines() == [
+        '"Acme","clear"',
+        '"\'=cmd","clear"',
+    ]

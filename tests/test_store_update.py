@@ -221,3 +221,13 @@ def test_entities_read_in_background_are_the_ones_read_on_demand(tmp_path: Path)
     snapshot.wait_for_reading()
     with pytest.raises(StoreError, match="damaged"):
         snapshot.entity_at(0)
+
+
+def test_a_forked_child_gets_unlocked_entity_locks(tmp_path: Path) -> None:
+    from supplyscreen.store import snapshot as snapshots
+
+    snapshot = Store.open(tmp_path / "home").snapshot
+    snapshot._lines_lock.acquire()  # as if another thread were reading when the process forked
+    snapshots._new_locks_after_fork()
+    assert snapshot._lines_lock.acquire(timeout=1)
+    snapshot._lines_lock.release()

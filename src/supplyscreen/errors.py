@@ -40,3 +40,7 @@ class UpdateError(SupplyscreenError):
 
 class UnknownEntityError(SupplyscreenError):
     """No entity has the given id or source id."""
+
+
+class ResumeError(SupplyscreenError):
+    """A checkpoint cannot be used for this input (the file or the options changed)."""

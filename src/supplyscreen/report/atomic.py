@@ -77,7 +77,10 @@ def replace(new: Path, out: Path) -> None:
         os.replace(new, out)
     finally:
         if old is not None:
-            threading.Thread(target=os.close, args=(old,), daemon=True).start()
+            try:
+                threading.Thread(target=os.close, args=(old,), daemon=True).start()
+            except RuntimeError:  # no thread to be had (the interpreter is shutting down)
+                os.close(old)
 
 
 def _umask() -> int:

@@ -35,6 +35,7 @@ import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 from supplyscreen.detect import is_federal_funding
 from supplyscreen.detect.text import TextTokens
 from supplyscreen.detect.xinjiang_location import country_of
+from supplyscreen.errors import ResumeError
 from supplyscreen.io import RecordStream
 from supplyscreen.io.dates import parse_amount, parse_date
 from supplyscreen.io.errors import RowError
@@ -97,25 +98,50 @@ def _batches(
         return "error"
 
     # pyarrow reads small blocks (as fast as big ones in all): the first is screened on its own, so
-    # screening starts at once; the others are joined into batches of about BATCH_BYTES
-    block = max(1, min(BATCH_BYTES, READ_BYTES))
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=stream.encoding or "utf8", block_size=block),
-            parse_options=pacsv.ParseOptions(
-                delimiter=stream.delimiter or ",", newlines_in_values=True, invalid_row_handler=invalid
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=columns,
-                column_types={c: pa.string() for c in columns or stream.columns},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        yield from _joined(reader, BATCH_BYTES)
-    except pa.ArrowInvalid as exc:
-        raise MalformedInput(str(exc)) from exc
+    # screening starts at once; the others are joined into batches of about BATCH_BYTES. A row longer
+    # than a block stops pyarrow ("straddles two block boundaries"): the file is then read again
+    # in blocks of BATCH_BYTES from the row after the last one handed out.
+    block, done = max(1, min(BATCH_BYTES, READ_BYTES)), 0
+    while True:
+        try:
+            reader = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(encoding=stream.encoding or "utf8", block_size=block),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=stream.delimiter or ",", newlines_in_values=True, invalid_row_handler=invalid
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=columns,
+                    column_types={c: pa.string() for c in columns or stream.columns},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            for batch in _joined(_after(reader, done), BATCH_BYTES):
+                done += batch.num_rows
+                yield batch
+            return
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block < BATCH_BYTES:
+                block = BATCH_BYTES
+                continue
+            raise MalformedInput(str(exc)) from exc
+
+
+def layout() -> dict[str, int]:
+    """How a file is cut into batches, for a checkpoint's fingerprint: a resumed run skips the
+    batches its checkpoint counted, which must be cut alike."""
+    return {"read_bytes": READ_BYTES, "batch_bytes": BATCH_BYTES, "joined": 1}
+
+
+def _after(batches: Iterator[pa.RecordBatch], skip: int) -> Iterator[pa.RecordBatch]:
+    """The batches from row ``skip`` on."""
+    for batch in batches:
+        if skip >= batch.num_rows:
+            skip -= batch.num_rows
+            continue
+        yield batch.slice(skip) if skip else batch
+        skip = 0
 
 
 def _joined(blocks: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
@@ -213,6 +239,8 @@ def _formula_first(column: pa.Array) -> np.ndarray:
     byte of each cell in the column's buffers (in UTF-8 no other character's first byte is one of
     these ASCII ones); null and empty cells do not."""
     n = len(column)
+    if not n or column.buffers()[1] is None:  # no cells (Arrow allows an empty offsets buffer then)
+        return np.zeros(n, dtype=bool)
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * column.offset)
     data = column.buffers()[2]
     starts, nonempty = offsets[:-1], offsets[1:] > offsets[:-1]
@@ -453,6 +481,7 @@ class ColumnarScreener:
         self.part_ids: dict[str, _KeyIds] = {}  # by kind: the ids of its keys in part_values
         self.part_values: list[Any] = []
         self.part_summaries: dict[int, _Part] = {}  # by index in part_values (see _part)
+        self._results: dict[tuple[tuple[int, ...], int], RowResult] = {}  # see result
         self.results = _KeyIds(4)  # (h, c, x, s) part ids + 1 -> outcome index
         self.outcomes: list[_Outcome] = []
         self._columns: list[list[pa.Array]] = []  # see result_columns
@@ -697,11 +726,15 @@ class ColumnarScreener:
 
     def result(self, outcome: _Outcome) -> RowResult:
         """The RowResult of an outcome, as the row path assembles it (its record only numbers the
-        first of its rows)."""
-        h, c, x, s = outcome.key
-        name_flags, hits = self.part_values[h - 1] if h else ([], [])
-        detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
-        return self.engine.assemble(Record(outcome.row), name_flags, hits, detected)
+        first of its rows), made once (compare mode asks for it row by row)."""
+        found = self._results.get((outcome.key, outcome.row))
+        if found is None:
+            h, c, x, s = outcome.key
+            name_flags, hits = self.part_values[h - 1] if h else ([], [])
+            detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
+            found = self.engine.assemble(Record(outcome.row), name_flags, hits, detected)
+            self._results[(outcome.key, outcome.row)] = found
+        return found
 
     def result_columns(self) -> list[pa.ChunkedArray]:
         """The added columns' cells of every outcome so far, escaped for CSV; position 0 is a clear
@@ -877,9 +910,16 @@ def write_columnar(
         try:
             if batches is None:  # prepared batches need no encoding
                 batches = read_ahead(stream, errors, None if prepared else done_batches)
+            skipped = 0
             for n, (batch, encoded) in enumerate(batches):
                 if n < done_batches:
+                    skipped += batch.num_rows
                     continue
+                if n == done_batches and skipped != row:  # the checkpoint's batches are not these
+                    raise ResumeError(
+                        f"{tmp_out.parent}: the checkpoint counted {row} rows in its first {n} batches, "
+                        f"the file has {skipped} there; run without --resume to start again"
+                    )
                 if prepared:
                     parts = prepared[n - done_batches]
                     prepared[n - done_batches] = {}

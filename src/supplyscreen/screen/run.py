@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from supplyscreen.errors import SupplyscreenError
+from supplyscreen.errors import ResumeError, SupplyscreenError
 from supplyscreen.io import RecordStream, read_records
 from supplyscreen.model import Record, RowResult
 from supplyscreen.report import (
@@ -34,6 +34,7 @@ from supplyscreen.report import write_results as write_report
 from supplyscreen.report.atomic import check_output_path, replace
 from supplyscreen.screen.columnar import MalformedInput, read_ahead, write_columnar
 from supplyscreen.screen.columnar import eligible as columnar_eligible
+from supplyscreen.screen.columnar import layout as columnar_layout
 from supplyscreen.screen.engine import (
     RecordScreener,
     chunked,
@@ -52,10 +53,6 @@ KNOWN_GAPS = {
     "curated_el_xinjiang": "Xinjiang-related Entity List additions 2019-2021 only; "
     "19 XUAR PSB subordinates unnamed",
 }
-
-
-class ResumeError(SupplyscreenError):
-    """A checkpoint cannot be used for this input (the file or the options changed)."""
 
 
 @dataclass(slots=True)
@@ -281,7 +278,7 @@ def _screen_columnar(
     snapshot = screener.store.snapshot
     options = {
         "mapping": stream.mapping,
-        "columnar": True,
+        "columnar": columnar_layout(),
         "snapshot": snapshot.version,
         "compare_to": str(compare_to) if compare_to else None,
     }

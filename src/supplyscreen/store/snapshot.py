@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -97,6 +98,17 @@ def read_jsonl_gz(path: Path) -> Iterator[dict[str, Any]]:
         ) from exc
 
 
+def _new_locks_after_fork() -> None:
+    """A forked child has one thread: a lock another thread of its parent held stays held there."""
+    for snapshot in list(_LOCKED):
+        snapshot._lines_lock = threading.Lock()
+
+
+_LOCKED: weakref.WeakSet[Snapshot] = weakref.WeakSet()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_locks_after_fork)
+
+
 class Snapshot:
     """A read-only view of one snapshot directory."""
 
@@ -114,6 +126,7 @@ class Snapshot:
         self._lines: list[bytes] | None = None
         self._objects: list[Entity | None] = []
         self._lines_lock = threading.Lock()
+        _LOCKED.add(self)
         self._reading: threading.Thread | None = None
 
     @property
