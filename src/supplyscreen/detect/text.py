@@ -129,21 +129,45 @@ def text_words(text: str) -> frozenset[str]:
     return _recent(text)[2]
 
 
+@cache
+def _token_bytes() -> Any:
+    """A byte table: ``a-z0-9`` stay, ``A-Z`` become lower case, every other byte a space."""
+    import numpy as np
+
+    table = np.full(256, ord(" "), dtype=np.uint8)
+    for c in "abcdefghijklmnopqrstuvwxyz0123456789":
+        table[ord(c)] = ord(c)
+        table[ord(c.upper())] = ord(c)
+    return table
+
+
 class TextTokens:
     """The tokens of many texts (a pyarrow string array), split once by pyarrow, for
-    ``texts_with_words`` and ``WordSet.found_in`` to check several word sets against."""
+    ``texts_with_words`` and ``WordSet.found_in`` to check several word sets against.
+
+    Only the tokens of plain ASCII texts count (``plain``): there folding is lower-casing and the
+    tokens are the runs of ``[a-z0-9]``. They are found by mapping every byte of the texts through
+    a table (upper case to lower, any other character to a space) and splitting at the spaces."""
 
     def __init__(self, texts: Any) -> None:
+        import numpy as np
+        import pyarrow as pa
         import pyarrow.compute as pc
 
+        if isinstance(texts, pa.ChunkedArray):
+            texts = texts.combine_chunks()
+        if texts.type != pa.string():
+            texts = texts.cast(pa.string())
         self.size = len(texts)
         self.plain = pc.fill_null(pc.string_is_ascii(texts), False).to_numpy(zero_copy_only=False)
-        # the runs of [a-z0-9] separated by single spaces: split by a plain pattern, not by a regex
-        # again (an empty token where a text starts or ends with a separator is in no word set)
-        self._inner = pc.replace_substring_regex(pc.utf8_lower(texts), "[^a-z0-9]+", " ")
-        split = pc.split_pattern(self._inner, " ")
-        self.tokens = pc.list_flatten(split)
-        self.owner = pc.list_parent_indices(split).to_numpy(zero_copy_only=False)
+        validity, offsets, data = texts.buffers()
+        mapped = _token_bytes()[np.frombuffer(data, dtype=np.uint8)] if data is not None else b""
+        words = pa.Array.from_buffers(
+            pa.string(), len(texts), [validity, offsets, pa.py_buffer(mapped)], texts.null_count, texts.offset
+        )
+        self._split = pc.ascii_split_whitespace(words)
+        self.tokens = pc.list_flatten(self._split)
+        self.owner = pc.list_parent_indices(self._split).to_numpy(zero_copy_only=False)
         self._spaced: Any = None
 
     @property
@@ -153,7 +177,7 @@ class TextTokens:
         if self._spaced is None:
             import pyarrow.compute as pc
 
-            self._spaced = pc.binary_join_element_wise(" ", self._inner, " ", "")
+            self._spaced = pc.binary_join_element_wise(" ", pc.binary_join(self._split, " "), " ", "")
         return self._spaced
 
 
