@@ -504,3 +504,27 @@ def test_the_writer_is_idle_only_once_what_was_put_is_written(
         '"Acme","clear"',
         '"\'=cmd","clear"',
     ]
+
+
+@pytest.mark.parametrize("high", [5, 1 << 40])  # small ids, and ids whose product would overflow int64
+def test_rows_are_grouped_by_their_ids_in_the_order_they_first_show(high: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    cols = [rng.integers(0, high, 5000) // (high // 5 or 1) * (high // 5 or 1) for _ in range(4)]
+    group, first = columnar._groups(cols)
+    seen: dict[tuple[int, ...], int] = {}
+    for row, key in enumerate(zip(*(c.tolist() for c in cols), strict=True)):
+        assert group[row] == seen.setdefault(key, len(seen))
+    assert len(first) == len(seen) and [k for k in seen] == [
+        tuple(int(c[f]) for c in cols) for f in first.tolist()
+    ]
+
+
+def test_grouping_ids_whose_combined_key_would_wrap_around() -> None:
+    import numpy as np
+
+    a = np.array([0, 4, 0, 4], dtype=np.int64)
+    b = np.array([0, 0, (1 << 62) - 1, 0], dtype=np.int64)  # 4 * 2**62 wraps to 0 in int64
+    group, first = columnar._groups([a, b])
+    assert group.tolist() == [0, 1, 2, 1] and first.tolist() == [0, 1, 2]

@@ -272,9 +272,14 @@ def _groups(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of equal-length columns of ids (>= 0): each row's group and each group's
     first row, groups numbered in the order the rows first show them."""
     key = np.zeros(len(cols[0]), dtype=np.int64)
+    bound = 1  # key < bound
     for col in cols:
         wide = col.astype(np.int64)
-        key = np.unique(key * (int(wide.max(initial=0)) + 1) + wide, return_inverse=True)[1].reshape(-1)
+        size = int(wide.max(initial=0)) + 1
+        if bound * size >= 1 << 62:  # renumber the key so far densely before it could overflow
+            key = np.unique(key, return_inverse=True)[1].reshape(-1)
+            bound = int(key.max(initial=0)) + 1
+        key, bound = key * size + wide, bound * size
     _, first, group = np.unique(key, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # groups numbered in the order rows first show them
     rank = np.empty_like(order)
