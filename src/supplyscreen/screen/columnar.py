@@ -487,6 +487,7 @@ class ColumnarScreener:
         self.part_values: list[Any] = []
         self.part_summaries: dict[int, _Part] = {}  # by index in part_values (see _part)
         self._results: dict[tuple[tuple[int, ...], int], RowResult] = {}  # see result
+        self._detected: dict[tuple[int, int, int], tuple[list[_Segment], bool]] = {}  # see _outcome
         self.results = _KeyIds(4)  # (h, c, x, s) part ids + 1 -> outcome index
         self.outcomes: list[_Outcome] = []
         self._columns: list[list[pa.Array]] = []  # see result_columns
@@ -700,25 +701,29 @@ class ColumnarScreener:
         """The outcome of a combination of parts (their ids + 1, 0: none; the name's first), its
         cells as ``added_values`` gives them for the RowResult that ``result`` makes of it."""
         h, c, x, s = key
-        parts = [self._part(h - 1, True)] if h else []
-        parts += [self._part(p - 1, False) for p in (c, x, s) if p]
-        if any(part.listed for part in parts[1 if h else 0 :]):  # not from a detector so far
+        found = self._detected.get((c, x, s))
+        if found is None:  # the detectors' parts merged, shared by the outcomes of every name
+            parts = [self._part(p - 1, False) for p in (c, x, s) if p]
+            merged = sorted([segment for part in parts for segment in part.segments], key=_LEVEL)
+            found = self._detected[(c, x, s)] = (merged, any(part.listed for part in parts))
+        detected, listed = found
+        if listed:  # a detector's list flags: not so far
             result = self.result(_Outcome("", [], (), (), False, (h, c, x, s), row))
             return _Outcome(
                 result.risk, added_values(result, False), tuple(result.flag_codes),
                 tuple(flag_lists(result)), result.risk in AT_RISK, (h, c, x, s), row,
             )  # fmt: skip
-        segments = [segment for part in parts for segment in part.segments]
+        name = self._part(h - 1, True) if h else _NO_PART
+        # stable: within a severity the name's flags come before the detectors', as assemble has them
+        segments = sorted(name.segments + tuple(detected), key=_LEVEL) if name.segments else detected
         if len(segments) == 1:
             distinct, cell = segments[0].distinct, segments[0].cell
         else:
-            segments.sort(key=_LEVEL)  # stable: the parts' order within a severity
             distinct = tuple(dict.fromkeys(code for segment in segments for code in segment.codes))
             cell = ";".join(distinct)
         rank = segments[0].level if segments else len(SEVERITIES)
         risk = SEVERITIES[rank] if rank < len(SEVERITIES) and SEVERITIES[rank] in AT_RISK else "clear"
         reasons = " | ".join(segment.reasons for segment in segments)
-        name = parts[0] if h else _NO_PART
         values = [
             risk,
             cell,
@@ -1114,11 +1119,7 @@ def _output_table(
     """A batch's output: its columns escaped, each result column taken at ``take`` (position 0 of
     ``ColumnarScreener.result_columns``: a clear row), the change column in compare mode."""
     columns = [escaped_formulas(batch.column(i)) for i in range(batch.num_columns)]
-    # one chunk each: pyarrow takes from a single array several times as fast
-    extra = [
-        pc.take(values.combine_chunks() if values.num_chunks > 1 else values.chunk(0), take)
-        for values in results
-    ]
+    extra = [pc.take(values, take) for values in results]
     if changes is not None:
         extra.append(changes)
     return pa.Table.from_arrays([*columns, *extra], names=[f"c{i}" for i in range(len(columns) + len(extra))])
@@ -1257,13 +1258,15 @@ class _Totals:
             (values[n] or NO_NAME, currencies[c])
             for n, c in zip(name_of[at].tolist(), currency_of[at].tolist(), strict=True)
         ]
-        for k, slot in zip(new.tolist(), self.aggregator.amount_slots("vendor", labels), strict=True):
-            index = self._slot_of.get(id(slot))
+        indices, slot_of = [], self._slot_of
+        for slot in self.aggregator.amount_slots("vendor", labels):
+            index = slot_of.get(id(slot))
             if index is None:
-                index = self._slot_of[id(slot)] = len(self.slots)
+                index = slot_of[id(slot)] = len(self.slots)
                 self.slots.append(slot)
-            slot_of_pair[k] = index
+            indices.append(index)
         if len(new):
+            slot_of_pair[new] = indices
             self._vendor_slots.add(pairs[new], slot_of_pair[new])
             fresh = self.slots[len(self.totals) :]
             self.totals = np.concatenate([self.totals, np.array([s[0] for s in fresh], dtype=np.float64)])
