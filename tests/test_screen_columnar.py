@@ -528,3 +528,7 @@ def test_grouping_ids_whose_combined_key_would_wrap_around() -> None:
     b = np.array([0, 0, (1 << 62) - 1, 0], dtype=np.int64)  # 4 * 2**62 wraps to 0 in int64
     group, first = columnar._groups([a, b])
     assert group.tolist() == [0, 1, 2, 1] and first.tolist() == [0, 1, 2]
+    # renumbering the first column is not enough when the second alone is that wide
+    a = np.array([0, 1, 2, 3, 4, 0], dtype=np.int64)
+    b = np.array([0, 0, 0, 0, 0, (1 << 62) - 1], dtype=np.int64)
+    assert columnar._groups([a, b])[0].tolist() == [0, 1, 2, 3, 4, 5]

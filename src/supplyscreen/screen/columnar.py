@@ -279,6 +279,9 @@ def _groups(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         if bound * size >= 1 << 62:  # renumber the key so far densely before it could overflow
             key = np.unique(key, return_inverse=True)[1].reshape(-1)
             bound = int(key.max(initial=0)) + 1
+            if bound * size >= 1 << 62:  # and the column too: both then stay below the row count
+                wide = np.unique(wide, return_inverse=True)[1].reshape(-1)
+                size = int(wide.max(initial=0)) + 1
         key, bound = key * size + wide, bound * size
     _, first, group = np.unique(key, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # groups numbered in the order rows first show them
@@ -1046,8 +1049,10 @@ class _Writer:
         not count on those batches)."""
         self.discard = self.discard or discard
         self.end()
-        self.thread.join()
-        self.sink.close()
+        try:
+            self.thread.join()
+        finally:
+            self.sink.close()
         if not self.discard:
             self._raise()
 
