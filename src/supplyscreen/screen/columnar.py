@@ -8,9 +8,15 @@ by row in Python:
   each distinct value is looked at once, for what each detector needs of it (see ColumnarScreener);
 * a part of a row's result (its name's flags, one detector's flags) is computed once per distinct
   combination of what that part reads, by the ordinary :class:`RecordScreener` and detectors on a
-  representative row; a row's result once per distinct combination of parts;
+  representative row; a row's result once per distinct combination of parts, its cells merged from
+  the parts' flags as ``RecordScreener.assemble`` orders them (a RowResult is assembled only where
+  compare mode needs one);
 * the input columns are written back by pyarrow untouched except for formula escaping, with the
-  result columns beside them, taken by outcome index.
+  result columns beside them, taken by outcome index, by a writer thread while the next batch is
+  screened.
+
+pyarrow reads the file in 2 MB blocks; the first is screened alone, so screening starts at once, and
+the others are joined into batches of ``BATCH_BYTES``.
 
 With helper processes, the file's distinct names are matched ahead (:class:`NamePrefetch`) while
 this process works out every batch's detector parts, then each batch's names, results and output.
