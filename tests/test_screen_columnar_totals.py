@@ -90,16 +90,20 @@ def _amount(rng: random.Random) -> str:
     return f"{rng.randint(1, 9_999_999) / 100:.2f}"
 
 
+def _row(i: int, template: Sequence[str], amount: str, currency: str) -> list[str]:
+    """Purchase order ``i`` of a template (vendor, address, country, description, funding)."""
+    vendor, address, country, description, funding = template
+    return [f"PO-{i}", vendor, address, country, description, amount, currency, funding]
+
+
 def _mixed_rows(n: int, seed: int) -> list[list[str]]:
     """Rows of every template with every currency spelling, readable and odd amounts."""
     rng = random.Random(seed)
     rows = []
     for i in range(n):
-        vendor, address, country, description, funding = rng.choice(TEMPLATES)
+        template = rng.choice(TEMPLATES)
         amount = rng.choice(ODD_AMOUNTS) if rng.random() < 0.2 else _amount(rng)
-        rows.append(
-            [f"PO-{i}", vendor, address, country, description, amount, rng.choice(CURRENCIES), funding]
-        )
+        rows.append(_row(i, template, amount, rng.choice(CURRENCIES)))
     return rows
 
 
@@ -109,11 +113,10 @@ def test_amounts_in_several_currencies_are_totalled_apart_as_the_row_path_does(
 ) -> None:
     monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
     rng = random.Random(11)
-    rows = []
-    for i in range(2400):
-        template = TEMPLATES[i % len(TEMPLATES)]
-        rows.append([f"PO-{i}", *template[:4], _amount(rng), CURRENCIES[rng.randrange(len(CURRENCIES))],
-                     template[4]])  # fmt: skip
+    rows = [
+        _row(i, TEMPLATES[i % len(TEMPLATES)], _amount(rng), CURRENCIES[rng.randrange(len(CURRENCIES))])
+        for i in range(2400)
+    ]
     source = _write(tmp_path / "currencies.csv", rows)
     assert source.stat().st_size > 8 * 16 * 1024  # several batches
     fast, _ = _both(screener, source, tmp_path, workers=workers)
@@ -144,11 +147,15 @@ def test_empty_unreadable_and_negative_amounts_are_totalled_as_the_row_path_does
 ) -> None:
     monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
     rng = random.Random(5)
-    rows = []
-    for i in range(1800):
-        template = TEMPLATES[i % len(TEMPLATES)]
-        amount = ODD_AMOUNTS[i % len(ODD_AMOUNTS)] if i % 3 else _amount(rng)
-        rows.append([f"PO-{i}", *template[:4], amount, "USD", template[4]])
+    rows = [
+        _row(
+            i,
+            TEMPLATES[i % len(TEMPLATES)],
+            ODD_AMOUNTS[i % len(ODD_AMOUNTS)] if i % 3 else _amount(rng),
+            "USD",
+        )
+        for i in range(1800)
+    ]
     # a vendor at risk whose every row has no amount that can be read
     no_amount = ("Lakeside Camera Outlet", "7 Shore Rd, Duluth, MN", "US", "Hikvision DS-2CD2143G2-I camera")
     rows += [[f"PO-X{i}", *no_amount, ["", "n/a", "TBD", " "][i % 4], "USD", ""] for i in range(40)]
