@@ -62,9 +62,8 @@ from supplyscreen.screen.flags import date_matters, row_risk
 
 BATCH_BYTES = 32 << 20
 READ_BYTES = 2 << 20  # pyarrow's CSV block (see _batches)
-CHECKPOINT_SECONDS = (
-    5.0  # a resumable state is saved between batches, at most this often (see write_columnar)
-)
+# a resumable state is saved between batches, at most this often (see write_columnar)
+CHECKPOINT_SECONDS = 5.0
 _NAME_FIELDS = ("name", "country", "date", "funding")  # what the name's part reads of a record
 
 
@@ -324,19 +323,14 @@ class _Interned:
         return np.asarray(self.raw_ids[position], dtype=np.int64)
 
     def _ids_of(self, cells: list[Any]) -> list[int]:
-        """The value ids of raw cells, new values numbered as they come (``id_of`` of each, converted;
-        for text, written out: a million-row file has a hundred thousand distinct cells)."""
-        if self.convert is not text_value:
-            return [self.id_of(self.convert(v)) for v in cells]
-        ids, values, out = self.ids, self.values, []
-        for cell in cells:
-            value = (cell.strip() or None) if type(cell) is str else text_value(cell)
-            found = ids.get(value)
-            if found is None:
-                found = ids[value] = len(values)
-                values.append(value)
-            out.append(found)
-        return out
+        """The value ids of raw cells, new values numbered as they come (text converted in line:
+        a million-row file has a hundred thousand distinct cells)."""
+        if self.convert is text_value:
+            values = [(c.strip() or None) if type(c) is str else text_value(c) for c in cells]
+        else:
+            values = [self.convert(c) for c in cells]
+        id_of = self.id_of
+        return [id_of(v) for v in values]
 
     def id_of(self, value: Any) -> int:
         found = self.ids.get(value)
@@ -412,7 +406,6 @@ class _Outcome(NamedTuple):
     values: list[Any]  # the added columns' cells
     codes: tuple[str, ...]  # its flags' codes, each once
     lists: tuple[str, ...]  # the list codes of its restricted_party flags (see flag_lists)
-    at_risk: bool
     key: tuple[int, int, int, int]
     row: int
 
@@ -471,8 +464,8 @@ class ColumnarScreener:
     what each detector needs of it: the text itself where the detector finds a candidate in it, or
     else only the context it lends (the words around a brand or a place) — and for the name, whether
     its hits matter and whether the order date can change them. A part of the result (the name's
-    flags, one detector's flags) is then computed once per distinct combination of those ids, and
-    a row's result once per distinct combination of parts, from a representative row.
+    flags, one detector's flags) is then computed once per distinct combination of those ids, from a
+    representative row, and a row's result once per distinct combination of parts, from their flags.
     """
 
     def __init__(
@@ -551,8 +544,8 @@ class ColumnarScreener:
                 array = pa.array(kept, type=pa.string())
                 words = TextTokens(array)
                 found = [*gate.covered.may_find_in(words), *gate.xinjiang.may_find_in(words)]
-                if key != "address":  # a brand's first word is common ("electronics"): its phrase?
-                    found[0] = found[0] & gate.covered.brands_in(words)
+                if key != "address":  # whole brands, not first words ("electronics" is common)
+                    found[0] = gate.covered.brands_in(words)
                 found.append(gate.sector.may_find_in(words))
                 models = gate.covered.models_possible(array) if key != "address" else []
                 found.append(np.asarray(models or [False] * len(present), dtype=bool))
@@ -717,10 +710,10 @@ class ColumnarScreener:
             found = self._detected[(c, x, s)] = (merged, any(part.listed for part in parts))
         detected, listed = found
         if listed:  # a detector's list flags: not so far
-            result = self.result(_Outcome("", [], (), (), False, (h, c, x, s), row))
+            result = self._assembled((h, c, x, s), row)
             return _Outcome(
                 result.risk, added_values(result, False), tuple(result.flag_codes),
-                tuple(flag_lists(result)), result.risk in AT_RISK, (h, c, x, s), row,
+                tuple(flag_lists(result)), (h, c, x, s), row,
             )  # fmt: skip
         name = self._part(h - 1, True) if h else _NO_PART
         # stable: within a severity the name's flags come before the detectors', as assemble has them
@@ -741,18 +734,20 @@ class ColumnarScreener:
             ";".join(name.lists),
             self.engine.snapshot,
         ]
-        return _Outcome(risk, values, distinct, name.lists, risk in AT_RISK, (h, c, x, s), row)
+        return _Outcome(risk, values, distinct, name.lists, (h, c, x, s), row)
 
     def result(self, outcome: _Outcome) -> RowResult:
         """The RowResult of an outcome, as the row path assembles it (its record only numbers the
         first of its rows), made once (compare mode asks for it row by row)."""
-        found = self._results.get((outcome.key, outcome.row))
+        return self._assembled(outcome.key, outcome.row)
+
+    def _assembled(self, key: tuple[int, ...], row: int) -> RowResult:
+        found = self._results.get((key, row))
         if found is None:
-            h, c, x, s = outcome.key
+            h, c, x, s = key
             name_flags, hits = self.part_values[h - 1] if h else ([], [])
             detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
-            found = self.engine.assemble(Record(outcome.row), name_flags, hits, detected)
-            self._results[(outcome.key, outcome.row)] = found
+            found = self._results[(key, row)] = self.engine.assemble(Record(row), name_flags, hits, detected)
         return found
 
     def result_columns(self) -> list[pa.ChunkedArray]:
@@ -1246,8 +1241,8 @@ class _Totals:
                 [self.codes[code], np.zeros(size - len(self.codes[code]), dtype=bool)]
             )
         for k in range(self._seen, len(outcomes)):
-            self.at_risk[k + 1] = outcomes[k].at_risk
-            if outcomes[k].at_risk:
+            self.at_risk[k + 1] = outcomes[k].risk in AT_RISK
+            if self.at_risk[k + 1]:
                 for code in outcomes[k].codes:
                     if code not in self.codes:
                         self.codes[code] = np.zeros(size, dtype=bool)
