@@ -162,8 +162,8 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool, expla
         notes.extend(_pair_notes(q, c, pairs, matched_q, matched_c, weight))
     q_missing = _unmatched_core(q.tokens, matched_q, weight)
     c_missing = _unmatched_core(c.tokens, matched_c, weight)
-    extra_q = any(k not in matched_q for k in range(len(q.tokens)))
-    extra_c = any(k not in matched_c for k in range(len(c.tokens)))
+    extra_q = len(matched_q) < len(q.tokens)  # (pairs index tokens, each once)
+    extra_c = len(matched_c) < len(c.tokens)
     has_core = any(t.role in (CORE, NUMBER) for t in q.tokens)
     if has_core and not person and not (q_missing or c_missing) and extra_q != extra_c:
         # one name is the other plus place or industry words only ("Hangzhou Hikvision Digital
@@ -238,8 +238,9 @@ def _names(tokens: list[Token]) -> str:
     return ", ".join(f"'{t.source or t.text}'" for t in tokens)
 
 
-def key_score(q: NameForm, c: NameForm) -> Scored:
-    """The best shared compact key (see the module docstring), 0 when none is shared."""
+def key_score(q: NameForm, c: NameForm, *, explain: bool = True) -> Scored:
+    """The best shared compact key (see the module docstring), 0 when none is shared; its note
+    when ``explain``."""
     best = 0.0
     note = ""
     for key, q_level in q.keys.items():
@@ -256,6 +257,8 @@ def key_score(q: NameForm, c: NameForm) -> Scored:
                 score *= CROSS_SCRIPT_ENGLISH
         if score > best:
             best = score
+            if not explain:
+                continue
             how = {
                 0: "same letters",
                 1: "same letters once the place is set aside",
@@ -271,7 +274,7 @@ def compare_forms(
 ) -> Scored:
     """Score two names; the explanation lists what agreed and what did not (when ``explain``)."""
     tok = token_score(q, c, weight, person=person, explain=explain)
-    key = key_score(q, c)
+    key = key_score(q, c, explain=explain)
     if key.score > tok.score:
         # the word-by-word notes still say what was set aside, unless the words disagreed
         agree = tok.score >= 0.8 * key.score

@@ -61,20 +61,16 @@ class Vocabulary:
     legal_latin: tuple[tuple[str, ...], ...]  # token sequences, longest first
     legal_by_first: dict[str, tuple[tuple[str, ...], ...]]  # the same, by first word
     legal_han: tuple[str, ...]  # longest first
-    legal_pinyin: tuple[str, ...]  # compact (no spaces), longest first
     legal_long: tuple[str, ...]  # single legal-form words of 6+ letters, recognised despite a typo
     abbreviations: dict[str, str]
     generic: frozenset[str]
-    generic_han: tuple[str, ...]
-    generic_compact: tuple[str, ...]  # generic words usable as compact suffixes, longest first
     stop: frozenset[str]
     places: frozenset[str]  # single-token place words
-    place_han: tuple[str, ...]  # Han place prefixes, longest first (with and without 省/市 suffixes)
-    place_compact: tuple[str, ...]  # compact place prefixes (pinyin/English), longest first
     syllables: frozenset[str]
     max_syllable: int
     compound_surnames: frozenset[str]
-    # the affix lists grouped for stripping compact keys, built once with the lists
+    # the affix lists (legal forms in pinyin, generic words, place prefixes in Han and compact Latin),
+    # grouped by their first or last letter for stripping compact keys, longest first
     place_han_by_head: Groups
     generic_han_by_tail: Groups
     legal_pinyin_by_tail: Groups
@@ -169,16 +165,11 @@ def vocabulary() -> Vocabulary:
         legal_latin=tuple(legal_latin),
         legal_by_first={w: tuple(f for f in legal_latin if f[0] == w) for w in {f[0] for f in legal_latin}},
         legal_han=legal_han,
-        legal_pinyin=legal_pinyin,
         legal_long=tuple(sorted({f[0] for f in legal_latin if len(f) == 1 and len(f[0]) >= 6})),
         abbreviations={str(k): str(v) for k, v in abbreviations.items()},
         generic=frozenset(generic_latin | set(generic["pinyin"])),
-        generic_han=generic_han,
-        generic_compact=generic_compact_sorted,
         stop=frozenset(generic["stop"]),
         places=frozenset(place_tokens),
-        place_han=place_han_sorted,
-        place_compact=place_compact_sorted,
         syllables=syllables,
         max_syllable=max(len(s) for s in syllables),
         compound_surnames=frozenset(places.get("compound_surnames", [])),
