@@ -608,6 +608,8 @@ FLAG_CODES = (
 )
 #: Severities, strongest first. ``info`` never raises a row's risk on its own.
 SEVERITIES = ("high", "review", "info")
+#: A list snapshot older than this many days is stale: the CLI and the reports warn about it.
+STALE_AFTER_DAYS = 30
 
 
 @dataclass(slots=True)

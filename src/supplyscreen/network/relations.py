@@ -28,8 +28,8 @@ from supplyscreen.io.sheets import open_workbook
 
 #: Relations a user's edge file may hold.
 RELATIONS = ("supplies", "owns", "subsidiary_of", "brand_of", "located_at")
-#: Relations read from FollowTheMoney only (from = director, to = organisation).
-FTM_RELATIONS = ("director_of",)
+#: The relation read from FollowTheMoney Directorship entities only (from = director, to = organisation).
+DIRECTOR_OF = "director_of"
 #: Relations whose ``share`` is an ownership percentage.
 SHARE_RELATIONS = frozenset({"owns", "subsidiary_of"})
 COLUMNS = ("from", "to", "relation", "share", "product")
@@ -258,7 +258,7 @@ def ftm_relations(path: Path, objects: list[tuple[int, Any]]) -> Iterator[Relati
             owner, asset, relation, column = first(props, "owner"), first(props, "asset"), "owns", "owner"
         elif schema == "Directorship":
             owner, asset = first(props, "director"), first(props, "organization")
-            relation, column = FTM_RELATIONS[0], "director"
+            relation, column = DIRECTOR_OF, "director"
         else:
             continue
         if not owner or not asset:

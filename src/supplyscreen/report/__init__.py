@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from supplyscreen.model import RowResult
+from supplyscreen.model import STALE_AFTER_DAYS, RowResult
 from supplyscreen.report.atomic import atomic_output, check_output_path
 from supplyscreen.report.context import (
     FORMATS,
-    STALE_AFTER_DAYS,
     ReportContext,
     ReportError,
     age_in_days,

@@ -25,8 +25,6 @@ _EXTENSIONS = {
     ".html": "html",
     ".htm": "html",
 }
-#: A list older than this many days is marked as stale in the reports.
-STALE_AFTER_DAYS = 30
 
 
 class ReportError(SupplyscreenError):

@@ -13,10 +13,10 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from supplyscreen.model import RowResult
+from supplyscreen.model import STALE_AFTER_DAYS, RowResult
 from supplyscreen.report.atomic import atomic_output
 from supplyscreen.report.charts import RISK_COLOURS, bar_chart
-from supplyscreen.report.context import STALE_AFTER_DAYS, ReportContext, finalised, source_gaps
+from supplyscreen.report.context import ReportContext, finalised, source_gaps
 from supplyscreen.report.flagged import FLAGGED_ROWS_SHOWN, FlaggedRows
 from supplyscreen.report.html_rows import _e, flagged_section, information_section
 from supplyscreen.report.summary import AmountRow, ReportAggregator, ReportSummary, format_amount

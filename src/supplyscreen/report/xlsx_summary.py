@@ -8,8 +8,8 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 
-from supplyscreen.model import FLAG_CODES
-from supplyscreen.report.context import STALE_AFTER_DAYS, ReportContext, source_gaps
+from supplyscreen.model import FLAG_CODES, STALE_AFTER_DAYS
+from supplyscreen.report.context import ReportContext, source_gaps
 from supplyscreen.report.escape import EXCEL_CELL_LIMIT, cell_text, clip_for_excel, xlsx_text
 from supplyscreen.report.summary import AmountRow, ReportSummary
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import platformdirs
 
 from supplyscreen.errors import StoreError, SupplyscreenError, UnknownEntityError, UpdateError
-from supplyscreen.model import Entity
+from supplyscreen.model import STALE_AFTER_DAYS, Entity
 from supplyscreen.sources.registry import UPDATABLE, source_spec
 from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
 from supplyscreen.store.fetch import fetch_source
@@ -32,7 +32,6 @@ from supplyscreen.store.snapshot import ENTITIES, Snapshot
 
 ACTIVE = "ACTIVE"
 SNAPSHOTS = "snapshots"
-STALE_AFTER_DAYS = 30
 MIN_RATIO = 0.8
 KEEP_VERSIONS = 5
 EMBEDDED = "embedded"
