@@ -14,6 +14,7 @@ from rich.table import Table
 
 from supplyscreen.cli_common import HomeOption, err, out
 from supplyscreen.errors import SupplyscreenError
+from supplyscreen.report.atomic import atomic_output
 from supplyscreen.screener import Screener
 
 
@@ -60,18 +61,14 @@ def _count_lines(path: Path) -> int:
         raise BatchInputError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
-def _write_atomic(out: Path, rows: Iterator[dict[str, Any]]) -> int:
-    tmp = out.with_name(out.name + ".tmp")
+def _write_atomic(out: Path, rows: Iterator[dict[str, Any]], input_path: Path) -> int:
+    """Write JSON lines to ``out`` all at once (``atomic_output``: never half-written, never over
+    the input); the number of lines."""
     n = 0
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-                n += 1
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # no half-written output left behind
-        raise
-    os.replace(tmp, out)
+    with atomic_output(out, input_path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
     return n
 
 
@@ -162,7 +159,7 @@ def register(app: typer.Typer) -> None:
                         "explanation": c.explanation,
                     }
 
-            n = _write_atomic(output_path, rows())
+            n = _write_atomic(output_path, rows(), input_path)
             out.print(f"compared {n:,} pairs → {output_path}")
             return
         if a is None or b is None:
@@ -218,7 +215,7 @@ def _match_batch(
                     progress.update(task, advance=1, rate=f"{rate:,.0f} queries/s")
                     yield row
 
-            n = _write_atomic(output_path, rows())
+            n = _write_atomic(output_path, rows(), input_path)
         finally:
             if pool:
                 pool.close()
