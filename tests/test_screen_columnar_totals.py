@@ -85,6 +85,16 @@ def _both(
     return fast_totals, slow_totals
 
 
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 16 KB: a test file of a few thousand rows is screened in several."""
+    monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
+
+
+# (vendor, address, country, description) of the templates at high risk
+HIGH_KEYS = {t[:4] for t in HIGH}
+
+
 def _amount(rng: random.Random) -> str:
     # cents that do not add up exactly in binary: the sums depend on the order they are made in
     return f"{rng.randint(1, 9_999_999) / 100:.2f}"
@@ -107,11 +117,11 @@ def _mixed_rows(n: int, seed: int) -> list[list[str]]:
     return rows
 
 
+@pytest.mark.usefixtures("small_batches")
 @pytest.mark.parametrize("workers", [1, 2])
 def test_amounts_in_several_currencies_are_totalled_apart_as_the_row_path_does(
-    screener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+    screener, tmp_path: Path, workers: int
 ) -> None:
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
     rng = random.Random(11)
     rows = [
         _row(i, TEMPLATES[i % len(TEMPLATES)], _amount(rng), CURRENCIES[rng.randrange(len(CURRENCIES))])
@@ -121,7 +131,7 @@ def test_amounts_in_several_currencies_are_totalled_apart_as_the_row_path_does(
     assert source.stat().st_size > 8 * 16 * 1024  # several batches
     fast, _ = _both(screener, source, tmp_path, workers=workers)
 
-    at_risk = [r for r in rows if tuple(r[1:5]) in {t[:4] for t in HIGH}]
+    at_risk = [r for r in rows if tuple(r[1:5]) in HIGH_KEYS]
     information = [r for r in rows if r[4] == POLYSILICON[3]]
     assert fast["rows_total"] == 2400
     assert fast["by_risk"] == {"high": len(at_risk), "review": 0, "clear": 2400 - len(at_risk)}
@@ -142,10 +152,10 @@ def test_amounts_in_several_currencies_are_totalled_apart_as_the_row_path_does(
     assert ("xinjiang_location", "") in flags and not any(c in ("usd", " USD ") for _, c in flags)
 
 
+@pytest.mark.usefixtures("small_batches")
 def test_empty_unreadable_and_negative_amounts_are_totalled_as_the_row_path_does(
-    screener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    screener, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
     rng = random.Random(5)
     rows = [
         _row(
@@ -162,7 +172,7 @@ def test_empty_unreadable_and_negative_amounts_are_totalled_as_the_row_path_does
     source = _write(tmp_path / "amounts.csv", rows)
     fast, _ = _both(screener, source, tmp_path)
 
-    high = [r for r in rows if tuple(r[1:5]) in {t[:4] for t in HIGH} or r[1] == no_amount[0]]
+    high = [r for r in rows if tuple(r[1:5]) in HIGH_KEYS or r[1] == no_amount[0]]
     assert fast["by_risk"]["high"] == len(high)
     readable = [r for r in high if parse_amount(r[5]) is not None]
     assert len(readable) < len(high) - 40  # rows at risk without an amount are counted, not totalled
@@ -179,10 +189,8 @@ def test_empty_unreadable_and_negative_amounts_are_totalled_as_the_row_path_does
     assert by_vendor[(HIKVISION_CAMERA[0], "USD")]["amount"] == pytest.approx(sum(mine), rel=1e-12)
 
 
-def test_vendor_names_are_totalled_under_the_reports_labels(
-    screener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
+@pytest.mark.usefixtures("small_batches")
+def test_vendor_names_are_totalled_under_the_reports_labels(screener, tmp_path: Path) -> None:
     shared = "Northwind Precision Components International Holdings " * 4  # over 200 characters
     assert len(shared) > 200
     long_names = [shared + "East", shared + "West Trading Co"]
@@ -223,12 +231,12 @@ def test_vendor_names_are_totalled_under_the_reports_labels(
     assert sum(a["rows"] for a in fast["amount_by_vendor"]) == 1200
 
 
+@pytest.mark.usefixtures("small_batches")
 def test_starting_afresh_between_batches_keeps_the_row_paths_totals(
     screener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar_resets: dict[str, int]
 ) -> None:
     """The remembered values and outcomes are dropped between batches (the rows counted so far are
     handed to the aggregator first); vendors seen before and after are totalled in one slot."""
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
     monkeypatch.setattr(columnar, "_INTERNED_LIMIT", 5)
     rows = _mixed_rows(2500, seed=21)
     rng = random.Random(22)
@@ -243,6 +251,7 @@ def test_starting_afresh_between_batches_keeps_the_row_paths_totals(
     assert {"USD", "EUR", "CNY", ""} == set(fast["amount_at_risk"])
 
 
+@pytest.mark.usefixtures("small_batches")
 @pytest.mark.parametrize("limit", [None, 5])
 def test_a_resumed_run_has_the_totals_of_an_uninterrupted_one(
     screener,
@@ -251,7 +260,6 @@ def test_a_resumed_run_has_the_totals_of_an_uninterrupted_one(
     interrupt_and_resume,
     limit: int | None,
 ) -> None:
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
     monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint after every batch
     if limit is not None:
         monkeypatch.setattr(columnar, "_INTERNED_LIMIT", limit)  # and starting afresh before each
@@ -272,17 +280,15 @@ def test_a_resumed_run_has_the_totals_of_an_uninterrupted_one(
     assert len(resumed_totals["amount_at_risk"]) == 4
 
 
+@pytest.mark.usefixtures("small_batches")
 @pytest.mark.parametrize("dropped", ["amount", "currency"])
-def test_a_file_without_an_amount_or_a_currency_column(
-    screener, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dropped: str
-) -> None:
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
+def test_a_file_without_an_amount_or_a_currency_column(screener, tmp_path: Path, dropped: str) -> None:
     at = HEADER.index(dropped)
     header = [c for c in HEADER if c != dropped]
     rows = [[cell for j, cell in enumerate(row) if j != at] for row in _mixed_rows(1500, seed=41)]
     source = _write(tmp_path / f"no-{dropped}.csv", rows, header)
     fast, _ = _both(screener, source, tmp_path)
-    high = sum(tuple(r[1:5]) in {t[:4] for t in HIGH} for r in rows)
+    high = sum(tuple(r[1:5]) in HIGH_KEYS for r in rows)
     assert fast["by_risk"]["high"] == high > 0
     if dropped == "amount":
         assert fast["amount_at_risk"] == {}
