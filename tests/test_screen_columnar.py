@@ -322,7 +322,7 @@ def test_a_reader_left_early_stops_even_when_it_has_read_the_whole_file() -> Non
     batches = [pa.RecordBatch.from_pydict({"vendor": [f"v{i}"]}) for i in range(2)]
     reader = columnar.ReadAhead(iter(batches), ["vendor"], start=1, depth=1)
     batches_read = iter(reader)
-    first, encoded = next(batches_read)
+    first, encoded, _ = next(batches_read)
     assert first.column(0).to_pylist() == ["v0"]
     assert encoded == {}  # batches before ``start`` are left for the consumer to encode
     time.sleep(0.3)  # the reader has read everything and waits to hand over the rest
@@ -340,7 +340,7 @@ def test_the_reader_encodes_the_screened_columns_of_later_batches() -> None:
         pa.RecordBatch.from_pydict({"vendor": ["c", None, "c", "d"], "notes": ["x", "x", "x", "x"]}),
     ]
     read = list(columnar.ReadAhead(iter(batches), ["vendor", "missing"], start=1))
-    assert [b.num_rows for b, _ in read] == [3, 4]
+    assert [b.num_rows for b, _, _ in read] == [3, 4]
     assert read[0][1] == {}
     encoded = read[1][1]
     assert set(encoded) == {"vendor"}

@@ -12,9 +12,8 @@ from rich.table import Table
 
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.listcodes import list_info
-from supplyscreen.model import Entity
+from supplyscreen.model import STALE_AFTER_DAYS, Entity
 from supplyscreen.store import Store
-from supplyscreen.store.store import STALE_AFTER_DAYS
 
 app = typer.Typer(
     help="Screen vendors, suppliers, products and purchase files against the official lists "

@@ -21,7 +21,7 @@ from supplyscreen.api.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, tokens_
 from supplyscreen.cases.accounts import Principal
 from supplyscreen.cases.jobs import JobInfo
 from supplyscreen.listcodes import list_info
-from supplyscreen.store.store import STALE_AFTER_DAYS
+from supplyscreen.model import STALE_AFTER_DAYS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 router = APIRouter(prefix="/ui", include_in_schema=False)

@@ -169,6 +169,15 @@ def _joined(blocks: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBa
 _Encoded = dict[str, tuple[pa.Array, np.ndarray]]  # column -> (distinct cells, each row's index in them)
 
 
+class _Read(NamedTuple):
+    """A batch as ``ReadAhead`` hands it over: the batch, its columns already dictionary-encoded,
+    and its columns escaped for the output (``escaped_formulas``; None: not yet)."""
+
+    batch: pa.RecordBatch
+    encoded: _Encoded
+    escaped: list[pa.Array] | None
+
+
 def _encoded(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """A column's distinct cells and each row's index in them (an empty cell: one past the end)."""
     encoded = column.dictionary_encode()
@@ -178,19 +187,26 @@ def _encoded(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 class ReadAhead:
     """A file's batches, read and parsed by a thread up to ``depth`` ahead from the moment this is made,
-    the ``encode`` columns of the batches from number ``start`` on dictionary-encoded (pyarrow works
-    without the GIL, so this overlaps whatever the caller does meanwhile; for other batches the
-    dictionaries are empty). Errors reach the consumer where they happened. Iterate once; the thread
-    stops when the iteration ends, however it ends, or at ``close``."""
+    the ``encode`` columns of the batches from number ``start`` on dictionary-encoded and all their
+    columns escaped for the output (pyarrow works without the GIL, so this overlaps whatever the
+    caller does meanwhile; earlier batches come as read, see ``_Read``). Errors reach the consumer
+    where they happened. Iterate once; the thread stops when the iteration ends, however it ends,
+    or at ``close``."""
 
     def __init__(
-        self, batches: Iterator[pa.RecordBatch], encode: list[str], start: int = 0, depth: int = 2
+        self,
+        batches: Iterator[pa.RecordBatch],
+        encode: list[str],
+        start: int = 0,
+        depth: int = 2,
+        escape: bool = True,
     ) -> None:
         import queue
         import threading
 
         self._slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
+        self._escape = escape
         self._thread = threading.Thread(target=self._produce, args=(batches, encode, start), daemon=True)
         self._thread.start()
 
@@ -200,7 +216,11 @@ class ReadAhead:
                 names = batch.schema.names
                 wanted = encode if n >= start else []
                 encoded = {c: _encoded(batch.column(names.index(c))) for c in wanted if c in names}
-                if not self._hand(("batch", (batch, encoded))):
+                # here rather than in the writer, which would wait for the GIL at each pyarrow call
+                # of it while the screening holds it (the reader is batches ahead)
+                escape = self._escape and n >= start
+                escaped = [escaped_formulas(c) for c in batch.columns] if escape else None
+                if not self._hand(("batch", _Read(batch, encoded, escaped))):
                     return
             self._hand(("end", None))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
@@ -218,7 +238,7 @@ class ReadAhead:
                 continue
         return False
 
-    def __iter__(self) -> Iterator[tuple[pa.RecordBatch, _Encoded]]:
+    def __iter__(self) -> Iterator[_Read]:
         try:
             while True:
                 kind, item = self._slots.get()
@@ -288,11 +308,15 @@ def _groups(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
                 wide = np.unique(wide, return_inverse=True)[1].reshape(-1)
                 size = int(wide.max(initial=0)) + 1
         key, bound = key * size + wide, bound * size
-    _, first, group = np.unique(key, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # groups numbered in the order rows first show them
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return rank[group.reshape(-1)], first[order]
+    if not len(key):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # pyarrow's hash table numbers the keys in the order they first show (no sort, unlike np.unique)
+    group = np.asarray(pa.array(key).dictionary_encode().indices.to_numpy(), dtype=np.int64)
+    # so a row shows its group first exactly where its group number exceeds every one before it
+    new = np.empty(len(group), dtype=bool)
+    new[0] = True
+    np.greater(group[1:], np.maximum.accumulate(group)[:-1], out=new[1:])
+    return group, np.flatnonzero(new)
 
 
 class _Interned:
@@ -781,7 +805,7 @@ class ColumnarScreener:
         codes = code_of[countries]
         out = np.zeros(len(names), dtype=np.int64)
         size = len(self.fields["name"].values)
-        for code in np.unique(codes).tolist():
+        for code in np.flatnonzero(np.bincount(codes)).tolist():  # the codes present (small ids)
             rows = np.flatnonzero(codes == code)
             table = self._name_tables.get(code)
             if table is None or len(table) < size:
@@ -909,7 +933,7 @@ def write_columnar(
             # then each batch's names, results and output
             columnar.prefetch = _prefetch(stream, row, engine, pool, helpers)
             first = row
-            for n, (batch, encoded) in enumerate(read_ahead(stream, [], done_batches)):
+            for n, (batch, encoded, _) in enumerate(read_ahead(stream, [], done_batches, escape=False)):
                 if n >= done_batches:
                     # kept till pass two: 28 B a row
                     parts = columnar.prepare(batch, first + 1, fresh=False, encoded=encoded)
@@ -925,7 +949,7 @@ def write_columnar(
             if batches is None:  # prepared batches need no encoding
                 batches = read_ahead(stream, errors, None if prepared else done_batches)
             skipped = 0
-            for n, (batch, encoded) in enumerate(batches):
+            for n, (batch, encoded, escaped) in enumerate(batches):
                 if n < done_batches:
                     skipped += batch.num_rows
                     continue
@@ -959,7 +983,7 @@ def write_columnar(
                     changes = pa.array(found, type=pa.string())
                 else:
                     totals.count(batch, outcome_of, parts["name"], columnar)
-                writer.put(batch, pa.array(outcome_of + 1), columnar.result_columns(), changes)
+                writer.put(batch, pa.array(outcome_of + 1), columnar.result_columns(), changes, escaped)
                 row += batch.num_rows
                 gc.freeze()  # what the batch taught is kept for the run: the collector need not walk it
                 if on_rows:
@@ -1022,11 +1046,17 @@ class _Writer:
                 return
 
     def put(
-        self, batch: pa.RecordBatch, take: pa.Array, results: list[pa.ChunkedArray], changes: pa.Array | None
+        self,
+        batch: pa.RecordBatch,
+        take: pa.Array,
+        results: list[pa.ChunkedArray],
+        changes: pa.Array | None,
+        escaped: list[pa.Array] | None = None,
     ) -> None:
-        """Write a batch: its columns, then each result column taken at ``take``, then ``changes``."""
+        """Write a batch: its columns (``escaped``, if already), then each result column taken at
+        ``take``, then ``changes``."""
         self._raise()
-        self.jobs.put((batch, take, results, changes))
+        self.jobs.put((batch, take, results, changes, escaped))
 
     def idle(self) -> bool:
         """Whether everything put so far is written."""
@@ -1100,14 +1130,17 @@ def _prefetch(
     return NamePrefetch(engine, pool, keys, helpers)
 
 
-def read_ahead(stream: RecordStream, errors: list[RowError], encode_from: int | None) -> ReadAhead:
+def read_ahead(
+    stream: RecordStream, errors: list[RowError], encode_from: int | None, escape: bool = True
+) -> ReadAhead:
     """Start reading a file's batches for ``write_columnar``, the screened columns of the batches from
-    number ``encode_from`` on dictionary-encoded (None: of none)."""
+    number ``encode_from`` on dictionary-encoded (None: of none), and escaped for the output from
+    there on (``escape``)."""
     mapping, parts = stream.mapping, stream.address_parts
     columns = list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts]))
     if encode_from is None:
-        return ReadAhead(_batches(stream, errors), [])
-    return ReadAhead(_batches(stream, errors), columns, start=encode_from)
+        return ReadAhead(_batches(stream, errors), [], escape=escape)
+    return ReadAhead(_batches(stream, errors), columns, start=encode_from, escape=escape)
 
 
 def _header_line(columns: list[str], added: list[str]) -> bytes:
@@ -1120,12 +1153,19 @@ def _header_line(columns: list[str], added: list[str]) -> bytes:
 
 
 def _output_table(
-    batch: pa.RecordBatch, take: pa.Array, results: list[pa.ChunkedArray], changes: pa.Array | None
+    batch: pa.RecordBatch,
+    take: pa.Array,
+    results: list[pa.ChunkedArray],
+    changes: pa.Array | None,
+    escaped: list[pa.Array] | None = None,
 ) -> pa.Table:
-    """A batch's output: its columns escaped, each result column taken at ``take`` (position 0 of
-    ``ColumnarScreener.result_columns``: a clear row), the change column in compare mode."""
-    columns = [escaped_formulas(batch.column(i)) for i in range(batch.num_columns)]
-    extra = [pc.take(values, take) for values in results]
+    """A batch's output: its columns escaped (``escaped``, if already), each result column taken at
+    ``take`` (position 0 of ``ColumnarScreener.result_columns``: a clear row), the change column in
+    compare mode."""
+    columns = escaped if escaped is not None else [escaped_formulas(c) for c in batch.columns]
+    # taken in one call: each pyarrow call here waits for the GIL, which the screening holds
+    names = [str(i) for i in range(len(results))]
+    extra = pa.Table.from_arrays(results, names=names).take(take).columns
     if changes is not None:
         extra.append(changes)
     return pa.Table.from_arrays([*columns, *extra], names=[f"c{i}" for i in range(len(columns) + len(extra))])
