@@ -48,6 +48,30 @@ def test_columnar_and_row_paths_write_the_same_values(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+def test_formula_cells_in_every_batch_are_escaped_as_the_row_path_escapes_them(
+    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    # the reader thread escapes the input columns of all batches but the first, the writer those of
+    # the first: cells to escape (and negative numbers not to) in the first batch and in later ones
+    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
+    rows = list(csv.reader(purchase_file.open(encoding="utf-8", newline="")))
+    traps = ["=cmd|' /C calc'!A0", "+1+2", "-12.50", "@SUM(A1)", "-x", "=1"]
+    for n in range(1, len(rows), 97):
+        rows[n][n % 3] = traps[n % len(traps)]  # po_number, order_date or vendor
+        rows[n][9] = traps[(n + 1) % len(traps)]  # funding
+    path = tmp_path / "traps.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    screen_file(screener, path, fast, workers=workers)
+    screen_file(screener, path, slow, force_rows=True)
+    a, b = _rows(fast), _rows(slow)
+    assert a == b
+    assert sum(r["po_number"].startswith("'=") for r in a) > 3  # escaped, in several batches
+    assert any(r["funding_source"] == "-12.50" for r in a)  # a plain number is left alone
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_columnar_run_resumes_after_an_interruption(
     screener,
     purchase_file: Path,
@@ -504,6 +528,48 @@ def test_the_writer_is_idle_only_once_what_was_put_is_written(
         '"Acme","clear"',
         '"\'=cmd","clear"',
     ]
+
+
+def test_the_writer_holds_three_batches_at_most_yet_ending_it_does_not_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import pyarrow as pa
+
+    release = threading.Event()
+    original = columnar._output_table
+
+    def slow(*job):  # type: ignore[no-untyped-def]
+        assert release.wait(10)
+        return original(*job)
+
+    monkeypatch.setattr(columnar, "_output_table", slow)
+    clear = [pa.chunked_array([pa.array(["clear"])])]
+    batches = [pa.record_batch({"vendor": [f"v{i}"]}) for i in range(4)]
+    with open(tmp_path / "out.csv", "wb") as fh:
+        writer = columnar._Writer(fh)
+        for batch in batches[:3]:  # one being written (held up), two waiting
+            writer.put(batch, pa.array([0]), clear, None)
+        fourth = threading.Thread(target=writer.put, args=(batches[3], pa.array([0]), clear, None))
+        fourth.start()
+        fourth.join(timeout=0.3)
+        assert fourth.is_alive()  # a fourth batch waits for room
+        release.set()
+        fourth.join(timeout=10)
+        assert not fourth.is_alive()
+        writer.wait()
+        release.clear()
+        for batch in batches[:3]:
+            writer.put(batch, pa.array([0]), clear, None)
+        ending = threading.Thread(target=writer.end)
+        ending.start()
+        ending.join(timeout=5)
+        assert not ending.is_alive()  # the screening goes on (to hand over its totals) meanwhile
+        release.set()
+        writer.close()
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert lines == [f'"v{i}","clear"' for i in [0, 1, 2, 3, 0, 1, 2]]
 
 
 @pytest.mark.parametrize("high", [5, 1 << 40])  # small ids, and ids whose product would overflow int64

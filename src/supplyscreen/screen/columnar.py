@@ -191,14 +191,18 @@ class ReadAhead:
     columns escaped for the output (pyarrow works without the GIL, so this overlaps whatever the
     caller does meanwhile; earlier batches come as read, see ``_Read``). Errors reach the consumer
     where they happened. Iterate once; the thread stops when the iteration ends, however it ends,
-    or at ``close``."""
+    or at ``close``.
+
+    Four batches ahead (about 130 MB of text at most): while the first batches' names are matched
+    the reader gets well ahead, so at the end, when the batches go by fast, it does not take the
+    second core from the writer."""
 
     def __init__(
         self,
         batches: Iterator[pa.RecordBatch],
         encode: list[str],
         start: int = 0,
-        depth: int = 2,
+        depth: int = 4,
         escape: bool = True,
     ) -> None:
         import queue
@@ -1019,7 +1023,8 @@ class _Writer:
         # GIL for each of its small writes (a batch took ten times as long while screening ran)
         fh.flush()
         self.sink = pa.OSFile(fh.name, "ab")
-        self.jobs: queue.Queue[tuple[Any, ...] | None] = queue.Queue(maxsize=2)
+        self.jobs: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
+        self.room = threading.Semaphore(3)  # batches put and not yet written: one written, two waiting
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -1041,6 +1046,8 @@ class _Writer:
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 self.error = exc
             finally:
+                if job is not None:
+                    self.room.release()
                 self.jobs.task_done()
             if job is None:
                 return
@@ -1056,6 +1063,7 @@ class _Writer:
         """Write a batch: its columns (``escaped``, if already), then each result column taken at
         ``take``, then ``changes``."""
         self._raise()
+        self.room.acquire()
         self.jobs.put((batch, take, results, changes, escaped))
 
     def idle(self) -> bool:
@@ -1069,7 +1077,8 @@ class _Writer:
         return self.offset
 
     def end(self) -> None:
-        """No more batches: the thread writes what is left, syncs the file and stops (see ``close``)."""
+        """No more batches: the thread writes what is left, syncs the file and stops (see ``close``);
+        this returns at once, the caller going on meanwhile."""
         if not self.ended:
             self.ended = True
             self.jobs.put(None)
