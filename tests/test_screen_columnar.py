@@ -225,6 +225,31 @@ def test_rows_that_share_a_part_differ_only_where_it_cannot_matter(
     assert "s.889(b)" in reasons and "2022-11-24" in reasons  # federal money and the Lorex sale date
 
 
+def test_a_vendors_context_is_shared_only_where_the_description_names_a_category(
+    screener, tmp_path: Path
+) -> None:
+    """A vendor name with no brand in it is only context to the covered-equipment detector, and no
+    context counts once the description names an equipment category: those rows share their part.
+    Without a category word in the description the vendor's words decide (a bakery is no buyer of
+    cameras; a CCTV shop is), and the rows must not share it."""
+    names = ["Lotus Bakery Ltd", "Acme Supplies Ltd", "Acme CCTV Cameras Ltd"]
+    descriptions = ["Hikvision units", "Hikvision dome camera", "Hikvision DS-2CD2143G0-I"]
+    path = tmp_path / "context.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["po", "vendor", "description", "funding"])
+        for n in range(60):
+            out.writerow([f"PO-{n}", names[n % 3], descriptions[n // 3 % 3], "General fund"])
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    screen_file(screener, path, fast)
+    screen_file(screener, path, slow, force_rows=True)
+    a = _rows(fast)
+    assert a == _rows(slow)
+    risk = {(r["vendor"], r["description"]): r["risk"] for r in a}
+    assert [risk[(name, "Hikvision units")] for name in names] == ["clear", "review", "high"]
+    assert {risk[(name, "Hikvision dome camera")] for name in names} == {"high"}
+
+
 def test_parquet_with_empty_cells_and_typed_columns_gives_the_row_paths_values(
     screener, tmp_path: Path
 ) -> None:

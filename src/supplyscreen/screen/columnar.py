@@ -509,6 +509,8 @@ class ColumnarScreener:
     def _reset(self) -> None:
         self.fields = {key: _Interned(parse_date if key == "date" else text_value) for key in SCREENED_FIELDS}
         self.covered, self.xinjiang, self.sectors = _Classes(), _Classes(), _Classes()
+        # covered classes' flags: a candidate found in the text, dated, the text names a category
+        self._any_context = self.covered.id_of("any context", (False, False, False))  # see prepare
         self.sectors.id_of(None, (False,))
         self.name_keys = _Classes()  # (name, country code) with hits that matter -> (True, date matters)
         self._code_ids: dict[str | None, int] = {}  # two-letter country codes (None: none)
@@ -632,10 +634,11 @@ class ColumnarScreener:
         """``brands``, ``context``: whether the text may hold a brand word, context words."""
         covered = self.engine.gate.covered
         found = covered.scan(text, models=models) if text and (models or brands) else []
-        if found:  # the text itself decides: which brand or model, where, dated or not
-            return self.covered.id_of(("text", text), (True, any(m.attrs.get("end_date") for m in found)))
         words = covered.context_of(text) if text and context else (False, False)
-        return self.covered.id_of(("context", bool(text), *words), (False, False))
+        if found:  # the text itself decides: which brand or model, where, dated or not
+            dated = any(m.attrs.get("end_date") for m in found)
+            return self.covered.id_of(("text", text), (True, dated, words[0]))
+        return self.covered.id_of(("context", bool(text), *words), (False, False, words[0]))
 
     def _xinjiang_class(self, text: str | None, places: bool, context: bool) -> int:
         """``places``, ``context``: whether the text may name a place, hold context words."""
@@ -668,6 +671,12 @@ class ColumnarScreener:
 
         name_c, desc_c = feature("name", 0), feature("description", 0)
         covered_dated = self.covered.flag(name_c, 1) | self.covered.flag(desc_c, 1)
+        # a name with nothing found in it lends the detector only its context, which does not count
+        # once the description names an equipment category (CoveredEquipmentDetector.detect): rows
+        # alike but for such a name share their part
+        name_c_part = np.where(
+            ~self.covered.flag(name_c, 0) & self.covered.flag(desc_c, 2), self._any_context, name_c
+        )
         xj = [feature("name", 1), feature("address", 0), feature("description", 1), feature("country", 0)]
         hs_s, desc_s = feature("hs_code", 0), feature("description", 2)
         records: dict[int, Record] = {}
@@ -677,7 +686,7 @@ class ColumnarScreener:
             "c": self._parts(
                 first_row, records, ids, "c",
                 self.covered.flag(name_c, 0) | self.covered.flag(desc_c, 0),
-                [name_c, desc_c, np.where(covered_dated, date, 0), funding],
+                [name_c_part, desc_c, np.where(covered_dated, date, 0), funding],
             ),
             "x": self._parts(
                 first_row, records, ids, "x",
