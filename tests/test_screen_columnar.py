@@ -623,3 +623,33 @@ def test_grouping_ids_whose_combined_key_would_wrap_around() -> None:
     a = np.array([0, 1, 2, 3, 4, 0], dtype=np.int64)
     b = np.array([0, 0, 0, 0, 0, (1 << 62) - 1], dtype=np.int64)
     assert columnar._groups([a, b])[0].tolist() == [0, 1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("key", ["name", "description"])
+def test_texts_classed_in_bulk_get_the_features_each_gets_alone(screener, key: str) -> None:
+    """``_features`` classes most texts (those holding only a covered-equipment context word) for
+    all at once; each must get what ``_feature`` gives it alone with every look-up made."""
+    from supplyscreen.screen.engine import RecordScreener
+
+    words = ["Electronics", "Foods", "Bakery", "Camera", "Trading", "Cotton", "Aksu", "Hikvision", "Lotus"]
+    texts = [f"{a} {b} Co. {n}" for n, (a, b) in enumerate((a, b) for a in words for b in words)]
+    texts += ["Électronique Caméra", "海康威视 摄像机", "NVR-16 units", "bakery cameras", "", "  "]
+    mapping = {"name": "vendor", "description": "item"}
+    bulk = columnar.ColumnarScreener(RecordScreener(screener), mapping, [], "test")
+    alone = columnar.ColumnarScreener(RecordScreener(screener), mapping, [], "test")
+    interned = bulk.fields[key]
+    for text in texts:
+        interned.id_of(text.strip() or None)
+    one_by_one = []
+    feature = bulk._feature
+    bulk._feature = lambda k, text, may: one_by_one.append(text) or feature(k, text, may)  # type: ignore[method-assign]
+    features = bulk._features(key)
+    assert len(one_by_one) < len(texts) - 30  # many were classed in bulk
+
+    def keys(screener: columnar.ColumnarScreener, ids: list[int]) -> list[object]:
+        classes = [screener.covered, screener.xinjiang, screener.sectors]
+        return [next(k for k, v in c.ids.items() if v == i) for c, i in zip(classes, ids, strict=False)]
+
+    for j, text in enumerate(interned.values):
+        expected = alone._feature(key, text, [True] * 6)
+        assert keys(bulk, features[:, j].tolist()) == keys(alone, list(expected)), text

@@ -262,18 +262,21 @@ class CoveredEquipmentDetector:
         number possible in: ``scan`` (and so ``detect``) then finds nothing there without looking."""
         self._scanned.known(no_match, _NOTHING)
 
-    def learn_contexts(self, texts: list[str], words: TextTokens) -> None:
+    def learn_contexts(self, texts: list[str], words: TextTokens) -> tuple[Any, Any]:
         """Work out ``context_of`` for the plain ASCII ones of many texts at once (``words``: their
-        tokens, in the same order), by pyarrow; the others are left to be looked at one by one."""
-        categories = self._categories.found_in(words).tolist()
-        unrelated = self._unrelated.found_in(words).tolist()
-        contexts: dict[tuple[bool, bool], list[str]] = {}
-        plain = words.plain.tolist()
-        for text, simple, category, other in zip(texts, plain, categories, unrelated, strict=True):
-            if simple:
-                contexts.setdefault((category, other), []).append(text)
-        for context, alike in contexts.items():
-            self._contexts.known(alike, context)
+        tokens, in the same order), by pyarrow; the others are left to be looked at one by one.
+        Returns the two halves of the context of each text (numpy bools), valid where it is plain."""
+        import numpy as np
+
+        categories = self._categories.found_in(words)
+        unrelated = self._unrelated.found_in(words)
+        kept = np.array(texts, dtype=object)
+        for category in (False, True):
+            for other in (False, True):
+                alike = words.plain & (categories == category) & (unrelated == other)
+                if alike.any():
+                    self._contexts.known(kept[alike].tolist(), (category, other))
+        return categories, unrelated
 
     def _scan(self, text: str, models: bool = True) -> list[Match]:
         out: list[Match] = []

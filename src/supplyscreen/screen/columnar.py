@@ -294,6 +294,7 @@ def escaped_formulas(column: pa.Array) -> pa.Array:
     return pc.if_else(escape, pc.binary_join_element_wise("'", column, ""), column)
 
 
+_CONTEXTS = ((False, False), (False, True), (True, False), (True, True))  # (category, unrelated) by 2c + u
 _INTERNED_LIMIT = 2_000_000  # distinct values remembered across batches before starting afresh
 
 
@@ -568,6 +569,7 @@ class ColumnarScreener:
             # brand, covered context, place, context, sector, model
             may = np.ones((len(texts), 6), dtype=bool)
             present = [i for i, t in enumerate(texts) if t]
+            bulk = np.zeros(len(texts), dtype=bool)  # classed by their covered context alone (below)
             if key in ("name", "description", "address") and present:
                 gate = self.engine.gate
                 kept = [texts[i] for i in present]
@@ -584,21 +586,36 @@ class ColumnarScreener:
                     gate.covered.known_empty(
                         [texts[i] for i in np.flatnonzero(~(may[:, 0] | may[:, 5])).tolist()]
                     )
-                    gate.covered.learn_contexts(kept, words)
+                    category, unrelated = gate.covered.learn_contexts(kept, words)
+                    # most texts hold nothing but a covered-equipment context word ("electronics",
+                    # "foods"): in plain ASCII their features follow from that context (see _feature)
+                    only = ~may[present, 0] & may[present, 1] & ~may[present, 2:].any(axis=1) & words.plain
+                    at = np.asarray(present, dtype=np.int64)[only]
+                    bulk[at] = True
+                    context = category[only] * 2 + unrelated[only]
+                    classes = np.asarray(
+                        [self.covered.id_of(("context", True, c, u), (False, False, c)) for c, u in _CONTEXTS]
+                    )
+                    bulk_rows = [classes[context], np.full(len(at), self._xinjiang_class(None, False, False))]
+                    if key == "description":
+                        bulk_rows.append(np.full(len(at), self.sectors.id_of(None, (False,))))
             # a text where no look-up may find anything lends no context either: all such are alike
             alike = ~may.any(axis=1)
             same = np.flatnonzero(alike)
             shared = self._feature(key, texts[int(same[0])], [False] * 6) if len(same) else ()
-            others = np.flatnonzero(~alike)
+            others = np.flatnonzero(~alike & ~bulk)
             new = [
                 self._feature(key, texts[i], m)
                 for i, m in zip(others.tolist(), may[others].tolist(), strict=True)
             ]
-            rows = np.empty((len(texts), len(shared or new[0])), dtype=np.int64)
+            width = len(shared or (new[0] if new else self._feature(key, None, [False] * 6)))
+            rows = np.empty((len(texts), width), dtype=np.int64)
             if len(same):
                 rows[same] = shared
             if len(others):
                 rows[others] = np.asarray(new, dtype=np.int64).reshape(len(others), rows.shape[1])
+            if bulk.any():
+                rows[bulk] = np.stack(bulk_rows, axis=1)
             columns = rows.T
             interned.features = np.ascontiguousarray(
                 np.concatenate([interned.features, columns], axis=1) if done else columns
