@@ -83,6 +83,8 @@ def main() -> None:
     parser.add_argument("--split", nargs=2, type=Path, metavar=("FILE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--splits", type=int, default=3, help="fresh processes for the split (median)")
     args = parser.parse_args()
+    if args.splits < 1:
+        parser.error("--splits must be 1 or more")
     if args.split:  # a child of the run below
         print(json.dumps(split_matching(*args.split)))
         return
@@ -126,7 +128,9 @@ def main() -> None:
     splits = []
     for _ in range(args.splits):
         child = [sys.executable, __file__, "--split", str(big), str(work / "split.csv")]
-        done = subprocess.run(child, check=True, capture_output=True, text=True)
+        done = subprocess.run(child, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(child)} failed: {done.stderr[-2000:]}")
         splits.append(json.loads(done.stdout.strip().splitlines()[-1]))
     total, matching = sorted(splits, key=lambda s: s[0] - s[1])[len(splits) // 2]  # the median rest
     rest = total - matching

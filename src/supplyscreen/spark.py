@@ -50,7 +50,7 @@ from supplyscreen.report.tabular import (
     added_values,
     clear_values,
 )
-from supplyscreen.screen.columnar import ColumnarScreener, escaped_formulas
+from supplyscreen.screen.columnar import ColumnarScreener, escaped_columns
 from supplyscreen.screen.engine import RecordScreener
 from supplyscreen.screener import Screener
 
@@ -357,7 +357,7 @@ def _screen_batch(
         arrays.append(values[j] if j < len(kinds) else pa.array(errors, type=kind))
         schema.append(pa.field(name, kind))
     if plan.csv_cells:
-        arrays = [escaped_formulas(a) for a in arrays]
+        arrays = escaped_columns(arrays)
     return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(schema))
 
 

@@ -29,7 +29,7 @@ import gc
 import operator
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -222,8 +222,7 @@ class ReadAhead:
                 encoded = {c: _encoded(batch.column(names.index(c))) for c in wanted if c in names}
                 # here rather than in the writer, which would wait for the GIL at each pyarrow call
                 # of it while the screening holds it (the reader is batches ahead)
-                escape = self._escape and n >= start
-                escaped = [escaped_formulas(c) for c in batch.columns] if escape else None
+                escaped = escaped_columns(batch.columns) if self._escape and n >= start else None
                 if not self._hand(("batch", _Read(batch, encoded, escaped))):
                     return
             self._hand(("end", None))
@@ -294,7 +293,14 @@ def escaped_formulas(column: pa.Array) -> pa.Array:
     return pc.if_else(escape, pc.binary_join_element_wise("'", column, ""), column)
 
 
-_CONTEXTS = ((False, False), (False, True), (True, False), (True, True))  # (category, unrelated) by 2c + u
+_CONTEXT_ONLY = [False, True, False, False, False, False]  # a covered-equipment context word, nothing more
+
+
+def escaped_columns(columns: Iterable[pa.Array]) -> list[pa.Array]:
+    """``escaped_formulas`` of each column."""
+    return [escaped_formulas(c) for c in columns]
+
+
 _INTERNED_LIMIT = 2_000_000  # distinct values remembered across batches before starting afresh
 
 
@@ -592,13 +598,17 @@ class ColumnarScreener:
                     only = ~may[present, 0] & may[present, 1] & ~may[present, 2:].any(axis=1) & words.plain
                     at = np.asarray(present, dtype=np.int64)[only]
                     bulk[at] = True
+                    # the features of each of the (at most four) contexts, from its first text
                     context = category[only] * 2 + unrelated[only]
-                    classes = np.asarray(
-                        [self.covered.id_of(("context", True, c, u), (False, False, c)) for c, u in _CONTEXTS]
-                    )
-                    bulk_rows = [classes[context], np.full(len(at), self._xinjiang_class(None, False, False))]
-                    if key == "description":
-                        bulk_rows.append(np.full(len(at), self.sectors.id_of(None, (False,))))
+                    by_context = [
+                        self._feature(key, texts[int(at[np.argmax(context == c)])], _CONTEXT_ONLY)
+                        if (context == c).any()
+                        else ()
+                        for c in range(4)
+                    ]
+                    size = max(len(f) for f in by_context) if len(at) else 0
+                    table = np.asarray([f or (0,) * size for f in by_context], dtype=np.int64)
+                    bulk_rows = table[context]
             # a text where no look-up may find anything lends no context either: all such are alike
             alike = ~may.any(axis=1)
             same = np.flatnonzero(alike)
@@ -615,7 +625,7 @@ class ColumnarScreener:
             if len(others):
                 rows[others] = np.asarray(new, dtype=np.int64).reshape(len(others), rows.shape[1])
             if bulk.any():
-                rows[bulk] = np.stack(bulk_rows, axis=1)
+                rows[bulk] = bulk_rows
             columns = rows.T
             interned.features = np.ascontiguousarray(
                 np.concatenate([interned.features, columns], axis=1) if done else columns
@@ -977,7 +987,7 @@ def write_columnar(
         saved = time.monotonic()
         try:
             if batches is None:  # prepared batches need no encoding
-                batches = read_ahead(stream, errors, None if prepared else done_batches)
+                batches = read_ahead(stream, errors, done_batches, encode=not prepared)
             skipped = 0
             for n, (batch, encoded, escaped) in enumerate(batches):
                 if n < done_batches:
@@ -1166,16 +1176,14 @@ def _prefetch(
 
 
 def read_ahead(
-    stream: RecordStream, errors: list[RowError], encode_from: int | None, escape: bool = True
+    stream: RecordStream, errors: list[RowError], start: int, encode: bool = True, escape: bool = True
 ) -> ReadAhead:
-    """Start reading a file's batches for ``write_columnar``, the screened columns of the batches from
-    number ``encode_from`` on dictionary-encoded (None: of none), and escaped for the output from
-    there on (``escape``)."""
+    """Start reading a file's batches for ``write_columnar``; those from number ``start`` on with
+    their screened columns dictionary-encoded (``encode``) and all their columns escaped for the
+    output (``escape``)."""
     mapping, parts = stream.mapping, stream.address_parts
     columns = list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts]))
-    if encode_from is None:
-        return ReadAhead(_batches(stream, errors), [], escape=escape)
-    return ReadAhead(_batches(stream, errors), columns, start=encode_from, escape=escape)
+    return ReadAhead(_batches(stream, errors), columns if encode else [], start=start, escape=escape)
 
 
 def _header_line(columns: list[str], added: list[str]) -> bytes:
@@ -1197,7 +1205,7 @@ def _output_table(
     """A batch's output: its columns escaped (``escaped``, if already), each result column taken at
     ``take`` (position 0 of ``ColumnarScreener.result_columns``: a clear row), the change column in
     compare mode."""
-    columns = escaped if escaped is not None else [escaped_formulas(c) for c in batch.columns]
+    columns = escaped if escaped is not None else escaped_columns(batch.columns)
     # taken in one call: each pyarrow call here waits for the GIL, which the screening holds
     names = [str(i) for i in range(len(results))]
     extra = pa.Table.from_arrays(results, names=names).take(take).columns
