@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -359,21 +360,27 @@ def test_overlapping_runs_leave_the_interpreter_as_they_found_it() -> None:
 
     from supplyscreen.screen.engine import QUIET_GC_THRESHOLD, SWITCH_INTERVAL, screening_settings
 
+    import pyarrow as pa
+
     before, switch = gc.get_threshold(), sys.getswitchinterval()
+    pool = pa.default_memory_pool().backend_name
+    reusing = "jemalloc" in pa.supported_memory_backends()  # pyarrow's Linux wheels have it
     assert switch > SWITCH_INTERVAL  # Python's default, 5 ms
     with screening_settings():
         with screening_settings():  # a second run in the same process (a service)
             assert gc.get_threshold()[0] == max(before[0], QUIET_GC_THRESHOLD)
             assert sys.getswitchinterval() == SWITCH_INTERVAL
+            assert pa.default_memory_pool().backend_name == ("jemalloc" if reusing else pool)
         assert gc.get_threshold()[0] == max(before[0], QUIET_GC_THRESHOLD)  # the first run goes on
         assert sys.getswitchinterval() == SWITCH_INTERVAL
+        assert pa.default_memory_pool().backend_name == ("jemalloc" if reusing else pool)
     assert gc.get_threshold() == before
     assert sys.getswitchinterval() == switch
+    assert pa.default_memory_pool().backend_name == pool
     assert gc.get_freeze_count() == 0
 
 
 def test_a_reader_left_early_stops_even_when_it_has_read_the_whole_file() -> None:
-    import threading
     import time
 
     import pyarrow as pa
@@ -533,21 +540,25 @@ def test_an_empty_column_with_no_offsets_is_no_formula() -> None:
         assert len(columnar.escaped_formulas(empty)) == 0
 
 
-def test_the_writer_is_idle_only_once_what_was_put_is_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import threading
-
-    import pyarrow as pa
-
-    release = threading.Event()
+@pytest.fixture
+def release(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """An event the writer thread waits for before writing each batch (set it to let it write)."""
+    event = threading.Event()
     original = columnar._output_table
 
-    def slow(*job):  # type: ignore[no-untyped-def]
-        assert release.wait(10)
+    def held(*job):  # type: ignore[no-untyped-def]
+        assert event.wait(10)
         return original(*job)
 
-    monkeypatch.setattr(columnar, "_output_table", slow)
+    monkeypatch.setattr(columnar, "_output_table", held)
+    return event
+
+
+def test_the_writer_is_idle_only_once_what_was_put_is_written(
+    tmp_path: Path, release: threading.Event
+) -> None:
+    import pyarrow as pa
+
     batch = pa.record_batch({"vendor": ["Acme", "=cmd"]})
     clear = [pa.chunked_array([pa.array(["clear"])])]
     with open(tmp_path / "out.csv", "wb") as fh:
@@ -566,20 +577,10 @@ def test_the_writer_is_idle_only_once_what_was_put_is_written(
 
 
 def test_the_writer_holds_three_batches_at_most_yet_ending_it_does_not_wait(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, release: threading.Event
 ) -> None:
-    import threading
-
     import pyarrow as pa
 
-    release = threading.Event()
-    original = columnar._output_table
-
-    def slow(*job):  # type: ignore[no-untyped-def]
-        assert release.wait(10)
-        return original(*job)
-
-    monkeypatch.setattr(columnar, "_output_table", slow)
     clear = [pa.chunked_array([pa.array(["clear"])])]
     batches = [pa.record_batch({"vendor": [f"v{i}"]}) for i in range(4)]
     with open(tmp_path / "out.csv", "wb") as fh:
