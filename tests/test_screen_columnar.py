@@ -358,9 +358,9 @@ def test_overlapping_runs_leave_the_interpreter_as_they_found_it() -> None:
     import gc
     import sys
 
-    from supplyscreen.screen.engine import QUIET_GC_THRESHOLD, SWITCH_INTERVAL, screening_settings
-
     import pyarrow as pa
+
+    from supplyscreen.screen.engine import QUIET_GC_THRESHOLD, SWITCH_INTERVAL, screening_settings
 
     before, switch = gc.get_threshold(), sys.getswitchinterval()
     pool = pa.default_memory_pool().backend_name
@@ -378,6 +378,28 @@ def test_overlapping_runs_leave_the_interpreter_as_they_found_it() -> None:
     assert sys.getswitchinterval() == switch
     assert pa.default_memory_pool().backend_name == pool
     assert gc.get_freeze_count() == 0
+
+
+def test_a_memory_pool_that_cannot_be_set_up_leaves_screening_and_the_interpreter_as_they_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+
+    import pyarrow as pa
+
+    from supplyscreen.screen import engine
+
+    def broken() -> None:
+        raise OSError("jemalloc says no")
+
+    monkeypatch.delitem(engine._QUIET, "jemalloc", raising=False)  # worked out once per process
+    monkeypatch.setattr(pa, "jemalloc_memory_pool", broken)
+    before, switch, pool = gc.get_threshold(), sys.getswitchinterval(), pa.default_memory_pool().backend_name
+    with engine.screening_settings():
+        assert sys.getswitchinterval() == engine.SWITCH_INTERVAL  # the other settings still hold
+        assert pa.default_memory_pool().backend_name == pool
+    assert (gc.get_threshold(), sys.getswitchinterval()) == (before, switch)
+    assert engine._QUIET["runs"] == 0
 
 
 def test_a_reader_left_early_stops_even_when_it_has_read_the_whole_file() -> None:

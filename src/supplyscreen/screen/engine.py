@@ -238,13 +238,15 @@ def _arrow() -> Any:
 
 def _reusing_arrow_pool() -> Any:
     """pyarrow's jemalloc pool, keeping freed pages for ``ARROW_DECAY_MS`` (None where pyarrow has
-    no jemalloc); set once per process: the setting holds for the allocator's arenas made after it."""
-    pa = _arrow()
+    no jemalloc, or it cannot be set up: screening then goes on with the default pool). Set once per
+    process, and for good: the setting holds for the jemalloc arenas made after it, in the whole
+    process (the arena of the thread that first used jemalloc keeps pyarrow's own setting)."""
     if "jemalloc" not in _QUIET:
         try:
+            pa = _arrow()
             pool = pa.jemalloc_memory_pool()
             pa.jemalloc_set_decay_ms(ARROW_DECAY_MS)
-        except NotImplementedError:
+        except Exception:  # noqa: BLE001 - a speed-up only (NotImplementedError: no jemalloc)
             pool = None
         _QUIET["jemalloc"] = pool
     return _QUIET["jemalloc"]
@@ -266,18 +268,21 @@ def screening_settings() -> Iterator[None]:
       waited for it at the end of a million-row file.
     - pyarrow allocates from jemalloc, which keeps the pages it frees for reuse for 10 s. Its
       default allocator hands them back to the system at once, and each batch's new arrays then
-      fault fresh pages in (about 0.08 s of a million-row run, most of it in the writer).
+      fault fresh pages in (about 0.08 s of a million-row run, most of it in the writer). While any
+      run is open this is the default pool of the whole process; the 10 s stay (see
+      ``_reusing_arrow_pool``).
     """
     with _QUIET_LOCK:
+        pool = _reusing_arrow_pool() if _QUIET["runs"] == 0 else None
+        previous = _arrow().default_memory_pool() if pool is not None else None
         _QUIET["runs"] += 1
         if _QUIET["runs"] == 1:
             _QUIET["thresholds"] = gc.get_threshold()
             gc.set_threshold(max(_QUIET["thresholds"][0], QUIET_GC_THRESHOLD), *_QUIET["thresholds"][1:])
             _QUIET["switch"] = sys.getswitchinterval()
             sys.setswitchinterval(min(_QUIET["switch"], SWITCH_INTERVAL))
-            pool = _reusing_arrow_pool()
             if pool is not None:
-                _QUIET["pool"] = _arrow().default_memory_pool()
+                _QUIET["pool"] = previous
                 _arrow().set_memory_pool(pool)
         gc.freeze()
     try:
