@@ -58,7 +58,7 @@ from supplyscreen.screen.engine import (
     country_key,
     match_distinct_names,
 )
-from supplyscreen.screen.flags import date_matters, row_risk
+from supplyscreen.screen.flags import date_matters, risk_of, row_risk
 
 BATCH_BYTES = 32 << 20
 READ_BYTES = 2 << 20  # pyarrow's CSV block (see _batches)
@@ -293,14 +293,12 @@ def escaped_formulas(column: pa.Array) -> pa.Array:
     return pc.if_else(escape, pc.binary_join_element_wise("'", column, ""), column)
 
 
-_CONTEXT_ONLY = [False, True, False, False, False, False]  # a covered-equipment context word, nothing more
-
-
 def escaped_columns(columns: Iterable[pa.Array]) -> list[pa.Array]:
     """``escaped_formulas`` of each column."""
     return [escaped_formulas(c) for c in columns]
 
 
+_CONTEXT_ONLY = [False, True, False, False, False, False]  # a covered-equipment context word, nothing more
 _INTERNED_LIMIT = 2_000_000  # distinct values remembered across batches before starting afresh
 
 
@@ -576,6 +574,7 @@ class ColumnarScreener:
             may = np.ones((len(texts), 6), dtype=bool)
             present = [i for i, t in enumerate(texts) if t]
             bulk = np.zeros(len(texts), dtype=bool)  # classed by their covered context alone (below)
+            width = len(self._feature(key, None, [False] * 6))  # how many ids each value gets
             if key in ("name", "description", "address") and present:
                 gate = self.engine.gate
                 kept = [texts[i] for i in present]
@@ -606,8 +605,7 @@ class ColumnarScreener:
                         else ()
                         for c in range(4)
                     ]
-                    size = max(len(f) for f in by_context) if len(at) else 0
-                    table = np.asarray([f or (0,) * size for f in by_context], dtype=np.int64)
+                    table = np.asarray([f or (0,) * width for f in by_context], dtype=np.int64)
                     bulk_rows = table[context]
             # a text where no look-up may find anything lends no context either: all such are alike
             alike = ~may.any(axis=1)
@@ -618,7 +616,6 @@ class ColumnarScreener:
                 self._feature(key, texts[i], m)
                 for i, m in zip(others.tolist(), may[others].tolist(), strict=True)
             ]
-            width = len(shared or (new[0] if new else self._feature(key, None, [False] * 6)))
             rows = np.empty((len(texts), width), dtype=np.int64)
             if len(same):
                 rows[same] = shared
@@ -787,8 +784,7 @@ class ColumnarScreener:
         else:
             distinct = tuple(dict.fromkeys(code for segment in segments for code in segment.codes))
             cell = ";".join(distinct)
-        rank = segments[0].level if segments else len(SEVERITIES)
-        risk = SEVERITIES[rank] if rank < len(SEVERITIES) and SEVERITIES[rank] in AT_RISK else "clear"
+        risk = risk_of(SEVERITIES[segments[0].level] if segments else None)
         reasons = " | ".join(segment.reasons for segment in segments)
         values = [
             risk,

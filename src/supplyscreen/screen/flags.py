@@ -12,7 +12,7 @@ from typing import Any
 
 from supplyscreen.detect import is_federal_funding
 from supplyscreen.listcodes import list_info
-from supplyscreen.model import Entity, Flag, Hit, Membership, Record
+from supplyscreen.model import SEVERITIES, Entity, Flag, Hit, Membership, Record
 
 PROCUREMENT_BANS = frozenset({"us_ndaa_889", "us_fcc_covered"})
 UFLPA = "us_dhs_uflpa"
@@ -130,8 +130,9 @@ def _curated_note(memberships: list[Membership]) -> str:
 def row_risk(flags: list[Flag]) -> str:
     """``high`` if any flag is high, ``review`` if any needs review, else ``clear`` (info stays clear)."""
     severities = {f.severity for f in flags}
-    if "high" in severities:
-        return "high"
-    if "review" in severities:
-        return "review"
-    return "clear"
+    return risk_of(next((s for s in SEVERITIES if s in severities), None))
+
+
+def risk_of(severity: str | None) -> str:
+    """The risk of a row whose most severe flag has ``severity`` (None: it has no flag)."""
+    return severity if severity in ("high", "review") else "clear"
