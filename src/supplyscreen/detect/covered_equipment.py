@@ -316,10 +316,13 @@ class CoveredEquipmentDetector:
             han or not (self._categories.absent(words) and self._unrelated.absent(words)),
         )
 
-    def may_find_in(self, texts: Any) -> list[Any]:
+    def may_find_in(self, texts: Any, whole_brands: bool = False) -> list[Any]:
         """``may_find`` for many texts at once (a pyarrow string array, or its ``TextTokens``):
-        two numpy bool arrays."""
+        two numpy bool arrays. ``whole_brands`` (``texts`` a ``TextTokens``): the first is
+        ``brands_in``'s, which looks for whole brand words and phrases, not only their first words."""
         context = self._categories.first_words() | self._unrelated.first_words()
+        if whole_brands:
+            return [self.brands_in(texts), *texts_with_words(texts, [context])]
         return texts_with_words(texts, [self._latin.first_words(), context])
 
     def brands_in(self, texts: TextTokens) -> Any:

@@ -580,9 +580,9 @@ class ColumnarScreener:
                 kept = [texts[i] for i in present]
                 array = pa.array(kept, type=pa.string())
                 words = TextTokens(array)
-                found = [*gate.covered.may_find_in(words), *gate.xinjiang.may_find_in(words)]
-                if key != "address":  # whole brands, not first words ("electronics" is common)
-                    found[0] = gate.covered.brands_in(words)
+                # in names and descriptions whole brands, not first words ("electronics" is common)
+                covered = gate.covered.may_find_in(words, whole_brands=key != "address")
+                found = [*covered, *gate.xinjiang.may_find_in(words)]
                 found.append(gate.sector.may_find_in(words))
                 models = gate.covered.models_possible(array) if key != "address" else []
                 found.append(np.asarray(models or [False] * len(present), dtype=bool))

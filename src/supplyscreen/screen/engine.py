@@ -226,7 +226,7 @@ QUIET_GC_THRESHOLD = 1_000_000  # new live objects between young collections whi
 SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL while another waits, while files are screened
 ARROW_DECAY_MS = 10_000  # how long pyarrow's allocator keeps freed pages for reuse, while files are screened
 _QUIET_LOCK = threading.Lock()
-_QUIET: dict[str, Any] = {"runs": 0, "thresholds": (700, 10, 10), "switch": 0.005, "pool": None}
+_QUIET: dict[str, Any] = {"runs": 0, "pool": None}  # and, while runs are open, what they changed
 
 
 def _arrow() -> Any:
@@ -273,17 +273,16 @@ def screening_settings() -> Iterator[None]:
       ``_reusing_arrow_pool``).
     """
     with _QUIET_LOCK:
-        pool = _reusing_arrow_pool() if _QUIET["runs"] == 0 else None
-        previous = _arrow().default_memory_pool() if pool is not None else None
-        _QUIET["runs"] += 1
-        if _QUIET["runs"] == 1:
+        if _QUIET["runs"] == 0:  # the first run (what could fail comes first: nothing is set then)
+            pool = _reusing_arrow_pool()
+            if pool is not None:
+                _QUIET["pool"] = _arrow().default_memory_pool()
+                _arrow().set_memory_pool(pool)
             _QUIET["thresholds"] = gc.get_threshold()
             gc.set_threshold(max(_QUIET["thresholds"][0], QUIET_GC_THRESHOLD), *_QUIET["thresholds"][1:])
             _QUIET["switch"] = sys.getswitchinterval()
             sys.setswitchinterval(min(_QUIET["switch"], SWITCH_INTERVAL))
-            if pool is not None:
-                _QUIET["pool"] = previous
-                _arrow().set_memory_pool(pool)
+        _QUIET["runs"] += 1
         gc.freeze()
     try:
         yield
