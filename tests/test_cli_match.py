@@ -144,8 +144,8 @@ def test_compare_single_and_batch(screener_home: Path, tmp_path: Path, capsys, m
     assert code == 0 and "no match" in out
     pairs = tmp_path / "p.jsonl"
     pairs.write_text(
-        '{"id": "1", "a": "Hangzhou Hikvision Digital Technology Co., Ltd.", "b": "HIKVISION", '
-        '"schema": "Company"}\n'
+        '{"id": "1", "a": "Hangzhou Hikvision Digital Technology Co., Ltd.", '
+        '"b": "HIKVISION DIGITAL TECHNOLOGY", "schema": "Company"}\n'
         '{"id": "2", "a": "Bank of China", "b": "Bank of Chad", "schema": "Company"}\n',
         encoding="utf-8",
     )

@@ -20,19 +20,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supplyscreen.model import Entity
-from supplyscreen.names.normalize import CORE, NUMBER, NameForm, Token, name_form
+from supplyscreen.names.normalize import CORE, INITIAL, NUMBER, TITLE, NameForm, Token, name_form
+from supplyscreen.names.person import phonetic_keys
 from supplyscreen.names.score import ROLE_FACTOR
+from supplyscreen.names.vocab import segment_pinyin, vocabulary
 
 if TYPE_CHECKING:
     from supplyscreen.store.snapshot import Snapshot
 
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
 TYPO_MIN_LENGTH = 5
 RARE = 100  # postings this short are scored in full
 # The weighted Dice of a name sharing a fraction f of the query's weight is at most 2f / (1 + f): below
 # 0.45 it cannot reach the review threshold by its words (shared keys are retrieved separately).
 MIN_SHARE = 0.45
+RUN_TOGETHER_MIN = 8  # a word this long that no name carries may be two names run together
 
 
 @dataclass(slots=True)
@@ -61,7 +64,7 @@ def _deletions(word: str) -> set[str]:
 
 def _pack(form: NameForm) -> tuple[Any, ...]:
     """A name form as plain tuples: unpickling 50,000 of these is ten times faster than objects."""
-    tokens = tuple((t.text, t.role, t.source, t.pinyin) for t in form.tokens)
+    tokens = tuple((t.text, t.role, t.source, t.pinyin, t.family, t.alts) for t in form.tokens)
     return (form.original, tokens, form.keys, form.legal, form.han, form.pinyin_only)
 
 
@@ -81,15 +84,22 @@ class NameIndex:
     postings: dict[str, list[int]] = field(default_factory=dict)
     keys: dict[str, list[int]] = field(default_factory=dict)
     neighbours: dict[str, list[str]] = field(default_factory=dict)  # 1-deletion → vocabulary words
+    phonetic: dict[str, list[str]] = field(default_factory=dict)  # key → words of persons' names
     idf: dict[str, float] = field(default_factory=dict)
     identifiers: dict[str, list[int]] = field(default_factory=dict)
     default_idf: float = 1.0
     _forms: dict[int, NameForm] = field(default_factory=dict, repr=False)
+    _sets: dict[str, set[int]] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_forms"] = {}
+        state["_sets"] = {}
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._forms, self._sets = {}, {}
 
     def form(self, n: int) -> NameForm:
         """The comparable form of indexed name ``n`` (unpacked on first use)."""
@@ -109,6 +119,7 @@ class NameIndex:
     def build(cls, entities: Iterable[Entity], version: str) -> NameIndex:
         index = cls(version=version)
         df: Counter[str] = Counter()
+        person_words: set[str] = set()
         for entity in entities:
             hit_lists = [m.list_code for m in entity.memberships if m.is_hit]
             lead_lists = [m.list_code for m in entity.memberships if not m.is_hit]
@@ -151,6 +162,8 @@ class NameIndex:
                 for text in {t.text for t in form.tokens}:
                     index.postings.setdefault(text, []).append(n_idx)
                     df[text] += 1
+                if entity.schema == "Person":
+                    person_words.update(t.text for t in form.tokens if len(t.text) >= 3)
                 for key in form.keys:
                     index.keys.setdefault(key, []).append(n_idx)
         total = max(1, len(index.packed_forms))
@@ -162,6 +175,12 @@ class NameIndex:
                 for d in _deletions(word):
                     neighbours[d].add(word)
         index.neighbours = {k: sorted(v) for k, v in neighbours.items()}
+        by_key: dict[str, set[str]] = defaultdict(set)
+        for word in person_words:
+            if not word.isdigit():
+                for key in phonetic_keys(word):
+                    by_key[key].add(word)
+        index.phonetic = {k: sorted(v) for k, v in by_key.items() if len(k) > 2}
         return index
 
     # -- retrieval --------------------------------------------------------------------------------
@@ -177,25 +196,80 @@ class NameIndex:
         found.discard(word)
         return sorted(found)
 
-    def candidates(self, query: NameForm, limit: int = 60, min_share: float = MIN_SHARE) -> list[int]:
-        """Name ids worth scoring against the query: shared rare words, typo neighbours, shared keys."""
+    def _posting_set(self, word: str) -> set[int]:
+        """The names holding ``word``, as a set (kept for the commonest words, asked again and again)."""
+        found = self._sets.get(word)
+        if found is None:
+            found = self._sets[word] = set(self.postings.get(word, ()))
+        return found
+
+    def sounds_like(self, word: str) -> list[str]:
+        """Words of listed persons' names with the same phonetic key as ``word`` (itself excluded)."""
+        if len(word) < 3 or word.isdigit():
+            return []
+        found: list[str] = []
+        for key in phonetic_keys(word):
+            found.extend(w for w in self.phonetic.get(key, ()) if w != word and w not in found)
+        return found
+
+    @staticmethod
+    def _syllables() -> frozenset[str]:
+        return vocabulary().syllables
+
+    def split_run_together(self, word: str) -> tuple[str, str] | None:
+        """Two words of the lists that ``word`` is written as ("agusdwikarna"), if it is no word itself.
+
+        The split whose rarer half is rarest wins: the evidence is in the distinctive half.
+        """
+        if len(word) < RUN_TOGETHER_MIN or word in self.postings or not word.isalpha():
+            return None
+        if self.typo_variants(word) or segment_pinyin(word, self._syllables(), 6, min_len=2):
+            return None  # a misspelt name, or a Chinese given name of several syllables ("Dongsheng")
+        best: tuple[float, tuple[str, str]] | None = None
+        for k in range(3, len(word) - 2):
+            left, right = word[:k], word[k:]
+            if left in self.postings and right in self.postings:
+                rarity = min(self.idf.get(left, 0.0), self.idf.get(right, 0.0))
+                if best is None or rarity > best[0]:
+                    best = (rarity, (left, right))
+        return best[1] if best else None
+
+    def candidates(
+        self, query: NameForm, limit: int = 60, min_share: float = MIN_SHARE, *, person: bool = False
+    ) -> list[int]:
+        """Name ids worth scoring against the query: shared rare words (or another reading of them,
+        or, in a person's name, the same name transliterated), typo neighbours, shared keys."""
         scores: dict[int, float] = defaultdict(float)
-        tokens = sorted(query.tokens, key=lambda t: -self.weight(t))
+        tokens = sorted((t for t in query.tokens if t.role != INITIAL), key=lambda t: -self.weight(t))
         usable = [t for t in tokens if len(self.postings.get(t.text, ())) <= MAX_POSTINGS] or tokens[:1]
+        total = sum(self.weight(t) * ROLE_FACTOR[t.role] for t in tokens if t.role != TITLE) or 1.0
+        floor = min_share * total
+        # rarest words first: once the words left cannot lift a name to the floor on their own, a
+        # common word ("technology", on a thousand names) only adds to the names already found
+        left = sum(self.weight(t) * ROLE_FACTOR[t.role] for t in usable)
         for token in usable:
             w = self.weight(token) * ROLE_FACTOR[token.role]
-            for n in self.postings.get(token.text, ()):
-                scores[n] += w
+            postings = self.postings.get(token.text, ())
+            if left < floor and scores and len(postings) > len(scores):
+                common = self._posting_set(token.text)
+                for n in [n for n in scores if n in common]:
+                    scores[n] += w
+            else:
+                for n in postings:
+                    scores[n] += w
+            left -= w
+            variants = list(token.alts)
             if token.role == CORE:
-                for variant in self.typo_variants(token.text):
-                    postings = self.postings.get(variant, ())
-                    if len(postings) <= MAX_POSTINGS:
-                        for n in postings:
-                            scores[n] += w  # an upper bound: a typo pair scores at most 1
-        total = sum(self.weight(t) * ROLE_FACTOR[t.role] for t in tokens) or 1.0
+                variants += self.typo_variants(token.text)
+                if person:
+                    variants += self.sounds_like(token.text)
+            for word in variants:  # an upper bound: a pair of variants scores at most 1
+                postings = self.postings.get(word, ())
+                if len(postings) <= MAX_POSTINGS:
+                    for n in postings:
+                        scores[n] += w
         # the best ``limit`` names over the share, best first, ties in the order found (as a stable
         # sort of all names would give them: dropping those under the share first changes nothing)
-        floor = min_share * total
         kept = [n for n, score in scores.items() if score >= floor]
         ranked = heapq.nlargest(limit, kept, key=scores.__getitem__)
         chosen = set(ranked)

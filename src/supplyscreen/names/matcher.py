@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import ORGANISATION_SCHEMAS, SCHEMAS, Hit
 from supplyscreen.names.index import EntityInfo, NameIndex, normalise_identifier
-from supplyscreen.names.normalize import NameForm, clean, name_form
-from supplyscreen.names.score import Scored, compare_forms
+from supplyscreen.names.normalize import CORE, GENERIC, NameForm, Token, clean, name_form
+from supplyscreen.names.score import Scored, compare_forms, memo_similarity
 
 MATCH_THRESHOLD = 0.83
 REVIEW_THRESHOLD = 0.67
@@ -35,14 +35,28 @@ class Comparison:
     explanation: str
 
 
-def _schema_compatible(query: str | None, entity: str) -> bool:
-    if not query or query in ("LegalEntity", "Thing"):
-        return True
+OBJECT_SCHEMAS = frozenset({"Vessel", "Airplane"})
+
+
+def _schema_compatible(query: str | None, entity: str, *, organisation: bool = False) -> bool:
+    """Whether an entity of schema ``entity`` may be a hit for a query of schema ``query``.
+
+    A person is never a company, nor a company a person; an organisation (a query of an organisation
+    schema, or of none whose name carries a legal form or an industry word) is never a vessel or an
+    aircraft ("Leadership Logistics Inc." is not the tanker once named LEADERSHIP).
+    """
     if query == "Person" or entity == "Person":
-        return query == entity
-    if query in ORGANISATION_SCHEMAS:
-        return entity in ORGANISATION_SCHEMAS
+        return query == entity or (query is None and not organisation)
+    if query in ORGANISATION_SCHEMAS or organisation:
+        return entity not in OBJECT_SCHEMAS
+    if not query or query == "Thing":
+        return True
     return entity in (query, "LegalEntity")
+
+
+def looks_like_organisation(form: NameForm) -> bool:
+    """A name carrying a legal form or an industry word names an organisation, whatever its schema."""
+    return bool(form.legal) or any(t.role == GENERIC for t in form.tokens)
 
 
 def check_schema(schema: str | None) -> str | None:
@@ -119,8 +133,17 @@ class Matcher:
             by_entity[e_idx] = (-1, Scored(1.0, ["identical registration number or identifier"]), None)
         for variant in _variants(text):
             query = name_form(variant, is_person=schema == "Person")
-            if query.tokens:
-                self._score_names(query, schema, by_entity)
+            if not query.tokens:
+                continue
+            organisation = schema in ORGANISATION_SCHEMAS or (
+                schema is None and looks_like_organisation(query)
+            )
+            person_query: NameForm | None = None
+            if schema == "Person":
+                person_query = self._resolve_run_together(query)
+            elif schema is None and not organisation:
+                person_query = self._resolve_run_together(name_form(variant, is_person=True))
+            self._score_names(query, person_query, schema, organisation, by_entity)
         ranked = sorted(
             (
                 (self._hit(e_idx, sc.score, n, sc, country, birth_date, threshold), e_idx, n, sc, q)
@@ -150,24 +173,53 @@ class Matcher:
             found.update(self.index.identifiers.get(normalise_identifier(value), ()))
         return found
 
+    def _resolve_run_together(self, query: NameForm) -> NameForm:
+        """A person's name with words written together split where the lists know both halves."""
+        tokens: list[Token] = []
+        changed = False
+        for t in query.tokens:
+            split = self.index.split_run_together(t.text) if t.role == CORE and not t.alts else None
+            if split:
+                tokens.extend(Token(part, CORE, t.text) for part in split)
+                changed = True
+            else:
+                tokens.append(t)
+        if not changed:
+            return query
+        return NameForm(query.original, tuple(tokens), query.keys, query.legal, query.han, query.pinyin_only)
+
     def _score_names(
         self,
         query: NameForm,
+        person_query: NameForm | None,
         schema: str | None,
+        organisation: bool,
         by_entity: dict[int, tuple[int, Scored, NameForm | None]],
     ) -> None:
+        """Score the candidates of ``query`` (and of ``person_query``, a person's reading of it, which
+        persons are compared with) into ``by_entity``."""
         index = self.index
-        for n_idx in index.candidates(query):
+        found = [] if schema == "Person" else index.candidates(query)
+        if person_query is not None:
+            found += index.candidates(person_query, person=True)
+        done: set[int] = set()
+        similarity = memo_similarity()
+        for n_idx in found:
+            if n_idx in done:
+                continue
+            done.add(n_idx)
             e_idx = index.name_entity[n_idx]
             info = index.entities[e_idx]
-            if not _schema_compatible(schema, info.schema):
+            if not _schema_compatible(schema, info.schema, organisation=organisation):
                 continue
+            person = info.schema == "Person"
+            q = person_query if person and person_query is not None else query
             scored = compare_forms(
-                query, index.form(n_idx), index.weight, person=info.schema == "Person", explain=False
+                q, index.form(n_idx), index.weight, person=person, explain=False, similarity=similarity
             )
             best = by_entity.get(e_idx)
             if best is None or scored.score > best[1].score:
-                by_entity[e_idx] = (n_idx, scored, query)
+                by_entity[e_idx] = (n_idx, scored, q)
 
     def _hit(
         self,

@@ -11,6 +11,16 @@ Uniview Technologies" must not. A :class:`NameForm` holds:
   place and trailing industry words, removed. They let 大华股份 meet "Dahua Technology", 海康威视 meet
   杭州海康威视数字技术股份有限公司, and "Maofang Zhigu Fenyou Xiangong Si" meet 毛纺织股份有限公司
   however the pinyin was spaced.
+
+A person's name is read as parts: the family name (before the comma of "VOROBEV, Aleksandr", or
+the word in capitals of "Aleksandr VOROBEV"), given and middle names, initials ("A."), and titles
+("Dr.", "Sheikh": rigour's person-name prefixes and ``data/names/person_titles.yaml``), which are set
+aside. Names in other scripts (Cyrillic, Greek, Arabic, Hebrew, Georgian, Armenian, Devanagari,
+Thai, Korean, Japanese kana …) are transliterated to Latin first (rigour's ``ascii_text``); Chinese
+keeps its pinyin. Words written with digits for letters ("INTERNATION4L") are read as letters.
+Legal forms are removed whatever their language, spelled out or abbreviated: rigour's database of
+organisation types (ISO 20275 and others) at the head or tail of the name, then the project's own
+list (``data/legal_forms.yaml``) for the forms rigour does not carry ("Co.", "Corp.", "Establishment").
 """
 
 from __future__ import annotations
@@ -19,12 +29,23 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import Indel
 
-from supplyscreen.names.vocab import Groups, Vocabulary, fold_ascii, han_pinyin, segment_pinyin, vocabulary
+from supplyscreen.names.romanize import is_syllable, pinyin_readings
+from supplyscreen.names.vocab import (
+    Groups,
+    Vocabulary,
+    fold_ascii,
+    han_pinyin,
+    person_title_pattern,
+    segment_pinyin,
+    vocabulary,
+)
 
 CORE, PLACE, GENERIC, NUMBER = "core", "place", "generic", "number"
+TITLE, INITIAL = "title", "initial"  # a person's title ("Dr."), and a given name written as its initial
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -37,6 +58,8 @@ class Token:
     role: str
     source: str = ""  # the word as written, when it differs (for explanations)
     pinyin: bool = False  # the word is a complete pinyin spelling (so a one-letter change is another name)
+    family: bool = False  # a person's family name, where the name says so (comma or capitals)
+    alts: tuple[str, ...] = ()  # other readings of the word (Wade–Giles read as pinyin, 1 read as l)
 
 
 @dataclass(slots=True)
@@ -49,6 +72,9 @@ class NameForm:
     legal: tuple[str, ...] = ()
     han: bool = False  # written in Chinese characters
     pinyin_only: bool = False  # Latin, and every word is pinyin (a romanised Chinese name)
+    # what scoring works out of the tokens once (their weights, words …), with the weight function
+    # it was worked out with; see ``score.facts``
+    facts: Any = field(default=None, compare=False, repr=False)
 
 
 _ANNOTATION = re.compile(
@@ -200,7 +226,7 @@ def _han_form(text: str, is_person: bool, v: Vocabulary) -> NameForm:
         syllables = han_pinyin(han)
         family = 2 if han[:2] in v.compound_surnames else 1
         words = ["".join(syllables[:family]), "".join(syllables[family:])]
-        person = tuple(Token(w, CORE, han, pinyin=True) for w in words if w)
+        person = tuple(Token(w, CORE, han, pinyin=True, family=k == 0) for k, w in enumerate(words) if w)
         return NameForm(text, person, keys, tuple(legal), han=True)
     tokens: list[Token] = []
     rest = _strip_prefixes(han, v.place_han_by_head)
@@ -214,30 +240,204 @@ def _han_form(text: str, is_person: bool, v: Vocabulary) -> NameForm:
     return NameForm(text, tuple(tokens), keys, tuple(legal), han=True)
 
 
+_NON_LATIN = re.compile(r"[^\x00-\x7f\u00c0-\u024f\u1e00-\u1eff]")  # beyond ASCII and Latin letters
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
+_LEET_L = str.maketrans({**_LEET, "1": "l"})
+
+
+def to_latin(text: str) -> str:
+    """``text`` in Latin letters: other scripts transliterated (rigour), Latin left as written."""
+    if not _NON_LATIN.search(text):
+        return text
+    from rigour.text.translit import maybe_ascii  # the Rust transliterator: Cyrillic, Greek …
+
+    latin = maybe_ascii(text)
+    if _NON_LATIN.search(latin):
+        from rigour.text import ascii_text  # ICU, every script; imported only when needed
+
+        latin = ascii_text(text)
+    return latin
+
+
+def _unleet(word: str) -> tuple[str, tuple[str, ...]]:
+    """A word with digits written for letters inside it ("inve5t", "internation4l") read as letters.
+
+    Only digits between two letters, at most two of them, in a word of at least three letters: "3m",
+    "4g", "747" and model numbers stay as written. 1 reads as i, with l as the alternative.
+    """
+    if word.isalpha():
+        return word, ()
+    digits = sum(c.isdigit() for c in word)
+    if not digits or digits > 2 or len(word) - digits < 3:
+        return word, ()
+    chars = list(word)
+    for k, ch in enumerate(chars):
+        if ch.isdigit():
+            if ch not in _LEET or k == 0 or k == len(chars) - 1:
+                return word, ()
+            if not (chars[k - 1].isalpha() and chars[k + 1].isalpha()):
+                return word, ()
+    decoded = "".join(_LEET.get(c, c) for c in word)
+    return decoded, ((word.translate(_LEET_L),) if "1" in word else ())
+
+
+def _strip_org_types(ws: list[str], text: str) -> tuple[list[str], list[str]]:
+    """Legal forms rigour knows, in any language, at the head or the tail of the name ``ws`` (the
+    words of ``text``).
+
+    A spelled-out form of several words ("sociedad anonima", "limited liability company") is also
+    removed inside the name; short forms only at the ends ("AS" or "SE" inside a name are words).
+    rigour reads both the words and the text as written, whose accents its forms may carry
+    ("Gesellschaft mit beschränkter Haftung").
+    """
+    if not ws:
+        return ws, []
+    from rigour.names import extract_org_types
+
+    found = extract_org_types(" ".join(ws))
+    if not text.isascii():
+        found += extract_org_types(text.casefold())
+    if not found:
+        return ws, []
+    compare: dict[tuple[str, ...], str] = {}  # as the name writes it, not rigour's key
+    for matched, _ in found:
+        words = tuple(_latin_words(matched))
+        if words:
+            compare.setdefault(words, " ".join(words))
+    forms = sorted(compare, key=len, reverse=True)
+    legal: list[str] = []
+    changed = True
+    while changed and ws:
+        changed = False
+        for form in forms:
+            n = len(form)
+            if len(ws) > n and tuple(ws[:n]) == form:
+                ws, changed = ws[n:], True
+            elif len(ws) > n and tuple(ws[-n:]) == form:
+                ws, changed = ws[:-n], True
+            elif n > 1 and len(ws) > n:
+                for i in range(1, len(ws) - n):
+                    if tuple(ws[i : i + n]) == form:
+                        ws, changed = ws[:i] + ws[i + n :], True
+                        break
+            if changed:
+                legal.append(compare[form])
+                break
+    return ws, legal
+
+
+def _strip_titles(part: str) -> tuple[str, str]:
+    """(the titles opening ``part``, the rest): rigour's person prefixes and the project's titles."""
+    from rigour.names import remove_person_prefixes
+
+    rest = part
+    while True:
+        shorter = person_title_pattern().sub("", remove_person_prefixes(rest))
+        if shorter == rest or not re.search(r"[^\W\d_]", shorter):
+            break
+        rest = shorter
+    return part[: len(part) - len(rest)], rest
+
+
+def _person_words(part: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The words of a part of a person's name, each with the syllables it was hyphenated into.
+
+    A hyphenated run of single pinyin or Wade–Giles syllables is one given name ("Chun-hsien",
+    "Wen-Fu"); other hyphens ("Al-Tikriti") separate words. Words written together in camel case
+    ("AgusDwikarna") are split.
+    """
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for chunk in _CAMEL.sub(" ", part).split():
+        pieces = re.findall(r"[a-z0-9]+", fold_ascii(chunk))
+        if len(pieces) > 1 and "-" in chunk and all(is_syllable(p) for p in pieces):
+            out.append(("".join(pieces), tuple(pieces)))
+        else:
+            out.extend((p, ()) for p in pieces)
+    return out
+
+
+def _person_form(text: str, v: Vocabulary) -> NameForm:
+    """A person's name in Latin letters as parts (see the module docstring)."""
+    parts = text.split(",")
+    family_part = 0 if len(parts) >= 2 and parts[0].strip() and parts[1].strip() else -1
+    # "Aleksandr Nikolayevich VOROBEV": in a name written in mixed case, the word in capitals
+    capitals = {fold_ascii(w) for w in re.findall(r"[^\W\d_]{2,}", text) if w.isupper()}
+    mixed = bool(capitals) and bool(re.search(r"[a-z]", text))
+    tokens: list[Token] = []
+    for k, part in enumerate(parts):
+        titles, rest = _strip_titles(part) if k != family_part else ("", part)
+        for word, _ in _person_words(titles):
+            tokens.append(Token(word, TITLE))
+        for raw, pieces in _person_words(rest):
+            word, alts = _unleet(raw)
+            source = raw if word != raw else ""
+            if len(word) == 1 and word.isalpha():
+                tokens.append(Token(word, INITIAL))
+                continue
+            family = k == family_part or (family_part < 0 and mixed and raw in capitals)
+            readings = pinyin_readings(word, pieces)
+            tokens.append(
+                Token(
+                    word,
+                    NUMBER if word.isdigit() else CORE,
+                    source,
+                    pinyin=_pinyin_split(word, 2) is not None,
+                    family=family,
+                    alts=alts + readings,
+                )
+            )
+    keys: dict[str, int] = {}
+    compact = "".join(t.text for t in tokens if t.role != TITLE)
+    if compact:
+        _add_keys(keys, compact, v, han=False, person=True)
+    return NameForm(text, tuple(tokens), keys, (), han=False, pinyin_only=False)
+
+
 def name_form(text: str, *, is_person: bool = False) -> NameForm:
     """The comparable form of one name (see the module docstring)."""
     v = vocabulary()
     text = clean(text)
-    if _HAN.search(text):
+    if _HAN.search(text) and not _KANA.search(text):
         return _han_form(text, is_person, v)
-    raw = _latin_words(text)
-    expanded = [_fold_plural(v.abbreviations.get(w, w)) for w in raw]
+    text = to_latin(text)
+    if is_person:
+        return _person_form(text, v)
+    raw: list[str] = []
+    alternatives: dict[int, tuple[str, ...]] = {}
+    sources: dict[int, str] = {}
+    for w in _latin_words(text):
+        decoded, alts = _unleet(w)
+        if decoded != w:
+            sources[len(raw)] = w
+            if alts:
+                alternatives[len(raw)] = alts
+        raw.append(decoded)
+    kept_raw, org_legal = _strip_org_types(raw, text)
+    expanded = [_fold_plural(v.abbreviations.get(w, w)) for w in kept_raw]
     kept, legal = _strip_legal(expanded, v)
+    legal = org_legal + legal
     content = [w for w in kept if w not in v.stop] or kept
     tokens: list[Token] = []
     pinyin_words = 0
     for w in content:
-        syllables = _pinyin_split(w, 1)
-        if syllables:
+        if _pinyin_split(w, 1):
             pinyin_words += 1
-        # as a given name, a spelling counts as pinyin only without one-letter syllables ("Ekaterina"
-        # splits into e-ka-te-ri-na but is no Chinese name)
-        given = is_person and _pinyin_split(w, 2) is not None
-        tokens.append(Token(w, CORE if is_person else _role(w, v), pinyin=given))
+        tokens.append(Token(w, _role(w, v)))
+    if sources:  # say what a word with digits for letters was written as (rare: a lookup per word)
+        by_text = {raw[i]: (src, alternatives.get(i, ())) for i, src in sources.items()}
+        tokens = [
+            Token(t.text, t.role, by_text[t.text][0], alts=by_text[t.text][1]) if t.text in by_text else t
+            for t in tokens
+        ]
     keys: dict[str, int] = {}
     if raw:
-        _add_keys(keys, "".join(w for w in raw if w not in v.stop), v, han=False, person=is_person)
-        _add_keys(keys, "".join(content), v, han=False, person=is_person)
+        spelled = "".join(w for w in kept_raw if w not in v.stop)
+        _add_keys(keys, spelled, v, han=False)
+        compact = "".join(content)
+        if compact != spelled:
+            _add_keys(keys, compact, v, han=False)
     return NameForm(
         text,
         tuple(tokens),

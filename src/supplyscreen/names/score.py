@@ -17,21 +17,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import OSA, Indel
 
-from supplyscreen.names.normalize import CORE, GENERIC, NUMBER, PLACE, NameForm, Token
+from supplyscreen.names.normalize import CORE, GENERIC, INITIAL, NUMBER, PLACE, TITLE, NameForm, Token
+from supplyscreen.names.person import person_score
 
-ROLE_FACTOR = {CORE: 1.0, NUMBER: 1.0, GENERIC: 0.35, PLACE: 0.3}
+ROLE_FACTOR = {CORE: 1.0, NUMBER: 1.0, GENERIC: 0.35, PLACE: 0.3, TITLE: 0.2, INITIAL: 0.3}
 TYPO_MIN = 0.8  # Indel similarity for two words to count as one word with a typo
 SHORT_TYPO_MIN = 0.9  # the same for words shorter than six letters
 KEY_SCORE = {0: 0.98, 1: 0.96, 2: 0.9}  # compact key shared: as is / without place / core only
 CROSS_SCRIPT_ENGLISH = 0.85  # 大华股份 vs "Dahua Electronics": shared only once English words are dropped
 UNMATCHED_CORE_CAP = 0.6
-PERSON_CONFLICT_CAP = 0.5
-PERSON_MISSING_CAP = 0.75
 NUMBER_CAP = 0.5
 PLACE_CONFLICT = 0.85
 GENERIC_CONFLICT = 0.85
+ALT_SIM = 0.9  # another reading of the word: Wade–Giles read as pinyin, a digit read as a letter
+TRANSPOSITION_SIM = 0.9  # two neighbouring letters swapped in a word of 5+ letters ("Dahau")
+ONE_WORD_CAP = 0.75  # an organisation name of several words sharing only one word with the other
 
 Weight = Callable[[Token], float]
 
@@ -40,10 +42,12 @@ Weight = Callable[[Token], float]
 class Scored:
     score: float
     explanation: list[str]
+    shared: int = -1  # words the two organisation names share (-1: not counted)
 
 
 def token_similarity(a: Token, b: Token, *, person: bool = False) -> float:
-    """1 for the same word, the Indel similarity for a likely typo (≥ 0.8, words of 4+ letters), else 0.
+    """1 for the same word, ``ALT_SIM`` for another reading of it, the Indel similarity for a likely
+    typo (≥ 0.8, words of 4+ letters; ``TRANSPOSITION_SIM`` for two swapped letters), else 0.
 
     In a person's name two different complete pinyin spellings are two different names ("Lei" is
     not "Li", "Jiasong" is not "Jiadong"), so only a word that is not pinyin may be a typo.
@@ -51,39 +55,66 @@ def token_similarity(a: Token, b: Token, *, person: bool = False) -> float:
     x, y = a.text, b.text
     if x == y:
         return 1.0
+    if (a.alts and y in a.alts) or (b.alts and x in b.alts):
+        return ALT_SIM
     if len(x) < 4 or len(y) < 4 or x.isdigit() or y.isdigit():
         return 0.0
     lx, ly = len(x), len(y)
     if 2 * min(lx, ly) < TYPO_MIN * (lx + ly):
         return 0.0  # lengths alone rule out a similarity of 0.8
-    if person and a.pinyin and b.pinyin and sorted(x) != sorted(y):
-        return 0.0  # two real pinyin names; swapped letters ("Jinuha") are still a typo
+    if lx == ly >= 5 and sorted(x) == sorted(y) and OSA.distance(x, y, score_cutoff=1) == 1:
+        return TRANSPOSITION_SIM  # one swap: a typo even in a short word, never another pinyin name
+    if person and a.pinyin and b.pinyin:
+        return 0.0  # two real pinyin names
     sim = Indel.normalized_similarity(x, y, score_cutoff=TYPO_MIN)
     if min(len(x), len(y)) < 6 and sim < SHORT_TYPO_MIN:
         return 0.0  # in a short word one changed letter is often another word ("Alcoa", "Alco")
     return sim if sim >= TYPO_MIN else 0.0
 
 
-def _merge_split_words(a: tuple[Token, ...], b: tuple[Token, ...]) -> tuple[Token, ...]:
-    """Join two adjacent words of ``a`` that ``b`` writes as one ("Ming Guo" against "Mingguo")."""
-    wanted = {t.text for t in b}
-    out: list[Token] = []
+def _merge_split_words(a: tuple[Token, ...], wanted: frozenset[str]) -> tuple[Token, ...]:
+    """Join two adjacent words of ``a`` that the other name (whose words are ``wanted``) writes as
+    one ("Ming Guo" against "Mingguo"), also through their other readings ("Yun Hsia", "Yunxia")."""
+    if len(a) < 2 or all(t.text in wanted for t in a):
+        return a
+    out: list[Token] | None = None
     i = 0
     while i < len(a):
-        if i + 1 < len(a) and a[i].text + a[i + 1].text in wanted and a[i].text not in wanted:
-            joined = a[i].text + a[i + 1].text
-            out.append(
-                Token(joined, a[i].role, f"{a[i].text} {a[i + 1].text}", a[i].pinyin and a[i + 1].pinyin)
-            )
-            i += 2
-        else:
-            out.append(a[i])
-            i += 1
-    return tuple(out)
+        x = a[i]
+        if i + 1 < len(a) and x.text not in wanted:
+            y = a[i + 1]
+            joined = x.text + y.text
+            readings: set[str] = set()
+            if x.alts or y.alts:
+                readings = {p + r for p in (x.text, *x.alts) for r in (y.text, *y.alts)} - {joined}
+            if joined in wanted or readings & wanted:
+                if out is None:
+                    out = list(a[:i])
+                out.append(
+                    Token(
+                        joined,
+                        x.role,
+                        f"{x.source or x.text} {y.source or y.text}",
+                        x.pinyin and y.pinyin,
+                        x.family or y.family,
+                        tuple(sorted(readings & wanted)),
+                    )
+                )
+                i += 2
+                continue
+        if out is not None:
+            out.append(x)
+        i += 1
+    return a if out is None else tuple(out)
 
 
-def _align(q: tuple[Token, ...], c: tuple[Token, ...], person: bool) -> list[tuple[int, int, float]]:
-    """One-to-one pairs of similar words: identical words first, then the best typo pairs left."""
+Similarity = Callable[[Token, Token], float]
+
+
+def _align(
+    q: tuple[Token, ...], c: tuple[Token, ...], similarity: Similarity
+) -> list[tuple[int, int, float]]:
+    """One-to-one pairs of similar words: identical words first, then the best other pairs left."""
     positions: dict[str, list[int]] = {}
     for j, ct in enumerate(c):
         positions.setdefault(ct.text, []).append(j)
@@ -92,7 +123,7 @@ def _align(q: tuple[Token, ...], c: tuple[Token, ...], person: bool) -> list[tup
     left_q: list[int] = []
     for i, qt in enumerate(q):
         free = [j for j in positions.get(qt.text, ()) if j not in used_c]
-        if free:
+        if free and qt.role != INITIAL:
             used_c.add(free[0])
             out.append((i, free[0], 1.0))
         else:
@@ -100,12 +131,13 @@ def _align(q: tuple[Token, ...], c: tuple[Token, ...], person: bool) -> list[tup
     if not left_q or len(used_c) == len(c):
         return out
     pairs: list[tuple[float, int, int]] = []
+    free_c = [(j, ct) for j, ct in enumerate(c) if j not in used_c]
     for i in left_q:
-        for j, ct in enumerate(c):
-            if j not in used_c:
-                sim = token_similarity(q[i], ct, person=person)
-                if sim:
-                    pairs.append((sim, i, j))
+        qt = q[i]
+        for j, ct in free_c:
+            sim = similarity(qt, ct)
+            if sim:
+                pairs.append((sim, i, j))
     pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
     used_q: set[int] = set()
     for sim, i, j in pairs:
@@ -116,79 +148,155 @@ def _align(q: tuple[Token, ...], c: tuple[Token, ...], person: bool) -> list[tup
     return out
 
 
-def _unmatched_core(tokens: tuple[Token, ...], matched: set[int], weight: Weight) -> list[Token]:
-    core = [(i, t) for i, t in enumerate(tokens) if t.role in (CORE, NUMBER)]
-    total = sum(weight(t) for _, t in core) or 1.0
-    return [t for i, t in core if i not in matched and weight(t) >= 0.2 * total]
+@dataclass(slots=True)
+class Facts:
+    """What scoring needs of a name's tokens, worked out once per name and weight function."""
+
+    texts: frozenset[str]
+    joins: frozenset[str]  # two neighbouring words written together, also in their other readings
+    weights: tuple[float, ...]  # each token's weight times its role's factor
+    total: float
+    missing_floor: float  # a distinctive word weighing this much counts when it finds no partner
+    numbers: frozenset[str]
+    places: frozenset[str]
+
+
+def facts(form: NameForm, weight: Weight) -> Facts:
+    """The :class:`Facts` of ``form`` under ``weight`` (cached on the form)."""
+    cached = form.facts
+    if cached is not None and cached[0] == weight:
+        return cached[1]  # type: ignore[no-any-return]
+    tokens = form.tokens
+    weights = tuple(weight(t) * ROLE_FACTOR[t.role] for t in tokens)
+    core_total = sum(weight(t) for t in tokens if t.role in (CORE, NUMBER)) or 1.0
+    joins: set[str] = set()
+    for x, y in zip(tokens, tokens[1:], strict=False):
+        if x.alts or y.alts:
+            joins.update(p + r for p in (x.text, *x.alts) for r in (y.text, *y.alts))
+        else:
+            joins.add(x.text + y.text)
+    found = Facts(
+        texts=frozenset(t.text for t in tokens),
+        joins=frozenset(joins),
+        weights=weights,
+        total=sum(weights),
+        missing_floor=0.2 * core_total,
+        numbers=frozenset(t.text for t in tokens if t.role == NUMBER),
+        places=frozenset(t.text for t in tokens if t.role == PLACE),
+    )
+    form.facts = (weight, found)
+    return found
+
+
+def _unmatched_core(
+    tokens: tuple[Token, ...], matched: set[int], weight: Weight, floor: float
+) -> list[Token]:
+    return [
+        t
+        for i, t in enumerate(tokens)
+        if i not in matched and t.role in (CORE, NUMBER) and weight(t) >= floor
+    ]
 
 
 def _describe(q: Token, c: Token, sim: float, weight: Weight) -> str:
     shown_q = q.source or q.text
     shown_c = c.source or c.text
+    if q.role in (PLACE, GENERIC) and any(ch.isdigit() for ch in q.source):
+        shown_q = f"{q.source}' (read as '{q.text})"
     if q.role == PLACE:
         return f"'{shown_q}' is a place name, weight {weight(q) * ROLE_FACTOR[PLACE]:.1f}"
     if q.role == GENERIC:
         return f"'{shown_q}' is an industry word, weight {weight(q) * ROLE_FACTOR[GENERIC]:.1f}"
+    digits = any(ch.isdigit() for ch in q.source + c.source) and not (q.text.isdigit() or c.text.isdigit())
     if sim < 1.0:
+        if digits and (c.text in q.alts or q.text in c.alts):
+            return f"'{shown_q}' read as '{shown_c}' (a digit read as a letter)"
+        if q.alts and c.text in q.alts or c.alts and q.text in c.alts:
+            return f"'{shown_q}' read as '{shown_c}' (another reading, {sim:.2f})"
+        if sim == TRANSPOSITION_SIM and sorted(q.text) == sorted(c.text):
+            return f"'{shown_q}' ~ '{shown_c}' (two letters swapped, {sim:.2f})"
         return f"'{shown_q}' ~ '{shown_c}' (spelling, {sim:.2f})"
+    if digits:
+        return f"'{shown_q}' read as '{shown_c}' (a digit read as a letter)"
     if q.source and c.source and q.source != c.source:
         return f"'{q.source}' = '{c.source}' (pinyin)"
     return f"'{shown_q}' matches"
 
 
-def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool, explain: bool = True) -> Scored:
-    """Weighted alignment of the two names' tokens (see the module docstring).
+def memo_similarity() -> Similarity:
+    """:func:`token_similarity` remembering the pairs of words it has compared (for one query, whose
+    words meet the same list words in many names)."""
+    cache: dict[tuple[str, str], float] = {}
+
+    def similarity(a: Token, b: Token) -> float:
+        if a.alts or b.alts:
+            return token_similarity(a, b)
+        key = (a.text, b.text)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = token_similarity(a, b)
+        return found
+
+    return similarity
+
+
+def token_score(
+    q: NameForm,
+    c: NameForm,
+    weight: Weight,
+    *,
+    person: bool,
+    explain: bool = True,
+    similarity: Similarity = token_similarity,
+) -> Scored:
+    """Weighted alignment of the two names' tokens (see the module docstring); a person's name part by
+    part (``person.person_score``).
 
     With ``explain=False`` only the score is computed (the matcher explains just the hits it returns).
     """
     if not q.tokens or not c.tokens:
         return Scored(0.0, ["nothing left to compare"])
+    qf, cf = facts(q, weight), facts(c, weight)
+    q_tokens = _merge_split_words(q.tokens, cf.texts) if qf.joins & cf.texts else q.tokens
+    c_tokens = _merge_split_words(c.tokens, qf.texts) if cf.joins & qf.texts else c.tokens
     if person:
-        q = NameForm(
-            q.original, _merge_split_words(q.tokens, c.tokens), q.keys, q.legal, q.han, q.pinyin_only
+        result = person_score(
+            _with_tokens(q, q_tokens),
+            _with_tokens(c, c_tokens),
+            weight,
+            _align,
+            lambda a, b: token_similarity(a, b, person=True),
+            explain=explain,
         )
-        c = NameForm(
-            c.original, _merge_split_words(c.tokens, q.tokens), c.keys, c.legal, c.han, c.pinyin_only
-        )
-    pairs = _align(q.tokens, c.tokens, person)
-    q_w = [weight(t) * ROLE_FACTOR[t.role] for t in q.tokens]
-    c_w = [weight(t) * ROLE_FACTOR[t.role] for t in c.tokens]
-    wq, wc = sum(q_w), sum(c_w)
+        return Scored(result.score, result.explanation)
+    q, c = _with_tokens(q, q_tokens), _with_tokens(c, c_tokens)
+    qf, cf = facts(q, weight), facts(c, weight)
+    pairs = _align(q.tokens, c.tokens, similarity)
+    q_w, c_w = qf.weights, cf.weights
+    wq, wc = qf.total, cf.total
     matched = sum(sim * (q_w[i] + c_w[j]) / 2 for i, j, sim in pairs)
     score = 2 * matched / (wq + wc) if wq + wc else 0.0
     notes: list[str] = []
     matched_q, matched_c = {i for i, _, _ in pairs}, {j for _, j, _ in pairs}
     if explain:
         notes.extend(_pair_notes(q, c, pairs, matched_q, matched_c, weight))
-    q_missing = _unmatched_core(q.tokens, matched_q, weight)
-    c_missing = _unmatched_core(c.tokens, matched_c, weight)
+    q_missing = _unmatched_core(q.tokens, matched_q, weight, qf.missing_floor)
+    c_missing = _unmatched_core(c.tokens, matched_c, weight, cf.missing_floor)
     extra_q = len(matched_q) < len(q.tokens)  # (pairs index tokens, each once)
     extra_c = len(matched_c) < len(c.tokens)
     has_core = any(t.role in (CORE, NUMBER) for t in q.tokens)
-    if has_core and not person and not (q_missing or c_missing) and extra_q != extra_c:
+    if has_core and not (q_missing or c_missing) and extra_q != extra_c:
         # one name is the other plus place or industry words only ("Hangzhou Hikvision Digital
         # Technology" and "Hikvision"): the distinctive part agrees in full
         core_sims = [sim for i, _, sim in pairs if q.tokens[i].role in (CORE, NUMBER)]
         if core_sims and min(core_sims) == 1.0:  # not on a typo: "First Solar" is not "Solmar"
             score = max(score, (score + 1.0) / 2)
     # the notes below are only worded when asked for: the matcher scores every candidate without them
-    if person:
-        if q_missing and c_missing:
-            score = min(score, PERSON_CONFLICT_CAP)
-            if explain:
-                notes.append(
-                    "different given or family names: " + _names(q_missing) + " vs " + _names(c_missing)
-                )
-        elif q_missing or c_missing:
-            score = min(score, PERSON_MISSING_CAP)
-            if explain:
-                notes.append("name part not in the other name: " + _names(q_missing or c_missing))
-    elif q_missing or c_missing:
+    if q_missing or c_missing:
         score = min(score, UNMATCHED_CORE_CAP)
         if explain:
             notes.append("distinctive word(s) not shared: " + _names(q_missing + c_missing))
-    q_numbers = {t.text for t in q.tokens if t.role == NUMBER}
-    c_numbers = {t.text for t in c.tokens if t.role == NUMBER}
+    q_numbers, c_numbers = qf.numbers, cf.numbers
     if q_numbers and c_numbers and q_numbers != c_numbers:
         score = min(score, NUMBER_CAP)
         if explain:
@@ -201,15 +309,20 @@ def token_score(q: NameForm, c: NameForm, weight: Weight, *, person: bool, expla
             notes.append(
                 f"industry words differ: {', '.join(sorted(q_generic))} vs {', '.join(sorted(c_generic))}"
             )
-    q_places = {t.text for t in q.tokens if t.role == PLACE}
-    c_places = {t.text for t in c.tokens if t.role == PLACE}
+    q_places, c_places = qf.places, cf.places
     if q_places and c_places and not q_places & c_places:
         score *= PLACE_CONFLICT
         if explain:
             notes.append(f"places differ: {', '.join(sorted(q_places))} vs {', '.join(sorted(c_places))}")
     if explain and q.legal:
         notes.append(f"legal form '{' '.join(q.legal)}' ignored")
-    return Scored(score, notes)
+    return Scored(score, notes, shared=len(pairs))
+
+
+def _with_tokens(form: NameForm, tokens: tuple[Token, ...]) -> NameForm:
+    if tokens is form.tokens:
+        return form
+    return NameForm(form.original, tokens, form.keys, form.legal, form.han, form.pinyin_only)
 
 
 def _pair_notes(
@@ -270,14 +383,35 @@ def key_score(q: NameForm, c: NameForm, *, explain: bool = True) -> Scored:
 
 
 def compare_forms(
-    q: NameForm, c: NameForm, weight: Weight, *, person: bool = False, explain: bool = True
+    q: NameForm,
+    c: NameForm,
+    weight: Weight,
+    *,
+    person: bool = False,
+    explain: bool = True,
+    similarity: Similarity = token_similarity,
 ) -> Scored:
-    """Score two names; the explanation lists what agreed and what did not (when ``explain``)."""
-    tok = token_score(q, c, weight, person=person, explain=explain)
+    """Score two names; the explanation lists what agreed and what did not (when ``explain``).
+
+    ``similarity`` compares two words of organisation names (:func:`memo_similarity` for a query
+    scored against many names)."""
+    tok = token_score(q, c, weight, person=person, explain=explain, similarity=similarity)
     key = key_score(q, c, explain=explain)
+    best = tok
     if key.score > tok.score:
         # the word-by-word notes still say what was set aside, unless the words disagreed
         agree = tok.score >= 0.8 * key.score
         notes = [n for n in tok.explanation if agree or n.startswith("legal form")]
-        return Scored(key.score, key.explanation + notes)
-    return tok
+        best = Scored(key.score, key.explanation + notes, tok.shared)
+    if (
+        0 <= tok.shared <= 1
+        and len(q.tokens) >= 2
+        and not (q.han or c.han)
+        and best.score > ONE_WORD_CAP
+        and key.score < KEY_SCORE[0]  # the same letters, spaced differently, are not one word
+    ):
+        # "Ningbo Sunrise Garment" and the vessel SUNRISE share one word, however the others weigh
+        best = Scored(ONE_WORD_CAP, best.explanation, tok.shared)
+        if explain:
+            best.explanation.append("only one word of a name of several is shared: at most a review")
+    return best

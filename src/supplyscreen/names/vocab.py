@@ -24,6 +24,8 @@ def _text(path: str) -> str:
 
 def fold_ascii(text: str) -> str:
     """Lower case, accents removed, apostrophes dropped: "Ürümqi" → "urumqi", "Xi'an" → "xian"."""
+    if text.isascii():  # most names: the same as below, without the Unicode passes
+        return text.lower().replace("'", "")
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
     return text.replace("'", "").replace("’", "")
@@ -179,6 +181,14 @@ def vocabulary() -> Vocabulary:
         place_compact_by_head=_grouped(place_compact_sorted, tail=False),
         generic_legal_compact_by_tail=_grouped(generic_compact_sorted + legal_pinyin, tail=True),
     )
+
+
+@cache
+def person_title_pattern() -> re.Pattern[str]:
+    """Titles of ``data/names/person_titles.yaml`` at the head of a name (rigour carries the rest)."""
+    titles = load_yaml(_text("data/names/person_titles.yaml"))["titles"]
+    alternatives = "|".join(re.escape(str(t)) for t in sorted(titles, key=len, reverse=True))
+    return re.compile(rf"^\W*(?:(?:{alternatives})\.?(?:\s+|$))+", re.IGNORECASE)
 
 
 def segment_pinyin(token: str, syllables: frozenset[str], max_len: int, min_len: int = 1) -> list[str] | None:
