@@ -19,16 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
 from supplyscreen.model import Entity
 from supplyscreen.names.normalize import CORE, INITIAL, NUMBER, TITLE, NameForm, Token, name_form
-from supplyscreen.names.person import phonetic_keys
+from supplyscreen.names.person import phonetic_keys, sounds_alike
 from supplyscreen.names.score import ROLE_FACTOR
-from supplyscreen.names.vocab import segment_pinyin, vocabulary
+from supplyscreen.names.vocab import Vocabulary, install_vocabulary, segment_pinyin, vocabulary
 
 if TYPE_CHECKING:
     from supplyscreen.store.snapshot import Snapshot
 
-INDEX_FORMAT = 5
+INDEX_FORMAT = 7
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
 TYPO_MIN_LENGTH = 5
 RARE = 100  # postings this short are scored in full
@@ -63,8 +66,15 @@ def _deletions(word: str) -> set[str]:
 
 
 def _pack(form: NameForm) -> tuple[Any, ...]:
-    """A name form as plain tuples: unpickling 50,000 of these is ten times faster than objects."""
-    tokens = tuple((t.text, t.role, t.source, t.pinyin, t.family, t.alts) for t in form.tokens)
+    """A name form as plain tuples: unpickling 50,000 of these is ten times faster than objects.
+
+    A token's family flag and readings are only written where it has them (few tokens do)."""
+    tokens = tuple(
+        (t.text, t.role, t.source, t.pinyin, t.family, t.alts)
+        if t.family or t.alts
+        else (t.text, t.role, t.source, t.pinyin)
+        for t in form.tokens
+    )
     return (form.original, tokens, form.keys, form.legal, form.han, form.pinyin_only)
 
 
@@ -88,18 +98,26 @@ class NameIndex:
     idf: dict[str, float] = field(default_factory=dict)
     identifiers: dict[str, list[int]] = field(default_factory=dict)
     default_idf: float = 1.0
+    vocabulary: Vocabulary | None = None  # the word lists the forms were made with
+    legal_words: frozenset[str] = frozenset()  # the words of the legal forms removed from list names
     _forms: dict[int, NameForm] = field(default_factory=dict, repr=False)
     _sets: dict[str, set[int]] = field(default_factory=dict, repr=False)
+    _legal_typos: dict[str, str] = field(default_factory=dict, repr=False)
+    _long_legal: list[str] = field(default_factory=list, repr=False)
+    _sounds: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_forms"] = {}
         state["_sets"] = {}
+        state["_legal_typos"] = {}
+        state["_long_legal"] = []
+        state["_sounds"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._forms, self._sets = {}, {}
+        self._forms, self._sets, self._legal_typos, self._long_legal, self._sounds = {}, {}, {}, [], {}
 
     def form(self, n: int) -> NameForm:
         """The comparable form of indexed name ``n`` (unpacked on first use)."""
@@ -117,9 +135,10 @@ class NameIndex:
     # -- building ---------------------------------------------------------------------------------
     @classmethod
     def build(cls, entities: Iterable[Entity], version: str) -> NameIndex:
-        index = cls(version=version)
+        index = cls(version=version, vocabulary=vocabulary())
         df: Counter[str] = Counter()
         person_words: set[str] = set()
+        legal_words: set[str] = set()
         for entity in entities:
             hit_lists = [m.list_code for m in entity.memberships if m.is_hit]
             lead_lists = [m.list_code for m in entity.memberships if not m.is_hit]
@@ -164,6 +183,8 @@ class NameIndex:
                     df[text] += 1
                 if entity.schema == "Person":
                     person_words.update(t.text for t in form.tokens if len(t.text) >= 3)
+                for legal in form.legal:
+                    legal_words.update(w for w in legal.split() if w.isalpha())
                 for key in form.keys:
                     index.keys.setdefault(key, []).append(n_idx)
         total = max(1, len(index.packed_forms))
@@ -181,6 +202,7 @@ class NameIndex:
                 for key in phonetic_keys(word):
                     by_key[key].add(word)
         index.phonetic = {k: sorted(v) for k, v in by_key.items() if len(k) > 2}
+        index.legal_words = frozenset(legal_words)
         return index
 
     # -- retrieval --------------------------------------------------------------------------------
@@ -204,17 +226,81 @@ class NameIndex:
         return found
 
     def sounds_like(self, word: str) -> list[str]:
-        """Words of listed persons' names with the same phonetic key as ``word`` (itself excluded)."""
-        if len(word) < 3 or word.isdigit():
-            return []
-        found: list[str] = []
-        for key in phonetic_keys(word):
-            found.extend(w for w in self.phonetic.get(key, ()) if w != word and w not in found)
+        """Words of listed persons' names that sound like ``word`` as scoring hears it
+        (``person.sounds_alike``), itself excluded; remembered per word."""
+        found = self._sounds.get(word)
+        if found is None:
+            found = []
+            if len(word) >= 3 and not word.isdigit():
+                for key in phonetic_keys(word):
+                    found.extend(
+                        w
+                        for w in self.phonetic.get(key, ())
+                        if w != word and w not in found and sounds_alike(word, w)
+                    )
+            if len(self._sounds) < 100_000:
+                self._sounds[word] = found
         return found
 
-    @staticmethod
-    def _syllables() -> frozenset[str]:
-        return vocabulary().syllables
+    def drop_misspelt_legal_forms(self, query: NameForm) -> NameForm:
+        """``query`` without a misspelt or split legal form at its head or tail ("AKTSIONENOE
+        OBSHCHESTVO …"), which the legal-form tables cannot know: two or more words in a row, each a
+        word of the legal forms of list names or within a typo of one, at least two of them long."""
+        tokens = list(query.tokens)
+        if len(tokens) < 3 or not self.legal_words or all(t.text in self.postings for t in tokens):
+            return query  # (a misspelt or split word is no word of the lists)
+        head = self._legal_run(tokens)
+        tail = self._legal_run(tokens[::-1]) if head < len(tokens) else 0
+        if not head and not tail or head + tail >= len(tokens):
+            return query
+        kept = tuple(tokens[head : len(tokens) - tail])
+        dropped = [t.text for t in tokens[:head] + tokens[len(tokens) - tail :]]
+        legal = (*query.legal, " ".join(dropped))
+        return NameForm(query.original, kept, query.keys, legal, query.han, query.pinyin_only)
+
+    def _legal_run(self, tokens: list[Token]) -> int:
+        """How many of ``tokens``, from the first, spell legal-form words: 0 unless two of them are
+        long and one is misspelt or split (a form spelled right was removed already, and a name may
+        open with such words: "Commercial Bank of Syria")."""
+        count = long_words = 0
+        misspelt = False
+        spelled: list[str] = []
+        k = 0
+        while k < len(tokens):
+            word = tokens[k].text
+            step = 1
+            if k + 1 < len(tokens) and word + tokens[k + 1].text in self.legal_words:
+                word, step = word + tokens[k + 1].text, 2  # a legal word split in two ("aktsio nernoe")
+            known = word if word in self.legal_words else self._legal_word_misspelt(word)
+            if not known:
+                break
+            misspelt = misspelt or step == 2 or known != word
+            spelled.append(known)
+            count += step
+            long_words += len(word) >= 5
+            k += step
+        if not (long_words >= 2 and misspelt):
+            return 0
+        # only what, spelled right, is a legal form the tables know ("charity association" is not)
+        from rigour.names import extract_org_types
+
+        text = " ".join(spelled)
+        return count if any(found == text for found, _ in extract_org_types(text)) else 0
+
+    def _legal_word_misspelt(self, word: str) -> str:
+        """The long legal-form word ``word`` misspells, or "" (remembered per word)."""
+        found = self._legal_typos.get(word)
+        if found is None:
+            found = ""
+            if len(word) >= 6:
+                if not self._long_legal:
+                    self._long_legal = sorted(w for w in self.legal_words if len(w) >= 6)
+                best = process.extractOne(
+                    word, self._long_legal, scorer=Indel.normalized_similarity, score_cutoff=0.85
+                )
+                found = best[0] if best else ""
+            self._legal_typos[word] = found
+        return found
 
     def split_run_together(self, word: str) -> tuple[str, str] | None:
         """Two words of the lists that ``word`` is written as ("agusdwikarna"), if it is no word itself.
@@ -223,7 +309,7 @@ class NameIndex:
         """
         if len(word) < RUN_TOGETHER_MIN or word in self.postings or not word.isalpha():
             return None
-        if self.typo_variants(word) or segment_pinyin(word, self._syllables(), 6, min_len=2):
+        if self.typo_variants(word) or segment_pinyin(word, vocabulary().syllables, 6, min_len=2):
             return None  # a misspelt name, or a Chinese given name of several syllables ("Dongsheng")
         best: tuple[float, tuple[str, str]] | None = None
         for k in range(3, len(word) - 2):
@@ -263,7 +349,7 @@ class NameIndex:
                 variants += self.typo_variants(token.text)
                 if person:
                     variants += self.sounds_like(token.text)
-            for word in variants:  # an upper bound: a pair of variants scores at most 1
+            for word in dict.fromkeys(variants):  # an upper bound: a pair of variants scores at most 1
                 postings = self.postings.get(word, ())
                 if len(postings) <= MAX_POSTINGS:
                     for n in postings:
@@ -316,6 +402,8 @@ def load_or_build(entities: Callable[[], Iterable[Entity]], *, version: str, pat
             with open(path, "rb") as fh:
                 index = pickle.load(fh)
             if isinstance(index, NameIndex) and index.version == version:
+                if index.vocabulary is not None:
+                    install_vocabulary(index.vocabulary)
                 return index
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             pass  # a damaged or older cache is rebuilt

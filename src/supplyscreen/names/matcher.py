@@ -135,6 +135,8 @@ class Matcher:
             query = name_form(variant, is_person=schema == "Person")
             if not query.tokens:
                 continue
+            if schema != "Person":
+                query = self.index.drop_misspelt_legal_forms(query)
             organisation = schema in ORGANISATION_SCHEMAS or (
                 schema is None and looks_like_organisation(query)
             )
@@ -180,7 +182,7 @@ class Matcher:
         for t in query.tokens:
             split = self.index.split_run_together(t.text) if t.role == CORE and not t.alts else None
             if split:
-                tokens.extend(Token(part, CORE, t.text) for part in split)
+                tokens.extend(Token(part, CORE) for part in split)
                 changed = True
             else:
                 tokens.append(t)

@@ -126,8 +126,24 @@ def _xinjiang_places() -> tuple[set[str], set[str]]:
     return latin, han
 
 
-@cache
+_VOCABULARY: list[Vocabulary] = []  # the one vocabulary of this process, once built or installed
+
+
 def vocabulary() -> Vocabulary:
+    """The word lists, built from the package's data files on first use (or installed from a cached
+    name index: building them reads pypinyin's dictionaries, half a second)."""
+    if not _VOCABULARY:
+        _VOCABULARY.append(_build_vocabulary())
+    return _VOCABULARY[0]
+
+
+def install_vocabulary(found: Vocabulary) -> None:
+    """Use ``found`` (built by this package's data, kept with a cached index) unless one is in use."""
+    if not _VOCABULARY:
+        _VOCABULARY.append(found)
+
+
+def _build_vocabulary() -> Vocabulary:
     legal = load_yaml(_text("data/legal_forms.yaml"))
     generic = load_yaml(_text("data/names/generic_words.yaml"))
     places = load_yaml(_text("data/names/places_cn.yaml"))
