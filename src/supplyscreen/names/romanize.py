@@ -22,7 +22,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from itertools import product
 
-from supplyscreen.names.vocab import vocabulary
+from supplyscreen.names.vocab import segment_pinyin, vocabulary
 
 _INITIALS: tuple[str, ...] = tuple("zh ch sh b p m f d t n l g k h j q x r z c s y w".split())
 _INITIAL_WG = {
@@ -113,25 +113,6 @@ def wade_giles_readings() -> dict[str, tuple[str, ...]]:
     return {wg: tuple(sorted(p, key=lambda s: (s != wg, s))) for wg, p in readings.items()}
 
 
-def _segment(word: str, syllables: dict[str, tuple[str, ...]]) -> list[str] | None:
-    """Split ``word`` into the fewest Wade–Giles syllables, or None when it is not Wade–Giles."""
-    n = len(word)
-    best: list[list[str] | None] = [None] * (n + 1)
-    best[0] = []
-    for i in range(n):
-        current = best[i]
-        if current is None:
-            continue
-        for j in range(min(n, i + 6), i, -1):
-            piece = word[i:j]
-            if piece in syllables:
-                candidate = [*current, piece]
-                existing = best[j]
-                if existing is None or len(candidate) < len(existing):
-                    best[j] = candidate
-    return best[n]
-
-
 @lru_cache(maxsize=100_000)
 def pinyin_readings(word: str, pieces: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The pinyin spellings a (Latin, lower-case) name part may stand for if it is Wade–Giles.
@@ -141,7 +122,7 @@ def pinyin_readings(word: str, pieces: tuple[str, ...] = ()) -> tuple[str, ...]:
     reads only as itself; at most ``MAX_READINGS``, the word's own spelling excluded.
     """
     table = wade_giles_readings()
-    syllables = list(pieces) if pieces else _segment(word, table)
+    syllables = list(pieces) if pieces else segment_pinyin(word, table, 6)  # (Wade–Giles syllables)
     if not syllables or len(syllables) > 4 or any(s not in table for s in syllables):
         return ()
     out: list[str] = []

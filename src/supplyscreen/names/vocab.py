@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -207,8 +208,9 @@ def person_title_pattern() -> re.Pattern[str]:
     return re.compile(rf"^\W*(?:(?:{alternatives})\.?(?:\s+|$))+", re.IGNORECASE)
 
 
-def segment_pinyin(token: str, syllables: frozenset[str], max_len: int, min_len: int = 1) -> list[str] | None:
-    """Split a Latin token into pinyin syllables ("quanguo" → ["quan", "guo"]), or None if it is not pinyin.
+def segment_pinyin(token: str, syllables: Container[str], max_len: int, min_len: int = 1) -> list[str] | None:
+    """Split a Latin token into pinyin syllables ("quanguo" → ["quan", "guo"]), or None if it is not pinyin
+    (or into the syllables of another inventory, Wade–Giles's).
 
     Prefers the split with the fewest syllables, which resolves most ambiguities ("xian" stays one
     syllable); a token that cannot be split completely is not pinyin.
