@@ -80,19 +80,39 @@ def score(
 def calibrate(
     cases: list[dict[str, Any]], results: dict[str, list[dict[str, Any]]], found: Any
 ) -> tuple[float, float]:
-    """Match threshold: best recall - 2 * FPR on even qids, middle of the best plateau; review: the
-    lowest threshold whose even-qid false-positive rate stays at or under 1%."""
+    """Thresholds from the even qids. Match: best recall - 2 * FPR, the middle of the best plateau.
+    Review: best recall of the cases a review satisfies - 2 * the share of negatives with a hit at
+    review level, the middle of the best plateau under the match threshold."""
     even = [c for c in cases if parity(c) == 0]
     grid = [round(0.5 + i * 0.01, 2) for i in range(46)]
     values = {t: score(even, results, t, found)[:2] for t in grid}
     best = max(r - 2 * f for r, f in values.values())
     plateau = [t for t, (r, f) in values.items() if r - 2 * f >= best - 1e-9]
     match = plateau[len(plateau) // 2]
-    review = min((t for t, (_, f) in values.items() if f <= 0.01), default=match)
-    print(f"calibration on the even qids of both sets ({len(even)} queries; threshold: recall, FPR):")
+    reviewable = [c for c in even if c["expect"] and c.get("accept") == "review"]
+    negatives = [c for c in even if not c["expect"]]
+
+    def at_review(t: float) -> tuple[float, float]:
+        found_share = sum(
+            found(c, [dict(h, review=h["score"] >= t) for h in results.get(c["qid"], [])]) for c in reviewable
+        ) / max(1, len(reviewable))
+        noise = sum(any(h["score"] >= t for h in results.get(c["qid"], [])) for c in negatives)
+        return found_share, noise / max(1, len(negatives))
+
+    review_values = {t: at_review(t) for t in grid if t < match}
+    review_best = max(r - 2 * f for r, f in review_values.values())
+    review_plateau = [t for t, (r, f) in review_values.items() if r - 2 * f >= review_best - 1e-9]
+    review = review_plateau[len(review_plateau) // 2]
+    print(f"calibration on the even qids of both sets ({len(even)} queries):")
+    print("  threshold: recall, FPR (as match) | found by review, negatives with a review-level hit")
     for t in grid[::5]:
-        print(f"  {t:.2f}: {values[t][0]:.4f} {values[t][1]:.4f}")
-    print(f"  best plateau {plateau[0]:.2f}–{plateau[-1]:.2f} → match {match:.2f}; review {review:.2f}")
+        r, f = values[t]
+        rr, rf = review_values.get(t, (float("nan"), float("nan")))
+        print(f"  {t:.2f}: {r:.4f} {f:.4f} | {rr:.4f} {rf:.4f}")
+    print(
+        f"  match: best plateau {plateau[0]:.2f}–{plateau[-1]:.2f} → {match:.2f}; review: best plateau "
+        f"{review_plateau[0]:.2f}–{review_plateau[-1]:.2f} → {review:.2f}"
+    )
     return match, review
 
 
