@@ -146,18 +146,19 @@ class Matcher:
             elif schema is None and not organisation:
                 person_query = self._resolve_run_together(name_form(variant, is_person=True))
             self._score_names(query, person_query, schema, organisation, by_entity)
+        entities = self.index.entities
         ranked = sorted(
             (
-                (self._hit(e_idx, sc.score, n, sc, country, birth_date, threshold), e_idx, n, sc, q)
+                (self._shown_score(e_idx, sc.score, country, birth_date), entities[e_idx].id, e_idx, n, sc, q)
                 for e_idx, (n, sc, q) in by_entity.items()
             ),
-            key=lambda x: (-x[0].score, x[0].entity_id),
+            key=lambda x: (-x[0], x[1]),
         )
         # explain only what is returned: the wording costs more than the scoring
         hits = [
             self._hit(e_idx, sc.score, n, self._explained(n, sc, q), country, birth_date, threshold)
-            for h, e_idx, n, sc, q in ranked[:limit]
-            if h.score >= 0.3
+            for shown, _, e_idx, n, sc, q in ranked[:limit]
+            if shown >= 0.3
         ]
         _demote_homonyms(hits)  # changes flags and wording only: still at most ``limit`` hits
         return hits
@@ -222,6 +223,15 @@ class Matcher:
             best = by_entity.get(e_idx)
             if best is None or scored.score > best[1].score:
                 by_entity[e_idx] = (n_idx, scored, q)
+
+    def _shown_score(self, e_idx: int, score: float, country: str | None, birth_date: str | None) -> float:
+        """The score :meth:`_hit` shows for this entity (country and birth year weighed in, rounded)."""
+        info = self.index.entities[e_idx]
+        if country and info.countries and country.lower() not in info.countries:
+            score *= COUNTRY_MISMATCH
+        if birth_date and info.birth_years and birth_date[:4] not in info.birth_years:
+            score *= BIRTH_MISMATCH
+        return round(min(score, 1.0), 4)
 
     def _hit(
         self,

@@ -111,13 +111,24 @@ def _merge_split_words(a: tuple[Token, ...], wanted: frozenset[str]) -> tuple[To
 Similarity = Callable[[Token, Token], float]
 
 
-def _align(
-    q: tuple[Token, ...], c: tuple[Token, ...], similarity: Similarity
-) -> list[tuple[int, int, float]]:
-    """One-to-one pairs of similar words: identical words first, then the best other pairs left."""
+def _positions(tokens: tuple[Token, ...]) -> dict[str, list[int]]:
     positions: dict[str, list[int]] = {}
-    for j, ct in enumerate(c):
-        positions.setdefault(ct.text, []).append(j)
+    for j, t in enumerate(tokens):
+        positions.setdefault(t.text, []).append(j)
+    return positions
+
+
+def _align(
+    q: tuple[Token, ...],
+    c: tuple[Token, ...],
+    similarity: Similarity,
+    positions: dict[str, list[int]] | None = None,
+) -> list[tuple[int, int, float]]:
+    """One-to-one pairs of similar words: identical words first, then the best other pairs left.
+
+    ``positions``: where each word of ``c`` stands (worked out here when not given)."""
+    if positions is None:
+        positions = _positions(c)
     out: list[tuple[int, int, float]] = []
     used_c: set[int] = set()
     left_q: list[int] = []
@@ -153,6 +164,7 @@ class Facts:
     """What scoring needs of a name's tokens, worked out once per name and weight function."""
 
     texts: frozenset[str]
+    positions: dict[str, list[int]]  # where each word stands
     joins: frozenset[str]  # two neighbouring words written together, also in their other readings
     weights: tuple[float, ...]  # each token's weight times its role's factor
     total: float
@@ -177,6 +189,7 @@ def facts(form: NameForm, weight: Weight) -> Facts:
             joins.add(x.text + y.text)
     found = Facts(
         texts=frozenset(t.text for t in tokens),
+        positions=_positions(tokens),
         joins=frozenset(joins),
         weights=weights,
         total=sum(weights),
@@ -271,7 +284,7 @@ def token_score(
         return Scored(result.score, result.explanation)
     q, c = _with_tokens(q, q_tokens), _with_tokens(c, c_tokens)
     qf, cf = facts(q, weight), facts(c, weight)
-    pairs = _align(q.tokens, c.tokens, similarity)
+    pairs = _align(q.tokens, c.tokens, similarity, cf.positions)
     q_w, c_w = qf.weights, cf.weights
     wq, wc = qf.total, cf.total
     matched = sum(sim * (q_w[i] + c_w[j]) / 2 for i, j, sim in pairs)
