@@ -16,6 +16,8 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +25,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from supplyscreen.model import Entity
-from supplyscreen.names.normalize import CORE, INITIAL, NUMBER, TITLE, NameForm, Token, name_form
+from supplyscreen.names.frequency import common_words, frequency_settings
+from supplyscreen.names.normalize import CORE, INITIAL, NUMBER, TITLE, NameForm, Token, name_form, with_tokens
 from supplyscreen.names.person import phonetic_keys, sounds_alike
 from supplyscreen.names.score import ROLE_FACTOR
 from supplyscreen.names.vocab import Vocabulary, install_vocabulary, segment_pinyin, vocabulary
@@ -31,7 +34,7 @@ from supplyscreen.names.vocab import Vocabulary, install_vocabulary, segment_pin
 if TYPE_CHECKING:
     from supplyscreen.store.snapshot import Snapshot
 
-INDEX_FORMAT = 7
+INDEX_FORMAT = 9
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
 TYPO_MIN_LENGTH = 5
 RARE = 100  # postings this short are scored in full
@@ -75,12 +78,12 @@ def _pack(form: NameForm) -> tuple[Any, ...]:
         else (t.text, t.role, t.source, t.pinyin)
         for t in form.tokens
     )
-    return (form.original, tokens, form.keys, form.legal, form.han, form.pinyin_only)
+    return (form.original, tokens, form.keys, form.legal, form.han, form.pinyin_only, form.transliterated)
 
 
 def _unpack(packed: tuple[Any, ...]) -> NameForm:
-    original, tokens, keys, legal, han, pinyin_only = packed
-    return NameForm(original, tuple(Token(*t) for t in tokens), keys, legal, han, pinyin_only)
+    original, tokens, keys, legal, han, pinyin_only, transliterated = packed
+    return NameForm(original, tuple(Token(*t) for t in tokens), keys, legal, han, pinyin_only, transliterated)
 
 
 @dataclass
@@ -100,6 +103,11 @@ class NameIndex:
     default_idf: float = 1.0
     vocabulary: Vocabulary | None = None  # the word lists the forms were made with
     legal_words: frozenset[str] = frozenset()  # the words of the legal forms removed from list names
+    weak_names: frozenset[int] = frozenset()  # names that are weak aliases (OFAC's "weak a.k.a.")
+    # words of organisation names, and parts of persons' names, that are common in language
+    # (``frequency``): agreeing on them alone is weak evidence
+    common_org: frozenset[str] = frozenset()
+    common_person: frozenset[str] = frozenset()
     _forms: dict[int, NameForm] = field(default_factory=dict, repr=False)
     _sets: dict[str, set[int]] = field(default_factory=dict, repr=False)
     _legal_typos: dict[str, str] = field(default_factory=dict, repr=False)
@@ -138,7 +146,9 @@ class NameIndex:
         index = cls(version=version, vocabulary=vocabulary())
         df: Counter[str] = Counter()
         person_words: set[str] = set()
+        org_words: set[str] = set()
         legal_words: set[str] = set()
+        weak: list[int] = []
         for entity in entities:
             hit_lists = [m.list_code for m in entity.memberships if m.is_hit]
             lead_lists = [m.list_code for m in entity.memberships if not m.is_hit]
@@ -178,11 +188,15 @@ class NameIndex:
                 n_idx = len(index.packed_forms)
                 index.packed_forms.append(_pack(form))
                 index.name_entity.append(e_idx)
+                if n.kind == "weak":
+                    weak.append(n_idx)
                 for text in {t.text for t in form.tokens}:
                     index.postings.setdefault(text, []).append(n_idx)
                     df[text] += 1
                 if entity.schema == "Person":
-                    person_words.update(t.text for t in form.tokens if len(t.text) >= 3)
+                    person_words.update(t.text for t in form.tokens)
+                else:
+                    org_words.update(t.text for t in form.tokens if t.role in (CORE, NUMBER))
                 for legal in form.legal:
                     legal_words.update(w for w in legal.split() if w.isalpha())
                 for key in form.keys:
@@ -198,11 +212,13 @@ class NameIndex:
         index.neighbours = {k: sorted(v) for k, v in neighbours.items()}
         by_key: dict[str, set[str]] = defaultdict(set)
         for word in person_words:
-            if not word.isdigit():
+            if len(word) >= 3 and not word.isdigit():
                 for key in phonetic_keys(word):
                     by_key[key].add(word)
         index.phonetic = {k: sorted(v) for k, v in by_key.items() if len(k) > 2}
         index.legal_words = frozenset(legal_words)
+        index.weak_names = frozenset(weak)
+        index.common_org, index.common_person = common_words(org_words, person_words)
         return index
 
     # -- retrieval --------------------------------------------------------------------------------
@@ -256,7 +272,7 @@ class NameIndex:
         kept = tuple(tokens[head : len(tokens) - tail])
         dropped = [t.text for t in tokens[:head] + tokens[len(tokens) - tail :]]
         legal = (*query.legal, " ".join(dropped))
-        return NameForm(query.original, kept, query.keys, legal, query.han, query.pinyin_only)
+        return with_tokens(query, kept, legal)
 
     def _legal_run(self, tokens: list[Token]) -> int:
         """How many of ``tokens``, from the first, spell legal-form words: 0 unless two of them are
@@ -378,14 +394,32 @@ class NameIndex:
 
 
 def _cache_path(home: Path, version: str, fingerprint: str) -> Path:
-    digest = hashlib.sha256(f"{version}:{fingerprint}:{INDEX_FORMAT}".encode()).hexdigest()[:16]
+    key = f"{version}:{fingerprint}:{INDEX_FORMAT}:{_rules_fingerprint()}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return home / "cache" / f"names-{digest}.pickle"
+
+
+@cache
+def _rules_fingerprint() -> str:
+    """What the index is built by besides the lists: the word lists of the package's data files and
+    the word-frequency thresholds (a change to either builds the index anew)."""
+    digest = hashlib.sha256()
+    data = resources.files("supplyscreen").joinpath("data")
+    for path in ("legal_forms.yaml", "names", "curated/xinjiang_places.csv"):
+        node = data.joinpath(path)
+        files = sorted(node.iterdir(), key=lambda f: f.name) if node.is_dir() else [node]
+        for item in files:
+            if item.is_file():
+                digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    digest.update(repr(frequency_settings()).encode())
+    return digest.hexdigest()[:16]
 
 
 def index_cache_path(home: Path, snapshot: Snapshot) -> Path:
     """Where the name index of ``snapshot`` is cached in the data directory ``home``.
 
-    Keyed by the snapshot's version, its sources as the manifest records them, and the index format.
+    Keyed by the snapshot's version, its sources as the manifest records them, the index format and
+    the rules it is built by (:func:`_rules_fingerprint`).
     """
     fingerprint = json.dumps(snapshot.manifest.get("sources", {}), sort_keys=True)
     return _cache_path(home, snapshot.version, fingerprint)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import ORGANISATION_SCHEMAS, SCHEMAS, Hit
 from supplyscreen.names.index import EntityInfo, NameIndex, normalise_identifier
-from supplyscreen.names.normalize import CORE, GENERIC, NameForm, Token, clean, name_form
-from supplyscreen.names.score import Scored, compare_forms, memo_similarity
+from supplyscreen.names.normalize import CORE, GENERIC, NameForm, Token, clean, name_form, with_tokens
+from supplyscreen.names.score import NO_COMMON, Common, Scored, compare_forms, memo_similarity
 
 MATCH_THRESHOLD = 0.83
-REVIEW_THRESHOLD = 0.67
+REVIEW_THRESHOLD = 0.72
 COUNTRY_MISMATCH = 0.9
 BIRTH_MISMATCH = 0.75
 MAX_LIMIT = 100
@@ -109,6 +109,7 @@ class Matcher:
         self.index = index
         self.match_threshold = match_threshold
         self.review_threshold = review_threshold
+        self.common = Common(index.common_org, index.common_person)
 
     def match(
         self,
@@ -168,13 +169,25 @@ class Matcher:
         if query is None:  # an identifier hit: its explanation is already there
             return scored
         info = self.index.entities[self.index.name_entity[n_idx]]
-        return compare_forms(query, self.index.form(n_idx), self.index.weight, person=info.schema == "Person")
+        explained = compare_forms(
+            query,
+            self.index.form(n_idx),
+            self.index.weight,
+            person=info.schema == "Person",
+            common=self._common_for(info.schema),
+        )
+        return explained
 
     def _identifier_hits(self, identifiers: list[str] | None) -> set[int]:
         found: set[int] = set()
         for value in identifiers or []:
             found.update(self.index.identifiers.get(normalise_identifier(value), ()))
         return found
+
+    def _common_for(self, schema: str) -> Common:
+        """Common words weigh little in the names of organisations and persons; vessels and aircraft
+        are named by them ("SUNRISE", "HORIZON"), and only a vessel's or aircraft's query meets them."""
+        return NO_COMMON if schema in OBJECT_SCHEMAS else self.common
 
     def _resolve_run_together(self, query: NameForm) -> NameForm:
         """A person's name with words written together split where the lists know both halves."""
@@ -189,7 +202,7 @@ class Matcher:
                 tokens.append(t)
         if not changed:
             return query
-        return NameForm(query.original, tuple(tokens), query.keys, query.legal, query.han, query.pinyin_only)
+        return with_tokens(query, tuple(tokens))
 
     def _score_names(
         self,
@@ -218,7 +231,13 @@ class Matcher:
             person = info.schema == "Person"
             q = person_query if person and person_query is not None else query
             scored = compare_forms(
-                q, index.form(n_idx), index.weight, person=person, explain=False, similarity=similarity
+                q,
+                index.form(n_idx),
+                index.weight,
+                person=person,
+                explain=False,
+                similarity=similarity,
+                common=self._common_for(info.schema),
             )
             best = by_entity.get(e_idx)
             if best is None or scored.score > best[1].score:
@@ -282,7 +301,7 @@ class Matcher:
         fa, fb = name_form(a or "", is_person=person), name_form(b or "", is_person=person)
         if not fa.tokens or not fb.tokens:
             return Comparison(0.0, False, False, "nothing to compare in one of the names")
-        scored = compare_forms(fa, fb, self.index.weight, person=person)
+        scored = compare_forms(fa, fb, self.index.weight, person=person, common=self.common)
         return Comparison(
             round(scored.score, 4),
             scored.score >= self.match_threshold,

@@ -72,9 +72,23 @@ class NameForm:
     legal: tuple[str, ...] = ()
     han: bool = False  # written in Chinese characters
     pinyin_only: bool = False  # Latin, and every word is pinyin (a romanised Chinese name)
+    transliterated: bool = False  # written in another script and transliterated to Latin
     # what scoring works out of the tokens once (their weights, words …), with the weight function
     # it was worked out with; see ``score.facts``
     facts: Any = field(default=None, compare=False, repr=False)
+
+
+def with_tokens(form: NameForm, tokens: tuple[Token, ...], legal: tuple[str, ...] | None = None) -> NameForm:
+    """``form`` with other tokens (and legal forms), everything else kept (no worked-out facts)."""
+    return NameForm(
+        form.original,
+        tokens,
+        form.keys,
+        form.legal if legal is None else legal,
+        form.han,
+        form.pinyin_only,
+        form.transliterated,
+    )
 
 
 _ANNOTATION = re.compile(
@@ -247,11 +261,25 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
 _LEET_L = str.maketrans({**_LEET, "1": "l"})
 
 
-def to_latin(text: str) -> str:
-    """``text`` in Latin letters: other scripts transliterated (rigour), Latin left as written."""
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_BGN_MARKS = str.maketrans({"\u02b9": None, "\u02ba": None, "\u00b7": None})  # ʹ ʺ · of BGN/PCGN
+
+
+def to_latin(text: str, *, person: bool = True) -> str:
+    """``text`` in Latin letters: other scripts transliterated, Latin left as written.
+
+    A person's name in Russian Cyrillic by BGN/PCGN (ICU's ``Russian-Latin/BGN`` transform, CLDR
+    data), the romanisation the US lists use for persons ("Ходотов" → Khodotov, "Сергей" → Sergey);
+    every other name and script by rigour (its Rust transliterator, then ICU's ``Any-Latin`` through
+    ``ascii_text``), whose spelling of Russian legal forms its table of them knows.
+    """
     if not _NON_LATIN.search(text):
         return text
-    from rigour.text.translit import maybe_ascii  # the Rust transliterator: Cyrillic, Greek …
+    if person and _CYRILLIC.search(text):
+        latin = _bgn(text)
+        if latin is not None and not _NON_LATIN.search(latin):
+            return latin
+    from rigour.text.translit import maybe_ascii  # the Rust transliterator: Greek, Armenian …
 
     latin = maybe_ascii(text)
     if _NON_LATIN.search(latin):
@@ -259,6 +287,23 @@ def to_latin(text: str) -> str:
 
         latin = ascii_text(text)
     return latin
+
+
+@lru_cache(maxsize=1)
+def _bgn_transform() -> Any:
+    try:
+        import icu  # type: ignore[import-untyped]  # PyICU, which rigour's normality brings
+    except ImportError:  # pragma: no cover - without it rigour's transliteration serves
+        return None
+    return icu.Transliterator.createInstance("Russian-Latin/BGN")
+
+
+def _bgn(text: str) -> str | None:
+    transform = _bgn_transform()
+    if transform is None:
+        return None
+    latin: str = transform.transliterate(text)
+    return latin.translate(_BGN_MARKS)
 
 
 def _unleet(word: str) -> tuple[str, tuple[str, ...]]:
@@ -401,7 +446,11 @@ def name_form(text: str, *, is_person: bool = False) -> NameForm:
     text = clean(text)
     if _HAN.search(text) and not _KANA.search(text):
         return _han_form(text, is_person, v)
-    text = to_latin(text)
+    latin = to_latin(text, person=is_person)
+    if latin != text:
+        form = name_form(latin, is_person=is_person)
+        form.transliterated = True
+        return form
     if is_person:
         return _person_form(text, v)
     raw: list[str] = []

@@ -12,14 +12,21 @@ Chun-hsien" for ZHANG, Chunxian). The rules, in the order they apply:
   transliteration: the same phonetic key (metaphone with the opening vowel left open, or the
   consonants alone), the same first letter (or both a vowel) and the same first vowel, on spellings
   at least 61% alike (70% by consonants) and at most two letters apart in length; never two pinyin
-  spellings, which are two Chinese names. An initial agrees with a given name it opens.
+  spellings, which are two Chinese names, nor two spellings both common as names that are two names
+  (``two_names``: "Maria" and "Mario", "Hernandez" and "Fernandez"). An initial agrees with a given
+  name it opens.
 * A one-part name that agrees only by sound is at most a review.
 * **Order never matters**: parts are aligned one to one, whatever their position.
 * **A conflict** (each name carrying a part the other lacks: "Denis Vorobev" and VOROBEV, Aleksandr)
   caps the score at ``CONFLICT_CAP``.
 * **A subset** (one name's parts all found in the other: the middle name left out, or an extra one
   added) is a match when at least two parts agree in full and the family name is among them, where
-  a name says which part is the family name (the comma of "VOROBEV, Aleksandr", capitals).
+  a name says which part is the family name (the comma of "VOROBEV, Aleksandr", capitals); of a
+  family name of several parts, its first ("CHAVEZ" of CHAVEZ MARTINEZ). When a name says its family
+  name and it does not agree, given names alone make no lead.
+* **Common names** (``frequency``): a subset agreeing only on names common in language ("Jose
+  Hernandez"), or with a part spelled otherwise, is at most a review; so is a whole name none of
+  whose parts agrees as written; a one-part name that is a common word ("Mike") is no lead.
 * **Initials** make a name at most a review: "A. Vorobev" is a lead, not the listed person.
 * One agreeing part alone ("Vorobev") is at most a review.
 """
@@ -42,8 +49,11 @@ SUBSET_SCORE = 0.9  # all of one name in the other, family and a given name amon
 INITIAL_CAP = 0.8  # at most a review
 MISSING_CAP = 0.75  # one part alone agrees
 CONFLICT_CAP = 0.5
+LEAD_CAP = 0.8  # a subset on common names or with a part spelled otherwise: at most a review
+COMMON_ONE_PART_CAP = 0.6  # a one-part name that is a common word: not a lead
 INITIAL_WEIGHT = 1.0  # an initial weighs as much as the commonest word
 MINOR = 2  # parts this short ("al", "de", "el") neither conflict nor count as a name part
+PARTICLE = 3  # … and no part this short ("ben", "abu", "del") opens a family name of several
 
 Weight = Callable[[Token], float]
 PartSimilarity = Callable[[Token, Token], float]
@@ -120,7 +130,19 @@ def _set_titles_aside(a: tuple[Token, ...], b: tuple[Token, ...]) -> tuple[tuple
     return tuple(kept), dropped
 
 
-def part_similarity(a: Token, b: Token, typo: PartSimilarity) -> float:
+def two_names(x: str, y: str) -> bool:
+    """Whether two different spellings, both common as names, are two names rather than one
+    misspelt or transliterated: another first letter ("Hernandez", "Fernandez"), another final vowel
+    ("Maria", "Mario"; "Julie", "Julio"), or one the other plus an ending ("Daniel", "Daniella")."""
+    if x[0] != y[0] and not (x[0] in _VOWELS and y[0] in _VOWELS):
+        return True
+    if x[-1] != y[-1] and x[-1] in _VOWELS and y[-1] in _VOWELS:
+        return True
+    short, long = sorted((x, y), key=len)
+    return long.startswith(short) and len(long) - len(short) >= 2
+
+
+def part_similarity(a: Token, b: Token, typo: PartSimilarity, common: frozenset[str] = frozenset()) -> float:
     """How far two parts of a person's name agree (see the module docstring)."""
     if a.role == INITIAL or b.role == INITIAL:
         if a.role == b.role:
@@ -131,12 +153,32 @@ def part_similarity(a: Token, b: Token, typo: PartSimilarity) -> float:
         return 1.0
     if b.text in a.alts or a.text in b.alts:
         return 0.9
+    if a.text in common and b.text in common and two_names(a.text, b.text):
+        return 0.0
     sim = typo(a, b)
     if sim:
         return sim
     if a.pinyin and b.pinyin:
         return 0.0  # two Chinese given names a syllable apart are two names ("Zhiqiang", "Zhiqing")
     return PHONETIC_SIM if sounds_alike(a.text, b.text) else 0.0
+
+
+def _family_found(tokens: tuple[Token, ...], matched: set[int]) -> bool:
+    """Whether a name that says which part is its family name has it agreeing: the first part of a
+    family name of several ("CHAVEZ MARTINEZ"), particles aside ("BEN AZZA"), since a person
+    named so is called by it ("Maria Chavez"), not by a later part alone ("Maria Martinez")."""
+    family = [k for k, t in enumerate(tokens) if t.family]
+    if not family:
+        return True  # the name does not say
+    main = [k for k in family if len(tokens[k].text) > PARTICLE]
+    if len(main) >= 2:
+        return main[0] in matched
+    return any(k in matched for k in family)
+
+
+def _read_otherwise(a: Token, b: Token) -> bool:
+    """Whether one part is another reading of the other (Wade–Giles as pinyin, a digit as a letter)."""
+    return b.text in a.alts or a.text in b.alts
 
 
 def _by_sound(a: Token, b: Token, typo: PartSimilarity) -> bool:
@@ -168,6 +210,22 @@ def _how(a: Token, b: Token, sim: float) -> str:
     return f"'{shown_a}' ~ '{shown_b}' (spelling, {sim:.2f})"
 
 
+def _common_agreement(
+    q_tokens: tuple[Token, ...],
+    c_tokens: tuple[Token, ...],
+    full: list[tuple[int, int, float]],
+    common: frozenset[str],
+) -> list[Token]:
+    """The agreeing parts when every one is common (else []): the family name's and the given names'
+    alike. A family name of two parts agreeing in both counts as distinctive ("Hernandez Mejia")."""
+    if not common or not full:
+        return []
+    parts = [c_tokens[j] for _, j, _ in full]
+    if sum(1 for t in parts if t.family) >= 2:
+        return []
+    return parts if all(t.text in common for t in parts) else []
+
+
 def _names(tokens: list[Token]) -> str:
     return ", ".join(f"'{t.source or t.text}'" for t in tokens)
 
@@ -182,13 +240,15 @@ def person_score(
     typo: PartSimilarity,
     *,
     explain: bool = True,
+    common: frozenset[str] = frozenset(),
 ) -> PersonScore:
-    """Score two person names part by part (see the module docstring)."""
+    """Score two person names part by part (see the module docstring); ``common``: the parts of names
+    that are common in language (``frequency``)."""
     q_tokens, q_titles = _set_titles_aside(q.tokens, c.tokens)
     c_tokens, c_titles = _set_titles_aside(c.tokens, q.tokens)
     if not q_tokens or not c_tokens:
         return PersonScore(0.0, ["nothing left to compare once titles are set aside"])
-    pairs = align(q_tokens, c_tokens, lambda a, b: part_similarity(a, b, typo))
+    pairs = align(q_tokens, c_tokens, lambda a, b: part_similarity(a, b, typo, common))
 
     def w(t: Token) -> float:
         return INITIAL_WEIGHT if t.role == INITIAL else weight(t)
@@ -209,10 +269,17 @@ def person_score(
     full = [(i, j, s) for i, j, s in pairs if not by_initial(i, j)]
     full = [(i, j, s) for i, j, s in full if not (_minor(q_tokens[i]) and _minor(c_tokens[j]))]
     initials = sum(1 for i, j, _ in pairs if by_initial(i, j))
-    # the family name, where either name says which part it is
-    family_known = any(t.family for t in c_tokens) or any(t.family for t in q_tokens)
-    family_agrees = any(c_tokens[j].family or q_tokens[i].family for i, j, _ in full)
-    family_ok = family_agrees or not family_known
+    # the family name, where a name says which part it is: each name that says so must find it
+    c_family = any(t.family for t in c_tokens)
+    q_family = any(t.family for t in q_tokens)
+    family_known = c_family or q_family
+    matched_full_q = {i for i, _, _ in full}
+    matched_full_c = {j for _, j, _ in full}
+    family_ok = _family_found(c_tokens, matched_full_c) and _family_found(q_tokens, matched_full_q)
+    if any(t.family for t in q_tokens) and any(t.family for t in c_tokens):
+        # both names say which part is the family name: it must be the same part ("MAHMUD,
+        # Muhammad" is not MOHAMMED, Bashir Mahmud)
+        family_ok = family_ok and any(q_tokens[i].family and c_tokens[j].family for i, j, _ in full)
     quality = (
         sum(s * (q_w[i] + c_w[j]) for i, j, s in pairs) / sum(q_w[i] + c_w[j] for i, j, _ in pairs)
         if pairs
@@ -224,19 +291,56 @@ def person_score(
             text = _how(q_tokens[i], c_tokens[j], s)
             if text not in notes:
                 notes.append(text)
+    # an initial on a side that also carries a whole given name the other lacks ("DAVIS, Amy M."
+    # against DAVIS, Mason): the initial is a middle name's, the given names differ
+    initial_sides = {"q" if q_tokens[i].role == INITIAL else "c" for i, j, _ in pairs if by_initial(i, j)}
+    stray = ("q" in initial_sides and any(t.role != INITIAL for t in q_left)) or (
+        "c" in initial_sides and any(t.role != INITIAL for t in c_left)
+    )
+    common_parts = _common_agreement(q_tokens, c_tokens, full, common)
     # within each band, the more of both names agrees the higher (a complete name before a subset)
     spread = 0.9 + 0.1 * dice
-    if q_left and c_left:
+    if (q_left and c_left) or stray:
         score = min(dice, CONFLICT_CAP)
         if explain:
             notes.append("different given or family names: " + _names(q_left) + " vs " + _names(c_left))
+    elif family_known and not family_ok:
+        score = min(dice, CONFLICT_CAP)  # given names alone do not make a person
+        if explain:
+            notes.append("the family name does not agree")
     elif len(full) >= 2 and family_ok:
+        # parts agreeing only within a typo (not as another reading, nor transliterated)
+        spelled_otherwise = [
+            (i, j)
+            for i, j, s in full
+            if s < 1.0 and not _read_otherwise(q_tokens[i], c_tokens[j]) and typo(q_tokens[i], c_tokens[j])
+        ]
+        # no part as written (or read in another romanisation): every one a typo or a sound-alike
+        none_as_written = all(s < 1.0 and not _read_otherwise(q_tokens[i], c_tokens[j]) for i, j, s in full)
         if q_left or c_left:  # a subset: the rest of the other name is simply absent
             score = max(dice, SUBSET_SCORE * quality * spread)
             if explain:
                 notes.append("name part not in the other name (the rest agrees): " + _names(q_left or c_left))
+            if none_as_written and not (q.transliterated or c.transliterated):
+                score = min(score, COMMON_ONE_PART_CAP * spread)  # "Mahmud, Muhammad" for MAHAMOUD, Mohamed
+                if explain:
+                    notes.append("part of the name absent and no part as written: not a lead")
+            elif common_parts:  # "Jose Hernandez" for HERNANDEZ MEJIA, Jose: a lead, not the person
+                score = min(score, LEAD_CAP * spread)
+                if explain:
+                    notes.append(f"the agreeing names ({_names(common_parts)}) are common: at most a review")
+            elif spelled_otherwise:  # a part of the name missing and another misspelt
+                score = min(score, LEAD_CAP * spread)
+                if explain:
+                    notes.append("part of the name absent and part misspelt: at most a review")
         else:
             score = dice
+            if none_as_written and not (q.transliterated or c.transliterated):
+                # "Edward Russell" for ROSSEL, Eduard: each part a little off (a name transliterated
+                # from another script has no part as the list writes it)
+                score = min(score, LEAD_CAP * spread)
+                if explain:
+                    notes.append("no part of the name agrees as written: at most a review")
         if initials:
             score = min(score, INITIAL_CAP * quality * spread)
             if explain:
@@ -246,16 +350,19 @@ def person_score(
         if explain:
             notes.append("an initial agrees: a lead for review, not a match")
     elif not q_left and not c_left and full:
-        # the whole of both names agrees (a one-part name): by sound alone, a lead
+        # the whole of both names agrees (a one-part name): by sound alone, not a lead
         by_sound = all(_by_sound(q_tokens[i], c_tokens[j], typo) for i, j, _ in full)
-        score = min(dice, MISSING_CAP) if by_sound else dice
+        score = min(dice, COMMON_ONE_PART_CAP) if by_sound and len(pairs) == 1 else dice
     else:
         score = min(dice, MISSING_CAP)
+        if explain and (q_left or c_left):
+            notes.append("name part not in the other name: " + _names(q_left or c_left))
+    one_part = [t for t in (q_tokens, c_tokens) if len(t) == 1]
+    if common and any(t[0].text in common for t in one_part) and score > COMMON_ONE_PART_CAP:
+        # a one-part name that is a common word ("Mike", "Joe", "Fox") says little about whom
+        score = COMMON_ONE_PART_CAP
         if explain:
-            if not family_ok:
-                notes.append("the family name does not agree")
-            elif q_left or c_left:
-                notes.append("name part not in the other name: " + _names(q_left or c_left))
+            notes.append("a one-part name, and a common one: not a lead")
     if explain and (q_titles or c_titles):
         notes.append("title " + _names(q_titles + c_titles) + " set aside")
     return PersonScore(score, notes)

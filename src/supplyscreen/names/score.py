@@ -15,11 +15,21 @@ Two channels, the stronger wins:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA, Indel
 
-from supplyscreen.names.normalize import CORE, GENERIC, INITIAL, NUMBER, PLACE, TITLE, NameForm, Token
+from supplyscreen.names.normalize import (
+    CORE,
+    GENERIC,
+    INITIAL,
+    NUMBER,
+    PLACE,
+    TITLE,
+    NameForm,
+    Token,
+    with_tokens,
+)
 from supplyscreen.names.person import person_score
 
 ROLE_FACTOR = {CORE: 1.0, NUMBER: 1.0, GENERIC: 0.35, PLACE: 0.3, TITLE: 0.2, INITIAL: 0.3}
@@ -34,8 +44,28 @@ GENERIC_CONFLICT = 0.85
 ALT_SIM = 0.9  # another reading of the word: Wade–Giles read as pinyin, a digit read as a letter
 TRANSPOSITION_SIM = 0.9  # two neighbouring letters swapped in a word of 5+ letters ("Dahau")
 ONE_WORD_CAP = 0.75  # an organisation name of several words sharing only one word with the other
+COMMON_PARTIAL_CAP = 0.6  # weak agreement (common words of names that say more …): not even a review
+REVIEW_FLOOR = 0.75  # a distinctive word agreeing as written, only industry words differing
+ONE_TYPO_CAP = 0.8  # a one-word name agreeing with a listed name only within a typo: a review …
+TYPO_WORD_TRUSTED = 7  # … unless the word is this long (in a short word a typo is often another name)
+SHORT_WORD = 4  # an acronym or short alias ("KNS", "ICI") agreeing alone with a longer name: a review
 
 Weight = Callable[[Token], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What kind of agreement two organisation names have, for the caps of :func:`compare_forms`."""
+
+    whole: bool = False  # every word of both names found its partner (places aside)
+    common_only: list[str] | None = None  # the agreeing words, when every one is common (else None)
+    inexact: bool = False  # some agreeing word is spelled otherwise (a typo, another reading)
+    core_typo_only: bool = False  # every agreeing distinctive word agrees only within a typo
+    short: bool = False  # the one agreeing distinctive word has four letters or fewer ("KNS", "ICI")
+    typo_word: int = 0  # the length of the shortest word agreeing only within a typo (0: none)
+    distinct_exact: bool = False  # a distinctive word (4+ letters) agrees as written, every one paired
+    only_places_besides: bool = False  # the query's words that found no partner are places
+    query_words: int = 0  # the query's words, those written apart that the other writes as one joined
 
 
 @dataclass(slots=True)
@@ -43,6 +73,18 @@ class Scored:
     score: float
     explanation: list[str]
     shared: int = -1  # words the two organisation names share (-1: not counted)
+    evidence: Evidence = field(default_factory=Evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Common:
+    """The words that are common in language (``frequency``): agreeing on them alone is weak."""
+
+    org: frozenset[str] = frozenset()
+    person: frozenset[str] = frozenset()
+
+
+NO_COMMON = Common()
 
 
 def token_similarity(a: Token, b: Token, *, person: bool = False) -> float:
@@ -81,7 +123,7 @@ def _merge_split_words(a: tuple[Token, ...], wanted: frozenset[str]) -> tuple[To
     i = 0
     while i < len(a):
         x = a[i]
-        if i + 1 < len(a) and x.text not in wanted:
+        if i + 1 < len(a) and x.text not in wanted and len(a[i + 1].text) > 2:
             y = a[i + 1]
             joined = x.text + y.text
             readings: set[str] = set()
@@ -261,6 +303,7 @@ def token_score(
     person: bool,
     explain: bool = True,
     similarity: Similarity = token_similarity,
+    common: Common = NO_COMMON,
 ) -> Scored:
     """Weighted alignment of the two names' tokens (see the module docstring); a person's name part by
     part (``person.person_score``).
@@ -280,6 +323,7 @@ def token_score(
             _align,
             lambda a, b: token_similarity(a, b, person=True),
             explain=explain,
+            common=common.person,
         )
         return Scored(result.score, result.explanation)
     q, c = _with_tokens(q, q_tokens), _with_tokens(c, c_tokens)
@@ -329,13 +373,63 @@ def token_score(
             notes.append(f"places differ: {', '.join(sorted(q_places))} vs {', '.join(sorted(c_places))}")
     if explain and q.legal:
         notes.append(f"legal form '{' '.join(q.legal)}' ignored")
-    return Scored(score, notes, shared=len(pairs))
+    evidence = _evidence(q, c, pairs, matched_q, matched_c, common)
+    return Scored(score, notes, len(pairs), evidence)
+
+
+def _evidence(
+    q: NameForm,
+    c: NameForm,
+    pairs: list[tuple[int, int, float]],
+    matched_q: set[int],
+    matched_c: set[int],
+    common: Common,
+) -> Evidence:
+    """What kind of agreement two organisation names have (see :class:`Evidence`)."""
+    core = [(i, j, sim) for i, j, sim in pairs if c.tokens[j].role in (CORE, NUMBER)]
+    # all of both names paired, places aside (they say where, not which)
+    whole = all(
+        t.role == PLACE
+        for side, matched in ((q.tokens, matched_q), (c.tokens, matched_c))
+        for k, t in enumerate(side)
+        if k not in matched
+    )
+
+    every_core_paired = all(
+        k in matched
+        for side, matched in ((q.tokens, matched_q), (c.tokens, matched_c))
+        for k, t in enumerate(side)
+        if t.role in (CORE, NUMBER)
+    )
+
+    def is_common(i: int, j: int, sim: float) -> bool:
+        # a word spelled otherwise is as common as either spelling ("Horizon" for HORIZONT)
+        return c.tokens[j].text in common.org or (sim < 1.0 and q.tokens[i].text in common.org)
+
+    common_only = None
+    # a whole name of two words or more agreeing is a phrase, far rarer than any of its words:
+    # "China Mobile", "Harbin Engineering University"
+    if common.org and not (whole and len(pairs) >= 2) and all(is_common(*p) for p in core):
+        common_only = [c.tokens[j].source or c.tokens[j].text for _, j, _ in core]
+    return Evidence(
+        whole=whole,
+        common_only=common_only,
+        inexact=any(sim < 1.0 for *_, sim in pairs),
+        core_typo_only=bool(core) and all(sim < 1.0 for *_, sim in core),
+        short=len(core) == 1 and len(c.tokens[core[0][1]].text) <= SHORT_WORD,
+        typo_word=min((len(c.tokens[j].text) for _, j, sim in pairs if sim < 1.0), default=0),
+        distinct_exact=bool(common.org)
+        and every_core_paired
+        and any(sim == 1.0 and not is_common(i, j, sim) and len(c.tokens[j].text) >= 4 for i, j, sim in core),
+        only_places_besides=all(t.role == PLACE for k, t in enumerate(q.tokens) if k not in matched_q),
+        query_words=len(q.tokens),
+    )
 
 
 def _with_tokens(form: NameForm, tokens: tuple[Token, ...]) -> NameForm:
     if tokens is form.tokens:
         return form
-    return NameForm(form.original, tokens, form.keys, form.legal, form.han, form.pinyin_only)
+    return with_tokens(form, tokens)
 
 
 def _pair_notes(
@@ -395,6 +489,17 @@ def key_score(q: NameForm, c: NameForm, *, explain: bool = True) -> Scored:
     return Scored(best, [note] if note else [])
 
 
+def _parts(form: NameForm) -> int:
+    return sum(1 for t in form.tokens if t.role != TITLE)
+
+
+def _capped(scored: Scored, cap: float, note: str | None, explain: bool) -> Scored:
+    capped = Scored(min(scored.score, cap), scored.explanation, scored.shared, scored.evidence)
+    if explain and note and scored.score > cap:
+        capped.explanation.append(note)
+    return capped
+
+
 def compare_forms(
     q: NameForm,
     c: NameForm,
@@ -403,28 +508,77 @@ def compare_forms(
     person: bool = False,
     explain: bool = True,
     similarity: Similarity = token_similarity,
+    common: Common = NO_COMMON,
 ) -> Scored:
     """Score two names; the explanation lists what agreed and what did not (when ``explain``).
 
     ``similarity`` compares two words of organisation names (:func:`memo_similarity` for a query
-    scored against many names)."""
-    tok = token_score(q, c, weight, person=person, explain=explain, similarity=similarity)
+    scored against many names); ``common`` holds the words that are common in language, which
+    alone make no match (none: every word counts as rare)."""
+    tok = token_score(q, c, weight, person=person, explain=explain, similarity=similarity, common=common)
+    if person and min(_parts(q), _parts(c)) < 2:
+        return tok  # one part of a name, as letters, is just that part: the person rules have said it
     key = key_score(q, c, explain=explain)
     best = tok
     if key.score > tok.score:
         # the word-by-word notes still say what was set aside, unless the words disagreed
         agree = tok.score >= 0.8 * key.score
         notes = [n for n in tok.explanation if agree or n.startswith("legal form")]
-        best = Scored(key.score, key.explanation + notes, tok.shared)
-    if (
-        0 <= tok.shared <= 1
-        and len(q.tokens) >= 2
-        and not (q.han or c.han)
-        and best.score > ONE_WORD_CAP
-        and key.score < KEY_SCORE[0]  # the same letters, spaced differently, are not one word
-    ):
-        # "Ningbo Sunrise Garment" and the vessel SUNRISE share one word, however the others weigh
-        best = Scored(ONE_WORD_CAP, best.explanation, tok.shared)
+        best = Scored(key.score, key.explanation + notes, tok.shared, tok.evidence)
+    # the same letters spaced otherwise ("Gazprom Bank", GAZPROMBANK), but not a place run into a
+    # word ("Infor (US)", INFORUS)
+    respaced = (
+        key.score >= KEY_SCORE[0] and tok.score < key.score and not any(t.role == PLACE for t in q.tokens)
+    )
+    if person or q.han or c.han or respaced:
+        return best
+    return _weigh_evidence(best, tok.evidence, single_query=tok.evidence.query_words == 1, explain=explain)
+
+
+def _weigh_evidence(best: Scored, ev: Evidence, *, single_query: bool, explain: bool) -> Scored:
+    """The caps (and the floor) of the kind of agreement two organisation names have."""
+    if ev.distinct_exact and best.score < REVIEW_FLOOR:
+        # "Daqo Energy Trading" and Xinjiang Daqo New Energy: a rare word agrees, only industry
+        # words differ: a reviewer should look
+        best = Scored(REVIEW_FLOOR, best.explanation, best.shared, ev)
         if explain:
-            best.explanation.append("only one word of a name of several is shared: at most a review")
+            best.explanation.append("a distinctive word agrees as written: at least a review")
+    if 0 <= best.shared <= 1 and not single_query:
+        # "Ningbo Sunrise Garment" and the vessel SUNRISE share one word, however the others weigh;
+        # an acronym or a word within a typo shared with a longer name is not even a lead
+        weak = ev.inexact or (ev.short and not ev.only_places_besides)
+        best = _capped(
+            best,
+            COMMON_PARTIAL_CAP if weak else ONE_WORD_CAP,
+            "only one word of a name of several is shared"
+            + (", and a short or misspelt one" if weak else "")
+            + (": not a lead" if weak else ": at most a review"),
+            explain,
+        )
+    if best.shared == 1 and single_query:
+        if ev.inexact and ev.typo_word < TYPO_WORD_TRUSTED:
+            # "Aviall" for AVICAL, "Sealco" for SALCO: one short word within a typo is another firm
+            best = _capped(
+                best, ONE_TYPO_CAP, "a one-word name agreeing only within a typo: at most a review", explain
+            )
+        elif ev.short and not ev.whole:
+            best = _capped(  # "KNS, L.L.C." for KNS GROUP OOO
+                best,
+                ONE_WORD_CAP,
+                "a short name or acronym agreeing alone with a longer name: at most a review",
+                explain,
+            )
+    if ev.core_typo_only and not ev.whole:
+        # "Krohne Inc" and KRONDE GROUP: the distinctive word only within a typo, the rest differs
+        best = _capped(
+            best,
+            COMMON_PARTIAL_CAP,
+            "the distinctive word agrees only within a typo, the rest differs: not a lead",
+            explain,
+        )
+    if ev.common_only is not None:
+        # "Arizona State University" and ARIZONA S.A. agree on a word found in every newspaper
+        words = ", ".join(f"'{w}'" for w in ev.common_only) or "no distinctive word"
+        note = f"only words common in language agree ({words}): not a lead"
+        best = _capped(best, COMMON_PARTIAL_CAP, note, explain)
     return best
