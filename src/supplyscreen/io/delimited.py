@@ -49,10 +49,16 @@ def sniff_delimiter(text: str, complete: bool = True) -> str:
     return best
 
 
-def header_names(cells: list[object]) -> list[str]:
-    """Column names from header cells: trailing empties dropped, blanks named column_N, repeats numbered."""
+def header_names(cells: list[object], *, keep_trailing: bool = True) -> list[str]:
+    """Column names from header cells: blanks (whitespace only too) named column_N, repeats numbered.
+
+    Trailing blank cells are kept as columns of their own: a data row that fills them must not
+    outgrow its header (the output would show its values beyond the header, a silent misreading). A
+    sheet pads its rows to its widest row, so ``keep_trailing=False`` drops them there; values a
+    sheet holds beyond its header are kept another way (``sheets.sheet_rows``).
+    """
     texts = ["" if cell is None else str(cell).strip() for cell in cells]
-    while texts and not texts[-1]:
+    while texts and not texts[-1] and not keep_trailing:
         texts.pop()
     names: list[str] = []
     seen: set[str] = set()

@@ -88,7 +88,7 @@ def _find_header(worksheet: Any, explicit: Mapping[str, str] | None) -> tuple[in
     for number, cells in enumerate(rows, start=1):
         if all(_blank(cell) for cell in cells):
             continue
-        columns = header_names(list(cells))
+        columns = header_names(list(cells), keep_trailing=False)
         if not first[0]:
             first = (number, columns)
         if wanted:
