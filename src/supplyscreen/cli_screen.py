@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from supplyscreen.cli_common import HomeOption, err, out
+from supplyscreen.io.location import describe as describe_places
 from supplyscreen.model import RISKS
 from supplyscreen.screen.run import screen_file
 from supplyscreen.screener import Screener
@@ -151,6 +152,12 @@ def register(app: typer.Typer) -> None:
             cases.close()
         summary = outcome.summary
         err.print("columns: " + ", ".join(f"{k}={v}" for k, v in outcome.mapping.items()), highlight=False)
+        if outcome.vendor_places:
+            err.print(
+                "where the vendor is (name hits elsewhere demoted): "
+                + describe_places(outcome.vendor_places),
+                highlight=False,
+            )
         table = summary_table(
             f"{input_path.name}: {summary.rows_total:,} rows screened in {elapsed:.1f}s "
             f"against lists {summary.list_snapshot}",

@@ -681,6 +681,9 @@ class Hit:
     matched_name: str
     explanation: str
     lead_lists: list[str] = field(default_factory=list)
+    # what the query's context changed, in words ("vendor in the United States; X is in Russia"):
+    # a flag's reason says it (it is in ``explanation`` too)
+    context: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {

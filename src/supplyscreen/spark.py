@@ -299,18 +299,23 @@ def _screen_partition(plan: _Plan, batches: Iterator[pa.RecordBatch]) -> Iterato
     """Screen each Arrow batch of a partition; the input columns pass through untouched."""
     engine = _engine(plan)
     mapping = dict(plan.mapping)
-    parts = RecordBuilder(list(plan.columns), mapping, Counter()).address_parts
-    used = [c for c in plan.columns if c in mapping.values() or c in parts]
-    builder = RecordBuilder(used, mapping, Counter())
+    whole = RecordBuilder(list(plan.columns), mapping, Counter())
+    parts, places = whole.address_parts, whole.vendor_places
+    used = [c for c in plan.columns if c in mapping.values() or c in parts or c in dict(places)]
+    builder = RecordBuilder(used, mapping, Counter(), places=places)
     for batch in batches:
         yield _screen_batch(plan, engine, builder, parts, batch)
 
 
-def _columnar(plan: _Plan, engine: RecordScreener, parts: list[str]) -> ColumnarScreener:
+def _columnar(
+    plan: _Plan, engine: RecordScreener, builder: RecordBuilder, parts: list[str]
+) -> ColumnarScreener:
     """This worker's columnar screener for the plan: rows with the same screening key share one result."""
     columnar = _COLUMNAR.get(plan)
     if columnar is None or len(columnar.outcomes) > MAX_OUTCOMES:
-        columnar = _COLUMNAR[plan] = ColumnarScreener(engine, dict(plan.mapping), parts, plan.version)
+        columnar = _COLUMNAR[plan] = ColumnarScreener(
+            engine, dict(plan.mapping), parts, plan.version, builder.vendor_places
+        )
     return columnar
 
 
@@ -329,7 +334,7 @@ def _screen_batch(
     kinds = [pa.float64() if j == SCORE_COLUMN else pa.string() for j in range(len(ADDED_COLUMNS))]
     try:
         text = pa.RecordBatch.from_arrays([_as_text(pa, pc, c) for c in fields], names=builder.columns)
-        columnar = _columnar(plan, engine, parts)
+        columnar = _columnar(plan, engine, builder, parts)
         outcome = columnar.screen(text, 1)
         # each distinct outcome's values once; rows take theirs by index
         used, position = np.unique(outcome, return_inverse=True)

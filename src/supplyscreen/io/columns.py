@@ -32,7 +32,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "address": (
         "address", "vendor address", "supplier address", "company address", "street address",
-        "address line 1", "地址", "供应商地址", "公司地址", "详细地址",
+        "address line 1", "vendor address line 1", "supplier address line 1", "payee address",
+        "vendor street", "地址", "供应商地址", "公司地址", "详细地址",
     ),
     "country": (
         "country", "vendor country", "supplier country", "country name", "country code", "国家",
@@ -41,6 +42,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "description": (
         "description", "item", "item description", "product", "product description", "product name",
         "goods", "goods description", "commodity", "material description", "line description",
+        "contract description", "contract desc", "contract title", "scope of work", "summary",
         "商品", "商品名称", "品名", "描述", "产品", "产品名称", "货物名称", "物料描述",
     ),
     "hs_code": (
@@ -66,6 +68,7 @@ ADDRESS_PART_SYNONYMS = (
     "postal code", "postcode", "zip", "zip code", "区县", "城市", "市", "地区", "省", "省份", "邮编",
 )  # fmt: skip
 
+_PARTY_PREFIXES = ("vendor", "supplier", "payee", "seller", "contractor")
 _IGNORED = re.compile(r"[\s_\-./:：#]+")
 _BRACKETED = re.compile(r"\s*[(\[（【].*?[)\]）】]\s*")
 
@@ -116,11 +119,18 @@ def detect_address_parts(headers: Sequence[str], mapping: Mapping[str, str]) -> 
     """
     order = {normalize_header(spelling): rank for rank, spelling in enumerate(ADDRESS_PART_SYNONYMS)}
     used = set(mapping.values())
-    found = [
-        (order[normalize_header(str(header))], header)
-        for header in headers
-        if header not in used and normalize_header(str(header)) in order
-    ]
+    found = []
+    for header in headers:
+        if header in used:
+            continue
+        folded = normalize_header(str(header))
+        # "Vendor City", "Supplier Zip Code": the vendor's own address details
+        for prefix in _PARTY_PREFIXES:
+            if folded.startswith(prefix) and folded[len(prefix) :] in order:
+                folded = folded[len(prefix) :]
+                break
+        if folded in order:
+            found.append((order[folded], header))
     return [header for _, header in sorted(found, key=lambda pair: pair[0])]
 
 

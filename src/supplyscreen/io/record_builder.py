@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from supplyscreen.io.columns import detect_address_parts
 from supplyscreen.io.dates import parse_amount, parse_date
+from supplyscreen.io.location import place_country, vendor_place_columns
 from supplyscreen.model import Record
 
 _Parsed = TypeVar("_Parsed")
@@ -48,6 +49,7 @@ class RecordBuilder:
         mapping: Mapping[str, str],
         unreadable: Counter[str],
         sheet: str | None = None,
+        places: list[tuple[str, str]] | None = None,
     ) -> None:
         self.columns = list(columns)
         self.sheet = sheet
@@ -58,6 +60,11 @@ class RecordBuilder:
         self._date = (mapping["date"], position[mapping["date"]]) if "date" in mapping else None
         self.address_parts = detect_address_parts(self.columns, mapping)
         self._part_positions = [position[column] for column in self.address_parts]
+        # no country column: the vendor's state or ZIP code may still say where it is
+        if places is None:
+            places = [] if "country" in mapping else vendor_place_columns(self.columns, mapping)
+        self.vendor_places = places
+        self._place_positions = [(kind, position[column]) for column, kind in self.vendor_places]
 
     def from_values(self, row: int, values: Sequence[Any], extra: Mapping[str, Any] | None = None) -> Record:
         """The record of data row `row` from `values` in column order (as many as there are columns)."""
@@ -76,6 +83,8 @@ class RecordBuilder:
             record.address = address_with_parts(
                 record.address, [values[index] for index in self._part_positions]
             )
+        if self._place_positions:
+            record.country = place_country((kind, values[index]) for kind, index in self._place_positions)
         return record
 
     def from_mapping(self, row: int, obj: Mapping[str, Any]) -> Record:
@@ -91,6 +100,8 @@ class RecordBuilder:
             record.address = address_with_parts(
                 record.address, [obj.get(column) for column in self.address_parts]
             )
+        if self.vendor_places:
+            record.country = place_country((kind, obj.get(column)) for column, kind in self.vendor_places)
         return record
 
     def _parsed(self, parse: Callable[[object], _Parsed | None], key: str, value: object) -> _Parsed | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from supplyscreen.io.columns import detect_address_parts
 from supplyscreen.io.errors import RowError
+from supplyscreen.io.location import vendor_place_columns
 from supplyscreen.model import Record
 
 
@@ -47,6 +48,14 @@ class RecordStream:
         self.errors.clear()
         self.unreadable.clear()
         return self._produce(self)
+
+    @property
+    def vendor_places(self) -> list[tuple[str, str]]:
+        """(column, kind) of the columns saying where the vendor is, when no country column is mapped
+        (``location.vendor_place_columns``); each record's country is read from them."""
+        if self.format == "ocds" or "country" in self.mapping:
+            return []
+        return vendor_place_columns(self.columns, self.mapping)
 
     @property
     def address_parts(self) -> list[str]:

@@ -97,6 +97,18 @@ def _variants(text: str) -> list[str]:
     return [text, bare] if bare and bare != text else [text]
 
 
+def _country_name(code: str) -> str:
+    """The name of a country code, as a sentence says it: "Colombia", "the United States" (rigour's
+    territory data; the code itself when unknown)."""
+    from rigour.territories import get_territory
+
+    territory = get_territory(code.lower())
+    if territory is None:
+        return code.upper()
+    name: str = territory.name
+    return f"the {name}" if name.startswith(("United ", "Netherlands", "Philippines")) else name
+
+
 class Matcher:
     """Matching over one :class:`NameIndex`."""
 
@@ -264,9 +276,11 @@ class Matcher:
     ) -> Hit:
         info: EntityInfo = self.index.entities[e_idx]
         notes = list(scored.explanation)
-        if country and info.countries and country.lower() not in info.countries:
+        place = (country or "").lower()
+        elsewhere = bool(place and info.countries and place not in info.countries)
+        if elsewhere:
             score *= COUNTRY_MISMATCH
-            notes.append(f"country {country.lower()} not among the entry's ({', '.join(info.countries)})")
+            notes.append(f"country {place} not among the entry's ({', '.join(info.countries)})")
         if birth_date and info.birth_years:
             if birth_date[:4] in info.birth_years:
                 notes.append(f"born {birth_date[:4]}, as listed")
@@ -279,6 +293,16 @@ class Matcher:
             notes.append(
                 "only low-confidence curated rows name this entity: a lead for review, not a list hit"
             )
+        is_review = score >= self.review_threshold
+        context = ""
+        if elsewhere and (is_match or is_review) and not scored.strong and n_idx >= 0:
+            # the vendor is in one country, the entry known only in others: one level down, unless
+            # the names agree in full on a distinctive name
+            context = f"vendor in {_country_name(place)}; {info.caption} is in " + ", ".join(
+                _country_name(c) for c in info.countries
+            )
+            notes.append(context + (": a lead for review, not a match" if is_match else ": not a lead"))
+            is_match, is_review = False, is_match
         return Hit(
             entity_id=info.id,
             caption=info.caption,
@@ -288,10 +312,11 @@ class Matcher:
             lists=info.lists,
             score=round(min(score, 1.0), 4),
             match=is_match,
-            review=score >= self.review_threshold,
+            review=is_review,
             matched_name=matched_name,
             explanation="; ".join(notes),
             lead_lists=info.lead_lists,
+            context=context,
         )
 
     def compare(self, a: str, b: str, *, schema: str | None = None) -> Comparison:

@@ -63,6 +63,7 @@ PartSimilarity = Callable[[Token, Token], float]
 class PersonScore:
     score: float
     explanation: list[str]
+    strong: bool = False  # the whole of both names agrees as written, and not only on common names
 
 
 _VOWELS = frozenset("aeiou")
@@ -365,4 +366,13 @@ def person_score(
             notes.append("a one-part name, and a common one: not a lead")
     if explain and (q_titles or c_titles):
         notes.append("title " + _names(q_titles + c_titles) + " set aside")
-    return PersonScore(score, notes)
+    strong = (
+        not q_left
+        and not c_left
+        and family_ok
+        and len(full) >= 2
+        and not initials
+        and not common_parts
+        and all(sim == 1.0 or _read_otherwise(q_tokens[i], c_tokens[j]) for i, j, sim in full)
+    )
+    return PersonScore(score, notes, strong)

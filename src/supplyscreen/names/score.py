@@ -74,6 +74,7 @@ class Scored:
     explanation: list[str]
     shared: int = -1  # words the two organisation names share (-1: not counted)
     evidence: Evidence = field(default_factory=Evidence)
+    strong: bool = False  # the agreement is distinctive and complete (see ``compare_forms``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,7 +326,7 @@ def token_score(
             explain=explain,
             common=common.person,
         )
-        return Scored(result.score, result.explanation)
+        return Scored(result.score, result.explanation, strong=result.strong)
     q, c = _with_tokens(q, q_tokens), _with_tokens(c, c_tokens)
     qf, cf = facts(q, weight), facts(c, weight)
     pairs = _align(q.tokens, c.tokens, similarity, cf.positions)
@@ -374,7 +375,8 @@ def token_score(
     if explain and q.legal:
         notes.append(f"legal form '{' '.join(q.legal)}' ignored")
     evidence = _evidence(q, c, pairs, matched_q, matched_c, common)
-    return Scored(score, notes, len(pairs), evidence)
+    strong = evidence.whole and evidence.common_only is None and not evidence.inexact and bool(common.org)
+    return Scored(score, notes, len(pairs), evidence, strong)
 
 
 def _evidence(
@@ -494,7 +496,7 @@ def _parts(form: NameForm) -> int:
 
 
 def _capped(scored: Scored, cap: float, note: str | None, explain: bool) -> Scored:
-    capped = Scored(min(scored.score, cap), scored.explanation, scored.shared, scored.evidence)
+    capped = Scored(min(scored.score, cap), scored.explanation, scored.shared, scored.evidence, scored.strong)
     if explain and note and scored.score > cap:
         capped.explanation.append(note)
     return capped
@@ -512,6 +514,10 @@ def compare_forms(
 ) -> Scored:
     """Score two names; the explanation lists what agreed and what did not (when ``explain``).
 
+    ``strong`` on the result: the agreement is distinctive and complete (every word of both names
+    paired as written, a distinctive one among them; for persons, every part, not only common
+    names), which a vendor's country elsewhere does not demote (``Matcher``).
+
     ``similarity`` compares two words of organisation names (:func:`memo_similarity` for a query
     scored against many names); ``common`` holds the words that are common in language, which
     alone make no match (none: every word counts as rare)."""
@@ -524,7 +530,7 @@ def compare_forms(
         # the word-by-word notes still say what was set aside, unless the words disagreed
         agree = tok.score >= 0.8 * key.score
         notes = [n for n in tok.explanation if agree or n.startswith("legal form")]
-        best = Scored(key.score, key.explanation + notes, tok.shared, tok.evidence)
+        best = Scored(key.score, key.explanation + notes, tok.shared, tok.evidence, tok.strong)
     # the same letters spaced otherwise ("Gazprom Bank", GAZPROMBANK), but not a place run into a
     # word ("Infor (US)", INFORUS)
     respaced = (
@@ -540,7 +546,7 @@ def _weigh_evidence(best: Scored, ev: Evidence, *, single_query: bool, explain: 
     if ev.distinct_exact and best.score < REVIEW_FLOOR:
         # "Daqo Energy Trading" and Xinjiang Daqo New Energy: a rare word agrees, only industry
         # words differ: a reviewer should look
-        best = Scored(REVIEW_FLOOR, best.explanation, best.shared, ev)
+        best = Scored(REVIEW_FLOOR, best.explanation, best.shared, ev, best.strong)
         if explain:
             best.explanation.append("a distinctive word agrees as written: at least a review")
     if 0 <= best.shared <= 1 and not single_query:

@@ -45,6 +45,7 @@ from supplyscreen.errors import ResumeError
 from supplyscreen.io import RecordStream
 from supplyscreen.io.dates import parse_amount, parse_date
 from supplyscreen.io.errors import RowError
+from supplyscreen.io.location import place_country
 from supplyscreen.io.record_builder import address_with_parts, text_value
 from supplyscreen.model import SEVERITIES, Flag, Hit, Record, RowResult
 from supplyscreen.report import ReportAggregator
@@ -502,11 +503,17 @@ class ColumnarScreener:
     """
 
     def __init__(
-        self, engine: RecordScreener, mapping: dict[str, str], parts: list[str], snapshot: str
+        self,
+        engine: RecordScreener,
+        mapping: dict[str, str],
+        parts: list[str],
+        snapshot: str,
+        places: list[tuple[str, str]] | None = None,
     ) -> None:
         self.engine = engine
         self.mapping = mapping
         self.parts = parts
+        self.places = places or []  # no country column: where the vendor is (``io.location``)
         self.snapshot = snapshot
         self.prefetch: NamePrefetch | None = None
         self._reset()
@@ -536,6 +543,8 @@ class ColumnarScreener:
         ``encoded``: columns of the batch already dictionary-encoded (see ``ReadAhead``)."""
         names = batch.schema.names
         interned = self.fields[key]
+        if key == "country" and key not in self.mapping and self.places:
+            return self._place_ids(batch, encoded)
         columns = [self.mapping[key]] if key in self.mapping else []
         if key == "address":
             columns += self.parts
@@ -560,6 +569,29 @@ class ColumnarScreener:
             cells = [values[j][locals_[j][row]] for j in range(len(columns))]
             address = text_value(cells[0]) if has_address else None
             ids.append(interned.id_of(address_with_parts(address, cells[1:] if has_address else cells)))
+        return np.asarray(np.asarray(ids, dtype=np.int64)[group], dtype=np.int64)
+
+    def _place_ids(self, batch: pa.RecordBatch, encoded: _Encoded) -> np.ndarray:
+        """Each row's country id read from the vendor's place columns (a state, a ZIP code …), once
+        per distinct combination of their values, as the row path's RecordBuilder reads it."""
+        names = batch.schema.names
+        places = [(column, kind) for column, kind in self.places if column in names]
+        if not places:
+            return np.zeros(batch.num_rows, dtype=np.int64)
+        locals_: list[np.ndarray] = []
+        dictionaries: list[list[Any]] = []
+        for column, _ in places:
+            dictionary, local = encoded.get(column) or _encoded(batch.column(names.index(column)))
+            dictionaries.append([*dictionary.to_pylist(), None])
+            locals_.append(local)
+        group, first = _groups(locals_)
+        interned = self.fields["country"]
+        ids = [
+            interned.id_of(
+                place_country((kind, dictionaries[j][locals_[j][row]]) for j, (_, kind) in enumerate(places))
+            )
+            for row in first.tolist()
+        ]
         return np.asarray(np.asarray(ids, dtype=np.int64)[group], dtype=np.int64)
 
     def _features(self, key: str) -> np.ndarray:
@@ -951,7 +983,9 @@ def write_columnar(
     Run it under ``screening_settings`` (``screen_file`` does): what each batch leaves is frozen till
     the end."""
     snapshot = screener.store.snapshot.version
-    columnar = ColumnarScreener(engine, dict(stream.mapping), list(stream.address_parts), snapshot)
+    columnar = ColumnarScreener(
+        engine, dict(stream.mapping), list(stream.address_parts), snapshot, list(stream.vendor_places)
+    )
     compare = previous is not None
     added = added_columns(stream.columns, compare)
     done_batches, row = int(state.get("batches", 0)), int(state.get("rows", 0))
@@ -1178,7 +1212,8 @@ def read_ahead(
     their screened columns dictionary-encoded (``encode``) and all their columns escaped for the
     output (``escape``)."""
     mapping, parts = stream.mapping, stream.address_parts
-    columns = list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts]))
+    places = [column for column, _ in stream.vendor_places]
+    columns = list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts, *places]))
     return ReadAhead(_batches(stream, errors), columns if encode else [], start=start, escape=escape)
 
 

@@ -101,6 +101,8 @@ def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
             f"'{record.name}' resembles {hit.caption} ({hit.entity_id}, score {hit.score:.2f}): "
             f"{why}, for a reviewer to check; lists: {', '.join(codes or hit.lead_lists)}"
         )
+        if hit.context:
+            reason += f"; {hit.context}"
         severity = "review"
     flags = [Flag("restricted_party", severity, reason, evidence)]
     if UFLPA in codes and severity == "high":

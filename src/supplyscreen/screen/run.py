@@ -14,7 +14,7 @@ import os
 import pickle
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ class ScreenOutcome:
     errors_file: Path | None
     mapping: dict[str, str]
     resumed_rows: int = 0
+    vendor_places: list[tuple[str, str]] = field(default_factory=list)  # (column, kind): io.location
 
 
 def default_output(input_path: Path) -> Path:
@@ -259,6 +260,7 @@ def _finished(
         errors_file=errors_file,
         mapping=dict(stream.mapping),
         resumed_rows=resumed,
+        vendor_places=list(stream.vendor_places),
     )
 
 
