@@ -41,6 +41,7 @@ RARE = 100  # postings this short are scored in full
 # The weighted Dice of a name sharing a fraction f of the query's weight is at most 2f / (1 + f): below
 # 0.45 it cannot reach the review threshold by its words (shared keys are retrieved separately).
 MIN_SHARE = 0.45
+MEMO_WORDS = 100_000  # words whose typo neighbours are remembered between queries
 RUN_TOGETHER_MIN = 8  # a word this long that no name carries may be two names run together
 
 
@@ -113,6 +114,7 @@ class NameIndex:
     _legal_typos: dict[str, str] = field(default_factory=dict, repr=False)
     _long_legal: list[str] = field(default_factory=list, repr=False)
     _sounds: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _typos: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -121,11 +123,13 @@ class NameIndex:
         state["_legal_typos"] = {}
         state["_long_legal"] = []
         state["_sounds"] = {}
+        state["_typos"] = {}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._forms, self._sets, self._legal_typos, self._long_legal, self._sounds = {}, {}, {}, [], {}
+        self._typos = {}
 
     def form(self, n: int) -> NameForm:
         """The comparable form of indexed name ``n`` (unpacked on first use)."""
@@ -223,7 +227,17 @@ class NameIndex:
 
     # -- retrieval --------------------------------------------------------------------------------
     def typo_variants(self, word: str) -> list[str]:
-        """Vocabulary words within one edit (and adjacent transpositions) of ``word``."""
+        """Vocabulary words within one edit (and adjacent transpositions) of ``word`` (remembered:
+        the words of names come again and again, "technology" in every other query)."""
+        known = self._typos.get(word)
+        if known is not None:
+            return known
+        if len(self._typos) >= MEMO_WORDS:
+            self._typos.clear()
+        found = self._typos[word] = self._typo_variants(word)
+        return found
+
+    def _typo_variants(self, word: str) -> list[str]:
         if len(word) < TYPO_MIN_LENGTH or word.isdigit():
             return []
         found: set[str] = set(self.neighbours.get(word, ()))

@@ -14,7 +14,14 @@ from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import ORGANISATION_SCHEMAS, SCHEMAS, Hit
 from supplyscreen.names.index import EntityInfo, NameIndex, normalise_identifier
 from supplyscreen.names.normalize import CORE, GENERIC, NameForm, Token, clean, name_form, with_tokens
-from supplyscreen.names.score import NO_COMMON, Common, Scored, compare_forms, memo_similarity
+from supplyscreen.names.score import (
+    NO_COMMON,
+    Common,
+    MemoSimilarity,
+    Scored,
+    compare_forms,
+    memo_similarity,
+)
 
 MATCH_THRESHOLD = 0.83
 REVIEW_THRESHOLD = 0.72
@@ -139,11 +146,12 @@ class Matcher:
         limit = max(1, min(int(limit), MAX_LIMIT))
         threshold = self.match_threshold if threshold is None else threshold
         text = clean(name or "")
-        # per entity: its best name (-1 for an identifier hit), that comparison, and the query form
-        # it was made with (None for an identifier hit)
-        by_entity: dict[int, tuple[int, Scored, NameForm | None]] = {}
+        # per entity: its best name (-1 for an identifier hit), that comparison, the query form it
+        # was made with (None for an identifier hit), and whether the comparison was explained
+        by_entity: dict[int, tuple[int, Scored, NameForm | None, bool]] = {}
+        similarity = memo_similarity()  # the query's words meet the same list words again and again
         for e_idx in self._identifier_hits(identifiers):
-            by_entity[e_idx] = (-1, Scored(1.0, ["identical registration number or identifier"]), None)
+            by_entity[e_idx] = (-1, Scored(1.0, ["identical registration number or identifier"]), None, True)
         for variant in _variants(text):
             query = name_form(variant, is_person=schema == "Person")
             if not query.tokens:
@@ -158,25 +166,36 @@ class Matcher:
                 person_query = self._resolve_run_together(query)
             elif schema is None and not organisation:
                 person_query = self._resolve_run_together(name_form(variant, is_person=True))
-            self._score_names(query, person_query, schema, organisation, by_entity)
+            self._score_names(query, person_query, schema, organisation, by_entity, similarity, limit)
         entities = self.index.entities
         ranked = sorted(
             (
                 (self._shown_score(e_idx, sc.score, country, birth_date), entities[e_idx].id, e_idx, n, sc, q)
-                for e_idx, (n, sc, q) in by_entity.items()
+                for e_idx, (n, sc, q, _) in by_entity.items()
             ),
             key=lambda x: (-x[0], x[1]),
         )
-        # explain only what is returned: the wording costs more than the scoring
+        # explain only what is returned (unless explained already): the wording costs more than the
+        # scoring
         hits = [
-            self._hit(e_idx, sc.score, n, self._explained(n, sc, q), country, birth_date, threshold)
+            self._hit(
+                e_idx,
+                sc.score,
+                n,
+                sc if by_entity[e_idx][3] else self._explained(n, sc, q, similarity),
+                country,
+                birth_date,
+                threshold,
+            )
             for shown, _, e_idx, n, sc, q in ranked[:limit]
             if shown >= 0.3
         ]
         _demote_homonyms(hits)  # changes flags and wording only: still at most ``limit`` hits
         return hits
 
-    def _explained(self, n_idx: int, scored: Scored, query: NameForm | None) -> Scored:
+    def _explained(
+        self, n_idx: int, scored: Scored, query: NameForm | None, similarity: MemoSimilarity
+    ) -> Scored:
         """The same comparison again, with its explanation (only for the hits returned)."""
         if query is None:  # an identifier hit: its explanation is already there
             return scored
@@ -186,6 +205,7 @@ class Matcher:
             self.index.form(n_idx),
             self.index.weight,
             person=info.schema == "Person",
+            similarity=similarity,
             common=self._common_for(info.schema),
         )
         return explained
@@ -222,24 +242,28 @@ class Matcher:
         person_query: NameForm | None,
         schema: str | None,
         organisation: bool,
-        by_entity: dict[int, tuple[int, Scored, NameForm | None]],
+        by_entity: dict[int, tuple[int, Scored, NameForm | None, bool]],
+        similarity: MemoSimilarity,
+        limit: int,
     ) -> None:
         """Score the candidates of ``query`` (and of ``person_query``, a person's reading of it, which
-        persons are compared with) into ``by_entity``."""
+        persons are compared with) into ``by_entity``.
+
+        When there are no more candidates than hits may be returned, each is explained at once (most
+        will be returned, and comparing again to explain costs more than explaining now); else only
+        the hits returned are, afterwards."""
         index = self.index
         found = [] if schema == "Person" else index.candidates(query)
         if person_query is not None:
             found += index.candidates(person_query, person=True)
-        done: set[int] = set()
-        similarity = memo_similarity()
-        for n_idx in found:
-            if n_idx in done:
-                continue
-            done.add(n_idx)
+        todo: list[tuple[int, int, EntityInfo]] = []
+        for n_idx in dict.fromkeys(found):
             e_idx = index.name_entity[n_idx]
             info = index.entities[e_idx]
-            if not _schema_compatible(schema, info.schema, organisation=organisation):
-                continue
+            if _schema_compatible(schema, info.schema, organisation=organisation):
+                todo.append((n_idx, e_idx, info))
+        explain = len(todo) <= limit
+        for n_idx, e_idx, info in todo:
             person = info.schema == "Person"
             q = person_query if person and person_query is not None else query
             scored = compare_forms(
@@ -247,13 +271,13 @@ class Matcher:
                 index.form(n_idx),
                 index.weight,
                 person=person,
-                explain=False,
+                explain=explain,
                 similarity=similarity,
                 common=self._common_for(info.schema),
             )
             best = by_entity.get(e_idx)
             if best is None or scored.score > best[1].score:
-                by_entity[e_idx] = (n_idx, scored, q)
+                by_entity[e_idx] = (n_idx, scored, q, explain)
 
     def _shown_score(self, e_idx: int, score: float, country: str | None, birth_date: str | None) -> float:
         """The score :meth:`_hit` shows for this entity (country and birth year weighed in, rounded)."""

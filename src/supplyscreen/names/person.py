@@ -118,6 +118,8 @@ def _minor(t: Token) -> bool:
 
 def _set_titles_aside(a: tuple[Token, ...], b: tuple[Token, ...]) -> tuple[tuple[Token, ...], list[Token]]:
     """``a`` without its titles, except those ``b`` carries as a word ("Hajji" the family name)."""
+    if not any(t.role == TITLE for t in a):
+        return a, []
     words = {t.text for t in b}
     kept: list[Token] = []
     dropped: list[Token] = []
@@ -168,9 +170,9 @@ def _family_found(tokens: tuple[Token, ...], matched: set[int]) -> bool:
     """Whether a name that says which part is its family name has it agreeing: the first part of a
     family name of several ("CHAVEZ MARTINEZ"), particles aside ("BEN AZZA"), since a person
     named so is called by it ("Maria Chavez"), not by a later part alone ("Maria Martinez")."""
-    family = [k for k, t in enumerate(tokens) if t.family]
-    if not family:
+    if not any(t.family for t in tokens):
         return True  # the name does not say
+    family = [k for k, t in enumerate(tokens) if t.family]
     main = [k for k in family if len(tokens[k].text) > PARTICLE]
     if len(main) >= 2:
         return main[0] in matched
@@ -236,20 +238,37 @@ def person_score(
     c: NameForm,
     weight: Weight,
     align: Callable[
-        [tuple[Token, ...], tuple[Token, ...], Callable[[Token, Token], float]], list[tuple[int, int, float]]
+        [tuple[Token, ...], tuple[Token, ...], Callable[[Token, Token], float], dict[str, list[int]] | None],
+        list[tuple[int, int, float]],
     ],
     typo: PartSimilarity,
     *,
     explain: bool = True,
     common: frozenset[str] = frozenset(),
+    memo: dict[tuple[str, str, bool], float] | None = None,
+    c_positions: dict[str, list[int]] | None = None,
 ) -> PersonScore:
     """Score two person names part by part (see the module docstring); ``common``: the parts of names
-    that are common in language (``frequency``)."""
+    that are common in language (``frequency``).
+
+    ``memo``: part similarities already worked out for this query (whole parts with no other
+    reading; ``common`` and ``typo`` the same each time); ``c_positions``: where each part of ``c``
+    stands, when known."""
     q_tokens, q_titles = _set_titles_aside(q.tokens, c.tokens)
     c_tokens, c_titles = _set_titles_aside(c.tokens, q.tokens)
     if not q_tokens or not c_tokens:
         return PersonScore(0.0, ["nothing left to compare once titles are set aside"])
-    pairs = align(q_tokens, c_tokens, lambda a, b: part_similarity(a, b, typo, common))
+
+    def similarity(a: Token, b: Token) -> float:
+        if memo is None or a.role == INITIAL or b.role == INITIAL or a.alts or b.alts:
+            return part_similarity(a, b, typo, common)
+        key = (a.text, b.text, a.pinyin and b.pinyin)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = part_similarity(a, b, typo, common)
+        return found
+
+    pairs = align(q_tokens, c_tokens, similarity, c_positions if c_tokens is c.tokens else None)
 
     def w(t: Token) -> float:
         return INITIAL_WEIGHT if t.role == INITIAL else weight(t)

@@ -15,7 +15,7 @@ Two channels, the stronger wins:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA, Indel
 
@@ -46,6 +46,7 @@ TRANSPOSITION_SIM = 0.9  # two neighbouring letters swapped in a word of 5+ lett
 ONE_WORD_CAP = 0.75  # an organisation name of several words sharing only one word with the other
 COMMON_PARTIAL_CAP = 0.6  # weak agreement (common words of names that say more …): not even a review
 REVIEW_FLOOR = 0.75  # a distinctive word agreeing as written, only industry words differing
+EVIDENCE_FLOOR = 0.45  # under this score no cap changes a score (only the review floor may)
 ONE_TYPO_CAP = 0.8  # a one-word name agreeing with a listed name only within a typo: a review …
 TYPO_WORD_TRUSTED = 7  # … unless the word is this long (in a short word a typo is often another name)
 SHORT_WORD = 4  # an acronym or short alias ("KNS", "ICI") agreeing alone with a longer name: a review
@@ -68,12 +69,15 @@ class Evidence:
     query_words: int = 0  # the query's words, those written apart that the other writes as one joined
 
 
+NO_EVIDENCE = Evidence()
+
+
 @dataclass(slots=True)
 class Scored:
     score: float
     explanation: list[str]
     shared: int = -1  # words the two organisation names share (-1: not counted)
-    evidence: Evidence = field(default_factory=Evidence)
+    evidence: Evidence = NO_EVIDENCE
     strong: bool = False  # the agreement is distinctive and complete (see ``compare_forms``)
 
 
@@ -113,6 +117,10 @@ def token_similarity(a: Token, b: Token, *, person: bool = False) -> float:
     if min(len(x), len(y)) < 6 and sim < SHORT_TYPO_MIN:
         return 0.0  # in a short word one changed letter is often another word ("Alcoa", "Alco")
     return sim if sim >= TYPO_MIN else 0.0
+
+
+def _person_typo(a: Token, b: Token) -> float:
+    return token_similarity(a, b, person=True)
 
 
 def _merge_split_words(a: tuple[Token, ...], wanted: frozenset[str]) -> tuple[Token, ...]:
@@ -169,36 +177,54 @@ def _align(
 ) -> list[tuple[int, int, float]]:
     """One-to-one pairs of similar words: identical words first, then the best other pairs left.
 
-    ``positions``: where each word of ``c`` stands (worked out here when not given)."""
+    ``positions``: where each word of ``c`` stands (worked out here when not given). Two plain words
+    (no other reading, no initial) shorter than three letters, or too far apart in length to be
+    a typo (80% alike) or a transliteration (two letters apart), are not asked about: no
+    similarity admits them."""
     if positions is None:
         positions = _positions(c)
     out: list[tuple[int, int, float]] = []
     used_c: set[int] = set()
     left_q: list[int] = []
     for i, qt in enumerate(q):
-        free = [j for j in positions.get(qt.text, ()) if j not in used_c]
-        if free and qt.role != INITIAL:
-            used_c.add(free[0])
-            out.append((i, free[0], 1.0))
+        at = positions.get(qt.text)
+        if at is not None and qt.role != INITIAL:
+            for j in at:
+                if j not in used_c:
+                    used_c.add(j)
+                    out.append((i, j, 1.0))
+                    break
+            else:
+                left_q.append(i)
         else:
             left_q.append(i)
     if not left_q or len(used_c) == len(c):
         return out
     pairs: list[tuple[float, int, int]] = []
-    free_c = [(j, ct) for j, ct in enumerate(c) if j not in used_c]
+    free_c = [
+        (j, ct, len(ct.text), bool(ct.alts) or ct.role == INITIAL)
+        for j, ct in enumerate(c)
+        if j not in used_c
+    ]
     for i in left_q:
         qt = q[i]
-        for j, ct in free_c:
+        lq = len(qt.text)
+        special = bool(qt.alts) or qt.role == INITIAL
+        for j, ct, lc, ct_special in free_c:
+            if not (special or ct_special) and (
+                lq < 3 or lc < 3 or (abs(lq - lc) > 2 and 2 * min(lq, lc) < TYPO_MIN * (lq + lc))
+            ):
+                continue
             sim = similarity(qt, ct)
             if sim:
-                pairs.append((sim, i, j))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+                pairs.append((-sim, i, j))
+    pairs.sort()  # the most similar first, then in the order of the words
     used_q: set[int] = set()
-    for sim, i, j in pairs:
+    for neg, i, j in pairs:
         if i not in used_q and j not in used_c:
             used_q.add(i)
             used_c.add(j)
-            out.append((i, j, sim))
+            out.append((i, j, -neg))
     return out
 
 
@@ -214,44 +240,74 @@ class Facts:
     missing_floor: float  # a distinctive word weighing this much counts when it finds no partner
     numbers: frozenset[str]
     places: frozenset[str]
+    heavy_core: tuple[int, ...]  # distinctive words (or numbers) weighing at least ``missing_floor``
+    generic: tuple[int, ...]  # where the industry words stand
+    core: tuple[int, ...]  # where the distinctive words and numbers stand
+    not_place: tuple[int, ...]  # where the words other than places stand
+    has_core: bool
 
 
 def facts(form: NameForm, weight: Weight) -> Facts:
     """The :class:`Facts` of ``form`` under ``weight`` (cached on the form)."""
     cached = form.facts
-    if cached is not None and cached[0] == weight:
+    if cached is not None and (cached[0] is weight or cached[0] == weight):
         return cached[1]  # type: ignore[no-any-return]
     tokens = form.tokens
-    weights = tuple(weight(t) * ROLE_FACTOR[t.role] for t in tokens)
-    core_total = sum(weight(t) for t in tokens if t.role in (CORE, NUMBER)) or 1.0
+    # one pass over the tokens (a name's facts are worked out once, but for every name scored)
+    weights: list[float] = []
+    positions: dict[str, list[int]] = {}
+    core: list[int] = []
+    core_weights: list[float] = []
+    generic: list[int] = []
+    not_place: list[int] = []
+    numbers: set[str] = set()
+    places: set[str] = set()
     joins: set[str] = set()
-    for x, y in zip(tokens, tokens[1:], strict=False):
-        if x.alts or y.alts:
-            joins.update(p + r for p in (x.text, *x.alts) for r in (y.text, *y.alts))
+    previous: Token | None = None
+    for k, t in enumerate(tokens):
+        role, text = t.role, t.text
+        w = weight(t)
+        weights.append(w * ROLE_FACTOR[role])
+        positions.setdefault(text, []).append(k)
+        if role == CORE or role == NUMBER:
+            core.append(k)
+            core_weights.append(w)
+            if role == NUMBER:
+                numbers.add(text)
+        elif role == GENERIC:
+            generic.append(k)
+        if role == PLACE:
+            places.add(text)
         else:
-            joins.add(x.text + y.text)
+            not_place.append(k)
+        if previous is not None:
+            if previous.alts or t.alts:
+                joins.update(p + r for p in (previous.text, *previous.alts) for r in (text, *t.alts))
+            else:
+                joins.add(previous.text + text)
+        previous = t
+    missing_floor = 0.2 * (sum(core_weights) or 1.0)
     found = Facts(
-        texts=frozenset(t.text for t in tokens),
-        positions=_positions(tokens),
+        texts=frozenset(positions),
+        positions=positions,
         joins=frozenset(joins),
-        weights=weights,
+        weights=tuple(weights),
         total=sum(weights),
-        missing_floor=0.2 * core_total,
-        numbers=frozenset(t.text for t in tokens if t.role == NUMBER),
-        places=frozenset(t.text for t in tokens if t.role == PLACE),
+        missing_floor=missing_floor,
+        numbers=frozenset(numbers),
+        places=frozenset(places),
+        heavy_core=tuple(k for k, w in zip(core, core_weights, strict=True) if w >= missing_floor),
+        generic=tuple(generic),
+        core=tuple(core),
+        not_place=tuple(not_place),
+        has_core=bool(core),
     )
     form.facts = (weight, found)
     return found
 
 
-def _unmatched_core(
-    tokens: tuple[Token, ...], matched: set[int], weight: Weight, floor: float
-) -> list[Token]:
-    return [
-        t
-        for i, t in enumerate(tokens)
-        if i not in matched and t.role in (CORE, NUMBER) and weight(t) >= floor
-    ]
+def _unmatched_core(tokens: tuple[Token, ...], matched: set[int], found: Facts) -> list[Token]:
+    return [tokens[k] for k in found.heavy_core if k not in matched]
 
 
 def _describe(q: Token, c: Token, sim: float, weight: Weight) -> str:
@@ -279,21 +335,30 @@ def _describe(q: Token, c: Token, sim: float, weight: Weight) -> str:
     return f"'{shown_q}' matches"
 
 
-def memo_similarity() -> Similarity:
-    """:func:`token_similarity` remembering the pairs of words it has compared (for one query, whose
-    words meet the same list words in many names)."""
-    cache: dict[tuple[str, str], float] = {}
+class MemoSimilarity:
+    """:func:`token_similarity` remembering the pairs of words it has compared, for one query, whose
+    words meet the same list words in many names; ``person_cache`` does the same for the parts of
+    persons' names (``person.person_score``)."""
 
-    def similarity(a: Token, b: Token) -> float:
+    __slots__ = ("cache", "person_cache")
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, str], float] = {}
+        self.person_cache: dict[tuple[str, str, bool], float] = {}
+
+    def __call__(self, a: Token, b: Token) -> float:
         if a.alts or b.alts:
             return token_similarity(a, b)
         key = (a.text, b.text)
-        found = cache.get(key)
+        found = self.cache.get(key)
         if found is None:
-            found = cache[key] = token_similarity(a, b)
+            found = self.cache[key] = token_similarity(a, b)
         return found
 
-    return similarity
+
+def memo_similarity() -> MemoSimilarity:
+    """A :class:`MemoSimilarity` for one query."""
+    return MemoSimilarity()
 
 
 def token_score(
@@ -305,6 +370,7 @@ def token_score(
     explain: bool = True,
     similarity: Similarity = token_similarity,
     common: Common = NO_COMMON,
+    evidence_floor: float = 0.0,
 ) -> Scored:
     """Weighted alignment of the two names' tokens (see the module docstring); a person's name part by
     part (``person.person_score``).
@@ -322,13 +388,19 @@ def token_score(
             _with_tokens(c, c_tokens),
             weight,
             _align,
-            lambda a, b: token_similarity(a, b, person=True),
+            _person_typo,
             explain=explain,
             common=common.person,
+            memo=similarity.person_cache if isinstance(similarity, MemoSimilarity) else None,
+            c_positions=cf.positions if c_tokens is c.tokens else None,
         )
         return Scored(result.score, result.explanation, strong=result.strong)
-    q, c = _with_tokens(q, q_tokens), _with_tokens(c, c_tokens)
-    qf, cf = facts(q, weight), facts(c, weight)
+    if q_tokens is not q.tokens:
+        q = with_tokens(q, q_tokens)
+        qf = facts(q, weight)
+    if c_tokens is not c.tokens:
+        c = with_tokens(c, c_tokens)
+        cf = facts(c, weight)
     pairs = _align(q.tokens, c.tokens, similarity, cf.positions)
     q_w, c_w = qf.weights, cf.weights
     wq, wc = qf.total, cf.total
@@ -338,12 +410,11 @@ def token_score(
     matched_q, matched_c = {i for i, _, _ in pairs}, {j for _, j, _ in pairs}
     if explain:
         notes.extend(_pair_notes(q, c, pairs, matched_q, matched_c, weight))
-    q_missing = _unmatched_core(q.tokens, matched_q, weight, qf.missing_floor)
-    c_missing = _unmatched_core(c.tokens, matched_c, weight, cf.missing_floor)
+    q_missing = _unmatched_core(q.tokens, matched_q, qf)
+    c_missing = _unmatched_core(c.tokens, matched_c, cf)
     extra_q = len(matched_q) < len(q.tokens)  # (pairs index tokens, each once)
     extra_c = len(matched_c) < len(c.tokens)
-    has_core = any(t.role in (CORE, NUMBER) for t in q.tokens)
-    if has_core and not (q_missing or c_missing) and extra_q != extra_c:
+    if qf.has_core and not (q_missing or c_missing) and extra_q != extra_c:
         # one name is the other plus place or industry words only ("Hangzhou Hikvision Digital
         # Technology" and "Hikvision"): the distinctive part agrees in full
         core_sims = [sim for i, _, sim in pairs if q.tokens[i].role in (CORE, NUMBER)]
@@ -359,8 +430,8 @@ def token_score(
         score = min(score, NUMBER_CAP)
         if explain:
             notes.append(f"numbers differ: {', '.join(sorted(q_numbers))} vs {', '.join(sorted(c_numbers))}")
-    q_generic = {t.text for k, t in enumerate(q.tokens) if t.role == GENERIC and k not in matched_q}
-    c_generic = {t.text for k, t in enumerate(c.tokens) if t.role == GENERIC and k not in matched_c}
+    q_generic = {q.tokens[k].text for k in qf.generic if k not in matched_q} if qf.generic else None
+    c_generic = {c.tokens[k].text for k in cf.generic if k not in matched_c} if cf.generic else None
     if q_generic and c_generic:  # "Office Depot" is not "Smart Depot": the kinds of business differ
         score *= GENERIC_CONFLICT
         if explain:
@@ -374,7 +445,13 @@ def token_score(
             notes.append(f"places differ: {', '.join(sorted(q_places))} vs {', '.join(sorted(c_places))}")
     if explain and q.legal:
         notes.append(f"legal form '{' '.join(q.legal)}' ignored")
-    evidence = _evidence(q, c, pairs, matched_q, matched_c, common)
+    if score < evidence_floor and not (
+        common.org and all(k in matched_q for k in qf.core) and all(k in matched_c for k in cf.core)
+    ):
+        # the caps only lower a score (to no less than the floor), and the review floor needs every
+        # distinctive word paired
+        return Scored(score, notes, len(pairs))
+    evidence = _evidence(q, c, qf, cf, pairs, matched_q, matched_c, common)
     strong = evidence.whole and evidence.common_only is None and not evidence.inexact and bool(common.org)
     return Scored(score, notes, len(pairs), evidence, strong)
 
@@ -382,27 +459,20 @@ def token_score(
 def _evidence(
     q: NameForm,
     c: NameForm,
+    qf: Facts,
+    cf: Facts,
     pairs: list[tuple[int, int, float]],
     matched_q: set[int],
     matched_c: set[int],
     common: Common,
 ) -> Evidence:
     """What kind of agreement two organisation names have (see :class:`Evidence`)."""
-    core = [(i, j, sim) for i, j, sim in pairs if c.tokens[j].role in (CORE, NUMBER)]
+    c_core = cf.core
+    core = [(i, j, sim) for i, j, sim in pairs if j in c_core]
     # all of both names paired, places aside (they say where, not which)
-    whole = all(
-        t.role == PLACE
-        for side, matched in ((q.tokens, matched_q), (c.tokens, matched_c))
-        for k, t in enumerate(side)
-        if k not in matched
-    )
-
-    every_core_paired = all(
-        k in matched
-        for side, matched in ((q.tokens, matched_q), (c.tokens, matched_c))
-        for k, t in enumerate(side)
-        if t.role in (CORE, NUMBER)
-    )
+    only_places_besides = all(k in matched_q for k in qf.not_place)
+    whole = only_places_besides and all(k in matched_c for k in cf.not_place)
+    every_core_paired = all(k in matched_q for k in qf.core) and all(k in matched_c for k in c_core)
 
     def is_common(i: int, j: int, sim: float) -> bool:
         # a word spelled otherwise is as common as either spelling ("Horizon" for HORIZONT)
@@ -423,7 +493,7 @@ def _evidence(
         distinct_exact=bool(common.org)
         and every_core_paired
         and any(sim == 1.0 and not is_common(i, j, sim) and len(c.tokens[j].text) >= 4 for i, j, sim in core),
-        only_places_besides=all(t.role == PLACE for k, t in enumerate(q.tokens) if k not in matched_q),
+        only_places_besides=only_places_besides,
         query_words=len(q.tokens),
     )
 
@@ -521,10 +591,21 @@ def compare_forms(
     ``similarity`` compares two words of organisation names (:func:`memo_similarity` for a query
     scored against many names); ``common`` holds the words that are common in language, which
     alone make no match (none: every word counts as rare)."""
-    tok = token_score(q, c, weight, person=person, explain=explain, similarity=similarity, common=common)
+    key = key_score(q, c, explain=explain)
+    # what kind of agreement the words have is only worked out where a cap or the floor may apply
+    floor = EVIDENCE_FLOOR if key.score < EVIDENCE_FLOOR else 0.0
+    tok = token_score(
+        q,
+        c,
+        weight,
+        person=person,
+        explain=explain,
+        similarity=similarity,
+        common=common,
+        evidence_floor=floor,
+    )
     if person and min(_parts(q), _parts(c)) < 2:
         return tok  # one part of a name, as letters, is just that part: the person rules have said it
-    key = key_score(q, c, explain=explain)
     best = tok
     if key.score > tok.score:
         # the word-by-word notes still say what was set aside, unless the words disagreed

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from supplyscreen._yaml import safe_load as load_yaml
@@ -39,13 +39,15 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold_ascii(text))
 
 
-def han_pinyin(text: str) -> list[str]:
-    """Toneless pinyin syllables of the Han characters in ``text`` (ü written v)."""
+@lru_cache(maxsize=50_000)
+def han_pinyin(text: str) -> tuple[str, ...]:
+    """Toneless pinyin syllables of the Han characters in ``text`` (ü written v); remembered, as
+    pypinyin takes a millisecond a name and the same words ("有限公司") come again and again."""
     from pypinyin import Style, lazy_pinyin  # imported on first use: commands that match nothing skip it
 
-    return [
+    return tuple(
         s.replace("ü", "v") for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if s.isalpha()
-    ]
+    )
 
 
 Groups = dict[str, tuple[str, ...]]  # first (or last) letter → the words with it, longest first
