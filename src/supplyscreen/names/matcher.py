@@ -249,9 +249,9 @@ class Matcher:
         """Score the candidates of ``query`` (and of ``person_query``, a person's reading of it, which
         persons are compared with) into ``by_entity``.
 
-        When there are no more candidates than hits may be returned, each is explained at once (most
-        will be returned, and comparing again to explain costs more than explaining now); else only
-        the hits returned are, afterwards."""
+        When there are at most twice as many candidates as hits asked for, each is explained at once
+        (explaining costs half a comparison more, comparing again to explain a whole one, and many
+        will be returned); else only the hits returned are, afterwards."""
         index = self.index
         found = [] if schema == "Person" else index.candidates(query)
         if person_query is not None:
@@ -262,7 +262,7 @@ class Matcher:
             info = index.entities[e_idx]
             if _schema_compatible(schema, info.schema, organisation=organisation):
                 todo.append((n_idx, e_idx, info))
-        explain = len(todo) <= limit
+        explain = len(todo) <= 2 * limit
         for n_idx, e_idx, info in todo:
             person = info.schema == "Person"
             q = person_query if person and person_query is not None else query
