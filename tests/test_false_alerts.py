@@ -11,6 +11,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from tabular import write_csv
 
 from supplyscreen import Screener
 from supplyscreen.io.location import names_another_party, place_country, vendor_place_columns
@@ -92,7 +93,11 @@ def test_a_later_part_of_a_family_name_alone_is_no_lead(screener: Screener) -> N
 
 
 def test_two_common_names_a_letter_apart_are_two_names(screener: Screener) -> None:
-    assert two_names("maria", "mario") and two_names("hernandez", "fernandez") and two_names("daniel", "daniella")
+    assert (
+        two_names("maria", "mario")
+        and two_names("hernandez", "fernandez")
+        and two_names("daniel", "daniella")
+    )
     assert not two_names("mohamed", "muhammad") and not two_names("sergei", "sergey")
     assert not screener.compare("Maria Jimenez", "JIMENEZ CASTRO, Mario Alberto", schema="Person").review
 
@@ -154,19 +159,11 @@ def test_a_hit_on_an_entity_known_elsewhere_is_one_level_down(screener: Screener
     assert screener.match("Huawei Technologies Co., Ltd.", country="us")[0].match
 
 
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
 @pytest.mark.parametrize("force_rows", [False, True], ids=["columnar", "rows"])
 def test_a_file_with_the_vendors_state_demotes_name_hits_abroad(  # type: ignore[no-untyped-def]
     screener, tmp_path: Path, force_rows: bool
 ) -> None:
-    vendor_state = _write(
+    vendor_state = write_csv(
         tmp_path / "contracts.csv",
         ["Contract", "Vendor", "Vendor State", "Vendor Zip Code", "DeptName"],
         [["1", "VESTA, Inc.", "MD", "20850", "Department of Finance"], ["2", "DJI", "CA", "90210", "Police"]],
@@ -180,7 +177,7 @@ def test_a_file_with_the_vendors_state_demotes_name_hits_abroad(  # type: ignore
     assert rows["2"]["risk"] == "high"  # DJI agrees in full: not demoted
 
     # the same file naming an agency, with a State that is not said to be the vendor's: no context
-    agency_state = _write(
+    agency_state = write_csv(
         tmp_path / "agencies.csv",
         ["Agency", "State", "Vendor"],
         [["County Sheriff", "AZ", "VESTA, Inc."]],

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from tabular import write_csv
 
 from supplyscreen.report import ADDED_COLUMNS
 from supplyscreen.screen.run import screen_file
@@ -40,12 +41,7 @@ EXPECTED = [
 
 @pytest.fixture
 def blank_headers(tmp_path: Path) -> Path:
-    path = tmp_path / "blank_headers.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(ROWS)
-    return path
+    return write_csv(tmp_path / "blank_headers.csv", HEADER, ROWS)
 
 
 @pytest.mark.parametrize("force_rows", [False, True], ids=["columnar", "rows"])
