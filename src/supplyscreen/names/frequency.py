@@ -48,11 +48,9 @@ def common_words(
     org_words: Iterable[str], person_words: Iterable[str]
 ) -> tuple[frozenset[str], frozenset[str]]:
     """The common words among ``org_words`` (organisation names) and ``person_words`` (parts of
-    persons' names), by the thresholds above. Empty sets when wordfreq is not installed."""
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # pragma: no cover - a dependency; without it every word counts as rare
-        return frozenset(), frozenset()
+    persons' names), by the thresholds above. wordfreq is a dependency: without it every word would
+    count as rare and every common word a lead, so its absence is an error, never a silent default."""
+    from wordfreq import zipf_frequency  # imported here: loading its tables takes a moment
     org: set[str] = set()
     for word in set(org_words):
         if not word.isalpha():

@@ -282,6 +282,10 @@ def person_score(
     matched_c = {j for _, j, _ in pairs}
     q_left = [t for k, t in enumerate(q_tokens) if k not in matched_q and not _minor(t)]
     c_left = [t for k, t in enumerate(c_tokens) if k not in matched_c and not _minor(t)]
+    if q_left and c_left and not explain:
+        # different given or family names (most candidates): the rest of this function would only
+        # word it, as no later cap is under CONFLICT_CAP and such a pair is never ``strong``
+        return PersonScore(min(dice, CONFLICT_CAP), [])
 
     def by_initial(i: int, j: int) -> bool:  # an initial against a whole name (two initials agree in full)
         return (q_tokens[i].role == INITIAL) != (c_tokens[j].role == INITIAL)
