@@ -51,6 +51,7 @@ def common_words(
     persons' names), by the thresholds above. wordfreq is a dependency: without it every word would
     count as rare and every common word a lead, so its absence is an error, never a silent default."""
     from wordfreq import zipf_frequency  # imported here: loading its tables takes a moment
+
     org: set[str] = set()
     for word in set(org_words):
         if not word.isalpha():
