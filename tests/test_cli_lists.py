@@ -47,7 +47,7 @@ def test_status_lists_every_official_list_with_counts_and_dates(capsys, monkeypa
     assert rows[("un_sc", "un_sc")]["entities"] == 1003
     assert rows[("un_sc", "un_sc")]["snapshot_date"] == "2026-02-27"
     assert rows[("us_fcc_covered", "us_fcc_covered")]["entities"] == 12
-    assert rows[("curated_uflpa", "us_dhs_uflpa")]["entities"] == 83
+    assert rows[("curated_uflpa", "us_dhs_uflpa")]["entities"] == 94
     assert rows[("curated_covered", "us_ndaa_889")]["entities"] == 29
     assert rows[("curated_el_xinjiang", "us_bis_entity_list")]["entities"] == 45
     assert all(r["snapshot_date"] for r in status["lists"])  # type: ignore[union-attr]

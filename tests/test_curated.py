@@ -13,7 +13,6 @@ from supplyscreen.model import Entity
 from supplyscreen.sources import curated
 from supplyscreen.sources.base import ReadReport
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "supplyscreen" / "data" / "curated"
 
 
@@ -45,15 +44,15 @@ def _names(entity: Entity) -> list[tuple[str, str]]:
 # -- UFLPA -----------------------------------------------------------------------------------------
 
 
-def test_uflpa_has_83_entries_61_confirmed_22_secondary(uflpa: tuple[dict[str, Entity], ReadReport]) -> None:
+def test_uflpa_has_94_entries_63_confirmed_31_secondary(uflpa: tuple[dict[str, Entity], ReadReport]) -> None:
     entities, report = uflpa
-    assert report.records == 83 and len(entities) == 83 and not report.skipped
+    assert report.records == 94 and len(entities) == 94 and not report.skipped
     status = Counter(e.memberships[0].status for e in entities.values())
-    assert status == {"confirmed": 61, "secondary": 22}
+    assert status == {"confirmed": 63, "secondary": 31}
     assert all(m.list_code == "us_dhs_uflpa" and m.is_hit for e in entities.values() for m in e.memberships)
     assert list(entities)[:3] == ["curated_uflpa:0", "curated_uflpa:1", "curated_uflpa:2"]
     assert entities["curated_uflpa:2"].caption == "Xinjiang Production and Construction Corps"
-    assert entities["curated_uflpa:82"].caption == "Tanyuan Technology Co., Ltd."
+    assert entities["curated_uflpa:93"].caption == "Tanyuan Technology Co., Ltd."
 
 
 def test_uflpa_names_chinese_aliases_and_former_names(uflpa: tuple[dict[str, Entity], ReadReport]) -> None:
@@ -96,13 +95,13 @@ def test_uflpa_sections_become_programs(uflpa: tuple[dict[str, Entity], ReadRepo
     assert changji.memberships[0].program is None  # "moved between sections ..." is no clean clause
     assert "moved between sections" in (changji.memberships[0].note or "")
     programs = Counter(m.program for e in entities.values() for m in e.memberships)
-    assert programs["UFLPA section 2(d)(2)(B)(ii)"] == 21 and programs["UFLPA section 2(d)(2)(B)(v)"] == 32
+    assert programs["UFLPA section 2(d)(2)(B)(ii)"] == 29 and programs["UFLPA section 2(d)(2)(B)(v)"] == 32
 
 
 def test_uflpa_undated_rows_countries_and_source_urls(uflpa: tuple[dict[str, Entity], ReadReport]) -> None:
     entities, _ = uflpa
-    assert sum(e.memberships[0].listed_on is None for e in entities.values()) == 7
-    assert Counter(c for e in entities.values() for c in e.countries) == {"cn": 80, "hk": 3}
+    assert sum(e.memberships[0].listed_on is None for e in entities.values()) == 6
+    assert Counter(c for e in entities.values() for c in e.countries) == {"cn": 91, "hk": 3}
     lop = next(e for e in entities.values() if e.caption.startswith("Lop County Meixin"))
     assert lop.memberships[0].source_url == "https://www.dhs.gov/uflpa-entity-list"  # source has no URL
     baoding = entities["curated_uflpa:0"]
@@ -284,10 +283,16 @@ def test_specs_are_unofficial_and_named_after_package_files() -> None:
     assert curated.package_path("uflpa_entities.csv").is_file()
 
 
-def test_shared_copy_reads_the_same_as_the_package_copy() -> None:
-    shared = [e.to_dict() for e in curated.read_covered(SHARED / "curated" / curated.COVERED_FILE)]
-    packaged = [e.to_dict() for e in curated.read_covered()]
-    assert shared == packaged and len(packaged) == 50
+def test_huawei_and_zte_carry_their_chinese_legal_names_with_the_source_that_gives_them() -> None:
+    by_name = {e.names[0].value: e for e in curated.read_covered()}
+    for english, chinese in (
+        ("Huawei Technologies Company", "华为技术有限公司"),
+        ("ZTE Corporation", "中兴通讯股份有限公司"),
+    ):
+        entity = by_name[english]
+        aliases = [n for n in entity.names if n.value == chinese]
+        assert aliases and aliases[0].lang == "zh" and aliases[0].script == "Han"
+        assert any(chinese in note and "wikipedia" in note.lower() for note in entity.notes)
 
 
 def _copy(tmp_path: Path, filename: str, old: str, new: str, count: int = 1) -> Path:
@@ -345,6 +350,6 @@ def test_read_picks_the_reader_by_file_name_or_code(tmp_path: Path) -> None:
     assert len(list(curated.read(PACKAGE / curated.EL_XINJIANG_FILE))) == 45
     other = tmp_path / "mine.csv"
     other.write_bytes((PACKAGE / curated.UFLPA_FILE).read_bytes())
-    assert len(list(curated.read(other, code="curated_uflpa"))) == 83
+    assert len(list(curated.read(other, code="curated_uflpa"))) == 94
     with pytest.raises(SourceFormatError, match="not a curated file"):
         list(curated.read(other))

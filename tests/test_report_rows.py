@@ -31,7 +31,7 @@ EL_URL = "https://www.federalregister.gov/d/2019-22210"
 UFLPA_URL = "https://www.dhs.gov/uflpa-entity-list"
 FORMULA_VENDOR = "=cmd|' /C calc'!A0"
 SCRIPT_VENDOR = "<script>alert(1)</script> Hoshine Silicon"
-UFLPA_GAP = "UFLPA list partial: 83 of about 144 entries"
+UFLPA_GAP = "UFLPA list partial: 94 of the 144 entries of January 2025"
 DAHUA_REASONS = (
     "Dahua model number IPC-HFW2431S-S in the description: Dahua Technology is a covered entity; covered "
     "telecommunications or video surveillance equipment under NDAA FY2019 s.889 and the FCC Covered List. "

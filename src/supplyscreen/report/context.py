@@ -37,7 +37,7 @@ class ReportContext:
 
     ``sources`` holds one dict per list source screened against, with the keys ``code``, ``title``,
     ``snapshot_date`` (ISO, possibly ``YYYY-MM``), ``age_days`` (int or None), ``official`` (bool),
-    ``gaps`` (known gaps in words, e.g. "UFLPA list partial: 83 of about 144 entries"; str or list)
+    ``gaps`` (known gaps in words, e.g. "UFLPA list partial: 94 of 144 entries"; str or list)
     and optionally ``lists`` (list codes it provides). `sources_from_snapshot` builds them from a
     snapshot manifest. ``columns`` are the input columns in order (else the first record's fields).
     ``compare_to`` (the previous result) adds the ``change`` column. ``error_count`` and ``finished``

@@ -45,8 +45,8 @@ from supplyscreen.screen.engine import (
 
 CHUNK_ROWS = 5000
 KNOWN_GAPS = {
-    "curated_uflpa": "UFLPA Entity List partial: 83 of about 144 entries (curated research file, no official "
-    "machine-readable list exists)",
+    "curated_uflpa": "UFLPA Entity List partial: 94 of the 144 entries of January 2025, and the list has "
+    "grown since (curated research file, no official machine-readable list exists)",
     "us_trade_csl": "Consolidated Screening List snapshot of May 2022",
     "curated_covered": "research snapshot: few Huawei and ZTE subsidiaries listed; OEM relabels are caught "
     "by model numbers only",
