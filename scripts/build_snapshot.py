@@ -1,15 +1,22 @@
-"""Build the list snapshot embedded in the package from the dated files in ../shared/data.
+"""Build the list snapshot embedded in the package from a folder of official list files.
 
-    python scripts/build_snapshot.py [--shared ../shared/data] [--out src/supplyscreen/data/snapshot]
+    python scripts/build_snapshot.py [FOLDER] [--out src/supplyscreen/data/snapshot] [--version V]
 
-The result is committed: the package then screens offline on first run. Every source keeps the
-date its data is as of (from the file itself where it says, else from PROVENANCE.md).
+FOLDER (default ``../shared/data``) holds the dated official files at the paths in ``SHARED_FILES``
+below: the OFAC SDN CSV files, OFAC's non-SDN enhanced XML (ZIP), the trade.gov Consolidated
+Screening List CSV (gzip), the UN Security Council consolidated XML and the FCC Covered List page.
+The curated research files come from the package itself. The result is committed: the package then
+screens offline on first run. Every source keeps the date its data is as of (from the file itself
+where it says, else the date below, from the folder's PROVENANCE.md).
+
+Users do not need this script: ``supplyscreen lists update`` downloads current lists.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -55,17 +62,37 @@ def newest_listing(data: SourceData) -> str | None:
     return max(dates) if dates else None
 
 
-def main() -> None:
+def missing_files(folder: Path) -> list[str]:
+    """The official files ``folder`` lacks, as paths relative to it."""
+    paths = [rel for files, _ in SHARED_FILES.values() for rel in files.values()]
+    return [rel for rel in paths if not (folder / rel).is_file()]
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument(
+        "folder", nargs="?", type=Path, default=ROOT.parent / "shared" / "data", help="official list files"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "supplyscreen" / "data" / "snapshot")
-    args = parser.parse_args()
+    parser.add_argument("--version", help="snapshot version (default: embedded-YYYYMMDD of today)")
+    args = parser.parse_args(argv)
+    missing = missing_files(args.folder)
+    if missing:
+        print(
+            f"error: {args.folder} lacks {len(missing)} of the official list files this script reads "
+            f"(first: {missing[0]}); it needs the folder of dated official files (OFAC SDN and non-SDN, "
+            "trade.gov CSL, UN consolidated list, FCC Covered List, as published by each authority); "
+            "where each comes from: docs/sources.md; to screen against current lists, run "
+            "`supplyscreen lists update`",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     sources: dict[str, SourceData] = {}
     for code, (files, date) in SHARED_FILES.items():
         spec = source_spec(code)
         sources[code] = read_source(
-            spec, {role: args.shared / rel for role, rel in files.items()}, snapshot_date=date
+            spec, {role: args.folder / rel for role, rel in files.items()}, snapshot_date=date
         )
     for code, filename in CURATED_FILES.items():
         spec = source_spec(code)
@@ -80,13 +107,15 @@ def main() -> None:
     tmp_out = args.out.with_name(args.out.name + ".new")
     if tmp_out.exists():
         shutil.rmtree(tmp_out)
-    snapshot = build_snapshot(tmp_out, sources, version="embedded-" + time.strftime("%Y%m%d"))
+    version = args.version or "embedded-" + time.strftime("%Y%m%d")
+    snapshot = build_snapshot(tmp_out, sources, version=version)
     if args.out.exists():
         shutil.rmtree(args.out)
     tmp_out.rename(args.out)
     print(f"linked entities: {snapshot.manifest['entities']}; lists: {snapshot.manifest['lists']}")
     print(f"built {args.out} in {time.perf_counter() - started:.1f}s")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

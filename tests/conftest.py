@@ -1,4 +1,5 @@
-"""Shared test fixtures: the real list files in ../shared/data and small list stores built from them."""
+"""Shared test fixtures: small list files in the official formats (``tests/fixtures/official``, written
+for these tests) and list stores built from them; the embedded snapshot where whole lists are needed."""
 
 from __future__ import annotations
 
@@ -7,20 +8,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-LISTS = SHARED_DATA / "lists"
 CURATED = REPO / "src" / "supplyscreen" / "data" / "curated"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A folder laid out like the official files the snapshot builder reads (scripts/build_snapshot.py),
+# each file a handful of records written for these tests in that list's official format.
+OFFICIAL = FIXTURES / "official"
+LISTS = OFFICIAL / "lists"
 
 UN_XML = LISTS / "un_sc_consolidated" / "UN_consolidated_2026-02-27.xml"
 FCC_HTML = LISTS / "us_fcc_covered_list" / "fcc_covered_list_table_verbatim.html"
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"the shared data folder is missing: {SHARED_DATA} (CI clones with ../shared beside)")
-    return SHARED_DATA
 
 
 @pytest.fixture(autouse=True)

@@ -148,10 +148,14 @@ def test_add_user_list_with_an_official_code_is_refused(tmp_path: Path, capsys, 
 def test_update_from_a_folder_switches_and_versions_list_it(tmp_path: Path, capsys, monkeypatch) -> None:
     mirror = tmp_path / "mirror"
     mirror.mkdir()
-    shutil.copyfile(UN_XML, mirror / "consolidated.xml")
+    shutil.copyfile(UN_XML, mirror / "consolidated.xml")  # 18 entities; the embedded list has 1,003
     code, out, err = run_cli(["lists", "update", "un_sc", "--from", str(mirror)], capsys, monkeypatch)
+    assert code == 1 and "fewer than 80% of the active 1003" in err and "--force" in err
+    code, out, err = run_cli(
+        ["lists", "update", "un_sc", "--from", str(mirror), "--force"], capsys, monkeypatch
+    )
     assert code == 0, err
-    assert "updated un_sc: 1,003 entities" in out
+    assert "updated un_sc: 18 entities" in out
     code, out, _ = run_cli(["lists", "versions"], capsys, monkeypatch)
     lines = out.split("\n")
     assert lines[0].strip() == "embedded" and lines[1].startswith("* ")

@@ -1,18 +1,17 @@
-"""The FCC Covered List reader on the verbatim fcc.gov table: companies become entities, categories rules."""
+"""The FCC Covered List reader on a table shaped like the fcc.gov page: companies become entities,
+categories rules."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from conftest import FCC_HTML
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity
 from supplyscreen.sources import fcc_covered
 from supplyscreen.sources.base import ReadReport
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-FCC_HTML = SHARED / "lists" / "us_fcc_covered_list" / "fcc_covered_list_table_verbatim.html"
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +59,7 @@ def test_hikvision_listed_2021_03_12_with_fcc_authority(fcc: tuple[dict[str, Ent
     assert m.authority == "Secure and Trusted Communications Networks Act of 2019; 47 CFR 1.50002"
     assert m.source_url == "https://www.fcc.gov/supplychain/coveredlist"
     assert m.status == "official" and m.is_hit
-    assert m.note is not None and m.note.startswith(
-        "Video surveillance and telecommunications equipment produced by"
-    )
+    assert m.note is not None and m.note.startswith("Camera-monitoring and telecom equipment produced by")
 
 
 def test_company_names_come_from_the_strong_markup(fcc: tuple[dict[str, Entity], ReadReport]) -> None:

@@ -1,4 +1,4 @@
-"""FollowTheMoney JSON lines and OpenSanctions delta files (samples read in place, CC BY-NC)."""
+"""FollowTheMoney JSON lines and OpenSanctions delta files, on small files written in their shapes."""
 
 from __future__ import annotations
 
@@ -8,20 +8,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FIXTURES
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Identifier, Membership, Name, Relation, entities_from_ftm, to_ftm
 from supplyscreen.sources import ftm
 from supplyscreen.sources.base import ReadReport
 
-FORMATS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "formats"
-T1 = FORMATS / "yente_t1_entities.ftm.json"
-DELTA = FORMATS / "yente_entities.delta.json"
+# One object a line, in the shape of an OpenSanctions export; the last line has no newline.
+FTM_FILE = FIXTURES / "ftm" / "entities.ftm.json"
+# {"op", "entity"} a line, compact JSON, DELs interleaved with ADDs and MODs.
+DELTA = FIXTURES / "ftm" / "entities.delta.json"
+
+KALASHNIKOV = "NK-3bQx7TzvLw9RkPd2MfJh4s"
+CHEMEZOV = "NK-3cKr4PwZs6NvYh8TgBq3Dm"
+IRGC = "NK-3gJt9MxZs4LrAp3VeKq7Hd"
+SAEED = "Q98765432"
+SAEED_SANCTION = "un-sc-8d2f6a0c41b97e35d0a1c2b3e4f5a6b7c8d9e0f1"
+FIRST_DEL = "NK-9xQmR3tVbL2wPzK8cJ5nHa"
 
 
-def _read_t1() -> tuple[dict[str, Entity], ReadReport]:
+def _read_file() -> tuple[dict[str, Entity], ReadReport]:
     report = ReadReport(source="ftm")
-    entities = {e.id: e for e in ftm.read_files({"jsonl": T1}, report)}
+    entities = {e.id: e for e in ftm.read_files({"jsonl": FTM_FILE}, report)}
     return entities, report
 
 
@@ -31,58 +40,62 @@ def test_source_spec_is_ftm_with_jsonl_role() -> None:
     assert ftm.SOURCE.official is False
 
 
-def test_t1_file_has_seven_objects_six_entities_and_an_address() -> None:
-    entities, report = _read_t1()
+def test_file_has_seven_objects_six_entities_and_an_address() -> None:
+    entities, report = _read_file()
     assert report.records == 7
     assert sorted(report.skipped.elements()) == []
     assert len(entities) == 6
-    assert "NK-2MQE6AmhAk4tqhENJAMUG9" not in entities  # the Address object is not an entity
+    assert "NK-3dWy5KsHn8GqTc4VbLm2Xp" not in entities  # the Address object is not an entity
     schemas = Counter(e.schema for e in entities.values())
     assert schemas == Counter({"Person": 4, "Organization": 2})
 
 
-def test_t1_names_keep_cyrillic_and_greek_and_caption_is_primary() -> None:
-    entities, _ = _read_t1()
-    tobacco = entities["NK-2GdmHtZTeNXjNVrBGEXZNj"]
-    assert tobacco.caption == "RAB „Inter Tobacco“"
-    assert len(tobacco.names) == 12
-    by_value = {n.value: n for n in tobacco.names}
-    cyrillic = by_value["Общество с ограниченной ответственностью “Интер Тобако”"]
+def test_names_keep_cyrillic_and_greek_and_caption_is_primary() -> None:
+    entities, _ = _read_file()
+    concern = entities[KALASHNIKOV]
+    # the caption is the third of twelve names, not the first
+    assert concern.caption == "AB „Kalashnikov Concern“"
+    assert len(concern.names) == 12
+    by_value = {n.value: n for n in concern.names}
+    assert by_value["AB „Kalashnikov Concern“"].kind == "primary"
+    assert by_value["JSC “Kalashnikov Concern”"].kind == "alias"
+    cyrillic = by_value["Акционерное общество “Концерн Калашников”"]
     assert (cyrillic.kind, cyrillic.script) == ("alias", "Cyrillic")
-    assert by_value["Εταιρία περιορισμένης ευθύνης “Inter Tobacco”"].script == "Greek"
-    person = entities["NK-2Ka3UvopqbpZmVDFjWd4LA"]
-    assert person.caption == "Vitaly Yurievich KUZMENKO"
+    assert by_value["Ανώνυμη εταιρεία “Kalashnikov Concern”"].script == "Greek"
+    person = entities[CHEMEZOV]
+    assert person.caption == "Sergei Viktorovich CHEMEZOV"
     assert {(n.value, n.kind) for n in person.names} == {
-        ("Vitaly Yurievich KUZMENKO", "primary"),
-        ("Vitalij Kuzmenko", "alias"),
-        ("Виталий Юрьевич КУЗЬМЕНКО", "alias"),
+        ("Sergei Viktorovich CHEMEZOV", "primary"),
+        ("Sergej Chemezov", "alias"),
+        ("Сергей Викторович ЧЕМЕЗОВ", "alias"),
     }
-    assert person.birth_dates == ["1971-01-22"]
+    assert person.birth_dates == ["1950-04-17"]
 
 
-def test_t1_countries_identifiers_and_default_membership() -> None:
-    entities, _ = _read_t1()
-    tobacco = entities["NK-2GdmHtZTeNXjNVrBGEXZNj"]
-    assert tobacco.countries == ["by"]
-    assert tobacco.identifiers == [Identifier("registration_number", "808000714")]
-    assert entities["NK-2PacmNpiLUmoz4XD2mSt7A"].countries == ["ir"]
-    assert entities["NK-2Ka3UvopqbpZmVDFjWd4LA"].identifiers == [Identifier("tax_number", "366510784303")]
-    assert entities["NK-2Ka3UvopqbpZmVDFjWd4LA"].nationalities == ["ru"]
-    assert tobacco.memberships == [
-        Membership(list_code="ftm_yente_t1_entities", source_id="NK-2GdmHtZTeNXjNVrBGEXZNj")
-    ]
-    assert tobacco.source_ids[0] == "NK-2GdmHtZTeNXjNVrBGEXZNj"
-    assert "ofac-32733" in tobacco.source_ids
+def test_countries_identifiers_addresses_and_default_membership() -> None:
+    entities, _ = _read_file()
+    concern = entities[KALASHNIKOV]
+    assert concern.countries == ["ru"]
+    assert concern.identifiers == [Identifier("registration_number", "1187700000417")]
+    # addressEntity names the Address object of the file and an id that is not in it
+    assert [a.full for a in concern.addresses] == ["Izhevsk, Udmurt Republic, RUSSIA"]
+    assert entities[IRGC].countries == ["ir"]
+    assert entities[IRGC].addresses == []
+    assert entities[CHEMEZOV].identifiers == [Identifier("tax_number", "770100042615")]
+    assert entities[CHEMEZOV].nationalities == ["ru"]
+    assert concern.memberships == [Membership(list_code="ftm_entities", source_id=KALASHNIKOV)]
+    assert concern.source_ids[0] == KALASHNIKOV
+    assert "ofac-90417" in concern.source_ids
 
 
 def test_read_takes_a_list_code_and_reads_a_json_array_file(tmp_path: Path) -> None:
-    objects = [json.loads(line) for line in T1.read_text(encoding="utf-8").splitlines()]
+    objects = [json.loads(line) for line in FTM_FILE.read_text(encoding="utf-8").splitlines()]
     array = tmp_path / "sample.json"
     array.write_text(json.dumps(objects, ensure_ascii=False), encoding="utf-8")
     entities = list(ftm.read(array, list_code="my_code"))
     assert len(entities) == 6
     assert {m.list_code for e in entities for m in e.memberships} == {"my_code"}
-    assert [e.memberships for e in ftm.read(T1, list_code="")] == [[]] * 6
+    assert [e.memberships for e in ftm.read(FTM_FILE, list_code="")] == [[]] * 6
 
 
 def test_default_list_code_is_slug_of_name_before_first_dot() -> None:
@@ -110,64 +123,98 @@ def test_non_target_entity_gets_no_default_membership() -> None:
 
 def test_delta_op_counts() -> None:
     ops = list(ftm.read_delta(DELTA))
-    assert Counter(op for op, _ in ops) == Counter({"ADD": 90, "MOD": 1039, "DEL": 571})
+    assert Counter(op for op, _ in ops) == Counter({"ADD": 7, "MOD": 16, "DEL": 5})
     deleted = [obj for op, obj in ops if op == "DEL"]
-    assert deleted[0] == {"id": "NK-3MDjERC9RyRHv3wEq9xWe4"}
+    assert deleted[0] == {"id": FIRST_DEL}
 
 
-def test_apply_delta_to_empty_dict_gives_1129_objects_and_576_entities() -> None:
+def test_apply_delta_to_empty_dict_gives_23_objects_and_9_entities() -> None:
     objects: dict[str, dict[str, Any]] = {}
     stats = ftm.apply_delta(objects, DELTA)
-    assert len(objects) == 1129
-    assert stats == Counter({"ADD": 90, "MOD": 1039, "DEL": 571, "inserted": 1129, "not_found": 571})
+    assert len(objects) == 23
+    assert stats == Counter({"ADD": 7, "MOD": 16, "DEL": 5, "inserted": 23, "not_found": 5})
     report = ReadReport(source="ftm")
     entities = list(ftm.entities_from_objects(objects.values(), report, "ftm_delta"))
-    assert len(entities) == 576
-    assert report.skipped == Counter({"sanction_without_entity": 8, "schema_Passport": 1})
+    assert len(entities) == 9
+    assert Counter(e.schema for e in entities) == Counter(
+        {"Organization": 2, "Person": 2, "Company": 2, "LegalEntity": 2, "Vessel": 1}
+    )
+    assert report.records == 23
+    assert report.skipped == Counter({"sanction_without_entity": 3, "schema_Passport": 1})
 
 
 def test_delta_sanction_becomes_membership_of_its_entity() -> None:
     objects: dict[str, dict[str, Any]] = {}
     ftm.apply_delta_objects(objects, DELTA)
     entities = {e.id: e for e in entities_from_ftm(objects.values())}
-    person = entities["Q4670365"]
-    assert person.caption == "Sofiane Ben Goumo"
+    person = entities[SAEED]
+    assert person.caption == "Hafiz Muhammad Saeed"
     assert len(person.memberships) == 1
     m = person.memberships[0]
-    assert (m.list_code, m.program) == ("id_dttot", "DTTOT")
-    assert m.authority == "The Indonesian Financial Transaction Reports and Analysis Center (PPATK)"
-    assert m.source_url == "https://www.ppatk.go.id/link/read/23/dttot-proliferasi-wmd.html"
+    assert (m.list_code, m.program) == ("un_sc_sanctions", "UN SC 1267 Al-Qaida")
+    assert m.authority == "United Nations Security Council (UN SC)"
+    assert m.source_url == "https://example.org/un/1267-list"
+    assert m.listed_on is None
+    # a Sanction's "date" or "startDate" becomes the listing date
+    assert entities["NK-4aPq2WtZr7KmXc9LdFh3Nb"].memberships[0].listed_on == "2005-05-02"
+    assert entities["NK-4cSt4YvBt9MoZe3NfHk5Qd"].memberships[0].listed_on == "2003-11-03"
+
+
+def test_delta_links_addresses_and_vessel() -> None:
+    objects: dict[str, dict[str, Any]] = {}
+    ftm.apply_delta_objects(objects, DELTA)
+    entities = {e.id: e for e in entities_from_ftm(objects.values())}
+    vessel = entities["NK-4gXy8CzFx5RsDi7SjMp9Uh"]
+    assert vessel.schema == "Vessel"
+    assert vessel.identifiers == [Identifier("imo", "9100002")]
+    assert ("GRACE 1", "alias") in [(n.value, n.kind) for n in vessel.names]
+    assert [(r.type, r.target_id) for r in vessel.relations] == [("owned_by", "NK-4hYz9DaGy6StEj8TkNq2Vi")]
+    assert [m.program for m in vessel.memberships] == ["SDGT"]
+    saeed = entities[SAEED]
+    assert [(r.type, r.target_id, r.note) for r in saeed.relations] == [
+        ("linked_to", "NK-4aPq2WtZr7KmXc9LdFh3Nb", "Founder of")
+    ]
+    # addresses come from the Address objects the delta adds or modifies
+    assert [a.full for a in saeed.addresses] == ["Muridke, Punjab, Pakistan"]
+    assert [a.full for a in entities["NK-4cSt4YvBt9MoZe3NfHk5Qd"].addresses] == ["Karachi, Pakistan"]
+    # the Passport object is ignored; the passport number on the Person is kept
+    assert Identifier("passport", "Z 1234567") in entities["NK-4cSt4YvBt9MoZe3NfHk5Qd"].identifiers
+    lockheed = entities["NK-4eVw6AxDv3PqBg5QhKn7Sf"]
+    assert [(n.value, n.script) for n in lockheed.names if n.kind == "alias"][-1] == (
+        "洛克希德·马丁公司",
+        "Han",
+    )
 
 
 def test_mod_of_sanction_replaces_membership_and_del_removes(tmp_path: Path) -> None:
     old_sanction: dict[str, Any] = {
-        "id": "id-dttot-00028f471c8ca004a48d18abaa342cc0fc445d5c",
+        "id": SAEED_SANCTION,
         "schema": "Sanction",
-        "properties": {"entity": ["Q4670365"], "program": ["OLD PROGRAM"]},
-        "datasets": ["id_dttot"],
+        "properties": {"entity": [SAEED], "program": ["OLD PROGRAM"]},
+        "datasets": ["un_sc_sanctions"],
     }
     objects: dict[str, dict[str, Any]] = {
-        "Q4670365": {"id": "Q4670365", "schema": "Person", "properties": {"name": ["Old Name"]}},
+        SAEED: {"id": SAEED, "schema": "Person", "properties": {"name": ["Old Name"]}},
         old_sanction["id"]: old_sanction,
-        "NK-3MDjERC9RyRHv3wEq9xWe4": {"id": "NK-3MDjERC9RyRHv3wEq9xWe4", "schema": "Person"},
+        FIRST_DEL: {"id": FIRST_DEL, "schema": "Person"},
     }
     stats = ftm.apply_delta_objects(objects, DELTA)
-    assert (stats["replaced"], stats["inserted"], stats["deleted"], stats["not_found"]) == (2, 1127, 1, 570)
-    assert "NK-3MDjERC9RyRHv3wEq9xWe4" not in objects
-    person = next(e for e in entities_from_ftm(objects.values()) if e.id == "Q4670365")
-    assert [m.program for m in person.memberships] == ["DTTOT"]
+    assert (stats["replaced"], stats["inserted"], stats["deleted"], stats["not_found"]) == (2, 21, 1, 4)
+    assert FIRST_DEL not in objects
+    person = next(e for e in entities_from_ftm(objects.values()) if e.id == SAEED)
+    assert [m.program for m in person.memberships] == ["UN SC 1267 Al-Qaida"]
     assert "Old Name" not in [n.value for n in person.names]
 
 
 def test_apply_delta_to_entities_rebuilds_touched_and_keeps_others() -> None:
     kept = Entity(id="keep:1", schema="Company", names=[Name("Keep Co"), Name("Old Keep Co", "fka")])
-    gone = Entity(id="NK-3MDjERC9RyRHv3wEq9xWe4", schema="Person", names=[Name("Deleted Person")])
+    gone = Entity(id=FIRST_DEL, schema="Person", names=[Name("Deleted Person")])
     entities: dict[str, Entity] = {kept.id: kept, gone.id: gone}
     stats = ftm.apply_delta(entities, DELTA)
-    assert stats["deleted"] == 1 and stats["entities"] == 577
+    assert stats["deleted"] == 1 and stats["entities"] == 10
     assert entities["keep:1"] is kept
     assert gone.id not in entities
-    assert [m.list_code for m in entities["Q4670365"].memberships] == ["id_dttot"]
+    assert [m.list_code for m in entities[SAEED].memberships] == ["un_sc_sanctions"]
 
 
 # -- round trip --------------------------------------------------------------------------------
@@ -270,10 +317,13 @@ def test_truncated_delta_names_file_and_last_line(tmp_path: Path) -> None:
 
 
 def test_truncated_ftm_file_fails(tmp_path: Path) -> None:
+    data = FTM_FILE.read_bytes()
     cut = tmp_path / "cut.ftm.json"
-    cut.write_bytes(T1.read_bytes()[:5000])
-    with pytest.raises(SourceFormatError, match=r"cut\.ftm\.json, line \d"):
+    cut.write_bytes(data[: len(data) // 2])
+    expected_line = data[: len(data) // 2].count(b"\n") + 1
+    with pytest.raises(SourceFormatError, match=rf"cut\.ftm\.json, line {expected_line}\b") as err:
         list(ftm.read(cut))
+    assert err.value.line == expected_line
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from supplyscreen.model import Entity, Identifier
 from supplyscreen.sources import ofac_sdn, trade_csl
 from supplyscreen.sources.base import ReadReport
@@ -17,10 +15,6 @@ from supplyscreen.sources.identifiers import (
     known_type,
     make_identifier,
 )
-
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "lists"
-SDN = DATA / "us_ofac_sdn" / "sdn_2024-05-03.csv"
-CSL_GZ = DATA / "us_trade_csl" / "consolidated_2022-05.csv.gz"
 
 
 def test_no_identifier_label_is_descriptive() -> None:
@@ -75,14 +69,47 @@ def test_imo_numbers_are_told_by_their_value() -> None:
     assert make_identifier("passport", " ") is None
 
 
-@pytest.mark.skipif(not (SDN.exists() and CSL_GZ.exists()), reason="shared data not available")
-def test_sdn_remarks_and_csl_give_the_same_imo_numbers() -> None:
-    sdn: dict[str, Entity] = {e.id: e for e in ofac_sdn.read(SDN)}
-    csl: dict[str, Entity] = {e.id: e for e in trade_csl.read_files({"csv": CSL_GZ}, ReadReport("x"))}
-    # "Identification Number IMO 6013334" in the remarks, "IMO 6013334, Identification Number" in the CSL
-    for ent_num, imo in (("27531", "6013334"), ("17104", "8606173")):
+# Three OFAC entries as the SDN main file writes them (identifiers in the remarks, "-0-" for empty,
+# CRLF line ends) and as the trade.gov CSL writes the same entries (identifiers in ``ids``).
+SDN_CSV = (
+    '93105,"SILVERFIN MARITIME LTD",-0- ,"DPRK4",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+    '"Identification Number IMO 5403128; Company Number 12004417 (United Kingdom)."\r\n'
+    '93107,"NORTH STAR CARRIER","vessel","DPRK",-0- ,-0- ,"General Cargo",-0- ,-0- ,'
+    '"Korea, North",-0- ,"Vessel Registration Identification 8620193."\r\n'
+    '93104,"ZARYA NORD","vessel","RUSSIA-EO14024",-0- ,"UBQZ4","Yacht",-0- ,-0- ,"Russia",-0- ,'
+    '"Vessel Registration Identification RS 204417 (Russia); MMSI 273000417."\r\n'
+)
+CSL_CSV = (
+    "_id,source,entity_number,type,programs,name,addresses,federal_register_notice,start_date,end_date,"
+    "alt_names,ids\n"
+    "93105,Specially Designated Nationals (SDN) - Treasury Department,93105,Entity,DPRK4,"
+    'SILVERFIN MARITIME LTD,,,,,"","GB, 12004417, Company Number; IMO 5403128, Identification Number"\n'
+    "93107,Specially Designated Nationals (SDN) - Treasury Department,93107,Vessel,DPRK,"
+    'NORTH STAR CARRIER,,,,,"","8620193, Vessel Registration Identification"\n'
+    "93104,Specially Designated Nationals (SDN) - Treasury Department,93104,Vessel,RUSSIA-EO14024,"
+    'ZARYA NORD,,,,,"","RU, RS 204417, Vessel Registration Identification; 273000417, MMSI"\n'
+)
+
+
+def test_sdn_remarks_and_csl_give_the_same_imo_numbers(tmp_path: Path) -> None:
+    (tmp_path / "sdn.csv").write_bytes(SDN_CSV.encode("cp1252"))
+    (tmp_path / "consolidated.csv").write_text(CSL_CSV, encoding="utf-8")
+    sdn: dict[str, Entity] = {e.id: e for e in ofac_sdn.read(tmp_path / "sdn.csv")}
+    csl: dict[str, Entity] = {
+        e.id: e for e in trade_csl.read_files({"csv": tmp_path / "consolidated.csv"}, ReadReport("x"))
+    }
+    # "Identification Number IMO 5403128" in the remarks, "IMO 5403128, Identification Number" in the CSL;
+    # a bare 7-digit "Vessel Registration Identification" with a valid check digit is an IMO number too
+    for ent_num, imo in (("93105", "5403128"), ("93107", "8620193")):
         assert Identifier("imo", imo) in sdn[f"us_ofac_sdn:{ent_num}"].identifiers
         assert Identifier("imo", imo) in csl[f"us_trade_csl:{ent_num}"].identifiers
-    assert Identifier("vessel_registration", "RS 150443", "ru") in [
-        i for e in sdn.values() for i in e.identifiers if i.value == "RS 150443"
-    ]
+    # a flag state's register number stays a vessel registration, with its country, from both
+    russian = Identifier("vessel_registration", "RS 204417", "ru")
+    assert russian in sdn["us_ofac_sdn:93104"].identifiers
+    assert russian in csl["us_trade_csl:93104"].identifiers
+    # and no other identifier differs (the call sign is an SDN column, left out of ``ids`` here; the
+    # entity number is the SDN entry's id)
+    for ent_num in ("93105", "93107", "93104"):
+        from_sdn = [i for i in sdn[f"us_ofac_sdn:{ent_num}"].identifiers if i.type != "call_sign"]
+        from_csl = [i for i in csl[f"us_trade_csl:{ent_num}"].identifiers if i.type != "ofac_ent_num"]
+        assert sorted(from_sdn, key=repr) == sorted(from_csl, key=repr), ent_num

@@ -93,7 +93,7 @@ def test_update_from_local_server_switches_to_a_new_version_with_checksum(
     assert result.version is not None and result.version != "20200101T000000Z-base"
     assert store.active_version == result.version
     info = store.snapshot.sources["un_sc"]
-    assert info.entities == 1003
+    assert info.entities == 18
     assert len(info.files["xml"]["sha256"]) == 64
     assert info.files["xml"]["url"] == f"{base_url}/good/consolidated.xml"
     assert (store.snapshot.path / "files" / "un_sc" / "consolidated.xml").is_file()
@@ -121,7 +121,7 @@ def test_corrupt_file_fails_naming_the_file_and_line(store: Store, server: tuple
     assert "consolidated.xml" in result.failed["un_sc"]
     assert "line" in result.failed["un_sc"]
     assert store.active_version == "20200101T000000Z-base"
-    assert store.snapshot.sources["un_sc"].entities == 1003
+    assert store.snapshot.sources["un_sc"].entities == 18
 
 
 def test_shrunk_list_is_refused_unless_forced(store: Store, server: tuple[str, Path]) -> None:
@@ -132,7 +132,7 @@ def test_shrunk_list_is_refused_unless_forced(store: Store, server: tuple[str, P
     assert store.active_version == "20200101T000000Z-base"
     forced = store.update(["un_sc"], f"{base_url}/shrunk", force=True)
     assert forced.version is not None
-    assert store.snapshot.sources["un_sc"].entities == 501
+    assert store.snapshot.sources["un_sc"].entities == 9
 
 
 def test_one_failed_list_keeps_its_old_data_while_the_other_updates(
@@ -143,7 +143,7 @@ def test_one_failed_list_keeps_its_old_data_while_the_other_updates(
     result = store.update(["un_sc", "us_fcc_covered"], f"{base_url}/corrupt")
     assert set(result.failed) == {"un_sc"}
     assert set(result.updated) == {"us_fcc_covered"}
-    assert store.snapshot.sources["un_sc"].entities == 1003  # carried over from the previous version
+    assert store.snapshot.sources["un_sc"].entities == 18  # carried over from the previous version
 
 
 def test_update_from_a_folder_and_environment_variable(
@@ -168,9 +168,9 @@ def test_missing_file_on_server_is_reported(store: Store, server: tuple[str, Pat
 def test_rollback_to_previous_version(store: Store, server: tuple[str, Path]) -> None:
     base_url, _ = server
     store.update(["un_sc"], f"{base_url}/shrunk", force=True)
-    assert store.snapshot.sources["un_sc"].entities == 501
+    assert store.snapshot.sources["un_sc"].entities == 9
     store.activate("20200101T000000Z-base")
-    assert store.snapshot.sources["un_sc"].entities == 1003
+    assert store.snapshot.sources["un_sc"].entities == 18
 
 
 def test_entity_lookups_use_a_cached_id_index_that_a_damaged_cache_does_not_break(tmp_path: Path) -> None:
