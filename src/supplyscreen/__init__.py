@@ -16,8 +16,7 @@ from supplyscreen.errors import SourceFormatError, StoreError, SupplyscreenError
 from supplyscreen.model import Address, Entity, Identifier, Membership, Name, Relation, Rule
 from supplyscreen.screener import Screener
 from supplyscreen.store import Store
-
-__version__ = "0.1.0"
+from supplyscreen.version import __version__
 
 __all__ = [
     "Address",

@@ -27,6 +27,7 @@ lists_app = typer.Typer(
 app.add_typer(lists_app, name="lists")
 
 from supplyscreen.cli_common import HomeOption, err, out  # noqa: E402
+from supplyscreen.version import __version__  # noqa: E402
 
 
 def _store(home: Path | None) -> Store:
@@ -283,8 +284,6 @@ cli_service.register(app)
 @app.command("version")
 def version() -> None:
     """Print the supplyscreen version."""
-    from supplyscreen import __version__
-
     out.print(__version__)
 
 

@@ -1,13 +1,17 @@
-"""What every CLI module shares: the consoles and the --home option."""
+"""What every CLI module shares: the consoles, the --home option and the end-of-run summary."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
+
+from supplyscreen.model import RISKS
 
 # Piped output (CI logs, files) gets a wide console so tables are not folded into unreadable columns.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -21,3 +25,25 @@ HomeOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+FAIL_EXIT = 3
+FAIL_LEVELS = {"high": ("high",), "review": ("high", "review")}  # the risks each --fail-on value fails on
+
+
+def summary_table(title: str, by_risk: Mapping[str, int], by_flag: Mapping[str, int]) -> Table:
+    """The end-of-run table (also the Spark engine's): rows per risk, then per flag."""
+    table = Table(title=title)
+    table.add_column("risk")
+    table.add_column("rows", justify="right")
+    for risk in RISKS:
+        table.add_row(risk, f"{by_risk.get(risk, 0):,}")
+    for code, n in sorted(by_flag.items()):
+        table.add_row(f"  flag {code}", f"{n:,}")
+    return table
+
+
+def exit_if_failing(fail_on: str | None, by_risk: Mapping[str, int]) -> None:
+    """Exit with :data:`FAIL_EXIT` when ``--fail-on`` was given and a row is at or above that risk."""
+    if fail_on and any(by_risk.get(r, 0) for r in FAIL_LEVELS[fail_on]):
+        raise typer.Exit(FAIL_EXIT)

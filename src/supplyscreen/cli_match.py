@@ -16,6 +16,7 @@ from supplyscreen.cli_common import HomeOption, err, out
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.report.atomic import atomic_output
 from supplyscreen.screener import Screener
+from supplyscreen.settings import PROGRESS_ENV
 
 
 class BatchInputError(SupplyscreenError):
@@ -48,7 +49,7 @@ def _progress(console: Any) -> Progress:
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
         console=console,
-        disable=not console.is_terminal and not os.environ.get("SUPPLYSCREEN_PROGRESS"),
+        disable=not console.is_terminal and not os.environ.get(PROGRESS_ENV),
     )
 
 

@@ -3,40 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
-from supplyscreen.cli_common import HomeOption, err, out
+from supplyscreen.cli_common import HomeOption, err, exit_if_failing, out, summary_table
+from supplyscreen.cli_spark import screen_with_spark
 from supplyscreen.io.location import describe as describe_places
-from supplyscreen.model import RISKS
 from supplyscreen.screen.run import screen_file
 from supplyscreen.screener import Screener
-
-FAIL_EXIT = 3
-FAIL_LEVELS = {"high": ("high",), "review": ("high", "review")}  # the risks each --fail-on value fails on
-
-
-def summary_table(title: str, by_risk: Mapping[str, int], by_flag: Mapping[str, int]) -> Table:
-    """The end-of-run table (also the Spark engine's): rows per risk, then per flag."""
-    table = Table(title=title)
-    table.add_column("risk")
-    table.add_column("rows", justify="right")
-    for risk in RISKS:
-        table.add_row(risk, f"{by_risk.get(risk, 0):,}")
-    for code, n in sorted(by_flag.items()):
-        table.add_row(f"  flag {code}", f"{n:,}")
-    return table
-
-
-def exit_if_failing(fail_on: str | None, by_risk: Mapping[str, int]) -> None:
-    """Exit with :data:`FAIL_EXIT` when ``--fail-on`` was given and a row is at or above that risk."""
-    if fail_on and any(by_risk.get(r, 0) for r in FAIL_LEVELS[fail_on]):
-        raise typer.Exit(FAIL_EXIT)
 
 
 def register(app: typer.Typer) -> None:
@@ -102,11 +79,9 @@ def register(app: typer.Typer) -> None:
         """Screen every row: list hits by name, covered equipment, Xinjiang locations, UFLPA sectors."""
         if fail_on not in (None, "high", "review"):
             raise typer.BadParameter("use high or review", param_hint="--fail-on")
-        if engine == "spark":  # pyspark is imported only here
+        if engine == "spark":  # pyspark is imported only then, by screen_with_spark
             if sheet or resume or compare_to:
                 raise typer.BadParameter("--sheet, --resume and --compare-to need --engine local")
-            from supplyscreen.cli_spark import screen_with_spark
-
             screen_with_spark(
                 input_path, out_path, fmt=fmt, mapping=mapping, master=master, home=home, fail_on=fail_on
             )

@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from supplyscreen.cli_common import err, out
-from supplyscreen.cli_screen import exit_if_failing, summary_table  # no cycle: cli_screen imports us lazily
+from supplyscreen.cli_common import err, exit_if_failing, out, summary_table
 from supplyscreen.errors import SupplyscreenError
 
 

@@ -8,6 +8,6 @@ Public API::
 """
 
 from supplyscreen.api.app import create_app
-from supplyscreen.api.settings import Settings
+from supplyscreen.settings import ServiceSettings as Settings
 
 __all__ = ["Settings", "create_app"]

@@ -16,16 +16,16 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from supplyscreen import __version__
 from supplyscreen.api import reconcile, screening, web, yente
 from supplyscreen.api.deps import LoginRequired, state_of, viewer
 from supplyscreen.api.jobs import JobRunner
 from supplyscreen.api.service import ServiceState
-from supplyscreen.api.settings import Settings
 from supplyscreen.cases import Cases
 from supplyscreen.cases.accounts import Principal
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.screener import Screener
+from supplyscreen.settings import ServiceSettings as Settings
+from supplyscreen.version import __version__
 
 log = logging.getLogger("supplyscreen.api")
 STATIC = Path(__file__).resolve().parent / "static"

@@ -8,11 +8,11 @@ from collections import OrderedDict
 from typing import Any
 
 from supplyscreen.api.security import Authenticator, RateLimiter, SessionSigner
-from supplyscreen.api.settings import Settings
 from supplyscreen.cases import AuditWriter, Cases, DecisionLookup
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import Entity, Hit, to_ftm
 from supplyscreen.screener import Screener
+from supplyscreen.settings import ServiceSettings as Settings
 
 
 class SharedScreener:

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
         membership_fingerprint,
         name_subject,
     )
-    from supplyscreen.cases.hooks import DATABASE_ENV
     from supplyscreen.cases.jobs import JobBook, JobInfo
 
 _EXPORTS = {
@@ -56,7 +55,6 @@ _EXPORTS = {
     "DecisionNote": "decisions",
     "membership_fingerprint": "decisions",
     "name_subject": "decisions",
-    "DATABASE_ENV": "hooks",
     "JobBook": "jobs",
     "JobInfo": "jobs",
 }
@@ -69,7 +67,6 @@ __all__ = [
     "CaseDatabase",
     "CaseDatabaseError",
     "Cases",
-    "DATABASE_ENV",
     "DecisionBook",
     "DecisionError",
     "DecisionLookup",

@@ -14,8 +14,7 @@ from supplyscreen.cases.db import CaseDatabase, database_exists, database_url
 from supplyscreen.cases.decisions import DecisionBook, DecisionNote
 from supplyscreen.cases.jobs import JobBook
 from supplyscreen.model import Entity
-
-USER_ENV = "SUPPLYSCREEN_USER"
+from supplyscreen.settings import USER_ENV
 
 
 def local_user() -> str:

@@ -20,9 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from supplyscreen.cases.hooks import DATABASE_ENV, DB_FILENAME  # defined there: hooks avoids SQLAlchemy
 from supplyscreen.errors import SupplyscreenError
-from supplyscreen.store.store import default_home
+from supplyscreen.settings import DATABASE_ENV, DB_FILENAME, default_home
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 727_004_211  # any constant: serialises concurrent first starts on one server

@@ -14,16 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DATABASE_ENV = "SUPPLYSCREEN_DATABASE_URL"  # names the case database (supplyscreen.cases.db uses these)
-DB_FILENAME = "supplyscreen.db"  # the SQLite case database in the data directory, when none is named
+from supplyscreen.settings import DATABASE_ENV, DB_FILENAME, default_home
+from supplyscreen.store.store import ACTIVATION_LISTENERS
 
 
 def has_database(url: str | None, home: str | Path | None) -> bool:
     """Whether a case database is configured or exists, decided without importing SQLAlchemy."""
     if url or os.environ.get(DATABASE_ENV):
         return True
-    from supplyscreen.store.store import default_home
-
     base = Path(home).expanduser() if home else default_home()
     return (base / DB_FILENAME).is_file()
 
@@ -89,8 +87,5 @@ def audit_list_change(store: Any, previous: str, version: str) -> None:
 
 def install_list_audit() -> None:
     """Register :func:`audit_list_change` with the store (once)."""
-    from supplyscreen.store import store as store_module
-
-    listeners = store_module.ACTIVATION_LISTENERS
-    if audit_list_change not in listeners:
-        listeners.append(audit_list_change)
+    if audit_list_change not in ACTIVATION_LISTENERS:
+        ACTIVATION_LISTENERS.append(audit_list_change)

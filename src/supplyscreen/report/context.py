@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from supplyscreen.errors import SupplyscreenError
+from supplyscreen.version import __version__
 
 #: Output formats, by name; the file extension picks one when no format is given.
 FORMATS = ("csv", "xlsx", "jsonl", "html")
@@ -62,8 +63,6 @@ class ReportContext:
 
     def __post_init__(self) -> None:
         if not self.version:
-            from supplyscreen import __version__
-
             self.version = __version__
 
 

@@ -52,6 +52,7 @@ from supplyscreen.report import ReportAggregator
 from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER, csv_cell
 from supplyscreen.report.summary import AT_RISK, NO_NAME, flag_lists
 from supplyscreen.report.tabular import SCORE_COLUMN, added_columns, added_values, clear_values, top_match
+from supplyscreen.screen.changes import mark_change
 from supplyscreen.screen.engine import (
     SCREENED_FIELDS,
     NamePrefetch,
@@ -1255,8 +1256,6 @@ def _changes(
     snapshot: str,
 ) -> list[str]:
     """Compare mode: each row against the earlier screening, counted row by row."""
-    from supplyscreen.screen.run import mark_change
-
     names, mapping = batch.schema.names, columnar.mapping
     cells = {
         key: batch.column(names.index(column)).to_pylist()

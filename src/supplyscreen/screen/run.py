@@ -7,7 +7,6 @@ screens no row twice. The output is written to a temporary file and renamed at t
 
 from __future__ import annotations
 
-import csv
 import gc
 import json
 import os
@@ -19,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from supplyscreen.errors import ResumeError, SupplyscreenError
+from supplyscreen.errors import ResumeError
 from supplyscreen.io import RecordStream, read_records
 from supplyscreen.model import Record, RowResult
 from supplyscreen.report import (
@@ -32,6 +31,7 @@ from supplyscreen.report import (
 )
 from supplyscreen.report import write_results as write_report
 from supplyscreen.report.atomic import check_output_path, replace
+from supplyscreen.screen.changes import load_previous, mark_change
 from supplyscreen.screen.columnar import MalformedInput, read_ahead, write_columnar
 from supplyscreen.screen.columnar import eligible as columnar_eligible
 from supplyscreen.screen.columnar import layout as columnar_layout
@@ -141,42 +141,6 @@ class Checkpoints:
 
     def finish(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def load_previous(path: Path) -> dict[str, tuple[str, str]]:
-    """An earlier screening's rows (its CSV or JSONL output), by row id: key → (risk, flags)."""
-    previous: dict[str, tuple[str, str]] = {}
-    try:
-        if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-            with open(path, encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        row = json.loads(line)
-                        flags = ";".join(sorted({f["code"] for f in row.get("flags", [])}))
-                        previous[str(row["row"])] = (row["risk"], flags)
-            return previous
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            for n, row in enumerate(csv.DictReader(fh), 1):
-                flags = ";".join(sorted(x for x in (row.get("flags") or "").split(";") if x))
-                previous[str(n)] = (row.get("risk", ""), flags)
-    except (OSError, KeyError, ValueError) as exc:
-        raise SupplyscreenError(f"{path}: cannot read it as an earlier screening ({exc})") from exc
-    return previous
-
-
-def mark_change(result: RowResult, previous: dict[str, tuple[str, str]]) -> RowResult:
-    """``new`` (not screened before), ``resolved`` (flagged before, clear now), ``changed``, ``unchanged``."""
-    before = previous.get(str(result.row))
-    flags = ";".join(sorted(set(result.flag_codes)))
-    if before is None:
-        result.change = "new"
-    elif before[0] != "clear" and result.risk == "clear":
-        result.change = "resolved"
-    elif before != (result.risk, flags):
-        result.change = "changed"
-    else:
-        result.change = "unchanged"
-    return result
 
 
 @with_screening_settings

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlparse
 
 from supplyscreen.errors import UpdateError
 from supplyscreen.sources.base import SourceFile, SourceSpec
+from supplyscreen.version import __version__
 
 TIMEOUT_S = 60
 
@@ -69,7 +70,6 @@ class _MissingRemote(Exception):
 
 
 def _download(url: str, target: Path) -> None:
-    from supplyscreen import __version__  # not at module level: the package imports the store
 
     request = urllib.request.Request(url, headers={"User-Agent": f"supplyscreen/{__version__} (list update)"})
     try:

@@ -20,10 +20,9 @@ from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
-import platformdirs
-
 from supplyscreen.errors import StoreError, SupplyscreenError, UnknownEntityError, UpdateError
 from supplyscreen.model import STALE_AFTER_DAYS, Entity
+from supplyscreen.settings import SOURCES_BASE_URL_ENV, default_home
 from supplyscreen.sources.registry import UPDATABLE, source_spec
 from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
 from supplyscreen.store.fetch import fetch_source
@@ -38,12 +37,6 @@ EMBEDDED = "embedded"
 #: Called after the active snapshot changes, as ``listener(store, previous_version, new_version)``;
 #: the case database's audit trail registers here (``supplyscreen.cases.hooks``).
 ACTIVATION_LISTENERS: list[Callable[[Store, str, str], None]] = []
-
-
-def default_home() -> Path:
-    """``$SUPPLYSCREEN_HOME``, else the user's data directory for supplyscreen."""
-    env = os.environ.get("SUPPLYSCREEN_HOME")
-    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("supplyscreen"))
 
 
 def embedded_snapshot_path() -> Path:
@@ -290,7 +283,7 @@ class Store:
         """
         codes = list(codes) or list(UPDATABLE)
         specs = {code: source_spec(code) for code in codes}
-        base_url = base_url or os.environ.get("SUPPLYSCREEN_SOURCES_BASE_URL") or None
+        base_url = base_url or os.environ.get(SOURCES_BASE_URL_ENV) or None
         result = UpdateResult(version=None)
         raw_files: dict[str, dict[str, Path]] = {}
         with self._locked() as scratch:
