@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import HTTPException
 
 from supplyscreen.api.service import ServiceState
+from supplyscreen.countries import country_code
 from supplyscreen.listcodes import list_info
 from supplyscreen.model import SCHEMAS, Hit, ftm_schema
 from supplyscreen.names.matcher import MATCH_THRESHOLD, MAX_LIMIT
-from supplyscreen.sources.countries import country_code
 
 ALGORITHM = "supplyscreen-v1"
 ALGORITHM_ALIASES = frozenset({ALGORITHM, "best", "default"})

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from supplyscreen.countries import country_code
 from supplyscreen.detect.text import (
     TOKEN_RE,
     Found,
@@ -33,7 +34,6 @@ from supplyscreen.detect.text import (
     texts_with_words,
 )
 from supplyscreen.model import Flag, Record
-from supplyscreen.sources.countries import country_code
 
 CODE = "xinjiang_location"
 CONFIG = "xinjiang_location.yaml"

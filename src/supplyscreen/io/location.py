@@ -10,7 +10,7 @@ vendor, with a "State" column, says where the agency is. The columns used are
 * none in a file that names two parties without saying whose place it gives.
 
 A US state (code or name, from rigour's territory data) or a US ZIP code (five digits, or nine)
-means the United States; a country column's value is read by ``sources.countries.country_code``.
+means the United States; a country column's value is read by ``countries.country_code``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
+from supplyscreen.countries import country_code
 from supplyscreen.io.columns import detect_address_parts, normalize_header
 
 VENDOR_WORDS = ("vendor", "supplier", "payee", "seller", "contractor", "remitto", "remit")  # (longest first
@@ -98,8 +99,6 @@ def place_country(cells: Iterable[tuple[str, object]]) -> str | None:
 
     ``cells``: (kind, value) with kind country, state or zip, as ``vendor_place_columns`` gives them.
     """
-    from supplyscreen.sources.countries import country_code
-
     for kind, value in cells:
         text = "" if value is None else str(value).strip()
         if not text:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree as ET
 
+from supplyscreen.countries import country_code
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Membership, Relation
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
-from supplyscreen.sources.countries import country_code
 from supplyscreen.sources.identifiers import identifier_type, is_descriptive, known_type, make_identifier
 from supplyscreen.sources.xmlstream import XmlStream
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
+from supplyscreen.countries import country_code
 from supplyscreen.model import Entity
-from supplyscreen.sources.countries import country_code
 from supplyscreen.sources.identifiers import ID_TYPES, make_identifier
 
 _ID_CLAUSE = re.compile(

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from supplyscreen.countries import country_code
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier, Membership, Relation
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
-from supplyscreen.sources.countries import country_code
 from supplyscreen.sources.ofac_remarks import parse_remarks
 
 CODE = "us_ofac_sdn"

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from supplyscreen.countries import country_code
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier, Membership, Relation
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
-from supplyscreen.sources.countries import country_code
 from supplyscreen.sources.identifiers import COUNTRY_LABELS, identifier_type, is_descriptive, make_identifier
 
 CODE = "us_trade_csl"

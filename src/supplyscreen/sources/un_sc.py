@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree as ET
 
+from supplyscreen.countries import country_code
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier, Membership
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
-from supplyscreen.sources.countries import country_code
 from supplyscreen.sources.xmlstream import XmlStream
 
 CODE = "un_sc"

@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from supplyscreen.countries import country_code
 from supplyscreen.errors import SourceFormatError, StoreError
 from supplyscreen.listcodes import list_infos
 from supplyscreen.model import SCHEMAS, Entity, Membership
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
-from supplyscreen.sources.countries import country_code
 from supplyscreen.sources.ftm import entities_from_objects, read_objects
 
 AUTHORITY = "user list"
