@@ -204,10 +204,10 @@ def test_every_list_code_is_explained() -> None:
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        ("model.py", "FLAG_CODES"),
-        ("model.py", "SEVERITIES"),
-        ("model.py", "RISKS"),
-        ("model.py", "NON_HIT_STATUSES"),
+        ("model/screening.py", "FLAG_CODES"),
+        ("model/screening.py", "SEVERITIES"),
+        ("model/screening.py", "RISKS"),
+        ("model/entity.py", "NON_HIT_STATUSES"),
         ("network/flags.py", "NETWORK_FLAGS"),
     ],
 )
