@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pytest
 
 from supplyscreen.detect import covered_equipment_detector
-from supplyscreen.detect.covered_equipment import _RE2_CLASS, _re2_superset
+from supplyscreen.detect.covered_tables import _RE2_CLASS, _re2_superset
 
 ROOT = Path(__file__).resolve().parents[1]
 

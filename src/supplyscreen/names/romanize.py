@@ -14,7 +14,7 @@ initials and finals, not written out by hand:
 People drop the apostrophes and the diacritics ("Chang" for both 张 zhang and 常 chang), so a
 Wade–Giles spelling read back gives every pinyin syllable it may stand for: "chuan" is zhuan, chuan,
 juan or quan. The matcher uses these readings as alternative spellings of a name part, at a
-discount (see ``score.ALT_SIM``).
+discount (see ``align.ALT_SIM``).
 """
 
 from __future__ import annotations

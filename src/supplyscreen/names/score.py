@@ -10,6 +10,9 @@ Two channels, the stronger wins:
 * **compact keys**: the name's letters with legal form, leading place and trailing industry words
   removed, across scripts (大华 = "Dahua"). A key shared only after dropping English industry words
   from a non-Chinese name counts for less across scripts.
+
+How one word compares with another and how the words of two names pair up is ``align``'s; this module
+weighs the pairs, applies the caps and the review floor, and words the explanation.
 """
 
 from __future__ import annotations
@@ -17,8 +20,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rapidfuzz.distance import OSA, Indel
+from supplyscreen.names.align import (
+    TRANSPOSITION_SIM,
+    Similarity,
+    align_words,
+    merge_split_words,
+    person_typo,
+    token_similarity,
+)
 
+# re-exported (the matcher imports them from here)
+from supplyscreen.names.align import MemoSimilarity as MemoSimilarity
+from supplyscreen.names.align import memo_similarity as memo_similarity
 from supplyscreen.names.normalize import (
     CORE,
     GENERIC,
@@ -33,16 +46,12 @@ from supplyscreen.names.normalize import (
 from supplyscreen.names.person import person_score
 
 ROLE_FACTOR = {CORE: 1.0, NUMBER: 1.0, GENERIC: 0.35, PLACE: 0.3, TITLE: 0.2, INITIAL: 0.3}
-TYPO_MIN = 0.8  # Indel similarity for two words to count as one word with a typo
-SHORT_TYPO_MIN = 0.9  # the same for words shorter than six letters
 KEY_SCORE = {0: 0.98, 1: 0.96, 2: 0.9}  # compact key shared: as is / without place / core only
 CROSS_SCRIPT_ENGLISH = 0.85  # 大华股份 vs "Dahua Electronics": shared only once English words are dropped
 UNMATCHED_CORE_CAP = 0.6
 NUMBER_CAP = 0.5
 PLACE_CONFLICT = 0.85
 GENERIC_CONFLICT = 0.85
-ALT_SIM = 0.9  # another reading of the word: Wade–Giles read as pinyin, a digit read as a letter
-TRANSPOSITION_SIM = 0.9  # two neighbouring letters swapped in a word of 5+ letters ("Dahau")
 ONE_WORD_CAP = 0.75  # an organisation name of several words sharing only one word with the other
 COMMON_PARTIAL_CAP = 0.6  # weak agreement (common words of names that say more …): not even a review
 REVIEW_FLOOR = 0.75  # a distinctive word agreeing as written, only industry words differing
@@ -90,142 +99,6 @@ class Common:
 
 
 NO_COMMON = Common()
-
-
-def token_similarity(a: Token, b: Token, *, person: bool = False) -> float:
-    """1 for the same word, ``ALT_SIM`` for another reading of it, the Indel similarity for a likely
-    typo (≥ 0.8, words of 4+ letters; ``TRANSPOSITION_SIM`` for two swapped letters), else 0.
-
-    In a person's name two different complete pinyin spellings are two different names ("Lei" is
-    not "Li", "Jiasong" is not "Jiadong"), so only a word that is not pinyin may be a typo.
-    """
-    x, y = a.text, b.text
-    if x == y:
-        return 1.0
-    if (a.alts and y in a.alts) or (b.alts and x in b.alts):
-        return ALT_SIM
-    if len(x) < 4 or len(y) < 4 or x.isdigit() or y.isdigit():
-        return 0.0
-    lx, ly = len(x), len(y)
-    if 2 * min(lx, ly) < TYPO_MIN * (lx + ly):
-        return 0.0  # lengths alone rule out a similarity of 0.8
-    if lx == ly >= 5 and sorted(x) == sorted(y) and OSA.distance(x, y, score_cutoff=1) == 1:
-        return TRANSPOSITION_SIM  # one swap: a typo even in a short word, never another pinyin name
-    if person and a.pinyin and b.pinyin:
-        return 0.0  # two real pinyin names
-    sim = Indel.normalized_similarity(x, y, score_cutoff=TYPO_MIN)
-    if min(len(x), len(y)) < 6 and sim < SHORT_TYPO_MIN:
-        return 0.0  # in a short word one changed letter is often another word ("Alcoa", "Alco")
-    return sim if sim >= TYPO_MIN else 0.0
-
-
-def _person_typo(a: Token, b: Token) -> float:
-    return token_similarity(a, b, person=True)
-
-
-def _merge_split_words(a: tuple[Token, ...], wanted: frozenset[str]) -> tuple[Token, ...]:
-    """Join two adjacent words of ``a`` that the other name (whose words are ``wanted``) writes as
-    one ("Ming Guo" against "Mingguo"), also through their other readings ("Yun Hsia", "Yunxia")."""
-    if len(a) < 2 or all(t.text in wanted for t in a):
-        return a
-    out: list[Token] | None = None
-    i = 0
-    while i < len(a):
-        x = a[i]
-        if i + 1 < len(a) and x.text not in wanted and len(a[i + 1].text) > 2:
-            y = a[i + 1]
-            joined = x.text + y.text
-            readings: set[str] = set()
-            if x.alts or y.alts:
-                readings = {p + r for p in (x.text, *x.alts) for r in (y.text, *y.alts)} - {joined}
-            if joined in wanted or readings & wanted:
-                if out is None:
-                    out = list(a[:i])
-                out.append(
-                    Token(
-                        joined,
-                        x.role,
-                        f"{x.source or x.text} {y.source or y.text}",
-                        x.pinyin and y.pinyin,
-                        x.family or y.family,
-                        tuple(sorted(readings & wanted)),
-                    )
-                )
-                i += 2
-                continue
-        if out is not None:
-            out.append(x)
-        i += 1
-    return a if out is None else tuple(out)
-
-
-Similarity = Callable[[Token, Token], float]
-
-
-def _positions(tokens: tuple[Token, ...]) -> dict[str, list[int]]:
-    positions: dict[str, list[int]] = {}
-    for j, t in enumerate(tokens):
-        positions.setdefault(t.text, []).append(j)
-    return positions
-
-
-def _align(
-    q: tuple[Token, ...],
-    c: tuple[Token, ...],
-    similarity: Similarity,
-    positions: dict[str, list[int]] | None = None,
-) -> list[tuple[int, int, float]]:
-    """One-to-one pairs of similar words: identical words first, then the best other pairs left.
-
-    ``positions``: where each word of ``c`` stands (worked out here when not given). Two plain words
-    (no other reading, no initial) shorter than three letters, or too far apart in length to be
-    a typo (80% alike) or a transliteration (two letters apart), are not asked about: no
-    similarity admits them."""
-    if positions is None:
-        positions = _positions(c)
-    out: list[tuple[int, int, float]] = []
-    used_c: set[int] = set()
-    left_q: list[int] = []
-    for i, qt in enumerate(q):
-        at = positions.get(qt.text)
-        if at is not None and qt.role != INITIAL:
-            for j in at:
-                if j not in used_c:
-                    used_c.add(j)
-                    out.append((i, j, 1.0))
-                    break
-            else:
-                left_q.append(i)
-        else:
-            left_q.append(i)
-    if not left_q or len(used_c) == len(c):
-        return out
-    pairs: list[tuple[float, int, int]] = []
-    free_c = [
-        (j, ct, len(ct.text), bool(ct.alts) or ct.role == INITIAL)
-        for j, ct in enumerate(c)
-        if j not in used_c
-    ]
-    for i in left_q:
-        qt = q[i]
-        lq = len(qt.text)
-        special = bool(qt.alts) or qt.role == INITIAL
-        for j, ct, lc, ct_special in free_c:
-            if not (special or ct_special) and (
-                lq < 3 or lc < 3 or (abs(lq - lc) > 2 and 2 * min(lq, lc) < TYPO_MIN * (lq + lc))
-            ):
-                continue
-            sim = similarity(qt, ct)
-            if sim:
-                pairs.append((-sim, i, j))
-    pairs.sort()  # the most similar first, then in the order of the words
-    used_q: set[int] = set()
-    for neg, i, j in pairs:
-        if i not in used_q and j not in used_c:
-            used_q.add(i)
-            used_c.add(j)
-            out.append((i, j, -neg))
-    return out
 
 
 @dataclass(slots=True)
@@ -335,32 +208,6 @@ def _describe(q: Token, c: Token, sim: float, weight: Weight) -> str:
     return f"'{shown_q}' matches"
 
 
-class MemoSimilarity:
-    """:func:`token_similarity` remembering the pairs of words it has compared, for one query, whose
-    words meet the same list words in many names; ``person_cache`` does the same for the parts of
-    persons' names (``person.person_score``)."""
-
-    __slots__ = ("cache", "person_cache")
-
-    def __init__(self) -> None:
-        self.cache: dict[tuple[str, str], float] = {}
-        self.person_cache: dict[tuple[str, str, bool], float] = {}
-
-    def __call__(self, a: Token, b: Token) -> float:
-        if a.alts or b.alts:
-            return token_similarity(a, b)
-        key = (a.text, b.text)
-        found = self.cache.get(key)
-        if found is None:
-            found = self.cache[key] = token_similarity(a, b)
-        return found
-
-
-def memo_similarity() -> MemoSimilarity:
-    """A :class:`MemoSimilarity` for one query."""
-    return MemoSimilarity()
-
-
 def token_score(
     q: NameForm,
     c: NameForm,
@@ -380,15 +227,15 @@ def token_score(
     if not q.tokens or not c.tokens:
         return Scored(0.0, ["nothing left to compare"])
     qf, cf = facts(q, weight), facts(c, weight)
-    q_tokens = _merge_split_words(q.tokens, cf.texts) if qf.joins & cf.texts else q.tokens
-    c_tokens = _merge_split_words(c.tokens, qf.texts) if cf.joins & qf.texts else c.tokens
+    q_tokens = merge_split_words(q.tokens, cf.texts) if qf.joins & cf.texts else q.tokens
+    c_tokens = merge_split_words(c.tokens, qf.texts) if cf.joins & qf.texts else c.tokens
     if person:
         result = person_score(
             _with_tokens(q, q_tokens),
             _with_tokens(c, c_tokens),
             weight,
-            _align,
-            _person_typo,
+            align_words,
+            person_typo,
             explain=explain,
             common=common.person,
             memo=similarity.person_cache if isinstance(similarity, MemoSimilarity) else None,
@@ -401,7 +248,7 @@ def token_score(
     if c_tokens is not c.tokens:
         c = with_tokens(c, c_tokens)
         cf = facts(c, weight)
-    pairs = _align(q.tokens, c.tokens, similarity, cf.positions)
+    pairs = align_words(q.tokens, c.tokens, similarity, cf.positions)
     q_w, c_w = qf.weights, cf.weights
     wq, wc = qf.total, cf.total
     matched = sum(sim * (q_w[i] + c_w[j]) / 2 for i, j, sim in pairs)
