@@ -2,12 +2,13 @@
 
     python scripts/build_snapshot.py [FOLDER] [--out src/supplyscreen/data/snapshot] [--version V]
 
-FOLDER (default ``../shared/data``) holds the dated official files at the paths in ``SHARED_FILES``
-below: the OFAC SDN CSV files, OFAC's non-SDN enhanced XML (ZIP), the trade.gov Consolidated
-Screening List CSV (gzip), the UN Security Council consolidated XML and the FCC Covered List page.
+FOLDER (default ``../shared/data``) holds the dated official files at the paths that
+``data/sources.yaml`` gives under ``embedded``: the OFAC SDN CSV files, OFAC's non-SDN enhanced XML
+(ZIP), the trade.gov Consolidated Screening List CSV (gzip), the UN Security Council consolidated
+XML and the FCC Covered List page.
 The curated research files come from the package itself. The result is committed: the package then
 screens offline on first run. Every source keeps the date its data is as of (from the file itself
-where it says, else the date below, from the folder's PROVENANCE.md).
+where it says, else the date declared beside the paths).
 
 Users do not need this script: ``supplyscreen lists update`` downloads current lists.
 """
@@ -20,39 +21,18 @@ import sys
 import time
 from pathlib import Path
 
-from supplyscreen.sources.registry import source_spec
+from supplyscreen.sources import registry
+from supplyscreen.sources.registry import embedded_files, source_spec
 from supplyscreen.store.build import SourceData, build_snapshot, read_source
 
 ROOT = Path(__file__).resolve().parents[1]
-CURATED = ROOT / "src" / "supplyscreen" / "data" / "curated"
+CURATED_DIR = ROOT / "src" / "supplyscreen" / "data" / "curated"
 
-# source code → (role → file relative to shared/data, snapshot date from PROVENANCE.md or None)
-SHARED_FILES: dict[str, tuple[dict[str, str], str | None]] = {
-    "us_ofac_sdn": (
-        {
-            "sdn": "lists/us_ofac_sdn/sdn_2024-05-03.csv",
-            "alt": "lists/us_ofac_sdn/alt_2025-12.csv",
-            "add": "lists/us_ofac_sdn/add_2025-12.csv",
-            "comments": "lists/us_ofac_sdn/sdn_comments_2025-12.csv",
-        },
-        "2024-05-03",
-    ),
-    "us_ofac_nonsdn": (
-        {"zip": "lists/us_ofac_consolidated_nonsdn/CONS_ENHANCED_2025-01-14.ZIP"},
-        "2025-01-10",
-    ),
-    "us_trade_csl": ({"csv": "lists/us_trade_csl/consolidated_2022-05.csv.gz"}, "2022-05"),
-    "un_sc": ({"xml": "lists/un_sc_consolidated/UN_consolidated_2026-02-27.xml"}, "2026-02-27"),
-    "us_fcc_covered": (
-        {"html": "lists/us_fcc_covered_list/fcc_covered_list_table_verbatim.html"},
-        "2026-03-23",
-    ),
-}
-CURATED_FILES = {
-    "curated_uflpa": "uflpa_entities.csv",
-    "curated_covered": "covered_telecom_video.csv",
-    "curated_el_xinjiang": "entity_list_xinjiang.csv",
-}
+#: source code → ({file role: path in FOLDER}, data date where the file does not say), from the
+#: ``embedded`` entries of data/sources.yaml
+SHARED_FILES = embedded_files()
+#: the curated research files of the package, by source code
+CURATED_FILES = {code: source_spec(code).files[0].filename for code in registry.CURATED}
 
 
 def newest_listing(data: SourceData) -> str | None:
@@ -96,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     for code, filename in CURATED_FILES.items():
         spec = source_spec(code)
-        data = read_source(spec, {spec.files[0].role: CURATED / filename})
+        data = read_source(spec, {spec.files[0].role: CURATED_DIR / filename})
         data.info.snapshot_date = data.info.snapshot_date or newest_listing(data)
         sources[code] = data
     for code, data in sources.items():

@@ -117,8 +117,8 @@ def _list_codes() -> set[str]:
 
 
 def _source_codes() -> set[str]:
-    """The source codes of ``_SPECS`` in src/supplyscreen/sources/registry.py."""
-    return set(_constant(PACKAGE / "sources" / "registry.py", "_SPECS"))
+    """The source codes declared in src/supplyscreen/data/sources.yaml."""
+    return set(yaml.safe_load((PACKAGE / "data" / "sources.yaml").read_text(encoding="utf-8")))
 
 
 def _settings_read_in(root: Path) -> dict[str, Path]:
@@ -182,7 +182,7 @@ def test_cited_list_codes_exist() -> None:
     known = _list_codes() | _source_codes()
     unknown = [
         f"{_rel(path)}:{number}: {code} is neither in src/supplyscreen/data/lists.yaml nor a source "
-        "code of _SPECS in src/supplyscreen/sources/registry.py"
+        "code of src/supplyscreen/data/sources.yaml"
         for path in _prose()
         for number, span in _code_spans(path)
         for code in LIST_CODE.findall(span)

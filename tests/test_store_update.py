@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import threading
 import xml.etree.ElementTree as ET
@@ -13,6 +14,7 @@ import pytest
 from conftest import FCC_HTML, UN_XML
 
 from supplyscreen.errors import UnknownEntityError
+from supplyscreen.sources import registry
 from supplyscreen.sources.registry import source_spec
 from supplyscreen.store import Store
 from supplyscreen.store.build import build_snapshot, read_source
@@ -133,6 +135,23 @@ def test_shrunk_list_is_refused_unless_forced(store: Store, server: tuple[str, P
     forced = store.update(["un_sc"], f"{base_url}/shrunk", force=True)
     assert forced.version is not None
     assert store.snapshot.sources["un_sc"].entities == 9
+
+
+def test_the_share_an_update_must_keep_is_the_sources_declared_min_share(
+    store: Store, server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base_url, _ = server
+    declared = registry.declarations()
+    lenient = dict(declared, un_sc=dataclasses.replace(declared["un_sc"], min_share=0.4))
+    monkeypatch.setattr(registry, "declarations", lambda: lenient)
+    result = store.update(["un_sc"], f"{base_url}/shrunk")  # 9 of 18 entities: 50% >= 40%
+    assert result.failed == {} and result.version is not None
+    strict = dict(declared, un_sc=dataclasses.replace(declared["un_sc"], min_share=0.6))
+    monkeypatch.setattr(registry, "declarations", lambda: strict)
+    result = store.update(["un_sc"], f"{base_url}/good")  # back to 18: fine
+    assert result.failed == {}
+    result = store.update(["un_sc"], f"{base_url}/shrunk")
+    assert "fewer than 60% of the active 18" in result.failed["un_sc"]
 
 
 def test_one_failed_list_keeps_its_old_data_while_the_other_updates(

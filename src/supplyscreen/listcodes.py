@@ -18,7 +18,6 @@ class ListInfo:
     authority: str
     basis: str
     meaning: str
-    severity: str
     url: str
 
 
@@ -41,6 +40,5 @@ def list_info(code: str) -> ListInfo:
         authority="user",
         basis="internal watchlist",
         meaning="Entry on an internal or licensed watchlist loaded by the user.",
-        severity="review",
         url="",
     )

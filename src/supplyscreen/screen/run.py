@@ -42,17 +42,11 @@ from supplyscreen.screen.engine import (
     start_pool,
     with_screening_settings,
 )
+from supplyscreen.sources.registry import known_gaps
 
 CHUNK_ROWS = 5000
-KNOWN_GAPS = {
-    "curated_uflpa": "UFLPA Entity List partial: 94 of the 144 entries of January 2025, and the list has "
-    "grown since (curated research file, no official machine-readable list exists)",
-    "us_trade_csl": "Consolidated Screening List snapshot of May 2022",
-    "curated_covered": "research snapshot: few Huawei and ZTE subsidiaries listed; OEM relabels are caught "
-    "by model numbers only",
-    "curated_el_xinjiang": "Xinjiang-related Entity List additions 2019-2021 only; "
-    "19 XUAR PSB subordinates unnamed",
-}
+#: What every report says each source lacks (``known_gap`` in ``data/sources.yaml``).
+KNOWN_GAPS = known_gaps()
 
 
 @dataclass(slots=True)

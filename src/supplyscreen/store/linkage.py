@@ -20,20 +20,11 @@ from importlib import resources
 
 from supplyscreen._yaml import safe_load as load_yaml
 from supplyscreen.model import ORGANISATION_SCHEMAS, Entity
+from supplyscreen.sources.registry import PRIORITY
 
-#: Source codes in order of authority: the first one present names the merged entity and wins
-#: for names and addresses ("where both exist, OFAC's own files win").
-SOURCE_PRIORITY = (
-    "us_ofac_sdn",
-    "us_ofac_nonsdn",
-    "un_sc",
-    "us_trade_csl",
-    "us_fcc_covered",
-    "us_dhs_uflpa",
-    "curated_covered",
-    "curated_el_xinjiang",
-    "curated_uflpa",
-)
+#: Source codes in order of authority (the order of ``data/sources.yaml``): the first one present
+#: names the merged entity and wins for names and addresses ("where both exist, OFAC's own files win").
+SOURCE_PRIORITY = PRIORITY
 _OFAC_SOURCES = ("us_ofac_sdn", "us_ofac_nonsdn")
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACE = re.compile(r"\s+")

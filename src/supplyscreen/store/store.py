@@ -23,7 +23,7 @@ from pathlib import Path
 from supplyscreen.errors import StoreError, SupplyscreenError, UnknownEntityError, UpdateError
 from supplyscreen.model import STALE_AFTER_DAYS, Entity
 from supplyscreen.settings import SOURCES_BASE_URL_ENV, default_home
-from supplyscreen.sources.registry import UPDATABLE, source_spec
+from supplyscreen.sources.registry import UPDATABLE, min_share, source_spec
 from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
 from supplyscreen.store.fetch import fetch_source
 from supplyscreen.store.linkage import link_key
@@ -31,7 +31,6 @@ from supplyscreen.store.snapshot import ENTITIES, Snapshot
 
 ACTIVE = "ACTIVE"
 SNAPSHOTS = "snapshots"
-MIN_RATIO = 0.8
 KEEP_VERSIONS = 5
 EMBEDDED = "embedded"
 #: Called after the active snapshot changes, as ``listener(store, previous_version, new_version)``;
@@ -273,13 +272,13 @@ class Store:
         base_url: str | None = None,
         *,
         force: bool = False,
-        min_ratio: float = MIN_RATIO,
+        min_ratio: float | None = None,
     ) -> UpdateResult:
         """Fetch, validate and activate new versions of the given sources (all official ones by default).
 
         Each list is parsed completely and must keep at least ``min_ratio`` of the active list's
-        entities unless ``force``. Lists that fail keep their previous data; if none succeeds the
-        active version is unchanged.
+        entities (default: the source's ``min_share`` in ``data/sources.yaml``) unless ``force``.
+        Lists that fail keep their previous data; if none succeeds the active version is unchanged.
         """
         codes = list(codes) or list(UPDATABLE)
         specs = {code: source_spec(code) for code in codes}
@@ -294,10 +293,11 @@ class Store:
                     files, locations = fetch_source(spec, scratch / code, base_url)
                     data = read_source(spec, files, urls=locations)
                     old = current.get(code)
-                    if old and old.entities and data.info.entities < min_ratio * old.entities and not force:
+                    share = min_share(code) if min_ratio is None else min_ratio
+                    if old and old.entities and data.info.entities < share * old.entities and not force:
                         raise UpdateError(
                             f"{code}: the new file has {data.info.entities} entities, fewer than "
-                            f"{min_ratio:.0%} of the active {old.entities}; refusing it (use --force "
+                            f"{share:.0%} of the active {old.entities}; refusing it (use --force "
                             f"if the list really shrank)"
                         )
                     if data.info.entities == 0:
