@@ -4,11 +4,11 @@
 
 Each run is a fresh process. The local engine screens the CSV file into a CSV file with one process
 pinned to one core (``--workers 1``) and with two (``--workers 2``); Spark reads the same file, screens
-it with ``supplyscreen.spark.screen`` and writes a CSV folder. Start-up is timed apart from the
-screening: for the local engine, loading the lists and the name index; for Spark, the JVM and the
-session, then a first small job that starts the Python workers and loads the lists in each. Besides
-wall time, the CPU seconds of the whole process tree (JVM and Python workers included) are read
-from /proc, which a busy machine disturbs less. Figures are the best of ``--repeat`` runs.
+it with ``supplyscreen.screen.engines.spark.screen`` and writes a CSV folder. Start-up is timed apart
+from the screening: for the local engine, loading the lists and the name index; for Spark, the JVM and
+the session, then a first small job that starts the Python workers and loads the lists in each. Besides
+wall time, the CPU seconds of the whole process tree (JVM and Python workers included) are read from
+/proc, which a busy machine disturbs less. Figures are the best of ``--repeat`` runs.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def local_child(path: Path, out: Path, workers: int) -> dict[str, Any]:
 def spark_child(path: Path, out: Path, master: str, partitions: int | None) -> dict[str, Any]:
     """In a child process: start Spark, warm its Python workers, then screen the file."""
     started = time.perf_counter()
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
 
     session = ss.session(master)
     up = time.perf_counter()

@@ -18,13 +18,13 @@ DENIED_ROW = 21  # DAHUA ELECTRONICS CORPORATION, a Denied Persons entry: its on
 
 @pytest.fixture(autouse=True, scope="module")
 def _commands_registered() -> None:
-    """The case and service commands on the CLI (cli.py registers them; this also works before it does)."""
-    from supplyscreen import cli, cli_cases, cli_service
+    """The case and service commands on the CLI (the cli package adds them; this adds them if it did not)."""
+    from supplyscreen.cli import app, cases, service
 
-    if "audit" not in {g.name for g in cli.app.registered_groups}:
-        cli_cases.register(cli.app)
-    if "serve" not in {c.name for c in cli.app.registered_commands}:
-        cli_service.register(cli.app)
+    if "audit" not in {g.name for g in app.registered_groups}:
+        cases.register(app)
+    if "serve" not in {c.name for c in app.registered_commands}:
+        service.register(app)
 
 
 def _rows(path: Path) -> dict[int, dict]:  # type: ignore[type-arg]

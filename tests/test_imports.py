@@ -4,7 +4,9 @@ Every ``import`` and ``from … import`` of ``src/supplyscreen`` is read from th
 inside functions too; only imports under ``if TYPE_CHECKING:`` are left out, since they never run.
 An edge goes from a module to the most specific module it names (``from supplyscreen.names import
 score`` is an edge to ``supplyscreen.names.score``; ``from supplyscreen.names import Matcher`` one to
-``supplyscreen.names``). A strongly connected group of more than one module is a cycle.
+``supplyscreen.names``), and to every package above it that is not one of the importer's own (importing
+``supplyscreen.screen.policy`` runs ``supplyscreen/screen/__init__.py`` first). A strongly connected
+group of more than one module is a cycle.
 """
 
 from __future__ import annotations
@@ -68,8 +70,12 @@ def import_graph() -> nx.DiGraph:
         skipped = _type_checking_only(tree)
         package = module if is_package else module.rpartition(".")[0]
         for node in ast.walk(tree):
-            if id(node) not in skipped:
-                graph.add_edges_from((module, t) for t in _imported(node, package, modules) if t != module)
+            if id(node) in skipped:
+                continue
+            for target in _imported(node, package, modules):
+                while target and target != module and not module.startswith(target + "."):
+                    graph.add_edge(module, target)
+                    target = target.rpartition(".")[0]
     return graph
 
 
@@ -79,6 +85,9 @@ def test_the_graph_sees_the_package() -> None:
     # a module-level and a function-level import are both edges
     assert graph.has_edge("supplyscreen.screen.run", "supplyscreen.screen.changes")
     assert graph.has_edge("supplyscreen.cases.hooks", "supplyscreen.cases.casebook")  # inside a function
+    # importing a module runs the packages above it that are not the importer's own
+    assert graph.has_edge("supplyscreen.names.matcher", "supplyscreen.screen")
+    assert not graph.has_edge("supplyscreen.screen.run", "supplyscreen.screen")
 
 
 def test_no_import_cycle() -> None:

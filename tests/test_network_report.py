@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from supplyscreen import cli_network
+from supplyscreen.cli import network as cli_network
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.network import NetworkResult, screen_network, write_report
 

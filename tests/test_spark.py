@@ -21,7 +21,7 @@ import pytest
 from supplyscreen.io import read_records
 from supplyscreen.model import FLAG_CODES
 from supplyscreen.report.tabular import ADDED_COLUMNS, added_values
-from supplyscreen.screen import screen_records
+from supplyscreen.screen.engine import screen_records
 from supplyscreen.screen.run import screen_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,7 +33,7 @@ def spark() -> Iterator[Any]:
     pytest.importorskip("pyspark")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("no Java runtime (install default-jre-headless)")
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
 
     session = ss.session("local[2]")
     yield session
@@ -81,7 +81,7 @@ def test_cli_without_engine_spark_does_not_import_pyspark() -> None:
 def test_example_orders_get_the_same_values_on_spark_as_locally(
     spark: Any, screener: Any, screener_home: Path
 ) -> None:
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
 
     screened = ss.screen(ss.read(spark, EXAMPLE), home=screener_home)
     got = spark_values(screened)
@@ -99,7 +99,7 @@ def test_example_orders_get_the_same_values_on_spark_as_locally(
 def test_lists_shipped_through_sparkfiles_give_the_same_values(
     spark: Any, screener: Any, screener_home: Path
 ) -> None:
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
 
     screened = ss.screen(ss.read(spark, EXAMPLE), home=screener_home, ship_lists=True, partitions=3)
     assert spark_values(screened) == local_values(screener, EXAMPLE)
@@ -108,7 +108,7 @@ def test_lists_shipped_through_sparkfiles_give_the_same_values(
 def test_100k_generated_rows_get_identical_risk_and_flags_on_spark_and_locally(
     spark: Any, screener: Any, screener_home: Path, generated: Path, tmp_path: Path
 ) -> None:
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
 
     local = local_values(screener, generated)
     assert len(local) == 100_000
@@ -127,7 +127,7 @@ def test_100k_generated_rows_get_identical_risk_and_flags_on_spark_and_locally(
 def test_malformed_lines_land_in_the_errors_column_and_the_job_goes_on(
     spark: Any, screener: Any, screener_home: Path, tmp_path: Path
 ) -> None:
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
 
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     extra = [  # one value too many (skipped); too few (padded); an empty one too many (dropped): as locally
@@ -158,8 +158,8 @@ def test_a_row_the_core_fails_on_gets_an_error_while_its_batch_is_screened(
 ) -> None:
     pa = pytest.importorskip("pyarrow")
     pytest.importorskip("pyspark")
-    from supplyscreen import spark as ss
     from supplyscreen.io import detect_mapping
+    from supplyscreen.screen.engines import spark as ss
 
     columns = ("po", "vendor", "country")
     version = ss.Screener.open(screener_home).snapshot_version
@@ -213,7 +213,7 @@ def test_csv_output_escapes_formulas_like_the_local_writer(spark: Any, tmp_path:
     frame = spark.createDataFrame(
         [("=cmd|' /C calc'!A0", "-12.50", "@SUM(A1)", "plain")], ["vendor", "amount", "note", "other"]
     )
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
 
     out = tmp_path / "out.csv"
     ss.write(frame, out)
@@ -229,7 +229,7 @@ def test_csv_output_escapes_formulas_like_the_local_writer(spark: Any, tmp_path:
 def test_formulas_escaped_by_the_python_workers_match_the_jvm_escaping(spark: Any, tmp_path: Path) -> None:
     """``screen(..., csv_cells=True)`` + ``write(..., escaped=True)`` (what the CLI does) writes the
     same CSV cells as escaping in the JVM."""
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
 
     frame = spark.createDataFrame(
         [("=cmd|' /C calc'!A0", "-12.50", "\tcams", "Hikvision DS-2CD2143G0-I camera"),

@@ -82,7 +82,7 @@ class Screener:
     ) -> Iterator[RowResult]:
         """Screen records (``Record`` objects, or dicts with the keys name, address, country, description,
         hs_code, amount, currency, funding, date, id), in order."""
-        from supplyscreen.screen import screen_records
+        from supplyscreen.screen.engine import screen_records  # loads the engine only when used
 
         return screen_records(self, (_as_record(r, n) for n, r in enumerate(records, 1)), workers=workers)
 

@@ -26,6 +26,7 @@ from supplyscreen.cases.tables import Decision
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import Entity, Flag, Hit, Record
 from supplyscreen.names.index import normalise_identifier
+from supplyscreen.screen.policy import clear_by_decision
 from supplyscreen.store.linkage import link_key
 
 STATUSES = ("confirmed", "false_positive")
@@ -155,9 +156,7 @@ class DecisionLookup:
         for flag in flags:
             flag.evidence["decision"] = evidence
             if note.status == "false_positive":
-                flag.evidence["severity_before"] = flag.severity
-                flag.severity = "info"
-                flag.reason = f"{note.wording} (was: {flag.reason})"
+                clear_by_decision(flag, note.wording)
             else:
                 flag.reason = f"{flag.reason} ({note.wording})"
         return flags

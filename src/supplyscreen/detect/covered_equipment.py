@@ -33,6 +33,7 @@ from supplyscreen.detect.text import (
     tokens,
 )
 from supplyscreen.model import Flag, Record
+from supplyscreen.screen.policy import COVERED_EQUIPMENT
 
 CODE = "covered_equipment"
 CONFIG = "covered_equipment.yaml"
@@ -230,7 +231,7 @@ class CoveredEquipmentDetector:
         parent = m.attrs.get("covered_parent") or m.key
         hit = m.attrs.get("creates_hit") in self._hit_values
         weak = m.confidence in self._weak or m.attrs.get("row_confidence") in self._weak
-        severity = self.config["severity"] if hit and not weak else self.config["review_severity"]
+        severity = COVERED_EQUIPMENT.strong if hit and not weak else COVERED_EQUIPMENT.uncertain
         if weak:
             notes = (rs["weak"].format(confidence=m.confidence if m.confidence in self._weak else "low"),)
         elif not hit:
@@ -255,7 +256,7 @@ class CoveredEquipmentDetector:
         if f.brand and not category:
             if unrelated or (fld == "name" and record.description) or f.short:
                 return None
-            severity = self.config["review_severity"]
+            severity = COVERED_EQUIPMENT.uncertain
             notes += (self.config["reasons"]["unstated_goods"],)
         if f.until:
             covered = _before(record.date, f.limit)
@@ -263,7 +264,7 @@ class CoveredEquipmentDetector:
                 return None
             rs = self.config["reasons"]
             if covered is None:
-                severity = self.config["review_severity"]
+                severity = COVERED_EQUIPMENT.uncertain
                 notes += (rs["date_unknown"].format(until=f.until),)
             else:
                 notes += (rs["date_covered"].format(until=f.until, date=record.date),)
@@ -312,11 +313,11 @@ class CoveredEquipmentDetector:
         cfg = self.config
         citation, meaning, federal_funds = legal
         found += f" in the {cfg['field_labels'].get(fld, fld)}"
-        template = cfg["reasons"]["high" if severity == cfg["severity"] else "review"]
+        template = cfg["reasons"]["high" if severity == COVERED_EQUIPMENT.strong else "review"]
         reason = template.format(
             found=found, relation=relation, citation=citation, meaning=meaning, why=" ".join(notes)
         )
-        if severity == cfg["severity"] and notes:
+        if severity == COVERED_EQUIPMENT.strong and notes:
             reason += " " + " ".join(notes)
         if funding is not None and federal_funds is not None:
             reason += " " + federal_funds + " " + cfg["reasons"]["funding"].format(funding=funding)

@@ -26,6 +26,7 @@ from supplyscreen.detect.text import (
     texts_with_words,
 )
 from supplyscreen.model import Flag, Record
+from supplyscreen.screen.policy import HIGH_PRIORITY_SECTOR
 
 CODE = "high_priority_sector"
 CONFIG = "sectors.yaml"
@@ -83,7 +84,7 @@ class HighPrioritySectorDetector:
         self.config = cfg
         self._scanned: TextCache[list[Match]] = TextCache(self._scan)
         self._hs: TextCache[list[Match]] = TextCache(self._hs_matches)
-        self.severity: str = cfg["severity"]
+        self.severity: str = HIGH_PRIORITY_SECTOR
         self.sectors: dict[str, Sector] = {}
         self._prefixes: dict[str, Sector] = {}
         for row in read_rows("curated", "sectors.csv"):

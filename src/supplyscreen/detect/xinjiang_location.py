@@ -34,6 +34,7 @@ from supplyscreen.detect.text import (
     texts_with_words,
 )
 from supplyscreen.model import Flag, Record
+from supplyscreen.screen.policy import XINJIANG_PLACE
 
 CODE = "xinjiang_location"
 CONFIG = "xinjiang_location.yaml"
@@ -138,7 +139,7 @@ class XinjiangLocationDetector:
             lambda text: [(c.found, c.text, c.script, c.usage, c.phrase) for c in self._find(text)]
         )
         self._contexts: TextCache[tuple[bool, bool, bool, bool]] = TextCache(self._context)
-        self.severity: str = cfg["severity"]
+        self.severity: str = XINJIANG_PLACE.strong
         self._latin: PhraseIndex[_Entry] = PhraseIndex()
         self._han: HanIndex[_Entry] = HanIndex()
         sfx = cfg["suffixes"]
@@ -383,7 +384,7 @@ class XinjiangLocationDetector:
                 severity = self.severity
             elif req == "strong":
                 ok = True
-                severity = self.config["foreign_country_severity"] if foreign and not han else self.severity
+                severity = XINJIANG_PLACE.uncertain if foreign and not han else self.severity
                 if severity != self.severity:
                     c.extra["country"] = country
             elif foreign:

@@ -1,8 +1,9 @@
 """Find the list entities a name refers to, and compare two names, with calibrated thresholds.
 
 Thresholds (calibrated on the even-numbered queries of the development set, see
-docs/benchmarks.md): a score at or above ``MATCH_THRESHOLD`` means the hit is the listed entity; from
-``REVIEW_THRESHOLD`` a human should look. Callers may pass their own.
+docs/benchmarks.md; set in ``screen/policy.py`` with every other rule of a row's risk): a score at or
+above ``MATCH_THRESHOLD`` means the hit is the listed entity; from ``REVIEW_THRESHOLD`` a human
+should look. Callers may pass their own.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from supplyscreen.names.score import (
     compare_forms,
     memo_similarity,
 )
+from supplyscreen.screen.policy import MATCH_THRESHOLD as MATCH_THRESHOLD
+from supplyscreen.screen.policy import REVIEW_THRESHOLD as REVIEW_THRESHOLD
 
-MATCH_THRESHOLD = 0.83
-REVIEW_THRESHOLD = 0.72
 COUNTRY_MISMATCH = 0.9
 BIRTH_MISMATCH = 0.75
 MAX_LIMIT = 100

@@ -1,6 +1,7 @@
-"""Screening: one record in, flags and a risk out; whole files with deduplication, workers and resume."""
+"""Screening: one record in, flags and a risk out; whole files with deduplication, workers and resume.
 
-from supplyscreen.screen.engine import RecordScreener, screen_records
-from supplyscreen.screen.flags import row_risk
-
-__all__ = ["RecordScreener", "row_risk", "screen_records"]
+``engine.py`` screens records, ``run.py`` whole files, ``columnar.py`` the fast path for CSV and
+Parquet, ``flags.py`` words a name hit as a flag, and ``policy.py`` decides every severity and a
+row's risk. The package imports none of them itself, so that the name matcher can read its
+thresholds from ``policy.py`` without loading the screening engine.
+"""

@@ -60,7 +60,8 @@ from supplyscreen.screen.engine import (
     country_key,
     match_distinct_names,
 )
-from supplyscreen.screen.flags import date_matters, risk_of, row_risk
+from supplyscreen.screen.flags import date_matters
+from supplyscreen.screen.policy import risk_of, row_risk
 
 BATCH_BYTES = 32 << 20
 READ_BYTES = 2 << 20  # pyarrow's CSV block (see _batches)

@@ -25,8 +25,9 @@ from supplyscreen.detect import (
     xinjiang_location_detector,
 )
 from supplyscreen.errors import SupplyscreenError
-from supplyscreen.model import SEVERITIES, Entity, Flag, Hit, Record, RowResult
-from supplyscreen.screen.flags import hit_flags, row_risk
+from supplyscreen.model import Entity, Flag, Hit, Record, RowResult
+from supplyscreen.screen.flags import hit_flags
+from supplyscreen.screen.policy import keep_name_flags, order_flags, row_risk
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -145,17 +146,13 @@ class RecordScreener:
             if self.decisions and found:
                 found = self.decisions.apply(record, hit, self.entity(hit.entity_id), found)
             flags.extend(found)
-        if any(f.code == "restricted_party" and f.severity == "high" for f in flags):
-            # the name is a listed entity: weaker look-alikes stay in `hits`, not as flags of their own
-            flags = [f for f in flags if not (f.code == "restricted_party" and f.severity == "review")]
-        return flags, [h for h in hits if h.match or h.review]
+        return keep_name_flags(flags), [h for h in hits if h.match or h.review]
 
     def assemble(
         self, record: Record, name_flags: list[Flag], hits: list[Hit], detected: list[Flag]
     ) -> RowResult:
         """The row result from its parts, strongest flags first (the order is stable within a severity)."""
-        flags = [*name_flags, *detected]
-        flags.sort(key=lambda f: SEVERITIES.index(f.severity))
+        flags = order_flags([*name_flags, *detected])
         return RowResult(
             row=record.row,
             record=record,

@@ -1,4 +1,4 @@
-"""From name hits and detector findings to flags with reasons in plain words, and a row's risk.
+"""From name hits to flags with reasons in plain words (their severities: ``screen/policy.py``).
 
 The wording follows docs/domain.md: a reason says what the list means for this buyer (a blocking
 sanction, an export-licensing list that does not by itself forbid buying, a procurement ban for
@@ -12,7 +12,8 @@ from typing import Any
 
 from supplyscreen.detect import is_federal_funding
 from supplyscreen.listcodes import list_info
-from supplyscreen.model import SEVERITIES, Entity, Flag, Hit, Membership, Record
+from supplyscreen.model import Entity, Flag, Hit, Membership, Record
+from supplyscreen.screen.policy import name_hit_severity
 
 PROCUREMENT_BANS = frozenset({"us_ndaa_889", "us_fcc_covered"})
 UFLPA = "us_dhs_uflpa"
@@ -94,7 +95,6 @@ def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
         reason = (
             f"'{record.name}' is {hit.caption} ({hit.entity_id}), listed on: {_list_sentence(codes, federal)}"
         )
-        severity = "high"
     else:
         why = "a possible match" if hit.lists else "named only in low-confidence research rows"
         reason = (
@@ -103,14 +103,14 @@ def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
         )
         if hit.context:
             reason += f"; {hit.context}"
-        severity = "review"
+    severity = name_hit_severity(hit.match, bool(codes))
     flags = [Flag("restricted_party", severity, reason, evidence)]
     if UFLPA in codes and severity == "high":
         uflpa = [m for m in current if m.list_code == UFLPA]
         flags.append(
             Flag(
                 "uflpa_entity",
-                "high",
+                severity,
                 f"{hit.caption} is on the UFLPA Entity List: goods it makes, wholly or in part, are presumed "
                 "made with forced labour and are barred from import into the US (Uyghur Forced Labor "
                 "Prevention Act, Pub. L. 117-78; 19 U.S.C. 1307)" + _curated_note(uflpa),
@@ -127,14 +127,3 @@ def _curated_note(memberships: list[Membership]) -> str:
     return (
         f"; entry from the curated research list (status {statuses}), check it on dhs.gov/uflpa-entity-list"
     )
-
-
-def row_risk(flags: list[Flag]) -> str:
-    """``high`` if any flag is high, ``review`` if any needs review, else ``clear`` (info stays clear)."""
-    severities = {f.severity for f in flags}
-    return risk_of(next((s for s in SEVERITIES if s in severities), None))
-
-
-def risk_of(severity: str | None) -> str:
-    """The risk of a row whose most severe flag has ``severity`` (None: it has no flag)."""
-    return severity if severity in ("high", "review") else "clear"

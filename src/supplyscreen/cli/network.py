@@ -11,7 +11,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from supplyscreen.cli_common import HomeOption, err, out
+from supplyscreen.cli.common import HomeOption, err, out
+from supplyscreen.report.atomic import check_output_path
+from supplyscreen.screener import Screener
 
 
 def _as_of(value: str | None) -> date | None:
@@ -63,11 +65,10 @@ def register(app: typer.Typer) -> None:
         home: HomeOption = None,
     ) -> None:
         """Flag suppliers owned by, part of or supplied by listed or Xinjiang-based parties, with the path."""
+        # the network package loads networkx: only when this command runs, not at every CLI start
         from supplyscreen.network import screen_network, write_report
         from supplyscreen.network.report import output_format
         from supplyscreen.network.rules import RULE_MODES
-        from supplyscreen.report.atomic import check_output_path
-        from supplyscreen.screener import Screener
 
         if bis_affiliates_rule not in RULE_MODES:
             raise typer.BadParameter(

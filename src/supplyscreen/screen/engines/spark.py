@@ -1,6 +1,6 @@
 """Screening on Apache Spark: ``screen(df)`` adds the columns ``supplyscreen screen`` adds, on a cluster.
 
-    from supplyscreen import spark as ss
+    from supplyscreen.screen.engines import spark as ss
     session = ss.session("local[2]")
     screened = ss.screen(ss.read(session, "orders.csv"))   # or any DataFrame with a vendor column
     ss.write(screened, "orders.screened.parquet")

@@ -1,8 +1,9 @@
 """`supplyscreen screen INPUT --engine spark`: the same screening run by Apache Spark, for big files.
 
 Reads a CSV/TSV or Parquet file (or a folder of part files), screens it with
-:func:`supplyscreen.spark.screen` and writes a folder of CSV or Parquet part files, as Spark does.
-Imported only when ``--engine spark`` is asked for, so the local engine never loads pyspark.
+:func:`supplyscreen.screen.engines.spark.screen` and writes a folder of CSV or Parquet part files, as
+Spark does. pyspark is imported only when ``--engine spark`` is asked for, so the local engine never
+loads it.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from supplyscreen.cli_common import err, exit_if_failing, out, summary_table
+from supplyscreen.cli.common import err, exit_if_failing, out, summary_table
 from supplyscreen.errors import SupplyscreenError
+from supplyscreen.screen.engines import spark as ss
 
 
 def default_output(input_path: Path, fmt: str | None) -> Path:
@@ -21,9 +23,7 @@ def default_output(input_path: Path, fmt: str | None) -> Path:
 
 
 def _is_parquet(path: Path) -> bool:
-    from supplyscreen.spark import input_format
-
-    return input_format(path) == "parquet"
+    return ss.input_format(path) == "parquet"
 
 
 def screen_with_spark(
@@ -43,7 +43,6 @@ def screen_with_spark(
         raise SupplyscreenError(
             "the spark engine needs pyspark and a Java runtime: install supplyscreen with its spark extra"
         ) from None
-    from supplyscreen import spark as ss
 
     ss.input_format(input_path)  # refuse an unsupported input before starting a JVM
     target = out_path or default_output(input_path, fmt)
@@ -82,9 +81,7 @@ def _counts(
     """Rows per risk and per flag, rows with errors and the list snapshot, read back from the output."""
     from pyspark.sql import functions as F
 
-    from supplyscreen.spark import CORRUPT_COLUMN, output_columns
-
-    names = output_columns([c for c in input_columns if c != CORRUPT_COLUMN])
+    names = ss.output_columns([c for c in input_columns if c != ss.CORRUPT_COLUMN])
     risk, flags, snapshot, errors = names[0], names[1], names[6], names[7]
     reader = session.read  # type: ignore[attr-defined]
     written = (

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +14,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from supplyscreen.cli_common import HomeOption, err, out
+from supplyscreen.cli.common import HomeOption, err, out
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.report.atomic import atomic_output
 from supplyscreen.screener import Screener
@@ -193,9 +195,6 @@ def _match_batch(
     screener: Screener, input_path: Path, output_path: Path, limit: int, threshold: float | None, workers: int
 ) -> None:
     """Match every line of a JSONL file; output lines keep the input order, across worker processes."""
-    import multiprocessing
-    import time
-
     global _WORKER
     progress = _progress(err)
     total = None if progress.disable else _count_lines(input_path)  # a bar's total, only when it is shown

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from supplyscreen.cli_common import HomeOption, err, exit_if_failing, out, summary_table
-from supplyscreen.cli_spark import screen_with_spark
+from supplyscreen.cases.hooks import screening_cases
+from supplyscreen.cli.common import HomeOption, err, exit_if_failing, out, summary_table
+from supplyscreen.cli.spark import screen_with_spark
 from supplyscreen.io.location import describe as describe_places
 from supplyscreen.screen.run import screen_file
 from supplyscreen.screener import Screener
@@ -89,7 +90,7 @@ def register(app: typer.Typer) -> None:
         if engine != "local":
             raise typer.BadParameter("use local or spark", param_hint="--engine")
         screener = Screener.open(home)
-        cases = _screening_cases(database_url, home, screener)
+        cases = screening_cases(database_url, home, screener)
         started = time.perf_counter()
         with Progress(
             TextColumn("screening"),
@@ -174,10 +175,3 @@ def estimate_rows(path: Path) -> int | None:
     except OSError:
         return None
     return None
-
-
-def _screening_cases(database_url: str | None, home: Path | None, screener: Screener) -> Any:
-    """Reviewer decisions applied to the screener and an audit row to write, when a case database exists."""
-    from supplyscreen.cases.hooks import screening_cases
-
-    return screening_cases(database_url, home, screener)

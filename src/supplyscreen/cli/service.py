@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from supplyscreen.cli_common import HomeOption, err
+from supplyscreen.cli.common import HomeOption, err
 
 
 def register(app: typer.Typer) -> None:
@@ -32,8 +33,6 @@ def register(app: typer.Typer) -> None:
         home: HomeOption = None,
     ) -> None:
         """Serve the API (/match, /reconcile, /screen …, documented at /docs) and the web UI (/ui/)."""
-        import os
-
         try:
             import uvicorn
         except ImportError:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from supplyscreen.cli_common import HomeOption, err, out
+from supplyscreen.cases.hooks import install_list_audit
+from supplyscreen.cli.common import HomeOption, err, out
 
 if TYPE_CHECKING:
     from supplyscreen.cases import Cases
@@ -34,7 +35,7 @@ decisions_app = typer.Typer(
 
 
 def _cases(database_url: str | None, home: Path | None) -> Cases:
-    from supplyscreen.cases import Cases
+    from supplyscreen.cases import Cases  # loads SQLAlchemy (the service extra): only when a command needs it
 
     return Cases.open(database_url, home)
 
@@ -184,8 +185,6 @@ def decisions_list(
 
 def register(app: typer.Typer) -> None:
     """Add the users, keys, audit and decisions command groups; list switches are audited from now on."""
-    from supplyscreen.cases.hooks import install_list_audit
-
     install_list_audit()
     app.add_typer(users_app, name="users")
     app.add_typer(keys_app, name="keys")

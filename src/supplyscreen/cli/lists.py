@@ -1,33 +1,23 @@
-"""The `supplyscreen` command. Thin: every command calls the core and formats its answer."""
+"""`supplyscreen lists …`: status, look-up, updates, export and your own lists, over the store."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from supplyscreen.cli.common import HomeOption, err, out
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.listcodes import list_info
 from supplyscreen.model import STALE_AFTER_DAYS, Entity
 from supplyscreen.store import Store
 
-app = typer.Typer(
-    help="Screen vendors, suppliers, products and purchase files against the official lists "
-    "(OFAC, BIS Entity List, UN, FCC Covered List, NDAA s.889, UFLPA).",
-    no_args_is_help=True,
-    add_completion=False,
-)
 lists_app = typer.Typer(
     help="The official lists: status, look-up, updates, export, your own lists.", no_args_is_help=True
 )
-app.add_typer(lists_app, name="lists")
-
-from supplyscreen.cli_common import HomeOption, err, out  # noqa: E402
-from supplyscreen.version import __version__  # noqa: E402
 
 
 def _store(home: Path | None) -> Store:
@@ -266,73 +256,6 @@ def lists_use(
     out.print(f"active snapshot: {version}")
 
 
-from supplyscreen import (  # noqa: E402  (commands register on the app)
-    cli_cases,
-    cli_match,
-    cli_network,
-    cli_screen,
-    cli_service,
-)
-
-cli_screen.register(app)
-cli_match.register(app)
-cli_network.register(app)
-cli_cases.register(app)
-cli_service.register(app)
-
-
-@app.command("version")
-def version() -> None:
-    """Print the supplyscreen version."""
-    out.print(__version__)
-
-
-def main() -> None:
-    """Console entry point: a SupplyscreenError is a one-line message and exit code 2, never a traceback."""
-    try:
-        rc = app(standalone_mode=False)
-    except SupplyscreenError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # usage errors: the click exception class behind Typer (vendored in newer Typer)
-        show = getattr(exc, "show", None)
-        if callable(show) and hasattr(exc, "exit_code"):
-            show()
-            sys.exit(2)
-        raise
-    sys.exit(rc if isinstance(rc, int) else 0)
-
-
-def console() -> None:
-    """The installed command: :func:`main`, then a quick exit.
-
-    A screening run holds millions of objects (the name index, the entities); the interpreter's own
-    shutdown would collect and free them one by one, seconds after the work is done. Output is
-    flushed and exit handlers run, then the process ends at once.
-    """
-    import atexit
-    import logging
-    import os
-
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            code = exc.code or 0
-        else:
-            print(exc.code, file=sys.stderr)
-            code = 1
-    atexit._run_exitfuncs()
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    os._exit(code)
+def register(app: typer.Typer) -> None:
+    """Add the lists command group to the main app."""
+    app.add_typer(lists_app, name="lists")

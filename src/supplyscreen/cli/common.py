@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from supplyscreen.model import RISKS
+from supplyscreen.screen.policy import FAIL_EXIT, fails_run
 
 # Piped output (CI logs, files) gets a wide console so tables are not folded into unreadable columns.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -27,10 +28,6 @@ HomeOption = Annotated[
 ]
 
 
-FAIL_EXIT = 3
-FAIL_LEVELS = {"high": ("high",), "review": ("high", "review")}  # the risks each --fail-on value fails on
-
-
 def summary_table(title: str, by_risk: Mapping[str, int], by_flag: Mapping[str, int]) -> Table:
     """The end-of-run table (also the Spark engine's): rows per risk, then per flag."""
     table = Table(title=title)
@@ -44,6 +41,6 @@ def summary_table(title: str, by_risk: Mapping[str, int], by_flag: Mapping[str, 
 
 
 def exit_if_failing(fail_on: str | None, by_risk: Mapping[str, int]) -> None:
-    """Exit with :data:`FAIL_EXIT` when ``--fail-on`` was given and a row is at or above that risk."""
-    if fail_on and any(by_risk.get(r, 0) for r in FAIL_LEVELS[fail_on]):
+    """Exit with ``policy.FAIL_EXIT`` when ``--fail-on`` was given and a row is at or above that risk."""
+    if fails_run(fail_on, dict(by_risk)):
         raise typer.Exit(FAIL_EXIT)

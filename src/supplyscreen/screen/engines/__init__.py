@@ -1,0 +1,1 @@
+"""Screening engines beside the local one: ``spark`` runs the same screening on Apache Spark."""
