@@ -274,6 +274,7 @@ def test_references_written_as_bare_ref_ids_are_looked_up(entities: dict[str, En
     (address,) = bank.addresses
     got_address = (address.street, address.city, address.region, address.country)
     assert got_address == ("Calle Ejemplo 50", "Panama City", "Panama", "pa")
+    assert address.full.endswith(", Panama City, Panama, Panama")  # the country's name from its refId
     assert bank.identifiers == [
         Identifier("swift_bic", "EXCBPAPA"),
         Identifier("registration_number", "PA-000123", "pa"),

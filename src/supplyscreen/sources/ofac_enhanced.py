@@ -327,7 +327,7 @@ class _Reader:
     def _addresses(self, entity: Entity, elem: ET.Element) -> None:
         for addr in elem.iterfind("addresses/address"):
             country_elem = addr.find("country")
-            country, country_name = self._country(country_elem), _text(country_elem)
+            country, country_name = self._country(country_elem), self._ref(country_elem)
             entity.add_country(country)
             for trans in addr.findall("translations/translation") or [ET.Element("translation")]:
                 parts: dict[str, list[str]] = {}
