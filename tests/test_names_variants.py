@@ -76,6 +76,20 @@ def test_two_swapped_letters_in_a_short_brand_still_find_dahua(screener: Screene
     assert "two letters swapped" in hit.explanation
 
 
+@pytest.mark.parametrize(
+    ("query", "lists"),
+    [
+        ("中兴通讯股份有限公司", {"us_ndaa_889", "us_fcc_covered"}),  # ZTE, named in s.889
+        ("华为技术有限公司", {"us_ndaa_889", "us_fcc_covered"}),  # Huawei
+    ],
+)
+def test_the_covered_companies_chinese_legal_names_are_matches(
+    screener: Screener, query: str, lists: set[str]
+) -> None:
+    (hit, *_) = screener.match(query, limit=3)
+    assert hit.match and lists <= set(hit.lists), (hit.caption, hit.score, hit.lists)
+
+
 @pytest.mark.parametrize("query", ["Leadership Logistics Inc.", "Ningbo Sunrise Garment Co., Ltd."])
 def test_an_organisation_never_matches_a_vessel(screener: Screener, query: str) -> None:
     hits = screener.match(query)
