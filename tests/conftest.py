@@ -46,7 +46,7 @@ def screener(screener_home: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def columnar_resets(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Counts how often the columnar path starts afresh (``ColumnarScreener._reset``: once at the
-    start, then whenever ``columnar._INTERNED_LIMIT`` values are remembered), in ``["n"]``."""
+    start, then whenever ``columnar.screener._INTERNED_LIMIT`` values are remembered), in ``["n"]``."""
     from supplyscreen.screen import columnar
 
     resets = {"n": 0}

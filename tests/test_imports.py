@@ -101,3 +101,13 @@ def test_a_cycle_is_found_when_there_is_one() -> None:
     graph = import_graph()
     graph.add_edge("supplyscreen.settings", "supplyscreen.cases.hooks")  # hooks imports settings
     assert any(len(group) > 1 for group in nx.strongly_connected_components(graph))
+
+
+def test_no_module_is_over_600_lines() -> None:
+    """A module that grows past 600 lines holds more than one concern: split it along its seams."""
+    long = {
+        str(path.relative_to(SRC)): n
+        for path in (SRC / "supplyscreen").rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 600
+    }
+    assert not long, f"modules over 600 lines: {long}"

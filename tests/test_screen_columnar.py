@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from supplyscreen.screen import columnar
+from supplyscreen.screen.columnar import interning, outcomes, reader
+from supplyscreen.screen.columnar import screener as columnar_screener
+from supplyscreen.screen.columnar import writer as columnar_writer
 from supplyscreen.screen.run import screen_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -31,7 +34,7 @@ def purchase_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_columnar_and_row_paths_write_the_same_values(
     screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)  # several batches
+    monkeypatch.setattr(reader, "BATCH_BYTES", 64 * 1024)  # several batches
     fast = tmp_path / "fast.csv"
     slow = tmp_path / "slow.csv"
     fast_totals = screen_file(screener, purchase_file, fast).summary.to_dict()
@@ -54,7 +57,7 @@ def test_formula_cells_in_every_batch_are_escaped_as_the_row_path_escapes_them(
 ) -> None:
     # the reader thread escapes the input columns of all batches but the first, the writer those of
     # the first: cells to escape (and negative numbers not to) in the first batch and in later ones
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 64 * 1024)
     rows = list(csv.reader(purchase_file.open(encoding="utf-8", newline="")))
     traps = ["=cmd|' /C calc'!A0", "+1+2", "-12.50", "@SUM(A1)", "-x", "=1"]
     for n in range(1, len(rows), 97):
@@ -81,9 +84,9 @@ def test_columnar_run_resumes_after_an_interruption(
     interrupt_and_resume,
     workers: int,
 ) -> None:
-    monkeypatch.setattr(columnar, "READ_BYTES", 16 * 1024)  # batches joined from 16 KB blocks
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
-    monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint between every two batches
+    monkeypatch.setattr(reader, "READ_BYTES", 16 * 1024)  # batches joined from 16 KB blocks
+    monkeypatch.setattr(reader, "BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(columnar_writer, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint between every two batches
     straight = tmp_path / "straight.csv"
     screen_file(screener, purchase_file, straight)
     out = tmp_path / "resumed.csv"
@@ -101,9 +104,9 @@ def test_a_checkpoint_of_batches_cut_otherwise_is_refused_not_misread(
 ) -> None:
     from supplyscreen.errors import ResumeError
 
-    monkeypatch.setattr(columnar, "READ_BYTES", 16 * 1024)
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
-    monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr(reader, "READ_BYTES", 16 * 1024)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(columnar_writer, "CHECKPOINT_SECONDS", 0.0)
     out = tmp_path / "resumed.csv"
     reported = {"rows": 0}
 
@@ -114,7 +117,7 @@ def test_a_checkpoint_of_batches_cut_otherwise_is_refused_not_misread(
 
     with pytest.raises(KeyboardInterrupt):
         screen_file(screener, purchase_file, out, on_rows=stop)
-    monkeypatch.setattr(columnar, "READ_BYTES", 8 * 1024)  # another version cuts the file otherwise
+    monkeypatch.setattr(reader, "READ_BYTES", 8 * 1024)  # another version cuts the file otherwise
     with pytest.raises(ResumeError, match="another input or other options"):
         screen_file(screener, purchase_file, out, resume=True)
     # and were the fingerprint blind to it, the rows of the skipped batches would not add up
@@ -124,8 +127,8 @@ def test_a_checkpoint_of_batches_cut_otherwise_is_refused_not_misread(
     reported["rows"] = 0
     with pytest.raises(KeyboardInterrupt):
         screen_file(screener, purchase_file, out, on_rows=stop)
-    monkeypatch.setattr(columnar, "READ_BYTES", 4 * 1024)
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 48 * 1024)
+    monkeypatch.setattr(reader, "READ_BYTES", 4 * 1024)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 48 * 1024)
     with pytest.raises(ResumeError, match="rows in its first"):
         screen_file(screener, purchase_file, out, resume=True)
     assert screen_file(screener, purchase_file, out).summary.rows_total == 3000
@@ -147,8 +150,8 @@ def test_a_row_longer_than_a_read_block_is_read_again_in_bigger_blocks(
     long_row.write_text(
         "\n".join([head, *rows[:100], buf.getvalue().rstrip("\r\n"), *rows[100:]]) + "\n", encoding="utf-8"
     )
-    monkeypatch.setattr(columnar, "READ_BYTES", 4 * 1024)  # the long row straddles 4 KB blocks
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(reader, "READ_BYTES", 4 * 1024)  # the long row straddles 4 KB blocks
+    monkeypatch.setattr(reader, "BATCH_BYTES", 64 * 1024)
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     from supplyscreen.screen import run
 
@@ -186,7 +189,7 @@ def test_rows_that_share_a_part_differ_only_where_it_cannot_matter(
     must still give the row path's result in every cell."""
     import random
 
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 32 * 1024)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 32 * 1024)
     example = _rows(Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv")
     rng = random.Random(7)
     dates = ["2021-09-14", "2022-11-23", "2022-11-24", "2023-02-14", "", "June 21, 2021", "2022-11"]
@@ -330,8 +333,8 @@ def test_starting_afresh_when_too_many_values_are_remembered_changes_no_result(
 ) -> None:
     """A file with more distinct values than the path keeps drops what it remembers between batches;
     the results stay the row path's."""
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
-    monkeypatch.setattr(columnar, "_INTERNED_LIMIT", 100)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(columnar_screener, "_INTERNED_LIMIT", 100)
     fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     screen_file(screener, purchase_file, fast)
     screen_file(screener, purchase_file, slow, force_rows=True)
@@ -342,7 +345,7 @@ def test_starting_afresh_when_too_many_values_are_remembered_changes_no_result(
 def test_a_run_with_helpers_interrupted_while_names_are_matched_ahead_stops_cleanly(
     screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 64 * 1024)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 64 * 1024)
 
     def stop_at_once(n: int) -> None:
         raise KeyboardInterrupt
@@ -440,7 +443,7 @@ def test_the_reader_encodes_the_screened_columns_of_later_batches() -> None:
 def test_blocks_are_joined_into_batches_after_the_first() -> None:
     import pyarrow as pa
 
-    from supplyscreen.screen.columnar import _joined
+    from supplyscreen.screen.columnar.reader import _joined
 
     blocks = [
         pa.record_batch({"a": [f"{b}-{i}" for i in range(n)]}) for b, n in enumerate([3, 5, 1, 8, 2, 2, 4])
@@ -472,12 +475,12 @@ def test_outcomes_hold_the_cells_and_counts_of_the_row_results_they_stand_for(  
             screener.snapshot_version,
         )
         row = 1
-        for batch in columnar._batches(stream, []):
+        for batch in reader._batches(stream, []):
             col.screen(batch, row)
             row += batch.num_rows
         return col
 
-    def check(col: columnar.ColumnarScreener, outcome: columnar._Outcome) -> None:
+    def check(col: columnar.ColumnarScreener, outcome: outcomes._Outcome) -> None:
         result = col.result(outcome)
         assert outcome.values == added_values(result, False)
         assert (outcome.risk, outcome.codes, outcome.lists) == (
@@ -566,13 +569,13 @@ def test_an_empty_column_with_no_offsets_is_no_formula() -> None:
 def release(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """An event the writer thread waits for before writing each batch (set it to let it write)."""
     event = threading.Event()
-    original = columnar._output_table
+    original = columnar_writer._output_table
 
     def held(*job):  # type: ignore[no-untyped-def]
         assert event.wait(10)
         return original(*job)
 
-    monkeypatch.setattr(columnar, "_output_table", held)
+    monkeypatch.setattr(columnar_writer, "_output_table", held)
     return event
 
 
@@ -584,7 +587,7 @@ def test_the_writer_is_idle_only_once_what_was_put_is_written(
     batch = pa.record_batch({"vendor": ["Acme", "=cmd"]})
     clear = [pa.chunked_array([pa.array(["clear"])])]
     with open(tmp_path / "out.csv", "wb") as fh:
-        writer = columnar._Writer(fh)
+        writer = columnar_writer._Writer(fh)
         assert writer.idle()
         writer.put(batch, pa.array([0, 0]), clear, None)
         assert not writer.idle()  # a checkpoint now would wait: write_columnar waits for a later batch
@@ -606,7 +609,7 @@ def test_the_writer_holds_three_batches_at_most_yet_ending_it_does_not_wait(
     clear = [pa.chunked_array([pa.array(["clear"])])]
     batches = [pa.record_batch({"vendor": [f"v{i}"]}) for i in range(4)]
     with open(tmp_path / "out.csv", "wb") as fh:
-        writer = columnar._Writer(fh)
+        writer = columnar_writer._Writer(fh)
         for batch in batches[:3]:  # one being written (held up), two waiting
             writer.put(batch, pa.array([0]), clear, None)
         fourth = threading.Thread(target=writer.put, args=(batches[3], pa.array([0]), clear, None))
@@ -636,7 +639,7 @@ def test_rows_are_grouped_by_their_ids_in_the_order_they_first_show(high: int) -
 
     rng = np.random.default_rng(2)
     cols = [rng.integers(0, high, 5000) // (high // 5 or 1) * (high // 5 or 1) for _ in range(4)]
-    group, first = columnar._groups(cols)
+    group, first = interning._groups(cols)
     seen: dict[tuple[int, ...], int] = {}
     for row, key in enumerate(zip(*(c.tolist() for c in cols), strict=True)):
         assert group[row] == seen.setdefault(key, len(seen))
@@ -650,12 +653,12 @@ def test_grouping_ids_whose_combined_key_would_wrap_around() -> None:
 
     a = np.array([0, 4, 0, 4], dtype=np.int64)
     b = np.array([0, 0, (1 << 62) - 1, 0], dtype=np.int64)  # 4 * 2**62 wraps to 0 in int64
-    group, first = columnar._groups([a, b])
+    group, first = interning._groups([a, b])
     assert group.tolist() == [0, 1, 2, 1] and first.tolist() == [0, 1, 2]
     # renumbering the first column is not enough when the second alone is that wide
     a = np.array([0, 1, 2, 3, 4, 0], dtype=np.int64)
     b = np.array([0, 0, 0, 0, 0, (1 << 62) - 1], dtype=np.int64)
-    assert columnar._groups([a, b])[0].tolist() == [0, 1, 2, 3, 4, 5]
+    assert interning._groups([a, b])[0].tolist() == [0, 1, 2, 3, 4, 5]
 
 
 @pytest.mark.parametrize("key", ["name", "description", "address"])

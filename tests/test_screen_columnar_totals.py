@@ -15,7 +15,9 @@ import pytest
 
 from supplyscreen.io.dates import parse_amount
 from supplyscreen.report.summary import NO_NAME, _amount_key
-from supplyscreen.screen import columnar
+from supplyscreen.screen.columnar import reader
+from supplyscreen.screen.columnar import screener as columnar_screener
+from supplyscreen.screen.columnar import writer as columnar_writer
 from supplyscreen.screen.run import screen_file
 
 HEADER = ["po_number", "vendor", "vendor_address", "country", "description", "amount", "currency",
@@ -88,7 +90,7 @@ def _both(
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of 16 KB: a test file of a few thousand rows is screened in several."""
-    monkeypatch.setattr(columnar, "BATCH_BYTES", 16 * 1024)
+    monkeypatch.setattr(reader, "BATCH_BYTES", 16 * 1024)
 
 
 # (vendor, address, country, description) of the templates at high risk
@@ -237,7 +239,7 @@ def test_starting_afresh_between_batches_keeps_the_row_paths_totals(
 ) -> None:
     """The remembered values and outcomes are dropped between batches (the rows counted so far are
     handed to the aggregator first); vendors seen before and after are totalled in one slot."""
-    monkeypatch.setattr(columnar, "_INTERNED_LIMIT", 5)
+    monkeypatch.setattr(columnar_screener, "_INTERNED_LIMIT", 5)
     rows = _mixed_rows(2500, seed=21)
     rng = random.Random(22)
     for row in rows[::3]:  # many vendors (more than the tables keep), some at risk, some with odd names
@@ -260,9 +262,9 @@ def test_a_resumed_run_has_the_totals_of_an_uninterrupted_one(
     interrupt_and_resume,
     limit: int | None,
 ) -> None:
-    monkeypatch.setattr(columnar, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint after every batch
+    monkeypatch.setattr(columnar_writer, "CHECKPOINT_SECONDS", 0.0)  # a checkpoint after every batch
     if limit is not None:
-        monkeypatch.setattr(columnar, "_INTERNED_LIMIT", limit)  # and starting afresh before each
+        monkeypatch.setattr(columnar_screener, "_INTERNED_LIMIT", limit)  # and starting afresh before each
     source = _write(tmp_path / "resume.csv", _mixed_rows(3000, seed=31))
     straight = tmp_path / "straight.csv"
     straight_totals = _totals(screen_file(screener, source, straight).summary)

@@ -4,6 +4,12 @@ A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return i
 LibreOffice and Google Sheets as a formula (``=cmd|' /C calc'!A0``). Following the OWASP advice on
 CSV injection, such a cell gets a leading single quote, which spreadsheets show as text. A plain
 number (``-12.50``, ``+3``) is no formula and is left alone, so amounts stay amounts.
+
+The rule is applied twice, and the two must agree cell for cell: the row path's ``escape_formula``
+(with ``csv_cell`` and ``xlsx_text``) one cell at a time, and the columnar path's ``escaped_formulas``
+(with ``escaped_columns``) on whole pyarrow columns, which finds the cells to escape from their first
+byte. ``tests/test_screen_columnar.py`` holds the second to the first; the Spark engine escapes in the
+JVM from the same ``FORMULA_STARTS`` and ``PLAIN_NUMBER``.
 """
 
 from __future__ import annotations
@@ -11,8 +17,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
+
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -64,6 +75,47 @@ def csv_cell(value: Any) -> str:
     if type(value) is str and (not value or value[0] not in _FORMULA_FIRST):
         return value
     return escape_formula(cell_text(value))
+
+
+# The columnar path's twin of escape_formula, for whole pyarrow columns (see the module docstring).
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[[ord(c) for c in FORMULA_STARTS]] = True
+
+
+def _formula_first(column: pa.Array) -> np.ndarray:
+    """Whether each cell of a string column starts with a formula character, read from the first
+    byte of each cell in the column's buffers (in UTF-8 no other character's first byte is one of
+    these ASCII ones); null and empty cells do not."""
+    n = len(column)
+    if not n or column.buffers()[1] is None:  # no cells (Arrow allows an empty offsets buffer then)
+        return np.zeros(n, dtype=bool)
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * column.offset)
+    data = column.buffers()[2]
+    starts, nonempty = offsets[:-1], offsets[1:] > offsets[:-1]
+    first = np.zeros(n, dtype=np.uint8)
+    if data is not None and nonempty.any():
+        first[nonempty] = np.frombuffer(data, dtype=np.uint8)[starts[nonempty]]
+    risky = _FORMULA_BYTES[first]
+    if column.null_count:
+        risky &= column.is_valid().to_numpy(zero_copy_only=False)
+    return risky
+
+
+def escaped_formulas(column: pa.Array) -> pa.Array:
+    """Cells a spreadsheet would run as formulas, prefixed with ``'`` (plain numbers left alone)."""
+    if not pa.types.is_string(column.type):
+        return column
+    risky = _formula_first(column)
+    if not risky.any():
+        return column
+    plain = pc.fill_null(pc.match_substring_regex(column, f"^{PLAIN_NUMBER}$"), False)
+    escape = pa.array(risky & ~plain.to_numpy(zero_copy_only=False))
+    return pc.if_else(escape, pc.binary_join_element_wise("'", column, ""), column)
+
+
+def escaped_columns(columns: Iterable[pa.Array]) -> list[pa.Array]:
+    """``escaped_formulas`` of each column."""
+    return [escaped_formulas(c) for c in columns]
 
 
 def clip_for_excel(text: str, limit: int = EXCEL_CELL_LIMIT) -> tuple[str, bool]:

@@ -41,7 +41,7 @@ from supplyscreen.io.encoding import detect_encoding, read_sample
 from supplyscreen.io.errors import InputError
 from supplyscreen.io.readers import choose_format
 from supplyscreen.io.record_builder import RecordBuilder
-from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER
+from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER, escaped_columns
 from supplyscreen.report.tabular import (
     ADDED_COLUMNS,
     CLASH_PREFIX,
@@ -50,7 +50,7 @@ from supplyscreen.report.tabular import (
     added_values,
     clear_values,
 )
-from supplyscreen.screen.columnar import ColumnarScreener, escaped_columns
+from supplyscreen.screen.columnar import ColumnarScreener
 from supplyscreen.screen.engine import RecordScreener
 from supplyscreen.screener import Screener
 
