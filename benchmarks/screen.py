@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+# the purchase-file generator is test support, shared with the tests (tests/support/generate.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from proctree import tree_rss_mb  # noqa: E402
+from support.generate import generate  # noqa: E402
 
 
 def run_measured(cmd: list[str]) -> tuple[float, int]:

@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+# the purchase-file generator is test support, shared with the tests (tests/support/generate.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from proctree import tree_cpu_seconds  # noqa: E402
+from support.generate import generate  # noqa: E402
 
 
 def local_child(path: Path, out: Path, workers: int) -> dict[str, Any]:

@@ -1,14 +1,18 @@
 """Shared test fixtures: small list files in the official formats (``tests/fixtures/official``, written
-for these tests) and list stores built from them; the embedded snapshot where whole lists are needed."""
+for these tests) and list stores built from them; the embedded snapshot where whole lists are needed;
+``both_paths``, which runs a file-screening test over the columnar and the row path."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CURATED = REPO / "src" / "supplyscreen" / "data" / "curated"
+EXAMPLE = REPO / "examples" / "purchase_orders.csv"  # the README's example purchase orders
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # A folder laid out like the official files the snapshot builder reads (scripts/build_snapshot.py),
 # each file a handful of records written for these tests in that list's official format.
@@ -41,6 +45,26 @@ def screener(screener_home: Path):  # type: ignore[no-untyped-def]
     from supplyscreen import Screener
 
     return Screener.open(screener_home)
+
+
+@pytest.fixture(params=["columnar", "rows"])
+def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Runs a file-screening test once per path of ``screen_file`` (``[columnar]``, ``[rows]``), however the
+    test starts the screening (``screen_file``, ``Screener.screen_file``, the CLI): in ``[rows]`` no file
+    takes the columnar path, as with ``force_rows=True``. ``[columnar]`` fails unless one of the test's
+    files could take it (CSV/TSV/Parquet in, CSV out), since it would run the row path twice."""
+    from supplyscreen.screen import run
+
+    eligible = run.columnar_eligible
+    seen: list[bool] = []
+
+    def path_of_this_run(stream: Any, out_format: str) -> bool:
+        seen.append(eligible(stream, out_format))
+        return seen[-1] and request.param == "columnar"
+
+    monkeypatch.setattr(run, "columnar_eligible", path_of_this_run)
+    yield request.param
+    assert any(seen), "no file of this test can take the columnar path: it need not run over both paths"
 
 
 @pytest.fixture

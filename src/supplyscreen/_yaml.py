@@ -1,6 +1,6 @@
 """YAML for the shipped data files: libyaml's C loader where PyYAML has it (about ten times faster:
 the detectors' configuration took 18 ms to parse in pure Python, 2 ms in C), else the Python one.
-Both are safe loaders and read the shipped files alike (tests/test_yaml.py)."""
+Both are safe loaders and read the shipped files alike (tests/repo/test_yaml.py)."""
 
 from __future__ import annotations
 

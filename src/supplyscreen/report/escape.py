@@ -8,7 +8,7 @@ number (``-12.50``, ``+3``) is no formula and is left alone, so amounts stay amo
 The rule is applied twice, and the two must agree cell for cell: the row path's ``escape_formula``
 (with ``csv_cell`` and ``xlsx_text``) one cell at a time, and the columnar path's ``escaped_formulas``
 (with ``escaped_columns``) on whole pyarrow columns, which finds the cells to escape from their first
-byte. ``tests/test_screen_columnar.py`` holds the second to the first; the Spark engine escapes in the
+byte. ``tests/screen/test_screen_columnar.py`` holds the second to the first; the Spark engine escapes in the
 JVM from the same ``FORMULA_STARTS`` and ``PLAIN_NUMBER``.
 """
 

@@ -20,7 +20,7 @@ the others are joined into batches of ``BATCH_BYTES``.
 
 With helper processes, the file's distinct names are matched ahead (:class:`NamePrefetch`) while
 this process works out every batch's detector parts, then each batch's names, results and output.
-``tests/test_screen_columnar.py`` holds it to the row path's output, cell for cell.
+``tests/screen/test_screen_columnar.py`` holds it to the row path's output, cell for cell.
 
 Its modules: ``reader.py`` (batches read, encoded and escaped ahead; the names prefetched),
 ``interning.py`` (ids of values, keys and groups of rows), ``outcomes.py`` (a result's parts and the

@@ -8,15 +8,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE
+from support.generate import generate
 
 from supplyscreen.screen import columnar
 from supplyscreen.screen.columnar import interning, outcomes, reader
 from supplyscreen.screen.columnar import screener as columnar_screener
 from supplyscreen.screen.columnar import writer as columnar_writer
 from supplyscreen.screen.run import screen_file
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import generate  # noqa: E402
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -190,7 +189,7 @@ def test_rows_that_share_a_part_differ_only_where_it_cannot_matter(
     import random
 
     monkeypatch.setattr(reader, "BATCH_BYTES", 32 * 1024)
-    example = _rows(Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv")
+    example = _rows(EXAMPLE)
     rng = random.Random(7)
     dates = ["2021-09-14", "2022-11-23", "2022-11-24", "2023-02-14", "", "June 21, 2021", "2022-11"]
     fundings = ["", "General fund", "ESSER III federal funds", "CFDA 84.425D", "not federal funds"]
@@ -359,7 +358,6 @@ def test_a_run_with_helpers_interrupted_while_names_are_matched_ahead_stops_clea
 
 def test_overlapping_runs_leave_the_interpreter_as_they_found_it() -> None:
     import gc
-    import sys
 
     import pyarrow as pa
 
@@ -496,7 +494,7 @@ def test_outcomes_hold_the_cells_and_counts_of_the_row_results_they_stand_for(  
         "Daqo Energy Trading,CN,Hikvision DS-2CD2143G2-I camera\n",
         encoding="utf-8",
     )
-    example = screened(Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv")
+    example = screened(EXAMPLE)
     generated = screened(purchase_file)
     mixed = screened(review)
     assert [o.risk for o in mixed.outcomes] == ["review", "review", "high"]

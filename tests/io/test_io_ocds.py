@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from supplyscreen.io import InputError, read_records
 from supplyscreen.io.jsonstream import JsonStream
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "io" / "ocds_release_package.json"
+FIXTURE = FIXTURES / "io" / "ocds_release_package.json"
 
 
 def test_release_package_gives_award_and_contract_records_per_supplier() -> None:

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE
 from sqlalchemy import text
-from test_cli_lists import run_cli
+from support.cli import run_cli
 
 from supplyscreen.cases import Cases
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
 DENIED_ROW = 21  # DAHUA ELECTRONICS CORPORATION, a Denied Persons entry: its only flag is the name hit
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLE
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -18,7 +19,6 @@ from fastapi.testclient import TestClient  # noqa: E402
 from supplyscreen.api import Settings, create_app  # noqa: E402
 from supplyscreen.cases import Cases  # noqa: E402
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
 HIKVISION = "us_ofac_nonsdn:30946"
 
 

@@ -7,18 +7,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import CURATED
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity
 from supplyscreen.sources import curated
 from supplyscreen.sources.base import ReadReport
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "supplyscreen" / "data" / "curated"
-
 
 def _read(reader: Callable[..., Iterator[Entity]], filename: str) -> tuple[dict[str, Entity], ReadReport]:
     report = ReadReport("test")
-    entities = {e.id: e for e in reader(PACKAGE / filename, report)}
+    entities = {e.id: e for e in reader(CURATED / filename, report)}
     return entities, report
 
 
@@ -296,7 +295,7 @@ def test_huawei_and_zte_carry_their_chinese_legal_names_with_the_source_that_giv
 
 
 def _copy(tmp_path: Path, filename: str, old: str, new: str, count: int = 1) -> Path:
-    text = (PACKAGE / filename).read_text(encoding="utf-8")
+    text = (CURATED / filename).read_text(encoding="utf-8")
     assert old in text
     out = tmp_path / filename
     out.write_text(text.replace(old, new, count), encoding="utf-8")
@@ -332,7 +331,7 @@ def test_unknown_creates_hit_value_raises(tmp_path: Path) -> None:
 
 
 def test_truncated_file_raises(tmp_path: Path) -> None:
-    text = (PACKAGE / curated.EL_XINJIANG_FILE).read_text(encoding="utf-8")
+    text = (CURATED / curated.EL_XINJIANG_FILE).read_text(encoding="utf-8")
     cut = tmp_path / curated.EL_XINJIANG_FILE
     cut.write_text(text[: text.index("Yitu Technologies") + 40], encoding="utf-8")
     with pytest.raises(SourceFormatError, match="entity_list_xinjiang.csv, line 10"):
@@ -341,15 +340,15 @@ def test_truncated_file_raises(tmp_path: Path) -> None:
 
 def test_non_utf8_file_raises(tmp_path: Path) -> None:
     path = tmp_path / curated.UFLPA_FILE
-    path.write_bytes((PACKAGE / curated.UFLPA_FILE).read_text(encoding="utf-8").encode("gb18030"))
+    path.write_bytes((CURATED / curated.UFLPA_FILE).read_text(encoding="utf-8").encode("gb18030"))
     with pytest.raises(SourceFormatError, match="uflpa_entities.csv: not UTF-8"):
         list(curated.read_uflpa(path))
 
 
 def test_read_picks_the_reader_by_file_name_or_code(tmp_path: Path) -> None:
-    assert len(list(curated.read(PACKAGE / curated.EL_XINJIANG_FILE))) == 45
+    assert len(list(curated.read(CURATED / curated.EL_XINJIANG_FILE))) == 45
     other = tmp_path / "mine.csv"
-    other.write_bytes((PACKAGE / curated.UFLPA_FILE).read_bytes())
+    other.write_bytes((CURATED / curated.UFLPA_FILE).read_bytes())
     assert len(list(curated.read(other, code="curated_uflpa"))) == 94
     with pytest.raises(SourceFormatError, match="not a curated file"):
         list(curated.read(other))

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from casedb import BACKENDS, database_url
 from sqlalchemy import text
+from support.casedb import BACKENDS, database_url
 
 from supplyscreen.cases import AuditWriter, Cases, DecisionLookup, membership_fingerprint, name_subject
 from supplyscreen.cases.accounts import AccountError, hash_password, verify_password

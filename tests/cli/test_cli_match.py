@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_cli_lists import run_cli
+from support.cli import run_cli
 
 
 def test_match_prints_a_table_with_the_hikvision_entity(screener_home: Path, capsys, monkeypatch) -> None:

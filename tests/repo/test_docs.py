@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 PACKAGE = ROOT / "src" / "supplyscreen"
 README = ROOT / "README.md"
 DOMAIN = ROOT / "docs" / "domain.md"

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from supplyscreen.io.errors import InputError
 from supplyscreen.network.relations import RelationRow, parse_share, read_relations
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "network"
+NETWORK = FIXTURES / "network"
 
 
 def test_csv_fixture_reads_every_edge_with_share_and_product() -> None:
-    rows = read_relations(FIXTURES / "edges.csv")
+    rows = read_relations(NETWORK / "edges.csv")
     assert len(rows) == 23
     assert rows[0] == RelationRow(
         "Sunrise Solar Imports LLC",
@@ -33,7 +34,7 @@ def test_csv_fixture_reads_every_edge_with_share_and_product() -> None:
 
 
 def test_jsonl_edges_skip_blank_lines_and_accept_percent_strings() -> None:
-    rows = read_relations(FIXTURES / "edges.jsonl")
+    rows = read_relations(NETWORK / "edges.jsonl")
     assert [(r.relation, r.share) for r in rows] == [("supplies", None), ("owns", 30.0), ("owns", 25.0)]
     assert rows[2].origin == "edges.jsonl line 4"
 
@@ -67,7 +68,7 @@ def test_gb18030_csv_keeps_chinese_names(tmp_path: Path) -> None:
 
 
 def test_ftm_ownership_and_directorship_become_edges() -> None:
-    rows = read_relations(FIXTURES / "ownership.ftm.jsonl")
+    rows = read_relations(NETWORK / "ownership.ftm.jsonl")
     assert [(r.from_name, r.to_name, r.relation, r.share) for r in rows] == [
         ("Dandong Hongxiang Industrial Development Co., Ltd.", "Riverside Metals Ltd.", "owns", 30.0),
         ("Sinotech Industry Co., Ltd.", "Riverside Metals Ltd.", "owns", 25.0),

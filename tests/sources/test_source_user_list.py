@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from supplyscreen.errors import SourceFormatError, StoreError
 from supplyscreen.model import Entity, Membership, Relation
 from supplyscreen.sources.base import ReadReport
 from supplyscreen.sources.user_list import read_user_list, user_list_spec, validate_list_name
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "user_lists"
-SEMICOLON_BOM = FIXTURES / "vendors_semicolon_bom.csv"
-FTM_JSONL = FIXTURES / "licensed.ftm.jsonl"
+USER_LISTS = FIXTURES / "user_lists"
+SEMICOLON_BOM = USER_LISTS / "vendors_semicolon_bom.csv"
+FTM_JSONL = USER_LISTS / "licensed.ftm.jsonl"
 
 
 def _read(name: str, path: Path) -> tuple[dict[str, Entity], ReadReport]:

@@ -10,19 +10,20 @@ from pathlib import Path
 
 import pytest
 import typer
+from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from supplyscreen.cli import network as cli_network
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.network import NetworkResult, screen_network, write_report
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "network"
+NETWORK = FIXTURES / "network"
 
 
 @pytest.fixture(scope="module")
 def result(screener) -> NetworkResult:  # type: ignore[no-untyped-def]
     return screen_network(
-        FIXTURES / "suppliers.csv", [FIXTURES / "edges.csv"], screener, as_of=date(2026, 11, 26)
+        NETWORK / "suppliers.csv", [NETWORK / "edges.csv"], screener, as_of=date(2026, 11, 26)
     )
 
 
@@ -111,10 +112,10 @@ def test_cli_network_writes_jsonl_with_ftm_ownership(screener_home: Path, tmp_pa
     suppliers = tmp_path / "suppliers.csv"
     suppliers.write_text("vendor\nRiverside Metals Ltd.\nMetro Camera Integrators LLC\n", encoding="utf-8")
     out = tmp_path / "exposure.jsonl"
-    args = ["network", str(suppliers), "--relations", str(FIXTURES / "edges.csv")]
+    args = ["network", str(suppliers), "--relations", str(NETWORK / "edges.csv")]
     args += [
         "--relations",
-        str(FIXTURES / "ownership.ftm.jsonl"),
+        str(NETWORK / "ownership.ftm.jsonl"),
         "--out",
         str(out),
         "--home",
@@ -138,7 +139,7 @@ def test_cli_network_refuses_bad_options(screener_home: Path, tmp_path: Path) ->
         "network",
         str(suppliers),
         "--relations",
-        str(FIXTURES / "edges.csv"),
+        str(NETWORK / "edges.csv"),
         "--home",
         str(screener_home),
     ]

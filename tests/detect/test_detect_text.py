@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import EXAMPLE
+
 from supplyscreen.detect.text import PhraseIndex, WordSet, exclusive_limit, fold, plural_forms, tokens
 
 
@@ -44,7 +46,6 @@ def test_detectors_judge_many_texts_at_once_as_they_judge_each_alone() -> None:
     """``may_find_in`` (pyarrow, all texts at once) agrees with ``may_find`` (one text's words) on
     plain ASCII text, and sends any other text to the word-by-word look-up."""
     import csv
-    from pathlib import Path
 
     import pyarrow as pa
 
@@ -55,7 +56,7 @@ def test_detectors_judge_many_texts_at_once_as_they_judge_each_alone() -> None:
     )
     from supplyscreen.detect.text import has_han, text_words
 
-    example = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
+    example = EXAMPLE
     with example.open(encoding="utf-8") as fh:
         texts = [v for row in csv.DictReader(fh) for v in row.values() if v]
     texts += ["HIKVISION", "dahua-ipc", "Kashgar Restaurant, London", "solar-grade POLYSILICON", "x",
@@ -85,7 +86,6 @@ def test_word_sets_find_phrases_in_many_plain_texts_at_once_as_in_each_alone() -
     covered-equipment detector's contexts learnt that way equal the ones it works out one by one."""
     import csv
     import random
-    from pathlib import Path
 
     import pyarrow as pa
 
@@ -108,7 +108,7 @@ def test_word_sets_find_phrases_in_many_plain_texts_at_once_as_in_each_alone() -
     for text, at_once in zip(texts, found.tolist(), strict=True):
         assert at_once == (text.isascii() and bool(words.found(text))), text
 
-    example = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
+    example = EXAMPLE
     with example.open(encoding="utf-8") as fh:
         real = [v for row in csv.DictReader(fh) for v in row.values() if v.strip()]
     real += ["Security camera installation", "Bakery supplies", "ACCESS-CONTROL panel", "dash cam kit"]

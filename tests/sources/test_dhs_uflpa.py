@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity
 from supplyscreen.sources import dhs_uflpa
 from supplyscreen.sources.base import ReadReport
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "dhs_uflpa_entity_list.html"
+FIXTURE = FIXTURES / "dhs_uflpa_entity_list.html"
 AUTHORITY = "Uyghur Forced Labor Prevention Act, Pub. L. 117-78, s.2(d)(2)(B)"
 
 

@@ -8,11 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_cli_lists import run_cli
+from conftest import EXAMPLE
+from support.cli import run_cli
 
 from supplyscreen.screen.run import screen_file
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
 
 # row → (risk, flag codes); reviewed by hand against the lists and docs/domain.md
 EXPECTED = {
@@ -74,6 +73,7 @@ def test_list_hit_evidence_has_program_basis_date_and_source(example_rows: dict[
     assert example_rows[20]["list_snapshot"].startswith("embedded-")
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_default_output_is_beside_the_input_with_added_columns(
     screener_home: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
@@ -90,6 +90,7 @@ def test_default_output_is_beside_the_input_with_added_columns(
     assert "high" in out and "13" in out
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_fail_on_high_exits_3(screener_home: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     code, _, _ = run_cli(
         [
@@ -179,6 +180,7 @@ def test_compare_to_marks_new_changed_unchanged_and_resolved(screener_home: Path
     assert change[21] == "new"
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_formula_in_a_vendor_name_is_escaped_in_csv_output(screener_home: Path, tmp_path: Path) -> None:
     from supplyscreen import Screener
 
@@ -197,6 +199,7 @@ def test_formula_in_a_vendor_name_is_escaped_in_csv_output(screener_home: Path, 
     assert rows[3]["vendor"] == "\u00c9clair Ltd" and rows[3]["description"] == "'-x"
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_malformed_rows_go_to_the_errors_file_and_the_rest_is_screened(
     screener_home: Path, tmp_path: Path
 ) -> None:

@@ -1,6 +1,6 @@
-"""Generate realistic purchase files for the screening and Spark benchmarks (deterministic, seeded).
+"""Generate realistic purchase files for tests and benchmarks (deterministic, seeded).
 
-    python benchmarks/generate.py OUT.csv --rows 1000000 --vendors 50000 --descriptions 20000
+    python tests/support/generate.py OUT.csv --rows 1000000 --vendors 50000 --descriptions 20000
 
 Vendors are mostly invented company names, with a share of real list names (so the matcher finds
 hits), Chinese-style names and addresses in Xinjiang; descriptions are mostly ordinary goods, with a
@@ -8,6 +8,9 @@ share naming covered equipment by brand or model number and UFLPA high-priority 
 ``--flag-share`` sets the share of rows carrying each kind of flag (0.05: at least 5% each);
 ``--uflpa-share`` adds that share of vendors named as UFLPA Entity List entities (0 by default, which
 leaves the files of earlier runs unchanged).
+
+The columnar, prefilter and Spark tests import it (``from support.generate import generate``), and so do
+the screening and Spark benchmarks.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLE
 
 sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
@@ -25,8 +26,6 @@ if not shutil.which(CHROMIUM):
 
 from supplyscreen.api import Settings, create_app  # noqa: E402
 from supplyscreen.cases import Cases  # noqa: E402
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "purchase_orders.csv"
 
 
 def _free_port() -> int:

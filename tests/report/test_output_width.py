@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from tabular import write_csv
+from support.tabular import write_csv
 
 from supplyscreen.report import ADDED_COLUMNS
 from supplyscreen.screen.run import screen_file
@@ -44,12 +44,12 @@ def blank_headers(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "blank_headers.csv", HEADER, ROWS)
 
 
-@pytest.mark.parametrize("force_rows", [False, True], ids=["columnar", "rows"])
+@pytest.mark.usefixtures("both_paths")
 def test_csv_output_header_and_rows_have_one_width(  # type: ignore[no-untyped-def]
-    screener, blank_headers: Path, tmp_path: Path, force_rows: bool
+    screener, blank_headers: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.csv"
-    screen_file(screener, blank_headers, out, force_rows=force_rows)
+    screen_file(screener, blank_headers, out)
     with out.open(encoding="utf-8-sig", newline="") as handle:
         header, *rows = list(csv.reader(handle))
     assert header == [*EXPECTED, *ADDED_COLUMNS]

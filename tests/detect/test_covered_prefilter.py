@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import csv
 import re
-import sys
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from conftest import EXAMPLE
+from support.generate import GOODS
 
 from supplyscreen.detect import covered_equipment_detector
 from supplyscreen.detect.covered_tables import _RE2_CLASS, _re2_superset
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _texts() -> list[str]:
-    with (ROOT / "examples" / "purchase_orders.csv").open(encoding="utf-8") as fh:
+    with EXAMPLE.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     texts = [r[c] for r in rows for c in ("vendor", "description")]
     tricky = [
@@ -29,9 +27,6 @@ def _texts() -> list[str]:
         "rtsp://x/cam/realmonitor?channel=1&subtype=0", "/h264/ch1/main/av_stream", "IP4M-1026B",
         "\u00e9DS-2CD2143", "\u4e2dDS-2CD2143G0", "DS-7608NI-K2/8P", "ds-2de4a425iw-de", "copy paper",
     ]  # fmt: skip
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import GOODS
-
     return texts + tricky + list(GOODS)
 
 

@@ -11,7 +11,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from tabular import write_csv
+from support.tabular import write_csv
 
 from supplyscreen import Screener
 from supplyscreen.io.location import names_another_party, place_country, vendor_place_columns
@@ -159,9 +159,9 @@ def test_a_hit_on_an_entity_known_elsewhere_is_one_level_down(screener: Screener
     assert screener.match("Huawei Technologies Co., Ltd.", country="us")[0].match
 
 
-@pytest.mark.parametrize("force_rows", [False, True], ids=["columnar", "rows"])
+@pytest.mark.usefixtures("both_paths")
 def test_a_file_with_the_vendors_state_demotes_name_hits_abroad(  # type: ignore[no-untyped-def]
-    screener, tmp_path: Path, force_rows: bool
+    screener, tmp_path: Path
 ) -> None:
     vendor_state = write_csv(
         tmp_path / "contracts.csv",
@@ -169,7 +169,7 @@ def test_a_file_with_the_vendors_state_demotes_name_hits_abroad(  # type: ignore
         [["1", "VESTA, Inc.", "MD", "20850", "Department of Finance"], ["2", "DJI", "CA", "90210", "Police"]],
     )
     out = tmp_path / "out.csv"
-    outcome = screen_file(screener, vendor_state, out, force_rows=force_rows)
+    outcome = screen_file(screener, vendor_state, out)
     assert outcome.vendor_places == [("Vendor State", "state"), ("Vendor Zip Code", "zip")]
     rows = {r["Contract"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert rows["1"]["risk"] == "review"
@@ -183,5 +183,5 @@ def test_a_file_with_the_vendors_state_demotes_name_hits_abroad(  # type: ignore
         [["County Sheriff", "AZ", "VESTA, Inc."]],
     )
     out = tmp_path / "agencies.out.csv"
-    assert screen_file(screener, agency_state, out, force_rows=force_rows).vendor_places == []
+    assert screen_file(screener, agency_state, out).vendor_places == []
     assert next(csv.DictReader(out.open(encoding="utf-8-sig")))["risk"] == "high"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from supplyscreen.network import Exposure, NetworkResult, screen_network
 from supplyscreen.network.graph import SupplyNetwork
@@ -14,7 +14,7 @@ from supplyscreen.network.relations import RelationRow
 from supplyscreen.network.rules import network_config
 from supplyscreen.network.screen import flag_network
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "network"
+NETWORK = FIXTURES / "network"
 TODAY = date(2026, 11, 26)
 
 DAQO_USER = "Xinjiang Daqo New Energy Co., Ltd."
@@ -36,8 +36,8 @@ HIK_CODES = ["restricted_party", "covered_equipment", "xinjiang_location"]
 
 def screen(screener, mode: str = "auto", as_of: date = TODAY, max_tier: int = 4) -> NetworkResult:  # type: ignore[no-untyped-def]
     return screen_network(
-        FIXTURES / "suppliers.csv",
-        [FIXTURES / "edges.csv"],
+        NETWORK / "suppliers.csv",
+        [NETWORK / "edges.csv"],
         screener,
         max_tier=max_tier,
         as_of=as_of,

@@ -17,15 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLE
+from support.generate import generate
 
 from supplyscreen.io import read_records
 from supplyscreen.model import FLAG_CODES
 from supplyscreen.report.tabular import ADDED_COLUMNS, added_values
 from supplyscreen.screen.engine import screen_records
 from supplyscreen.screen.run import screen_file
-
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "examples" / "purchase_orders.csv"
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +42,6 @@ def spark() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory, screener_home: Path) -> Path:
     """100,000 purchase rows in which every flag code is on at least 5% of rows (7% of each kind drawn)."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        from generate import generate  # type: ignore[import-not-found]
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
     path = tmp_path_factory.mktemp("spark") / "orders_100k.csv"
     with pytest.MonkeyPatch.context() as patch:  # the generator reads list names from the test lists
         patch.setenv("SUPPLYSCREEN_HOME", str(screener_home))
