@@ -254,7 +254,7 @@ def test_a_vendors_context_is_shared_only_where_the_description_names_a_category
     monkeypatch.setattr(columnar.ColumnarScreener, "_compute", counted)
     screen_file(screener, path, fast)
     # one part for the three vendors of the description with a category word; three for each other
-    assert len([c for c in computed if c[0] == "c"]) == 7
+    assert len([c for c in computed if c[0] == "covered_equipment"]) == 7
     screen_file(screener, path, slow, force_rows=True)
     a = _rows(fast)
     assert a == _rows(slow)

@@ -11,8 +11,9 @@ or one at a time: ``covered_equipment_detector().detect(record)``; ``scan(text)`
 
 from __future__ import annotations
 
-from functools import cache
+from typing import cast
 
+from supplyscreen.detect.base import REGISTRY, Detector, detector, detectors
 from supplyscreen.detect.covered_equipment import CoveredEquipmentDetector, is_federal_funding
 from supplyscreen.detect.high_priority_sector import HighPrioritySectorDetector, normalize_hs
 from supplyscreen.detect.text import Match
@@ -20,12 +21,16 @@ from supplyscreen.detect.xinjiang_location import XinjiangLocationDetector
 from supplyscreen.model import Flag, Record
 
 __all__ = [
+    "REGISTRY",
     "CoveredEquipmentDetector",
+    "Detector",
     "HighPrioritySectorDetector",
     "Match",
     "XinjiangLocationDetector",
     "covered_equipment_detector",
     "detect_all",
+    "detector",
+    "detectors",
     "high_priority_sector_detector",
     "is_federal_funding",
     "normalize_hs",
@@ -33,28 +38,22 @@ __all__ = [
 ]
 
 
-@cache
 def covered_equipment_detector() -> CoveredEquipmentDetector:
     """The shared covered-equipment detector (built on first use)."""
-    return CoveredEquipmentDetector()
+    return cast(CoveredEquipmentDetector, detector(CoveredEquipmentDetector.code))
 
 
-@cache
 def xinjiang_location_detector() -> XinjiangLocationDetector:
     """The shared Xinjiang-location detector (built on first use)."""
-    return XinjiangLocationDetector()
+    return cast(XinjiangLocationDetector, detector(XinjiangLocationDetector.code))
 
 
-@cache
 def high_priority_sector_detector() -> HighPrioritySectorDetector:
     """The shared high-priority-sector detector (built on first use)."""
-    return HighPrioritySectorDetector()
+    return cast(HighPrioritySectorDetector, detector(HighPrioritySectorDetector.code))
 
 
 def detect_all(record: Record) -> list[Flag]:
-    """The flags of all three detectors for one record: covered equipment, Xinjiang places, sectors."""
-    return [
-        *covered_equipment_detector().detect(record),
-        *xinjiang_location_detector().detect(record),
-        *high_priority_sector_detector().detect(record),
-    ]
+    """The flags of every registered detector for one record: covered equipment, Xinjiang places,
+    sectors."""
+    return [flag for d in detectors().values() for flag in d.detect(record)]

@@ -68,6 +68,10 @@ _NOTHING: list[Match] = []  # what ``scan`` finds in a text known to hold nothin
 class CoveredEquipmentDetector:
     """Finds covered telecom and video-surveillance equipment in a record; built once from the data."""
 
+    code = CODE
+    #: the record fields it reads (the date and the funding only for what it found by name or description)
+    fields = ("name", "description", "date", "funding")
+
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
@@ -197,6 +201,10 @@ class CoveredEquipmentDetector:
             array, self.model_prefilter, ignore_case=True
         ).to_pylist()
         return found
+
+    def worth_detecting(self, record: Record) -> bool:
+        """Whether the name or description holds a brand, model number or fingerprint (cached per text)."""
+        return any(self.scan(t) for t in (record.name, record.description) if t)
 
     def detect(self, record: Record) -> list[Flag]:
         """One ``covered_equipment`` flag per covered parent found in the record's name and description."""

@@ -79,6 +79,10 @@ def normalize_hs(value: str) -> list[str]:
 class HighPrioritySectorDetector:
     """Flags records whose HS code or description falls in a UFLPA sector; built once from the data."""
 
+    code = CODE
+    #: the record fields it reads
+    fields = ("hs_code", "description")
+
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
@@ -167,6 +171,14 @@ class HighPrioritySectorDetector:
                     out.append(Match(start, end, value[start:end], "hs_code", sector.name, "high", attrs))
                     break
         return out
+
+    def worth_detecting(self, record: Record) -> bool:
+        """Whether the HS code or the description falls in a sector at all (cached per value)."""
+        description = record.description
+        return bool(
+            (record.hs_code and self.hs_matches(str(record.hs_code)))
+            or (description and self.scan(description))
+        )
 
     def detect(self, record: Record) -> list[Flag]:
         """One ``high_priority_sector`` flag (severity info) per sector the record falls in."""

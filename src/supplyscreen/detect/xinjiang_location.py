@@ -132,6 +132,10 @@ def _names(value: str) -> list[str]:
 class XinjiangLocationDetector:
     """Finds Xinjiang places in a record's name, address and description; built once from the data."""
 
+    code = CODE
+    #: the record fields it reads (the country for context, and as a place when it is no known country)
+    fields = ("name", "address", "description", "country")
+
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
@@ -412,6 +416,10 @@ class XinjiangLocationDetector:
         if record.country and country_of(record.country) is None:
             fields.append(("country", str(record.country)))
         return fields
+
+    def worth_detecting(self, record: Record) -> bool:
+        """Whether any text it reads names a place in Xinjiang at all (cached per text)."""
+        return any(self.names_a_place(t) for _, t in self.fields_of(record))
 
     def detect(self, record: Record) -> list[Flag]:
         """One ``xinjiang_location`` flag naming the most specific place found, or none."""

@@ -19,11 +19,7 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
-from supplyscreen.detect import (
-    covered_equipment_detector,
-    high_priority_sector_detector,
-    xinjiang_location_detector,
-)
+from supplyscreen.detect import detectors
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import Entity, Flag, Hit, Record, RowResult
 from supplyscreen.screen.flags import hit_flags
@@ -55,38 +51,18 @@ class _LRU(OrderedDict[Any, Any]):
 
 
 class _DetectorGate:
-    """Runs a detector only on records with a text in which it finds something.
+    """Runs each registered detector only on records with a text in which it finds something.
 
     Most rows of a purchase file flag nothing, and their texts repeat: each detector remembers what
-    it found per distinct text, so a clean row costs a few dictionary look-ups instead of three
-    full detections.
+    it found per distinct text (``worth_detecting``), so a clean row costs a few dictionary look-ups
+    instead of full detections.
     """
 
     def __init__(self) -> None:
-        self.covered = covered_equipment_detector()
-        self.xinjiang = xinjiang_location_detector()
-        self.sector = high_priority_sector_detector()
-
-    def covered_flags(self, record: Record) -> list[Flag]:
-        if any(self.covered.scan(t) for t in (record.name, record.description) if t):
-            return self.covered.detect(record)
-        return []
-
-    def xinjiang_flags(self, record: Record) -> list[Flag]:
-        if any(self.xinjiang.names_a_place(t) for _, t in self.xinjiang.fields_of(record)):
-            return self.xinjiang.detect(record)
-        return []
-
-    def sector_flags(self, record: Record) -> list[Flag]:
-        description = record.description
-        if (record.hs_code and self.sector.hs_matches(str(record.hs_code))) or (
-            description and self.sector.scan(description)
-        ):
-            return self.sector.detect(record)
-        return []
+        self.detectors = detectors()
 
     def detect(self, record: Record) -> list[Flag]:
-        return [*self.covered_flags(record), *self.xinjiang_flags(record), *self.sector_flags(record)]
+        return [f for d in self.detectors.values() if d.worth_detecting(record) for f in d.detect(record)]
 
 
 class RecordScreener:

@@ -21,7 +21,7 @@ class _Outcome(NamedTuple):
     values: list[Any]  # the added columns' cells
     codes: tuple[str, ...]  # its flags' codes, each once
     lists: tuple[str, ...]  # the list codes of its restricted_party flags (see flag_lists)
-    key: tuple[int, int, int, int]
+    key: tuple[int, ...]  # the name's part, then each detector's, in registry order
     row: int
 
 

@@ -9,7 +9,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from supplyscreen.detect import is_federal_funding
+from supplyscreen.detect import (
+    CoveredEquipmentDetector,
+    HighPrioritySectorDetector,
+    XinjiangLocationDetector,
+    covered_equipment_detector,
+    high_priority_sector_detector,
+    is_federal_funding,
+    xinjiang_location_detector,
+)
 from supplyscreen.detect.text import TextTokens
 from supplyscreen.detect.xinjiang_location import country_of
 from supplyscreen.io.dates import parse_date
@@ -33,6 +41,12 @@ from supplyscreen.screen.flags import date_matters
 from supplyscreen.screen.policy import risk_of
 
 _NAME_FIELDS = ("name", "country", "date", "funding")  # what the name's part reads of a record
+NAME_PART = "name_hits"  # the part of a result its name's hits make; the detectors' parts go by flag code
+_COVERED, _PLACES, _SECTORS = (
+    CoveredEquipmentDetector.code,
+    XinjiangLocationDetector.code,
+    HighPrioritySectorDetector.code,
+)
 _CONTEXT_ONLY = [False, True, False, False, False, False]  # a covered-equipment context word, nothing more
 _INTERNED_LIMIT = 2_000_000  # distinct values remembered across batches before starting afresh
 
@@ -62,6 +76,21 @@ class ColumnarScreener:
         self.places = places or []  # no country column: where the vendor is (``io.location``)
         self.snapshot = snapshot
         self.prefetch: NamePrefetch | None = None
+        # the registered detectors, in the order of their flags; the three below are classed per
+        # distinct text with what they know of it (``_features``), any other once per distinct
+        # combination of the fields it reads
+        self.detector_codes = tuple(engine.gate.detectors)
+        self.covered_detector = covered_equipment_detector()
+        self.place_detector = xinjiang_location_detector()
+        self.sector_detector = high_priority_sector_detector()
+        self._other_detectors = {
+            code: d.fields
+            for code, d in engine.gate.detectors.items()
+            if code not in (_COVERED, _PLACES, _SECTORS)
+        }
+        unread = {f for fields in self._other_detectors.values() for f in fields} - set(SCREENED_FIELDS)
+        if unread:
+            raise ValueError(f"the columnar path does not read the fields {sorted(unread)} detectors ask for")
         self._reset()
 
     def _reset(self) -> None:
@@ -77,8 +106,8 @@ class ColumnarScreener:
         self.part_values: list[Any] = []
         self.part_summaries: dict[int, _Part] = {}  # by index in part_values (see _part)
         self._results: dict[tuple[tuple[int, ...], int], RowResult] = {}  # see result
-        self._detected: dict[tuple[int, int, int], tuple[list[_Segment], bool]] = {}  # see _outcome
-        self.results = _KeyIds(4)  # (h, c, x, s) part ids + 1 -> outcome index
+        self._detected: dict[tuple[int, ...], tuple[list[_Segment], bool]] = {}  # see _outcome
+        self.results = _KeyIds(1 + len(self.detector_codes))  # (name, *detectors) part ids + 1 -> outcome
         self.outcomes: list[_Outcome] = []
         self._columns: list[list[pa.Array]] = []  # see result_columns
 
@@ -154,22 +183,21 @@ class ColumnarScreener:
             bulk = np.zeros(len(texts), dtype=bool)  # classed by their covered context alone (below)
             width = len(self._feature(key, None, [False] * 6))  # how many ids each value gets
             if key in ("name", "description", "address") and present:
-                gate = self.engine.gate
                 kept = [texts[i] for i in present]
                 array = pa.array(kept, type=pa.string())
                 words = TextTokens(array)
                 # in names and descriptions whole brands, not first words ("electronics" is common)
-                covered = gate.covered.may_find_in(words, whole_brands=key != "address")
-                found = [*covered, *gate.xinjiang.may_find_in(words)]
-                found.append(gate.sector.may_find_in(words))
-                models = gate.covered.models_possible(array) if key != "address" else []
+                covered = self.covered_detector.may_find_in(words, whole_brands=key != "address")
+                found = [*covered, *self.place_detector.may_find_in(words)]
+                found.append(self.sector_detector.may_find_in(words))
+                models = self.covered_detector.models_possible(array) if key != "address" else []
                 found.append(np.asarray(models or [False] * len(present), dtype=bool))
                 may[present] = np.stack(found, axis=1)
                 if key != "address":  # detect need not look in these again
-                    gate.covered.known_empty(
+                    self.covered_detector.known_empty(
                         [texts[i] for i in np.flatnonzero(~(may[:, 0] | may[:, 5])).tolist()]
                     )
-                    category, unrelated = gate.covered.learn_contexts(kept, words)
+                    category, unrelated = self.covered_detector.learn_contexts(kept, words)
                     # most texts hold nothing but a covered-equipment context word ("electronics",
                     # "foods"): in plain ASCII their features follow from that context (see _feature)
                     only = ~may[present, 0] & may[present, 1] & ~may[present, 2:].any(axis=1) & words.plain
@@ -209,7 +237,6 @@ class ColumnarScreener:
 
     def _feature(self, key: str, text: str | None, may: list[bool]) -> tuple[int, ...]:
         """What each detector needs of one value (``may``: which look-ups may find anything in it)."""
-        gate = self.engine.gate
         if key in ("name", "description", "address"):
             brand, covered_context, place, context, sector_word, models = may
             xinjiang = self._xinjiang_class(text, place, context)
@@ -217,16 +244,16 @@ class ColumnarScreener:
                 return (xinjiang,)
             ids: tuple[int, ...] = (self._covered_class(text, models, brand, covered_context), xinjiang)
             if key == "description":
-                sector = text if text and sector_word and gate.sector.scan(text) else None
+                sector = text if text and sector_word and self.sector_detector.scan(text) else None
                 ids += (self.sectors.id_of(sector, (sector is not None,)),)
             return ids
         if key == "country":
             # read as a place only when it is no known country; its text is context all the same
             place = text is not None and country_of(text) is None
-            place = place and gate.xinjiang.names_a_place(text or "")
+            place = place and self.place_detector.names_a_place(text or "")
             return (self.xinjiang.id_of(("country", text), (place,)),)
         if key == "hs_code":
-            hs = text if text and gate.sector.hs_matches(text) else None
+            hs = text if text and self.sector_detector.hs_matches(text) else None
             return (self.sectors.id_of(("hs", hs) if hs else None, (hs is not None,)),)
         if key == "funding":
             return (int(bool(text) and is_federal_funding(text or "")),)
@@ -234,7 +261,7 @@ class ColumnarScreener:
 
     def _covered_class(self, text: str | None, models: bool, brands: bool, context: bool) -> int:
         """``brands``, ``context``: whether the text may hold a brand word, context words."""
-        covered = self.engine.gate.covered
+        covered = self.covered_detector
         found = covered.scan(text, models=models) if text and (models or brands) else []
         words = covered.context_of(text) if text and context else (False, False)
         if found:  # the text itself decides: which brand or model, where, dated or not
@@ -244,7 +271,7 @@ class ColumnarScreener:
 
     def _xinjiang_class(self, text: str | None, places: bool, context: bool) -> int:
         """``places``, ``context``: whether the text may name a place, hold context words."""
-        xinjiang = self.engine.gate.xinjiang
+        xinjiang = self.place_detector
         if text and places and xinjiang.names_a_place(text):
             return self.xinjiang.id_of(("text", text), (True,))
         words = xinjiang.context_of(text) if text and context else (False, False, False, False)
@@ -285,19 +312,26 @@ class ColumnarScreener:
         return {
             "name": ids["name"], "country": ids["country"], "date": date, "funding": funding,
             "federal": feature("funding", 0),
-            "c": self._parts(
-                first_row, records, ids, "c",
+            _COVERED: self._parts(
+                first_row, records, ids, _COVERED,
                 self.covered.flag(name_c, 0) | self.covered.flag(desc_c, 0),
                 [name_c_part, desc_c, np.where(covered_dated, date, 0), funding],
             ),
-            "x": self._parts(
-                first_row, records, ids, "x",
+            _PLACES: self._parts(
+                first_row, records, ids, _PLACES,
                 np.logical_or.reduce([self.xinjiang.flag(c, 0) for c in xj]), xj,
             ),
-            "s": self._parts(
-                first_row, records, ids, "s",
+            _SECTORS: self._parts(
+                first_row, records, ids, _SECTORS,
                 self.sectors.flag(hs_s, 0) | self.sectors.flag(desc_s, 0), [hs_s, desc_s],
             ),
+            **{
+                code: self._parts(
+                    first_row, records, ids, code,
+                    np.ones(batch.num_rows, dtype=bool), [ids[f] for f in fields],
+                )
+                for code, fields in self._other_detectors.items()
+            },
         }  # fmt: skip
 
     def finish(
@@ -308,11 +342,11 @@ class ColumnarScreener:
         name_key = self._name_keys(parts["name"], parts["country"], pool, helpers)
         dated_name = self.name_keys.flag(name_key, 1)
         h = self._parts(
-            first_row, {}, {k: parts[k] for k in _NAME_FIELDS}, "h", self.name_keys.flag(name_key, 0),
+            first_row, {}, {k: parts[k] for k in _NAME_FIELDS}, NAME_PART, self.name_keys.flag(name_key, 0),
             [name_key, np.where(dated_name, parts["date"], 0), parts["federal"]],
         )  # fmt: skip
-        parts = {**parts, "h": h}
-        combined = [parts[k] + 1 for k in ("h", "c", "x", "s")]
+        parts = {**parts, NAME_PART: h}
+        combined = [parts[k] + 1 for k in (NAME_PART, *self.detector_codes)]
         active = np.flatnonzero(np.logical_or.reduce([c > 0 for c in combined]))
         out = np.full(n, -1, dtype=np.int64)
         if not len(active):
@@ -341,18 +375,19 @@ class ColumnarScreener:
     def _outcome(self, key: tuple[int, ...], row: int) -> _Outcome:
         """The outcome of a combination of parts (their ids + 1, 0: none; the name's first), its
         cells as ``added_values`` gives them for the RowResult that ``result`` makes of it."""
-        h, c, x, s = key
-        found = self._detected.get((c, x, s))
+        h, *found_by = key
+        detected_key = tuple(found_by)
+        found = self._detected.get(detected_key)
         if found is None:  # the detectors' parts merged, shared by the outcomes of every name
-            parts = [self._part(p - 1, False) for p in (c, x, s) if p]
+            parts = [self._part(p - 1, False) for p in detected_key if p]
             merged = sorted([segment for part in parts for segment in part.segments], key=_LEVEL)
-            found = self._detected[(c, x, s)] = (merged, any(part.listed for part in parts))
+            found = self._detected[detected_key] = (merged, any(part.listed for part in parts))
         detected, listed = found
         if listed:  # a detector's list flags: not so far
-            result = self._assembled((h, c, x, s), row)
+            result = self._assembled(key, row)
             return _Outcome(
                 result.risk, added_values(result, False), tuple(result.flag_codes),
-                tuple(flag_lists(result)), (h, c, x, s), row,
+                tuple(flag_lists(result)), key, row,
             )  # fmt: skip
         name = self._part(h - 1, True) if h else _NO_PART
         # stable: within a severity the name's flags come before the detectors', as assemble has them
@@ -372,7 +407,7 @@ class ColumnarScreener:
             ";".join(name.lists),
             self.engine.snapshot,
         ]
-        return _Outcome(risk, values, distinct, name.lists, (h, c, x, s), row)
+        return _Outcome(risk, values, distinct, name.lists, key, row)
 
     def result(self, outcome: _Outcome) -> RowResult:
         """The RowResult of an outcome, as the row path assembles it (its record only numbers the
@@ -382,9 +417,9 @@ class ColumnarScreener:
     def _assembled(self, key: tuple[int, ...], row: int) -> RowResult:
         found = self._results.get((key, row))
         if found is None:
-            h, c, x, s = key
+            h, *found_by = key
             name_flags, hits = self.part_values[h - 1] if h else ([], [])
-            detected = [f for p in (c, x, s) if p for f in self.part_values[p - 1]]
+            detected = [f for p in found_by if p for f in self.part_values[p - 1]]
             found = self._results[(key, row)] = self.engine.assemble(Record(row), name_flags, hits, detected)
         return found
 
@@ -485,14 +520,10 @@ class ColumnarScreener:
         return out
 
     def _compute(self, kind: str, record: Record) -> Any:
-        engine, gate = self.engine, self.engine.gate
-        if kind == "h":
-            return engine.name_flags(record)
-        if kind == "c":
-            return gate.covered.detect(record)
-        if kind == "x":
-            return gate.xinjiang.detect(record)
-        return gate.sector.detect(record)
+        """A part's value for a representative record: the name's flags and hits, or a detector's flags."""
+        if kind == NAME_PART:
+            return self.engine.name_flags(record)
+        return self.engine.gate.detectors[kind].detect(record)
 
     def _load_records(
         self, first_row: int, records: dict[int, Record], rows: list[int], fields: dict[str, np.ndarray]
