@@ -22,7 +22,8 @@ from support.generate import generate
 
 from supplyscreen.io import read_records
 from supplyscreen.model import FLAG_CODES
-from supplyscreen.report.tabular import ADDED_COLUMNS, added_values
+from supplyscreen.report.columns import ADDED_COLUMNS
+from supplyscreen.report.tabular import added_values
 from supplyscreen.screen.engine import screen_records
 from supplyscreen.screen.run import screen_file
 

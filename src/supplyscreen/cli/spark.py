@@ -13,6 +13,7 @@ from pathlib import Path
 
 from supplyscreen.cli.common import err, exit_if_failing, out, summary_table
 from supplyscreen.errors import SupplyscreenError
+from supplyscreen.report.columns import ADDED_COLUMNS
 from supplyscreen.screen.engines import spark as ss
 
 
@@ -82,7 +83,8 @@ def _counts(
     from pyspark.sql import functions as F
 
     names = ss.output_columns([c for c in input_columns if c != ss.CORRUPT_COLUMN])
-    risk, flags, snapshot, errors = names[0], names[1], names[6], names[7]
+    added = dict(zip(ADDED_COLUMNS, names, strict=False))  # the output's names of the added cells, by field
+    risk, flags, snapshot, errors = added["risk"], added["flags"], added["list_snapshot"], names[-1]
     reader = session.read  # type: ignore[attr-defined]
     written = (
         reader.parquet(str(target))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from supplyscreen.model import STALE_AFTER_DAYS, RowResult
 from supplyscreen.report.atomic import atomic_output, check_output_path
+from supplyscreen.report.columns import ADDED_COLUMNS, AddedCells
 from supplyscreen.report.context import (
     FORMATS,
     ReportContext,
@@ -30,10 +31,11 @@ from supplyscreen.report.escape import EXCEL_CELL_LIMIT, escape_formula
 from supplyscreen.report.flagged import FLAGGED_ROWS_SHOWN
 from supplyscreen.report.html import write_html
 from supplyscreen.report.summary import AmountRow, ReportAggregator, ReportSummary
-from supplyscreen.report.tabular import ADDED_COLUMNS, errors_path, write_csv, write_errors, write_jsonl
+from supplyscreen.report.tabular import errors_path, write_csv, write_errors, write_jsonl
 
 __all__ = [
     "ADDED_COLUMNS",
+    "AddedCells",
     "EXCEL_CELL_LIMIT",
     "FLAGGED_ROWS_SHOWN",
     "FORMATS",

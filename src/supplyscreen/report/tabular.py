@@ -17,16 +17,13 @@ from typing import Any, Protocol
 
 from supplyscreen.model import RowResult
 from supplyscreen.report.atomic import atomic_output
+from supplyscreen.report.columns import (
+    added_columns,
+    cells_of,
+)
 from supplyscreen.report.escape import csv_cell
-from supplyscreen.report.summary import ReportAggregator, flag_lists
+from supplyscreen.report.summary import ReportAggregator
 
-#: The columns a screening adds after the input's own, in this order (``change`` only when comparing).
-ADDED_COLUMNS = ("risk", "flags", "reasons", "top_match", "top_score", "lists", "list_snapshot")
-#: The added column that holds a number (the top hit's score); the others hold text.
-SCORE_COLUMN = ADDED_COLUMNS.index("top_score")
-CHANGE_COLUMN = "change"
-#: Prefix of an added column whose name the input already uses (a screened file screened again).
-CLASH_PREFIX = "supplyscreen_"
 ERRORS_COLUMNS = ("row", "sheet", "column", "message")
 
 
@@ -53,44 +50,9 @@ def input_columns(columns: Sequence[str], first: RowResult | None) -> list[str]:
     return list(first.record.fields) if first is not None else []
 
 
-def added_columns(columns: Sequence[str], with_change: bool) -> list[str]:
-    """Names of the added columns, prefixed with ``supplyscreen_`` where the input already has the name."""
-    taken = set(columns)
-    names = [*ADDED_COLUMNS, CHANGE_COLUMN] if with_change else list(ADDED_COLUMNS)
-    return [CLASH_PREFIX + name if name in taken else name for name in names]
-
-
-def top_match(result: RowResult) -> tuple[str, float | None]:
-    """Caption and score of the row's top hit when it is a match or review-level hit, else ``("", None)``."""
-    hit = result.top_hit
-    if hit is None or not (hit.match or hit.review):
-        return "", None
-    return hit.caption, round(hit.score, 4)
-
-
-def clear_values(snapshot: str) -> list[Any]:
-    """The added columns' values of a row with nothing to say (most rows of a purchase file)."""
-    return ["clear", "", "", "", None, "", snapshot]
-
-
 def added_values(result: RowResult, with_change: bool) -> list[Any]:
     """The values of the added columns for one row (score as a number, None when empty)."""
-    if not result.flags and not result.hits:  # most rows of a purchase file: nothing to say
-        values = clear_values(result.list_snapshot)
-        values[0] = result.risk
-        if with_change:
-            values.append(result.change or "")
-        return values
-    caption, score = top_match(result)
-    values = [
-        result.risk,
-        ";".join(result.flag_codes),
-        " | ".join(f.reason for f in result.flags),
-        caption,
-        score,
-        ";".join(flag_lists(result)),
-        result.list_snapshot,
-    ]
+    values: list[Any] = list(cells_of(result))
     if with_change:
         values.append(result.change or "")
     return values

@@ -21,10 +21,11 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from supplyscreen.model import RowResult
 from supplyscreen.report.atomic import atomic_output
+from supplyscreen.report.columns import added_columns
 from supplyscreen.report.context import ReportContext, finalised
 from supplyscreen.report.escape import FORMULA_STARTS, cell_text, clip_for_excel, escape_formula, xlsx_text
 from supplyscreen.report.summary import ReportAggregator
-from supplyscreen.report.tabular import added_columns, added_values, input_columns, peek, wants_change
+from supplyscreen.report.tabular import added_values, input_columns, peek, wants_change
 from supplyscreen.report.xlsx_summary import write_summary_sheet
 
 EXCEL_MAX_ROWS = 1_048_576

@@ -8,8 +8,8 @@ import operator
 from typing import Any, NamedTuple
 
 from supplyscreen.model import SEVERITIES, Flag, Hit, Record, RowResult
+from supplyscreen.report.columns import top_match
 from supplyscreen.report.summary import flag_lists
-from supplyscreen.report.tabular import top_match
 from supplyscreen.screen.policy import row_risk
 
 

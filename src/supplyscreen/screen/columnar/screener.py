@@ -24,9 +24,10 @@ from supplyscreen.io.dates import parse_date
 from supplyscreen.io.location import place_country
 from supplyscreen.io.record_builder import address_with_parts, text_value
 from supplyscreen.model import SEVERITIES, Record, RowResult
+from supplyscreen.report.columns import SCORE_COLUMN, AddedCells, clear_cells
 from supplyscreen.report.escape import escaped_formulas
 from supplyscreen.report.summary import flag_lists
-from supplyscreen.report.tabular import SCORE_COLUMN, added_values, clear_values
+from supplyscreen.report.tabular import added_values
 from supplyscreen.screen.columnar.interning import _Classes, _groups, _Interned, _KeyIds
 from supplyscreen.screen.columnar.outcomes import _LEVEL, _NO_PART, _Outcome, _Part, _Segment
 from supplyscreen.screen.columnar.reader import _Encoded, _encoded
@@ -399,15 +400,9 @@ class ColumnarScreener:
             cell = ";".join(distinct)
         risk = risk_of(SEVERITIES[segments[0].level] if segments else None)
         reasons = " | ".join(segment.reasons for segment in segments)
-        values = [
-            risk,
-            cell,
-            reasons,
-            *name.top,
-            ";".join(name.lists),
-            self.engine.snapshot,
-        ]
-        return _Outcome(risk, values, distinct, name.lists, key, row)
+        caption, score = name.top
+        cells = AddedCells(risk, cell, reasons, caption, score, ";".join(name.lists), self.engine.snapshot)
+        return _Outcome(risk, list(cells), distinct, name.lists, key, row)
 
     def result(self, outcome: _Outcome) -> RowResult:
         """The RowResult of an outcome, as the row path assembles it (its record only numbers the
@@ -429,7 +424,7 @@ class ColumnarScreener:
         copied again with the old (the writer thread takes each batch's cells from the chunks)."""
         done = sum(len(c) for c in self._columns[0]) - 1 if self._columns else -1
         if done < len(self.outcomes):
-            new = [clear_values(self.snapshot)] if done < 0 else []
+            new = [list(clear_cells(self.snapshot))] if done < 0 else []
             new += [o.values for o in self.outcomes[max(done, 0) :]]
             arrays = [
                 pa.array([v[j] for v in new], type=pa.float64())

@@ -23,8 +23,8 @@ from supplyscreen.io.errors import RowError
 from supplyscreen.io.record_builder import text_value
 from supplyscreen.model import Record, RowResult
 from supplyscreen.report import ReportAggregator
+from supplyscreen.report.columns import added_columns
 from supplyscreen.report.escape import csv_cell, escaped_columns
-from supplyscreen.report.tabular import added_columns
 from supplyscreen.screen.changes import mark_change
 from supplyscreen.screen.columnar.reader import ReadAhead, _prefetch, read_ahead
 from supplyscreen.screen.columnar.screener import ColumnarScreener

@@ -41,15 +41,16 @@ from supplyscreen.io.encoding import detect_encoding, read_sample
 from supplyscreen.io.errors import InputError
 from supplyscreen.io.readers import choose_format
 from supplyscreen.io.record_builder import RecordBuilder
-from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER, escaped_columns
-from supplyscreen.report.tabular import (
+from supplyscreen.report.columns import (
     ADDED_COLUMNS,
     CLASH_PREFIX,
     SCORE_COLUMN,
+    AddedCells,
     added_columns,
-    added_values,
-    clear_values,
+    clear_cells,
 )
+from supplyscreen.report.escape import FORMULA_STARTS, PLAIN_NUMBER, escaped_columns
+from supplyscreen.report.tabular import added_values
 from supplyscreen.screen.columnar import ColumnarScreener
 from supplyscreen.screen.engine import RecordScreener
 from supplyscreen.screener import Screener
@@ -338,7 +339,7 @@ def _screen_batch(
         outcome = columnar.screen(text, 1)
         # each distinct outcome's values once; rows take theirs by index
         used, position = np.unique(outcome, return_inverse=True)
-        clear = clear_values(plan.version)
+        clear = clear_cells(plan.version)
         table = [clear if k < 0 else columnar.outcomes[k].values for k in used.tolist()]
         take = pa.array(position.reshape(-1).astype(np.int32))
         values = [pc.take(pa.array([v[j] for v in table], type=kind), take) for j, kind in enumerate(kinds)]
@@ -368,7 +369,7 @@ def _screen_batch(
 
 def _unscreened(plan: _Plan) -> list[Any]:
     """The added values of a row that could not be screened: none but the snapshot."""
-    return [None] * (len(ADDED_COLUMNS) - 1) + [plan.version]
+    return list(AddedCells(None, None, None, None, None, None, plan.version))  # type: ignore[arg-type]
 
 
 def _as_text(pa: Any, pc: Any, column: Any) -> Any:
