@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from conftest import LISTS
+from support.readers import read_by_id
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier
@@ -25,11 +26,7 @@ CONSOLIDATED_FILTER = b'<sanctionsList refId="305">Consolidated List</sanctionsL
 
 @pytest.fixture(scope="module")
 def read_result() -> tuple[dict[str, Entity], ReadReport]:
-    report = ReadReport(source="us_ofac_nonsdn")
-    entities = list(ofac_enhanced.read_files({"zip": CONS_ZIP}, report))
-    by_id = {e.id: e for e in entities}
-    assert len(by_id) == len(entities)
-    return by_id, report
+    return read_by_id(ofac_enhanced.read_files, {"zip": CONS_ZIP}, "us_ofac_nonsdn")
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import UN_XML
+from support.readers import read_by_id
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier
@@ -40,11 +41,7 @@ def _list_with(tmp_path: Path, *records: str) -> Path:
 
 @pytest.fixture(scope="module")
 def read_result() -> tuple[dict[str, Entity], ReadReport]:
-    report = ReadReport(source="un_sc")
-    entities = list(un_sc.read_files({"xml": UN_XML}, report))
-    by_id = {e.id: e for e in entities}
-    assert len(by_id) == len(entities)
-    return by_id, report
+    return read_by_id(un_sc.read_files, {"xml": UN_XML}, "un_sc")
 
 
 @pytest.fixture(scope="module")
