@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from supplyscreen.io.dates import parse_amount, parse_date
 from supplyscreen.model import Hit, Record, RowResult
 from supplyscreen.names.index import NameIndex, index_cache_path, load_or_build
 from supplyscreen.names.matcher import Comparison, Matcher
@@ -107,8 +108,6 @@ def _as_record(value: Record | dict[str, Any], n: int) -> Record:
     """A record from a dict of the screening keys (the rest kept in ``fields``)."""
     if isinstance(value, Record):
         return value
-    from supplyscreen.io.dates import parse_amount, parse_date
-
     known = {k: (str(value[k]) if value.get(k) is not None else None) for k in _RECORD_KEYS}
     if known["date"]:
         known["date"] = parse_date(known["date"]) or known["date"]

@@ -22,6 +22,7 @@ from supplyscreen.api.jobs import JobRunner
 from supplyscreen.api.service import ServiceState
 from supplyscreen.cases import Cases
 from supplyscreen.cases.accounts import Principal
+from supplyscreen.cases.hooks import install_list_audit
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.screener import Screener
 from supplyscreen.settings import ServiceSettings as Settings
@@ -134,8 +135,6 @@ def create_app(
     settings = settings or Settings.from_env()
     screener = screener or Screener.open(settings.home)
     cases = cases or Cases.open(settings.database_url, settings.home)
-    from supplyscreen.cases.hooks import install_list_audit
-
     install_list_audit()
     state = ServiceState(settings, screener, cases)
 

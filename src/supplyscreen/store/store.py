@@ -21,9 +21,10 @@ from importlib import resources
 from pathlib import Path
 
 from supplyscreen.errors import StoreError, SupplyscreenError, UnknownEntityError, UpdateError
-from supplyscreen.model import STALE_AFTER_DAYS, Entity
+from supplyscreen.model import STALE_AFTER_DAYS, Entity, to_ftm
 from supplyscreen.settings import SOURCES_BASE_URL_ENV, default_home
 from supplyscreen.sources.registry import UPDATABLE, min_share, source_spec
+from supplyscreen.sources.user_list import user_list_spec, validate_list_name
 from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
 from supplyscreen.store.fetch import fetch_source
 from supplyscreen.store.linkage import link_key
@@ -312,8 +313,6 @@ class Store:
 
     def add_user_list(self, name: str, path: Path) -> str:
         """Load a user's own watchlist (CSV or FtM JSON) as list ``name``, in a new active version."""
-        from supplyscreen.sources.user_list import user_list_spec, validate_list_name
-
         name = validate_list_name(name)
         spec = user_list_spec(name)
         role = spec.files[0].role
@@ -341,8 +340,6 @@ class Store:
     # -- export ---------------------------------------------------------------------------------
     def export_ftm(self, out: Path) -> int:
         """Write every entity (with its Sanction and link objects) as FollowTheMoney JSON lines."""
-        from supplyscreen.model import to_ftm
-
         n = 0
         tmp = out.with_name(out.name + ".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:

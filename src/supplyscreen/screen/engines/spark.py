@@ -41,6 +41,7 @@ from supplyscreen.io.encoding import detect_encoding, read_sample
 from supplyscreen.io.errors import InputError
 from supplyscreen.io.readers import choose_format
 from supplyscreen.io.record_builder import RecordBuilder
+from supplyscreen.names.index import index_cache_path
 from supplyscreen.report.columns import (
     ADDED_COLUMNS,
     CLASH_PREFIX,
@@ -248,8 +249,6 @@ def _lists_for_executors(spark: SparkSession, screener: Screener, ship: bool | N
 
 def _bundle(screener: Screener) -> Path:
     """A data directory holding only the active snapshot and its cached name index (~25 MB)."""
-    from supplyscreen.names.index import index_cache_path
-
     snapshot = screener.store.snapshot
     found = _BUNDLES.get(snapshot.version)
     if found is not None and found.is_dir():
