@@ -28,7 +28,7 @@ EXPECTED = {
     11: ("clear", set()),  # Dahua Noodle House: a brand word in an unrelated business
     12: ("clear", {"high_priority_sector"}),  # Aksu Tekstil, Turkey: the homonym town
     13: ("high", {"restricted_party", "covered_equipment"}),  # Lorex before its sale on 2022-11-24
-    14: ("clear", set()),  # Lorex after the sale
+    14: ("clear", {"restricted_party"}),  # Lorex after the sale: an info flag says why it is not flagged
     15: ("clear", set()),  # Uniview: not a covered manufacturer
     16: ("clear", set()),  # Hami melons: produce named after a place
     17: ("high", {"covered_equipment"}),  # Hytera radios
@@ -49,6 +49,14 @@ def example_rows(screener_home: Path, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("example") / "po.jsonl"
     screen_file(Screener.open(screener_home), EXAMPLE, out)
     return {r["row"]: r for r in map(json.loads, out.open(encoding="utf-8"))}
+
+
+def test_a_hit_whose_listing_ended_before_the_order_is_no_silent_clear(example_rows: dict[int, dict]) -> None:
+    """Lorex left Dahua on 2022-11-24; the 2023 order is clear, and its row says why."""
+    (flag,) = example_rows[14]["flags"]
+    assert flag["severity"] == "info" and "Lorex" in flag["evidence"]["caption"]
+    assert "ended on 2022-11-24" in flag["reason"] and "not flagged" in flag["reason"]
+    assert example_rows[14]["risk"] == "clear"
 
 
 @pytest.mark.parametrize("row", sorted(EXPECTED))

@@ -267,15 +267,15 @@ def _amount_key(label: str, currency: str) -> tuple[str, str]:
 def flag_lists(result: RowResult) -> list[str]:
     """The list codes behind a row's list flags (in force at the order date), in order of appearance.
 
-    Taken from the ``lists`` evidence of its ``restricted_party`` flags; a flag without it falls back
-    to the lists of its hit (by ``entity_id``, else the top hit).
+    Taken from the ``lists`` evidence of its ``restricted_party`` flags; a flag without that key falls
+    back to the lists of its hit (by ``entity_id``, else the top hit).
     """
     codes: dict[str, None] = {}
     for flag in result.flags:
         if flag.code != "restricted_party":
             continue
         lists = flag.evidence.get("lists")
-        if not lists:
+        if lists is None:  # an empty list says no list applies (a listing that ended before the order)
             hit = _hit_for(result, flag.evidence.get("entity_id"))
             lists = hit.lists if hit else []
         codes.update((str(code), None) for code in lists)

@@ -13,7 +13,7 @@ from typing import Any
 from supplyscreen.detect import is_federal_funding
 from supplyscreen.listcodes import list_info
 from supplyscreen.model import Entity, Flag, Hit, Membership, Record
-from supplyscreen.screen.policy import name_hit_severity
+from supplyscreen.screen.policy import ENDED_LISTING, name_hit_severity
 
 PROCUREMENT_BANS = frozenset({"us_ndaa_889", "us_fcc_covered"})
 UFLPA = "us_dhs_uflpa"
@@ -74,8 +74,8 @@ def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
         return []
     memberships = [m for m in (entity.memberships if entity else []) if m.is_hit]
     current = [m for m in memberships if _in_force(m, record.date)]
-    if memberships and not current:
-        return []  # every listing ended before this order (a former subsidiary sold before the order)
+    if memberships and not current:  # every listing ended before this order (a former subsidiary sold)
+        return [_ended_flag(record, hit, memberships)]
     codes = list(dict.fromkeys(m.list_code for m in current)) or hit.lists
     federal = bool(record.funding and is_federal_funding(record.funding))
     evidence: dict[str, Any] = {
@@ -118,6 +118,31 @@ def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
             )
         )
     return flags
+
+
+def _ended_flag(record: Record, hit: Hit, ended: list[Membership]) -> Flag:
+    """An ``info`` flag for a hit whose every listing ended before the order: checked, not flagged,
+    and saying why, so that the row is never a silent clear."""
+    last = max(m.ends_on or "" for m in ended)
+    codes = list(dict.fromkeys(m.list_code for m in ended))
+    titles = ", ".join(list_info(code).title for code in codes)
+    reason = (
+        f"'{record.name}' is {hit.caption} ({hit.entity_id}), whose listing ended on {last} ({titles}), "
+        f"before this order's date {str(record.date)[:10]}: checked, not flagged"
+    )
+    evidence: dict[str, Any] = {
+        "field": "name",
+        "text": record.name,
+        "entity_id": hit.entity_id,
+        "caption": hit.caption,
+        "matched_name": hit.matched_name,
+        "score": hit.score,
+        "lists": [],  # no list applies to this order
+        "ended_lists": codes,
+        "memberships": [_membership_evidence(m) for m in ended],
+        "order_date": str(record.date)[:10],
+    }
+    return Flag("restricted_party", ENDED_LISTING, reason, evidence)
 
 
 def _curated_note(memberships: list[Membership]) -> str:

@@ -10,7 +10,9 @@ severity from here:
   counts as a list hit makes a ``high`` ``restricted_party`` flag, whatever the list: a purchase
   ban, a blocking sanction and an export-licensing list all stop a public buyer until someone has
   checked (the reason's wording says which kind of list it is). Anything less, and a match found
-  only in low-confidence research rows, is ``review`` (:func:`name_hit_severity`). A match on the
+  only in low-confidence research rows, is ``review`` (:func:`name_hit_severity`). A hit whose
+  every listing ended before the order's date is ``info`` (:data:`ENDED_LISTING`), with the end
+  date in its reason. A match on the
   UFLPA Entity List adds a ``high`` ``uflpa_entity`` flag. The matcher itself moves a hit one
   level down where the vendor's country is not among the entry's, and turns partial homonyms of an
   exact match into reviews (``names/matcher.py``).
@@ -55,6 +57,9 @@ COVERED_EQUIPMENT = Levels(strong="high", uncertain="review")
 XINJIANG_PLACE = Levels(strong="high", uncertain="review")
 #: A UFLPA high-priority sector: information for a reviewer.
 HIGH_PRIORITY_SECTOR = "info"
+#: A name hit whose every listing ended before the order's date (a former subsidiary sold before
+#: it): shown, never a silent clear, but no flag of consequence.
+ENDED_LISTING = "info"
 
 #: The risks each ``--fail-on`` value fails a run on, and the exit status it fails with.
 FAIL_LEVELS = {"high": ("high",), "review": ("high", "review")}
