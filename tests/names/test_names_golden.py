@@ -52,6 +52,25 @@ def test_dahua_electronics_is_the_denied_persons_entry_not_zhejiang_dahua(screen
     assert zhejiang and not zhejiang[0].match
 
 
+@pytest.mark.parametrize("query", ["Hikvision", "Hikvison", "HIKVISION"])
+def test_an_entry_bearing_the_name_but_for_a_place_is_a_match_like_the_name_itself(
+    screener: Screener, query: str
+) -> None:
+    """Hikvision USA Inc. bears the name Hikvision but for a place word: a match beside Hangzhou
+    Hikvision, for the name as for a typo of it (the exact name never scores lower than a typo)."""
+    matches = {h.caption for h in screener.match(query, schema="Company", limit=5) if h.match}
+    assert {"Hangzhou Hikvision Digital Technology Co., Ltd.", "Hikvision USA Inc."} <= matches
+
+
+def test_an_entry_with_another_word_beside_the_name_is_a_homonym_for_review(screener: Screener) -> None:
+    """For "Dahua", Dahua Technology is the exact name; DAHUA ELECTRONICS CORPORATION (a Denied
+    Persons entry in Flushing NY) adds a word of its own: a review, not a second match."""
+    hits = {h.caption: h for h in screener.match("Dahua", schema="Company", limit=5)}
+    assert hits["Dahua Technology"].match
+    homonym = hits["DAHUA ELECTRONICS CORPORATION"]
+    assert not homonym.match and homonym.review and "bears the name exactly" in homonym.explanation
+
+
 @pytest.mark.parametrize("query", ["XPCC", "新疆生产建设兵团", "Xinjiang Production & Construction Corps"])
 def test_xpcc_spellings_find_the_xpcc(screener: Screener, query: str) -> None:
     hit = top(screener, query)

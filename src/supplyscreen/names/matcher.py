@@ -82,17 +82,27 @@ EXACT = 0.98
 HOMONYM_GAP = 0.02
 
 
-def _demote_homonyms(hits: list[Hit]) -> None:
+def _bare_name(form: NameForm | None) -> tuple[str, ...] | None:
+    """A name's words but its place words, in order of spelling (its legal form is already out)."""
+    if form is None:
+        return None
+    words = tuple(sorted(t.text for t in form.tokens if t.role != "place"))
+    return words or None
+
+
+def _demote_homonyms(hits: list[Hit], same_name: list[bool]) -> None:
     """When one entry bears the query's name exactly, entries matching it only in part are homonyms.
 
     "DAHUA ELECTRONICS CORPORATION" is the Denied Persons entry of that name; that Zhejiang Dahua is
-    also called "Dahua" makes it a candidate for review, not a second match.
+    also called "Dahua" makes it a candidate for review, not a second match. An entry that bears the
+    query's name too, but for a place word and a legal form ("Hikvision USA Inc." for "Hikvision",
+    ``same_name``), is no homonym: both stay matches, as they would for a typo of the name.
     """
     if not hits or hits[0].score < EXACT or not hits[0].match:
         return
     best = hits[0]
-    for hit in hits[1:]:
-        if hit.match and hit.score < best.score - HOMONYM_GAP:
+    for hit, same in zip(hits[1:], same_name[1:], strict=True):
+        if hit.match and hit.score < best.score - HOMONYM_GAP and not same:
             hit.match = False
             hit.explanation += f"; another entry bears the name exactly ({best.caption}, {best.entity_id})"
 
@@ -178,6 +188,7 @@ class Matcher:
         )
         # explain only what is returned (unless explained already): the wording costs more than the
         # scoring
+        shown_ranked = [r for r in ranked[:limit] if r[0] >= 0.3]
         hits = [
             self._hit(
                 e_idx,
@@ -188,10 +199,14 @@ class Matcher:
                 birth_date,
                 threshold,
             )
-            for shown, _, e_idx, n, sc, q in ranked[:limit]
-            if shown >= 0.3
+            for _, _, e_idx, n, sc, q in shown_ranked
         ]
-        _demote_homonyms(hits)  # changes flags and wording only: still at most ``limit`` hits
+        if hits and hits[0].match and hits[0].score >= EXACT:  # homonyms are possible
+            same_name = [
+                _bare_name(q) is not None and _bare_name(q) == _bare_name(self.index.form(n))
+                for _, _, _, n, _, q in shown_ranked
+            ]
+            _demote_homonyms(hits, same_name)  # changes flags and wording only
         return hits
 
     def _explained(
