@@ -243,3 +243,18 @@ def test_python_api_screens_dicts_and_files(screener: object, tmp_path: Path) ->
     assert results[0].record.date == "2021-06-15"
     outcome = screener.screen_file(EXAMPLE, out=tmp_path / "po.jsonl")  # type: ignore[attr-defined]
     assert outcome.summary.rows_total == 24 and outcome.summary.by_risk["high"] == 13
+
+
+def test_the_html_report_lists_the_hit_checked_and_not_flagged_apart_from_the_sectors(
+    screener_home: Path, tmp_path: Path
+) -> None:
+    from supplyscreen import Screener
+
+    out = tmp_path / "po.html"
+    screen_file(Screener.open(screener_home), EXAMPLE, out)
+    html = out.read_text(encoding="utf-8")
+    checked = html.split('<section id="checked">', 1)[1].split("</section>", 1)[0]
+    assert "Hits checked and not flagged" in checked and "1 row" in checked
+    assert "Lorex" in checked and "2022-11-24" in checked
+    sectors = html.split('<section id="information">', 1)[1].split("</section>", 1)[0]
+    assert "Lorex" not in sectors and "cotton" in sectors.lower()

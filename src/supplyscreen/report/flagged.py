@@ -212,8 +212,10 @@ class FlaggedRows:
         self.high: list[FlaggedRow] = []
         self.review: list[FlaggedRow] = []
         self.information: list[FlaggedRow] = []
+        self.checked: list[FlaggedRow] = []  # clear rows naming a list entity that is not flagged
         self.flagged_seen = 0
         self.information_seen = 0
+        self.checked_seen = 0
 
     def add(self, result: RowResult) -> None:
         """Keep the row if the report lists it and there is room."""
@@ -226,6 +228,11 @@ class FlaggedRows:
             self.flagged_seen += 1
             if len(self.high) + len(self.review) < self.limit:
                 self.review.append(flagged_row(result))
+        elif any(f.code == "restricted_party" for f in result.flags):
+            # a hit checked and not flagged: a listing that ended before the order, a cleared hit
+            self.checked_seen += 1
+            if len(self.checked) < self.information_limit:
+                self.checked.append(flagged_row(result))
         elif result.flags:
             self.information_seen += 1
             if len(self.information) < self.information_limit:
@@ -243,3 +250,7 @@ class FlaggedRows:
     @property
     def information_left_out(self) -> int:
         return self.information_seen - len(self.information)
+
+    @property
+    def checked_left_out(self) -> int:
+        return self.checked_seen - len(self.checked)

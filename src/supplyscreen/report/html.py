@@ -18,7 +18,7 @@ from supplyscreen.report.atomic import atomic_output
 from supplyscreen.report.charts import RISK_COLOURS, bar_chart
 from supplyscreen.report.context import ReportContext, finalised, source_gaps
 from supplyscreen.report.flagged import FLAGGED_ROWS_SHOWN, FlaggedRows
-from supplyscreen.report.html_rows import _e, flagged_section, information_section
+from supplyscreen.report.html_rows import _e, checked_section, flagged_section, information_section
 from supplyscreen.report.summary import AmountRow, ReportAggregator, ReportSummary, format_amount
 from supplyscreen.report.tabular import errors_path
 
@@ -188,6 +188,7 @@ def render_html(summary: ReportSummary, context: ReportContext, kept: FlaggedRow
     yield _totals(summary, context)
     yield _amounts(summary)
     yield from flagged_section(kept, RESULTS_HINT)
+    yield from checked_section(kept, RESULTS_HINT)
     yield from information_section(kept, RESULTS_HINT)
     yield (
         f'</main><footer><p class="muted">Written by supplyscreen {_e(context.version)}. '

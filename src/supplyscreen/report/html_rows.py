@@ -106,6 +106,26 @@ def flagged_section(kept: FlaggedRows, results_hint: str) -> Iterator[str]:
     yield "</section>\n"
 
 
+def checked_section(kept: FlaggedRows, results_hint: str) -> Iterator[str]:
+    """The "Hits checked and not flagged" section: clear rows whose name is a list entity that does
+    not apply to them, each with the reason (a listing that ended before the order, a cleared hit)."""
+    if not kept.checked:
+        return
+    yield (
+        '<section id="checked"><h2>Hits checked and not flagged</h2>\n'
+        f"<p>{rows_text(kept.checked_seen)} marked clear name a list entity that does not apply to them: "
+        "a listing that ended before the order's date (a subsidiary sold by a covered company), or a "
+        "hit a reviewer cleared. Each reason says which, so that no clear row hides a hit.</p>\n"
+    )
+    if kept.checked_left_out:
+        yield (
+            f'<p class="note">Listing the first {len(kept.checked):,} of {kept.checked_seen:,} '
+            f"such rows. {_e(results_hint)}</p>\n"
+        )
+    yield from _table(kept.checked, "Clear rows with a hit checked and not flagged")
+    yield "</section>\n"
+
+
 def information_section(kept: FlaggedRows, results_hint: str) -> Iterator[str]:
     """The "Information" section: clear rows that carry only information flags (high-priority sectors)."""
     if not kept.information:
