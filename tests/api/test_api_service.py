@@ -440,3 +440,15 @@ def test_openapi_spec_documents_the_yente_routes(service: Service) -> None:
     } <= set(spec["paths"])
     params = {p["name"] for p in spec["paths"]["/match/{dataset}"]["post"]["parameters"]}
     assert {"threshold", "limit", "algorithm", "dataset"} <= params
+
+
+def test_the_api_docs_and_favicon_are_served_from_the_package_never_from_a_cdn(service: Service) -> None:
+    page = service.client.get("/docs")
+    assert page.status_code == 200
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text and "/docs-assets/swagger-ui.css" in page.text
+    assert "cdn" not in page.text.lower() and "http" not in page.text.replace("http-equiv", "")
+    script = service.client.get("/docs-assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and len(script.content) > 100_000
+    icon = service.client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
+    assert service.client.get("/redoc").status_code == 404  # ReDoc loads from a CDN: not offered

@@ -104,3 +104,32 @@ def test_reviewer_clears_a_hit_in_the_browser_and_the_next_screening_shows_it_cl
         "4-cleared.png",
     ]
     print(f"screenshots: {shots}")
+
+
+def test_the_api_docs_render_with_the_network_blocked(server: str) -> None:
+    """/docs in a browser that may reach nothing but the service itself: Swagger UI comes from the
+    package, so the page still renders the API's title and its routes."""
+    outside: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.set_default_timeout(30_000)
+
+        def only_the_service(route: Any) -> None:
+            if route.request.url.startswith(server):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_the_service)
+        page.goto(f"{server}/docs")
+        page.wait_for_selector(".swagger-ui .info .title")
+        assert "supplyscreen" in page.inner_text(".swagger-ui .info .title")
+        page.locator(".opblock-summary-path", has_text="/match/{dataset}").first.wait_for()
+        browser.close()
+    assert outside == []

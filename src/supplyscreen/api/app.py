@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+import fastapi_offline  # type: ignore[import-untyped]
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +32,9 @@ from supplyscreen.version import __version__
 
 log = logging.getLogger("supplyscreen.api")
 STATIC = Path(__file__).resolve().parent / "static"
+#: Swagger UI's and ReDoc's files, shipped by the fastapi-offline package (MIT; Swagger UI 5 reads the
+#: OpenAPI 3.1 that FastAPI writes)
+SWAGGER_UI = Path(fastapi_offline.__file__).resolve().parent / "static"
 UPLOAD_PATHS = ("/screen", "/ui/upload")
 
 
@@ -127,6 +132,28 @@ def _security_headers(app: FastAPI) -> None:
         return response
 
 
+def _docs_router(app: FastAPI) -> APIRouter:
+    """``/docs`` (the OpenAPI UI) and ``/favicon.ico``, from Swagger UI's files in the package's
+    ``fastapi-offline`` dependency: the page works on a machine without internet."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/docs")
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="supplyscreen API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
+
+    @router.get("/favicon.ico")
+    def favicon() -> FileResponse:
+        return FileResponse(SWAGGER_UI / "favicon.png", media_type="image/png")
+
+    return router
+
+
 def create_app(
     settings: Settings | None = None, *, screener: Screener | None = None, cases: Cases | None = None
 ) -> FastAPI:
@@ -156,6 +183,8 @@ def create_app(
             "OpenRefine reconciliation service."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served below from the package's own copy of Swagger UI, never from a CDN
+        redoc_url=None,
     )
     app.state.service = state
     app.state.jobs = JobRunner(state)
@@ -174,6 +203,8 @@ def create_app(
     app.include_router(_status_router())
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
+    app.include_router(_docs_router(app))
     return app
 
 
