@@ -13,11 +13,23 @@ import os
 import sys
 
 import typer
+from typer.core import TyperOption
 
 from supplyscreen.cli import cases, lists, match, network, screen, service
 from supplyscreen.cli.common import err, out
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.version import __version__
+
+_option_type = TyperOption.display_type_rich
+
+
+def _no_type_for_flags(self: TyperOption, ctx: typer.Context) -> str | None:
+    """Typer 0.2x labels every option with its type in the help, flags too ("--resume <bool>"), which
+    reads as if the flag took a value; a flag shows no type (its help says what it switches)."""
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+TyperOption.display_type_rich = _no_type_for_flags  # type: ignore[method-assign, assignment]
 
 app = typer.Typer(
     help="Screen vendors, suppliers, products and purchase files against the official lists "
