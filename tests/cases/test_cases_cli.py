@@ -53,6 +53,16 @@ def test_users_add_reads_the_password_and_keys_create_prints_the_key_last(
     cases.close()
     code, _, err = run_cli(["keys", "create", "--role", "root", "--database-url", url], capsys, monkeypatch)
     assert code == 2 and "unknown role 'root'" in err
+    code, out, err = run_cli(
+        ["keys", "create", "--role", "viewer", "--label", "erp-prod", "--database-url", url],
+        capsys,
+        monkeypatch,
+    )
+    assert code == 0, err
+    code, out, _ = run_cli(["keys", "list", "--database-url", url], capsys, monkeypatch)
+    assert code == 0 and "label" in out
+    viewer = next(line for line in out.splitlines() if "viewer" in line)
+    assert "erp-prod" in viewer and "active" in viewer
 
 
 def test_cleared_hit_is_not_raised_again_by_cli_screen_and_everything_is_audited(

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -24,6 +25,17 @@ ROLES = ("viewer", "reviewer", "admin")
 KEY_BYTES = 32
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD = 8
+
+
+class KeyInfo(NamedTuple):
+    """An API key as ``keys list`` shows it."""
+
+    prefix: str
+    role: str
+    user: str | None
+    label: str
+    created: str
+    revoked: bool
 
 
 class AccountError(SupplyscreenError):
@@ -170,10 +182,10 @@ class Accounts:
                 row.revoked = True
             return len(rows)
 
-    def keys(self) -> list[tuple[str, str, str | None, str, bool]]:
-        """Every key as (prefix, role, user, created, revoked)."""
+    def keys(self) -> list[KeyInfo]:
+        """Every key, oldest first (its secret is never stored: only its first characters)."""
         with self.db.session() as s:
             return [
-                (k.prefix, k.role, k.user_name, k.created, k.revoked)
+                KeyInfo(k.prefix, k.role, k.user_name, k.label or "", k.created, k.revoked)
                 for k in s.scalars(select(ApiKey).order_by(ApiKey.id))
             ]

@@ -103,12 +103,13 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(database_url: DatabaseOption = None, home: HomeOption = None) -> None:
-    """Every key by its first characters, with role, user and state."""
+    """Every key by its first characters, with role, user, label and state."""
     cases = _cases(database_url, home)
     try:
-        table = Table("key", "role", "user", "created", "state")
-        for prefix, role, user, created, revoked in cases.accounts.keys():
-            table.add_row(prefix + "…", role, user or "", created, "revoked" if revoked else "active")
+        table = Table("key", "role", "user", "label", "created", "state")
+        for key in cases.accounts.keys():
+            state = "revoked" if key.revoked else "active"
+            table.add_row(key.prefix + "…", key.role, key.user or "", key.label, key.created, state)
         out.print(table)
     finally:
         cases.close()
