@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from supplyscreen.detect import XinjiangLocationDetector, xinjiang_location_detector
@@ -154,3 +156,12 @@ def test_extra_spellings_all_have_sources(detector: XinjiangLocationDetector) ->
     rows = read_rows("detect", "xinjiang_extra_spellings.csv")
     assert all(r["source"].startswith("https://en.wikipedia.org/wiki/") for r in rows)
     assert all(r["admin_code"] in detector.places for r in rows)
+
+
+def test_the_other_places_a_spelling_names_are_given_by_name_not_by_code(
+    detector: XinjiangLocationDetector,
+) -> None:
+    (flag,) = detector.detect(Record(1, address="No. 5 Tuanjie Rd, Hotan, Xinjiang", country="CN"))
+    others = flag.evidence["also_names"]
+    assert others and all(re.fullmatch(r"[A-Z][\w' -]+ \(\d{4,6}\)", o) for o in others), others
+    assert any(o.startswith("Hotan") for o in others)

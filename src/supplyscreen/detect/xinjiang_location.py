@@ -467,11 +467,15 @@ _OTHERS: dict[tuple[int, str], list[str]] = {}
 
 
 def _other_places(entry: Any, admin_code: str) -> list[str]:
-    """Admin codes of the other places a spelling names (computed once per spelling entry)."""
+    """The other places a spelling names, by name with their admin code ("Aksu City (652901)"), for a
+    reader of the evidence (computed once per spelling entry)."""
     key = (id(entry), admin_code)
     found = _OTHERS.get(key)
     if found is None:
-        found = _OTHERS[key] = sorted({s.place.admin_code for s in entry.spellings} - {admin_code})
+        places = {
+            s.place.admin_code: s.place.name_en for s in entry.spellings if s.place.admin_code != admin_code
+        }
+        found = _OTHERS[key] = [f"{places[code]} ({code})" for code in sorted(places)]
     return found
 
 
