@@ -29,8 +29,9 @@ HomeOption = Annotated[
 
 
 def summary_table(title: str, by_risk: Mapping[str, int], by_flag: Mapping[str, int]) -> Table:
-    """The end-of-run table (also the Spark engine's): rows per risk, then per flag."""
-    table = Table(title=title)
+    """The end-of-run table (also the Spark engine's): rows per risk, then per flag. The table is at
+    least as wide as its title, so that the title stays on one line where the console allows."""
+    table = Table(title=title, min_width=len(title) + 2)
     table.add_column("risk")
     table.add_column("rows", justify="right")
     for risk in RISKS:
