@@ -133,3 +133,37 @@ def test_the_api_docs_render_with_the_network_blocked(server: str) -> None:
         page.locator(".opblock-summary-path", has_text="/match/{dataset}").first.wait_for()
         browser.close()
     assert outside == []
+
+
+def test_the_row_page_words_its_evidence_and_labels_research_sources(server: str) -> None:
+    """The row page shows evidence as labelled words, as the HTML report does: an official list's
+    entry cites its official source, a curated research row is labelled a research source with the
+    official list beside it; never a Python dict, a regex or an offset."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{server}/ui/")
+        page.fill("#username", "rita")
+        page.fill("#password", "reviewer-password")
+        page.click("#sign-in")
+        page.set_input_files("#file", str(EXAMPLE))
+        page.click("#upload")
+        page.wait_for_selector("#flagged")
+        job = page.url
+        page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION").locator("a.open-row").click()
+        page.wait_for_selector("form.decide")
+        flags = page.locator("section.card", has_text="Flags").first.inner_text()
+        assert "official source" in flags and "research source" not in flags
+        page.goto(job)
+        page.wait_for_selector("#flagged")
+        page.locator("#flagged tr", has_text="Hoshine").locator("a.open-row").click()
+        page.wait_for_selector("form.decide")
+        flags = page.locator("section.card", has_text="Flags").first.inner_text()
+        browser.close()
+    assert "research source" in flags and "official list" in flags
+    assert "{'" not in flags and "[{" not in flags and "start" not in flags.lower().split()

@@ -21,7 +21,8 @@ from supplyscreen.api.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, tokens_
 from supplyscreen.cases.accounts import Principal
 from supplyscreen.cases.jobs import JobInfo
 from supplyscreen.listcodes import list_info
-from supplyscreen.model import STALE_AFTER_DAYS
+from supplyscreen.model import STALE_AFTER_DAYS, Flag
+from supplyscreen.report.flagged import flag_view
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -190,12 +191,18 @@ def row_page(
     name = _name_of(found, info.summary.get("mapping", {}))
     decisions = state_of(request).cases.decisions
     earlier = {h["entity_id"]: decisions.for_entity(h["entity_id"])[:5] for h in found["hits"]}
+    # the evidence in words, as the HTML report words it: labelled items, research sources marked so
+    views = [
+        flag_view(Flag(f["code"], f["severity"], f["reason"], dict(f.get("evidence") or {})))
+        for f in found["flags"]
+    ]
     return _render(
         request,
         "row.html",
         principal,
         job=info,
         row=found,
+        views=views,
         name=name,
         earlier=earlier,
         saved=saved,
