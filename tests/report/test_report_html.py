@@ -170,3 +170,15 @@ def test_a_research_membership_is_labelled_so_and_links_its_official_list(tmp_pa
     )
     assert f'<dt>official list</dt><dd><a href="{UFLPA_URL}"' in html
     assert "<dt>official source</dt>" not in html
+
+
+def test_chart_labels_wrap_instead_of_being_cut() -> None:
+    from supplyscreen.report.charts import bar_chart
+
+    long = "Hangzhou Hikvision Digital Technology Co., Ltd. (USD)"
+    svg = bar_chart([(long, 12345.0), ("Dell", 5.0)], title="amounts")
+    lines = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", svg)
+    assert " ".join(lines[:2]) == long and lines[2] == "Dell"  # two lines, nothing left out
+    assert "…" not in svg
+    huge = bar_chart([("word " * 40, 1.0)], title="t")
+    assert len(re.findall(r"<tspan ", huge)) == 3 and "…" in huge  # only past three lines is it shortened
