@@ -128,6 +128,12 @@ def register(app: typer.Typer) -> None:
             cases.close()
         summary = outcome.summary
         err.print("columns: " + ", ".join(f"{k}={v}" for k, v in outcome.mapping.items()), highlight=False)
+        if outcome.unread:
+            err.print(
+                "columns not read (map them with --map key=column if they matter): "
+                + ", ".join(outcome.unread),
+                highlight=False,
+            )
         if outcome.vendor_places:
             err.print(
                 "where the vendor is (name hits elsewhere demoted): "

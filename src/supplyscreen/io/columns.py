@@ -33,10 +33,11 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "address": (
         "address", "vendor address", "supplier address", "company address", "street address",
         "address line 1", "vendor address line 1", "supplier address line 1", "payee address",
-        "vendor street", "地址", "供应商地址", "公司地址", "详细地址",
+        "vendor street", "supplier location", "vendor location", "地址", "供应商地址", "公司地址",
+        "详细地址",
     ),
     "country": (
-        "country", "vendor country", "supplier country", "country name", "country code", "国家",
+        "country", "vendor country", "supplier country", "country name", "country code", "ctry", "国家",
         "国家/地区", "国别",
     ),
     "description": (
@@ -53,9 +54,10 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "amount", "total", "value", "total amount", "line amount", "invoice amount", "po amount",
         "net amount", "金额", "总金额", "总价", "合计",
     ),
-    "currency": ("currency", "currency code", "ccy", "币种", "货币"),
+    "currency": ("currency", "currency code", "ccy", "cur", "curr", "币种", "货币"),
     "funding": (
-        "funding", "fund", "funding source", "fund source", "funding agency", "资金来源",
+        "funding", "fund", "funding source", "fund source", "funding agency", "source of funds",
+        "paid from", "funded by", "fund name", "funding program", "资金来源",
     ),
     "date": (
         "date", "order date", "po date", "invoice date", "transaction date", "payment date",

@@ -59,6 +59,8 @@ class ScreenOutcome:
     mapping: dict[str, str]
     resumed_rows: int = 0
     vendor_places: list[tuple[str, str]] = field(default_factory=list)  # (column, kind): io.location
+    #: input columns the screening did not read: no key, no address detail, no vendor place
+    unread: list[str] = field(default_factory=list)
 
 
 def default_output(input_path: Path) -> Path:
@@ -219,7 +221,14 @@ def _finished(
         mapping=dict(stream.mapping),
         resumed_rows=resumed,
         vendor_places=list(stream.vendor_places),
+        unread=unread_columns(stream),
     )
+
+
+def unread_columns(stream: RecordStream) -> list[str]:
+    """The input columns a screening of ``stream`` reads nothing from, in file order."""
+    read = set(stream.mapping.values()) | set(stream.address_parts) | {c for c, _ in stream.vendor_places}
+    return [c for c in stream.columns if c not in read]
 
 
 def _screen_columnar(

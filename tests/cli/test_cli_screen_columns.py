@@ -1,0 +1,65 @@
+"""What `supplyscreen screen` says of the input's columns: what each was read as, and what was not
+read at all (issue 15: a spreadsheet whose headers are not the README's)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from support.cli import run_cli
+
+from supplyscreen.io.columns import detect_mapping
+
+HEADERS = [
+    "Ref",
+    "Supplier",
+    "Supplier location",
+    "Item",
+    "Total",
+    "Cur",
+    "Paid from",
+    "Invoice date",
+    "Note",
+]
+
+
+def test_common_headers_of_a_procurement_spreadsheet_are_recognised() -> None:
+    assert detect_mapping(HEADERS) == {
+        "id": "Ref",
+        "name": "Supplier",
+        "address": "Supplier location",
+        "description": "Item",
+        "amount": "Total",
+        "currency": "Cur",
+        "funding": "Paid from",
+        "date": "Invoice date",
+    }
+    assert detect_mapping(["Vendor", "Ctry"])["country"] == "Ctry"
+
+
+def test_the_cli_names_the_columns_it_did_not_read_and_flags_the_aksu_supplier(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "invoices.csv"
+    with source.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEADERS)
+        out.writerow(
+            ["1", "Tianshan Cotton Trading", "No. 5 Tuanjie Rd, Aksu, Xinjiang", "raw cotton", "1200", "USD",
+             "Federal grant", "2024-03-01", "urgent"]
+        )  # fmt: skip
+        out.writerow(
+            ["2", "Office Depot", "Phoenix, AZ", "paper", "50", "USD", "General fund", "2024-03-02", ""]
+        )
+    screened = tmp_path / "invoices.screened.csv"
+    code, _, err = run_cli(["screen", str(source), "--out", str(screened)], capsys, monkeypatch)
+    assert code == 0, err
+    assert "address=Supplier location" in err and "funding=Paid from" in err
+    assert "columns not read" in err and err.split("columns not read", 1)[1].splitlines()[0].endswith(
+        ": Note"
+    )
+    rows = {r["Supplier"]: r for r in csv.DictReader(screened.open(encoding="utf-8"))}
+    assert rows["Tianshan Cotton Trading"]["risk"] == "high"
+    assert "xinjiang_location" in rows["Tianshan Cotton Trading"]["flags"]
+    assert rows["Office Depot"]["risk"] == "clear"
