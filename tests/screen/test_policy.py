@@ -36,6 +36,10 @@ def test_look_alikes_of_a_listed_name_are_not_flags_of_their_own() -> None:
     place = _flag("xinjiang_location", "review")
     assert policy.keep_name_flags([look_alike, listed, place]) == [listed, place]
     assert policy.keep_name_flags([look_alike, place]) == [look_alike, place]  # no listed one: all kept
+    ended = _flag("restricted_party", "info")  # a look-alike whose listing ended: dropped beside a match
+    cleared = Flag("restricted_party", "info", "cleared", {"decision": {"status": "false_positive"}})
+    assert policy.keep_name_flags([listed, ended, cleared]) == [listed, cleared]
+    assert policy.keep_name_flags([ended]) == [ended]
 
 
 def test_a_row_is_as_risky_as_its_strongest_flag_and_info_leaves_it_clear() -> None:

@@ -78,19 +78,8 @@ def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
         return [_ended_flag(record, hit, memberships)]
     codes = list(dict.fromkeys(m.list_code for m in current)) or hit.lists
     federal = bool(record.funding and is_federal_funding(record.funding))
-    evidence: dict[str, Any] = {
-        "field": "name",
-        "text": record.name,
-        "entity_id": hit.entity_id,
-        "caption": hit.caption,
-        "matched_name": hit.matched_name,
-        "score": hit.score,
-        "explanation": hit.explanation,
-        "lists": codes,
-        "memberships": [_membership_evidence(m) for m in current],
-        "source_ids": hit.source_ids,
-        "federal_funding": federal,
-    }
+    evidence = _hit_evidence(record, hit, codes, current, explained=True)
+    evidence.update(source_ids=hit.source_ids, federal_funding=federal)
     if hit.match and codes:
         reason = (
             f"'{record.name}' is {hit.caption} ({hit.entity_id}), listed on: {_list_sentence(codes, federal)}"
@@ -130,6 +119,19 @@ def _ended_flag(record: Record, hit: Hit, ended: list[Membership]) -> Flag:
         f"'{record.name}' is {hit.caption} ({hit.entity_id}), whose listing ended on {last} ({titles}), "
         f"before this order's date {str(record.date)[:10]}: checked, not flagged"
     )
+    evidence = {
+        **_hit_evidence(record, hit, [], ended),  # no list applies to this order
+        "ended_lists": codes,
+        "order_date": str(record.date)[:10],
+    }
+    return Flag("restricted_party", ENDED_LISTING, reason, evidence)
+
+
+def _hit_evidence(
+    record: Record, hit: Hit, codes: list[str], memberships: list[Membership], *, explained: bool = False
+) -> dict[str, Any]:
+    """What every flag of a name hit carries: the text, the entry (with the score's explanation when
+    ``explained``), the lists and their memberships."""
     evidence: dict[str, Any] = {
         "field": "name",
         "text": record.name,
@@ -137,12 +139,12 @@ def _ended_flag(record: Record, hit: Hit, ended: list[Membership]) -> Flag:
         "caption": hit.caption,
         "matched_name": hit.matched_name,
         "score": hit.score,
-        "lists": [],  # no list applies to this order
-        "ended_lists": codes,
-        "memberships": [_membership_evidence(m) for m in ended],
-        "order_date": str(record.date)[:10],
     }
-    return Flag("restricted_party", ENDED_LISTING, reason, evidence)
+    if explained:
+        evidence["explanation"] = hit.explanation
+    evidence["lists"] = codes
+    evidence["memberships"] = [_membership_evidence(m) for m in memberships]
+    return evidence
 
 
 def _curated_note(memberships: list[Membership]) -> str:

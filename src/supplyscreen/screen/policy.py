@@ -74,10 +74,17 @@ def name_hit_severity(is_match: bool, on_hit_lists: bool) -> str:
 
 def keep_name_flags(flags: list[Flag]) -> list[Flag]:
     """The flags a row keeps of its name's hits: when one hit is the listed entity (a ``high``
-    ``restricted_party`` flag), the other hits' ``review`` flags are dropped."""
+    ``restricted_party`` flag), the other hits' ``review`` flags, and their ``info`` flags of listings
+    that ended, are dropped (a reviewer's decision on one of them is kept)."""
     if any(f.code == "restricted_party" and f.severity == "high" for f in flags):
-        return [f for f in flags if not (f.code == "restricted_party" and f.severity == "review")]
+        return [f for f in flags if not _look_alike(f)]
     return flags
+
+
+def _look_alike(flag: Flag) -> bool:
+    return flag.code == "restricted_party" and (
+        flag.severity == "review" or (flag.severity == "info" and "decision" not in flag.evidence)
+    )
 
 
 def clear_by_decision(flag: Flag, wording: str) -> None:
