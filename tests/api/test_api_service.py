@@ -262,6 +262,8 @@ def test_file_job_reports_progress_and_every_result_format(
     job = service.wait(started.json()["id"])
     assert job["status"] == "done" and job["rows_done"] == 24
     assert job["summary"]["by_risk"] == {"high": 13, "review": 0, "clear": 11}
+    assert job["summary"]["mapping"]["funding"] == "funding_source"
+    assert job["summary"]["unread"] == ["quantity", "buyer"]  # columns the screening read nothing from
     for fmt, marker in (
         ("csv", b"po_number"),
         ("xlsx", b"PK"),

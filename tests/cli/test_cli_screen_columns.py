@@ -63,3 +63,19 @@ def test_the_cli_names_the_columns_it_did_not_read_and_flags_the_aksu_supplier(
     assert rows["Tianshan Cotton Trading"]["risk"] == "high"
     assert "xinjiang_location" in rows["Tianshan Cotton Trading"]["flags"]
     assert rows["Office Depot"]["risk"] == "clear"
+
+
+def test_the_html_report_names_the_columns_used_and_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "invoices.csv"
+    source.write_text(
+        ",".join(HEADERS) + "\n1,Office Depot,Phoenix AZ,paper,50,USD,General fund,2024-03-02,call first\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "invoices.html"
+    code, _, err = run_cli(["screen", str(source), "--out", str(report)], capsys, monkeypatch)
+    assert code == 0, err
+    html = report.read_text(encoding="utf-8")
+    assert "<dt>Columns used</dt>" in html and "funding = Paid from" in html
+    assert "<dt>Columns not read</dt><dd>Note</dd>" in html

@@ -25,7 +25,7 @@ from supplyscreen.io import read_records
 from supplyscreen.io.readers import EXTENSIONS
 from supplyscreen.model import Flag, Hit, RowResult
 from supplyscreen.report import ReportContext, sources_from_snapshot, write_results
-from supplyscreen.screen.run import KNOWN_GAPS, screen_file
+from supplyscreen.screen.run import KNOWN_GAPS, screen_file, unread_columns
 
 log = logging.getLogger("supplyscreen.api")
 RESULT = "result.jsonl"
@@ -96,6 +96,7 @@ class JobRunner:
                 "by_flag": dict(outcome.summary.by_flag),
                 "errors": outcome.summary.errors,
                 "mapping": outcome.mapping,
+                "unread": outcome.unread,
                 "decisions_in_force": payload["decisions_in_force"],
             }
             book.update(job_id, status="done", rows_done=outcome.summary.rows_total, summary=summary)
@@ -151,6 +152,7 @@ class JobRunner:
             input_path=path,
             output_path=out,
             mapping=dict(stream.mapping),
+            unread=unread_columns(stream),
             list_snapshot=info.list_version,
             sources=sources_from_snapshot(snapshot.sources.values(), gaps=KNOWN_GAPS),
         )

@@ -84,6 +84,8 @@ def _about(out: _Writer, summary: ReportSummary, context: ReportContext) -> None
         out.row("Profile", context.profile)
     if context.mapping:
         out.row("Column mapping", ", ".join(f"{k}={v}" for k, v in context.mapping.items()))
+    if context.unread:
+        out.row("Columns not read", ", ".join(context.unread), wrap=True)
     if context.compare_to:
         out.row("Compared with", str(context.compare_to))
     for note in context.notes:

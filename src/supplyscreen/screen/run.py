@@ -199,6 +199,7 @@ def screen_file(
         input_path=input_path,
         output_path=out,
         mapping=dict(stream.mapping),
+        unread=unread_columns(stream),
         list_snapshot=snapshot.version,
         sources=sources_from_snapshot(snapshot.sources.values(), gaps=KNOWN_GAPS),
         started=started,
