@@ -79,3 +79,21 @@ def test_the_html_report_names_the_columns_used_and_not_read(
     html = report.read_text(encoding="utf-8")
     assert "<dt>Columns used</dt>" in html and "funding = Paid from" in html
     assert "<dt>Columns not read</dt><dd>Note</dd>" in html
+
+
+def test_amounts_without_a_currency_column_say_no_currency_is_assumed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "payments.csv"
+    source.write_text("vendor,total,item\nAcme Paper,100,paper\n", encoding="utf-8")
+    report = tmp_path / "payments.html"
+    code, _, err = run_cli(["screen", str(source), "--out", str(report)], capsys, monkeypatch)
+    assert code == 0, err
+    assert "No currency column" in err and "'total'" in err
+    assert "No currency column: the amounts of &#x27;total&#x27;" in report.read_text(encoding="utf-8")
+    with_currency = tmp_path / "eur.csv"
+    with_currency.write_text("vendor,total,currency\nAcme Paper,100,EUR\n", encoding="utf-8")
+    code, _, err = run_cli(
+        ["screen", str(with_currency), "--out", str(tmp_path / "eur.html")], capsys, monkeypatch
+    )
+    assert code == 0 and "No currency column" not in err

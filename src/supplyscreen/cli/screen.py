@@ -13,7 +13,7 @@ from supplyscreen.cases.hooks import screening_cases
 from supplyscreen.cli.common import HomeOption, err, exit_if_failing, out, summary_table
 from supplyscreen.cli.spark import screen_with_spark
 from supplyscreen.io.location import describe as describe_places
-from supplyscreen.screen.run import screen_file
+from supplyscreen.screen.run import currency_notes, screen_file
 from supplyscreen.screener import Screener
 
 
@@ -128,6 +128,8 @@ def register(app: typer.Typer) -> None:
             cases.close()
         summary = outcome.summary
         err.print("columns: " + ", ".join(f"{k}={v}" for k, v in outcome.mapping.items()), highlight=False)
+        for note in currency_notes(outcome.mapping):
+            err.print(note, highlight=False)
         if outcome.unread:
             err.print(
                 "columns not read (map them with --map key=column if they matter): "

@@ -200,6 +200,7 @@ def screen_file(
         output_path=out,
         mapping=dict(stream.mapping),
         unread=unread_columns(stream),
+        notes=currency_notes(stream.mapping),
         list_snapshot=snapshot.version,
         sources=sources_from_snapshot(snapshot.sources.values(), gaps=KNOWN_GAPS),
         started=started,
@@ -224,6 +225,17 @@ def _finished(
         vendor_places=list(stream.vendor_places),
         unread=unread_columns(stream),
     )
+
+
+def currency_notes(mapping: dict[str, str]) -> list[str]:
+    """What a report must say of its amounts' currency: none assumed when no column gives it."""
+    if "amount" in mapping and "currency" not in mapping:
+        return [
+            f"No currency column: the amounts of '{mapping['amount']}' are totalled as written, in a "
+            "currency the file does not state (none is assumed or converted); map one with --map "
+            "currency=COLUMN"
+        ]
+    return []
 
 
 def unread_columns(stream: RecordStream) -> list[str]:
