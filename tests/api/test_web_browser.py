@@ -54,11 +54,9 @@ def server(screener: Any, tmp_path: Path) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def test_reviewer_clears_a_hit_in_the_browser_and_the_next_screening_shows_it_cleared(
-    server: str, tmp_path: Path
-) -> None:
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+@pytest.fixture
+def page() -> Iterator[Any]:
+    """A page of a headless Chromium (Debian's), 30 s for each wait."""
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -67,34 +65,47 @@ def test_reviewer_clears_a_hit_in_the_browser_and_the_next_screening_shows_it_cl
         )
         page = browser.new_page()
         page.set_default_timeout(30_000)
-        page.goto(f"{server}/ui/")
-        assert "/ui/login" in page.url
-        page.fill("#username", "rita")
-        page.fill("#password", "reviewer-password")
-        page.click("#sign-in")
-        page.set_input_files("#file", str(EXAMPLE))
-        page.screenshot(path=str(shots / "1-upload.png"))
-        page.click("#upload")
-        page.wait_for_selector("#flagged")
-        page.screenshot(path=str(shots / "2-flagged-rows.png"), full_page=True)
-        row = page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION")
-        assert "high" in row.inner_text()
-        row.locator("a.open-row").click()
-        page.wait_for_selector("form.decide")
-        assert page.locator("text=BIS Denied Persons List").count() >= 1
-        form = page.locator("form.decide").first
-        form.locator("input[value=false_positive]").check()
-        form.locator("textarea[name=comment]").fill("cable shop in Flushing, not the listed company")
-        page.screenshot(path=str(shots / "3-decision.png"), full_page=True)
-        form.locator("button[type=submit]").click()
-        page.wait_for_selector("#saved")
-        page.click("text=← purchase_orders.csv")
-        page.click("#rescreen")
-        page.wait_for_selector("#flagged")
-        cleared = page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION")
-        text = cleared.inner_text()
-        page.screenshot(path=str(shots / "4-cleared.png"), full_page=True)
+        yield page
         browser.close()
+
+
+def _sign_in(page: Any, server: str) -> None:
+    """Open the web UI, which asks for a sign-in, and sign in as the reviewer."""
+    page.goto(f"{server}/ui/")
+    assert "/ui/login" in page.url
+    page.fill("#username", "rita")
+    page.fill("#password", "reviewer-password")
+    page.click("#sign-in")
+
+
+def test_reviewer_clears_a_hit_in_the_browser_and_the_next_screening_shows_it_cleared(
+    server: str, page: Any, tmp_path: Path
+) -> None:
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    _sign_in(page, server)
+    page.set_input_files("#file", str(EXAMPLE))
+    page.screenshot(path=str(shots / "1-upload.png"))
+    page.click("#upload")
+    page.wait_for_selector("#flagged")
+    page.screenshot(path=str(shots / "2-flagged-rows.png"), full_page=True)
+    row = page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION")
+    assert "high" in row.inner_text()
+    row.locator("a.open-row").click()
+    page.wait_for_selector("form.decide")
+    assert page.locator("text=BIS Denied Persons List").count() >= 1
+    form = page.locator("form.decide").first
+    form.locator("input[value=false_positive]").check()
+    form.locator("textarea[name=comment]").fill("cable shop in Flushing, not the listed company")
+    page.screenshot(path=str(shots / "3-decision.png"), full_page=True)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#saved")
+    page.click("text=← purchase_orders.csv")
+    page.click("#rescreen")
+    page.wait_for_selector("#flagged")
+    cleared = page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION")
+    text = cleared.inner_text()
+    page.screenshot(path=str(shots / "4-cleared.png"), full_page=True)
     assert "cleared by rita on " in text and "cable shop in Flushing" in text
     assert "high" not in text.split("\t")[2]
     assert sorted(f.name for f in shots.iterdir()) == [
@@ -106,64 +117,43 @@ def test_reviewer_clears_a_hit_in_the_browser_and_the_next_screening_shows_it_cl
     print(f"screenshots: {shots}")
 
 
-def test_the_api_docs_render_with_the_network_blocked(server: str) -> None:
+def test_the_api_docs_render_with_the_network_blocked(server: str, page: Any) -> None:
     """/docs in a browser that may reach nothing but the service itself: Swagger UI comes from the
     package, so the page still renders the API's title and its routes."""
     outside: list[str] = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(30_000)
 
-        def only_the_service(route: Any) -> None:
-            if route.request.url.startswith(server):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
+    def only_the_service(route: Any) -> None:
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
 
-        page.route("**/*", only_the_service)
-        page.goto(f"{server}/docs")
-        page.wait_for_selector(".swagger-ui .info .title")
-        assert "supplyscreen" in page.inner_text(".swagger-ui .info .title")
-        page.locator(".opblock-summary-path", has_text="/match/{dataset}").first.wait_for()
-        browser.close()
+    page.route("**/*", only_the_service)
+    page.goto(f"{server}/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "supplyscreen" in page.inner_text(".swagger-ui .info .title")
+    page.locator(".opblock-summary-path", has_text="/match/{dataset}").first.wait_for()
     assert outside == []
 
 
-def test_the_row_page_words_its_evidence_and_labels_research_sources(server: str) -> None:
+def test_the_row_page_words_its_evidence_and_labels_research_sources(server: str, page: Any) -> None:
     """The row page shows evidence as labelled words, as the HTML report does: an official list's
     entry cites its official source, a curated research row is labelled a research source with the
     official list beside it; never a Python dict, a regex or an offset."""
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(f"{server}/ui/")
-        page.fill("#username", "rita")
-        page.fill("#password", "reviewer-password")
-        page.click("#sign-in")
-        page.set_input_files("#file", str(EXAMPLE))
-        page.click("#upload")
-        page.wait_for_selector("#flagged")
-        job = page.url
-        page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION").locator("a.open-row").click()
-        page.wait_for_selector("form.decide")
-        flags = page.locator("section.card", has_text="Flags").first.inner_text()
-        assert "official source" in flags and "research source" not in flags
-        page.goto(job)
-        page.wait_for_selector("#flagged")
-        page.locator("#flagged tr", has_text="Hoshine").locator("a.open-row").click()
-        page.wait_for_selector("form.decide")
-        flags = page.locator("section.card", has_text="Flags").first.inner_text()
-        browser.close()
+    _sign_in(page, server)
+    page.set_input_files("#file", str(EXAMPLE))
+    page.click("#upload")
+    page.wait_for_selector("#flagged")
+    job = page.url
+    page.locator("#flagged tr", has_text="DAHUA ELECTRONICS CORPORATION").locator("a.open-row").click()
+    page.wait_for_selector("form.decide")
+    flags = page.locator("section.card", has_text="Flags").first.inner_text()
+    assert "official source" in flags and "research source" not in flags
+    page.goto(job)
+    page.wait_for_selector("#flagged")
+    page.locator("#flagged tr", has_text="Hoshine").locator("a.open-row").click()
+    page.wait_for_selector("form.decide")
+    flags = page.locator("section.card", has_text="Flags").first.inner_text()
     assert "research source" in flags and "official list" in flags
     assert "{'" not in flags and "[{" not in flags and "start" not in flags.lower().split()

@@ -25,7 +25,7 @@ from supplyscreen.io import read_records
 from supplyscreen.io.readers import EXTENSIONS
 from supplyscreen.model import Flag, Hit, RowResult
 from supplyscreen.report import ReportContext, sources_from_snapshot, write_results
-from supplyscreen.screen.run import KNOWN_GAPS, currency_notes, screen_file, unread_columns
+from supplyscreen.screen.run import KNOWN_GAPS, currency_notes, screen_file
 
 log = logging.getLogger("supplyscreen.api")
 RESULT = "result.jsonl"
@@ -152,7 +152,7 @@ class JobRunner:
             input_path=path,
             output_path=out,
             mapping=dict(stream.mapping),
-            unread=unread_columns(stream),
+            unread=stream.unread,
             notes=currency_notes(dict(stream.mapping)),
             list_snapshot=info.list_version,
             sources=sources_from_snapshot(snapshot.sources.values(), gaps=KNOWN_GAPS),

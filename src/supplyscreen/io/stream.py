@@ -62,6 +62,13 @@ class RecordStream:
         """Columns of address details (city, province...) appended to each record's address."""
         return detect_address_parts(self.columns, self.mapping) if self.format != "ocds" else []
 
+    @property
+    def unread(self) -> list[str]:
+        """The columns a screening reads nothing from (no key, no address detail, no vendor place),
+        in file order."""
+        read = set(self.mapping.values()) | set(self.address_parts) | {c for c, _ in self.vendor_places}
+        return [c for c in self.columns if c not in read]
+
     def row_error(self, row: int, column: str | None, message: str, sheet: str | None = None) -> None:
         """Note a damaged row of this file."""
         self.errors.append(RowError(row, column, message, str(self.path), sheet))

@@ -203,7 +203,7 @@ class Matcher:
         ]
         if hits and hits[0].match and hits[0].score >= EXACT:  # homonyms are possible
             same_name = [
-                _bare_name(q) is not None and _bare_name(q) == _bare_name(self.index.form(n))
+                (bare := _bare_name(q)) is not None and bare == _bare_name(self.index.form(n))
                 for _, _, _, n, _, q in shown_ranked
             ]
             _demote_homonyms(hits, same_name)  # changes flags and wording only

@@ -199,7 +199,7 @@ def screen_file(
         input_path=input_path,
         output_path=out,
         mapping=dict(stream.mapping),
-        unread=unread_columns(stream),
+        unread=stream.unread,
         notes=currency_notes(stream.mapping),
         list_snapshot=snapshot.version,
         sources=sources_from_snapshot(snapshot.sources.values(), gaps=KNOWN_GAPS),
@@ -223,7 +223,7 @@ def _finished(
         mapping=dict(stream.mapping),
         resumed_rows=resumed,
         vendor_places=list(stream.vendor_places),
-        unread=unread_columns(stream),
+        unread=stream.unread,
     )
 
 
@@ -236,12 +236,6 @@ def currency_notes(mapping: dict[str, str]) -> list[str]:
             "currency=COLUMN"
         ]
     return []
-
-
-def unread_columns(stream: RecordStream) -> list[str]:
-    """The input columns a screening of ``stream`` reads nothing from, in file order."""
-    read = set(stream.mapping.values()) | set(stream.address_parts) | {c for c, _ in stream.vendor_places}
-    return [c for c in stream.columns if c not in read]
 
 
 def _screen_columnar(
