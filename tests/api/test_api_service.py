@@ -263,7 +263,9 @@ def test_file_job_reports_progress_and_every_result_format(
     assert job["status"] == "done" and job["rows_done"] == 24
     assert job["summary"]["by_risk"] == {"high": 13, "review": 0, "clear": 11}
     assert job["summary"]["mapping"]["funding"] == "funding_source"
-    assert job["summary"]["unread"] == ["quantity", "buyer"]  # columns the screening read nothing from
+    roles = {c["column"]: c["role"] for c in job["summary"]["columns"]}
+    assert roles[job["summary"]["mapping"]["name"]] == "name" and roles["funding_source"] == "funding"
+    assert roles["quantity"] == roles["buyer"] == "read by detectors only"
     for fmt, marker in (
         ("csv", b"po_number"),
         ("xlsx", b"PK"),

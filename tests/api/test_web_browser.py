@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE
+from conftest import EXAMPLE, FIXTURES
 
 sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
@@ -157,3 +157,33 @@ def test_the_row_page_words_its_evidence_and_labels_research_sources(server: str
     flags = page.locator("section.card", has_text="Flags").first.inner_text()
     assert "research source" in flags and "official list" in flags
     assert "{'" not in flags and "[{" not in flags and "start" not in flags.lower().split()
+
+
+def test_the_job_page_shows_each_columns_role_and_a_flag_found_in_a_column_without_one(
+    server: str, page: Any
+) -> None:
+    """The job page lists every column of the upload with what it was read as (issue 15's file, whose
+    "What we bought" and "Location" have no role); the row page says in which column a flag was found."""
+    _sign_in(page, server)
+    page.set_input_files("#file", str(FIXTURES / "issue15" / "what_we_bought.csv"))
+    page.click("#upload")
+    page.wait_for_selector("#flagged")
+    roles = {
+        cells[0]: cells[1]
+        for cells in (
+            [c.strip() for c in line.split("\t")]
+            for line in page.locator("#columns tbody").inner_text().splitlines()
+        )
+    }
+    assert roles == {
+        "Supplier": "name",
+        "What we bought": "read by detectors only",
+        "Location": "read by detectors only",
+        "Ctry": "country",
+    }
+    row = page.locator("#flagged tr", has_text="Acme Security Integrators")
+    assert "high" in row.inner_text()
+    row.locator("a.open-row").click()  # a detector's flag only: no name hit to decide on
+    page.locator("section.card", has_text="Flags").first.wait_for()
+    flags = page.locator("section.card", has_text="Flags").first.inner_text()
+    assert 'column "What we bought"' in flags and "DS-2CD2143G0-I" in flags

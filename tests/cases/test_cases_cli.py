@@ -10,6 +10,7 @@ import pytest
 from conftest import EXAMPLE
 from sqlalchemy import text
 from support.cli import run_cli
+from support.results import jsonl_rows
 
 from supplyscreen.cases import Cases
 
@@ -28,7 +29,7 @@ def _commands_registered() -> None:
 
 
 def _rows(path: Path) -> dict[int, dict]:  # type: ignore[type-arg]
-    return {r["row"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+    return {r["row"]: r for r in jsonl_rows(path)}
 
 
 def test_users_add_reads_the_password_and_keys_create_prints_the_key_last(

@@ -1,5 +1,5 @@
-"""What `supplyscreen screen` says of the input's columns: what each was read as, and what was not
-read at all (issue 15: a spreadsheet whose headers are not the README's)."""
+"""What `supplyscreen screen` says of the input's columns: what each was read as, the columns read by
+the detectors only (issue 15: a spreadsheet whose headers are not the README's)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_common_headers_of_a_procurement_spreadsheet_are_recognised() -> None:
     assert detect_mapping(["Vendor", "Ctry"])["country"] == "Ctry"
 
 
-def test_the_cli_names_the_columns_it_did_not_read_and_flags_the_aksu_supplier(
+def test_the_cli_names_each_column_with_its_role_and_flags_the_aksu_supplier(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = tmp_path / "invoices.csv"
@@ -56,16 +56,17 @@ def test_the_cli_names_the_columns_it_did_not_read_and_flags_the_aksu_supplier(
     code, _, err = run_cli(["screen", str(source), "--out", str(screened)], capsys, monkeypatch)
     assert code == 0, err
     assert "address=Supplier location" in err and "funding=Paid from" in err
-    assert "columns not read" in err and err.split("columns not read", 1)[1].splitlines()[0].endswith(
-        ": Note"
-    )
+    lines = [line.split() for line in err.splitlines() if line.startswith("  ")]
+    roles = {words[0]: " ".join(words[1:]) for words in lines if words}
+    assert roles["Note"] == "read by detectors only"
+    assert roles["Ref"] == "id" and roles["Total"] == "amount"
     rows = {r["Supplier"]: r for r in csv.DictReader(screened.open(encoding="utf-8"))}
     assert rows["Tianshan Cotton Trading"]["risk"] == "high"
     assert "xinjiang_location" in rows["Tianshan Cotton Trading"]["flags"]
     assert rows["Office Depot"]["risk"] == "clear"
 
 
-def test_the_html_report_names_the_columns_used_and_not_read(
+def test_the_html_report_names_each_column_with_its_role(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = tmp_path / "invoices.csv"
@@ -77,8 +78,8 @@ def test_the_html_report_names_the_columns_used_and_not_read(
     code, _, err = run_cli(["screen", str(source), "--out", str(report)], capsys, monkeypatch)
     assert code == 0, err
     html = report.read_text(encoding="utf-8")
-    assert "<dt>Columns used</dt>" in html and "funding = Paid from" in html
-    assert "<dt>Columns not read</dt><dd>Note</dd>" in html
+    assert "<dt>Columns</dt>" in html and "Paid from: funding" in html
+    assert "Note: read by detectors only" in html
 
 
 def test_amounts_without_a_currency_column_say_no_currency_is_assumed(

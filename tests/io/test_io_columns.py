@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from supplyscreen.io import InputError, detect_mapping, parse_mapping_override, read_records
-from supplyscreen.io.columns import detect_address_parts
+from supplyscreen.io.columns import detect_address_parts, resolve_mapping
 
 
 def test_english_purchase_headers_map_to_every_key() -> None:
@@ -92,13 +92,19 @@ def test_bad_map_override_names_the_key_or_column(text: str, message: str) -> No
         parse_mapping_override(text, ["Nr", "Lieferant"])
 
 
-def test_file_without_a_name_column_is_an_error_listing_columns(tmp_path: Path) -> None:
+def test_a_file_without_a_name_column_is_read_for_the_detectors_alone(tmp_path: Path) -> None:
     path = tmp_path / "items.csv"
     path.write_text("Nr;Artikel;Menge\n1;Kamera;3\n", encoding="utf-8")
-    with pytest.raises(
-        InputError, match=r"items\.csv: no vendor/supplier name column.*'Nr', 'Artikel'.*--map name="
-    ):
-        read_records(path)
+    stream = read_records(path)
+    assert "name" not in stream.mapping
+    (record,) = list(stream)
+    assert record.name is None and ("Artikel", "Kamera") in record.others
+
+
+def test_a_sheet_without_a_name_column_is_an_error_listing_columns_where_one_is_required() -> None:
+    message = r"items\.csv: no vendor/supplier name column.*'Nr', 'Artikel'.*--map name="
+    with pytest.raises(InputError, match=message):
+        resolve_mapping(["Nr", "Artikel"], None, "items.csv", require_name=True)
 
 
 def test_explicit_map_allows_product_only_screening(tmp_path: Path) -> None:

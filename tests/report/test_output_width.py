@@ -9,11 +9,11 @@ format and on both paths (columnar and row by row).
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from support.results import jsonl_rows
 from support.tabular import write_csv
 
 from supplyscreen.report import ADDED_COLUMNS
@@ -80,7 +80,7 @@ def test_jsonl_output_names_every_column(  # type: ignore[no-untyped-def]
 ) -> None:
     out = tmp_path / "out.jsonl"
     screen_file(screener, blank_headers, out)
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = jsonl_rows(out)
     assert len(records) == len(ROWS)
     for record in records:
         assert list(record["record"]) == EXPECTED, record

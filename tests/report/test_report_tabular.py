@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.results import jsonl_rows
 from test_report_rows import (
     COLUMNS,
     DAHUA_REASONS,
@@ -178,8 +179,9 @@ def test_jsonl_lines_are_exactly_the_row_results_to_dict(tmp_path: Path) -> None
     out = tmp_path / "po.jsonl"
     summary = write_results(sample_results(), out, fmt=None, context=sample_context(tmp_path))
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line) for line in lines] == [r.to_dict() for r in sample_results()]
-    assert "阿克苏市" in lines[1]  # not \u-escaped
+    assert set(json.loads(lines[0])) == {"metadata"}  # the first record describes the screening
+    assert jsonl_rows(out) == [r.to_dict() for r in sample_results()]
+    assert "阿克苏市" in lines[2]  # not \u-escaped
     assert (summary.format, summary.rows_total, summary.output) == ("jsonl", 7, out)
 
 
@@ -188,7 +190,7 @@ def test_jsonl_writes_nan_as_null(tmp_path: Path) -> None:
     result.record.fields["Amount"] = float("nan")
     out = tmp_path / "nan.jsonl"
     write_results([result], out, fmt="jsonl", context=ReportContext())
-    assert json.loads(out.read_text(encoding="utf-8"))["record"]["Amount"] is None
+    assert jsonl_rows(out)[0]["record"]["Amount"] is None
 
 
 def test_errors_file_lists_row_sheet_column_and_message(tmp_path: Path) -> None:

@@ -30,14 +30,31 @@ def purchase_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def purchase_file_with_notes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same purchase file with two columns without a role: a location and a free-text note."""
+    path = tmp_path_factory.mktemp("gen") / "po_notes.csv"
+    generate(path, 3000, 400, 300, flag_share=0.08, extra_columns=True)
+    return path
+
+
+@pytest.mark.parametrize("notes", [False, True], ids=["roles only", "with columns without a role"])
+@pytest.mark.parametrize("workers", [1, 2])
 def test_columnar_and_row_paths_write_the_same_values(
-    screener, purchase_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    screener,
+    purchase_file: Path,
+    purchase_file_with_notes: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    notes: bool,
+    workers: int,
 ) -> None:
     monkeypatch.setattr(reader, "BATCH_BYTES", 64 * 1024)  # several batches
+    source = purchase_file_with_notes if notes else purchase_file
     fast = tmp_path / "fast.csv"
     slow = tmp_path / "slow.csv"
-    fast_totals = screen_file(screener, purchase_file, fast).summary.to_dict()
-    slow_totals = screen_file(screener, purchase_file, slow, force_rows=True).summary.to_dict()
+    fast_totals = screen_file(screener, source, fast, workers=workers).summary.to_dict()
+    slow_totals = screen_file(screener, source, slow, force_rows=True, workers=workers).summary.to_dict()
     for key in ("output", "format"):
         fast_totals.pop(key, None), slow_totals.pop(key, None)
     assert fast_totals == slow_totals  # totals, and amounts at risk by vendor and flag
@@ -48,6 +65,10 @@ def test_columnar_and_row_paths_write_the_same_values(
     assert {"high", "clear"} <= risks
     codes = {c for r in a for c in r["flags"].split(";") if c}
     assert {"restricted_party", "covered_equipment", "xinjiang_location", "high_priority_sector"} <= codes
+    if notes:  # flags found in the columns without a role, federal money named in a note
+        assert sum('in the column "note"' in r["reasons"] for r in a) > 20
+        assert sum('named in the column "location"' in r["reasons"] for r in a) > 20
+        assert any("Federal funds: ESSER III" in r["reasons"] for r in a)
 
 
 @pytest.mark.parametrize("workers", [1, 2])

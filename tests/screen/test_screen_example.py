@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE
 from support.cli import run_cli
+from support.results import jsonl_rows
 
 from supplyscreen.screen.run import screen_file
 
@@ -48,7 +48,7 @@ def example_rows(screener_home: Path, tmp_path_factory: pytest.TempPathFactory) 
 
     out = tmp_path_factory.mktemp("example") / "po.jsonl"
     screen_file(Screener.open(screener_home), EXAMPLE, out)
-    return {r["row"]: r for r in map(json.loads, out.open(encoding="utf-8"))}
+    return {r["row"]: r for r in jsonl_rows(out)}
 
 
 def test_a_hit_whose_listing_ended_before_the_order_is_no_silent_clear(example_rows: dict[int, dict]) -> None:
@@ -117,14 +117,16 @@ def test_fail_on_high_exits_3(screener_home: Path, tmp_path: Path, capsys, monke
     assert code == 3
 
 
-def test_missing_name_column_is_a_usage_error_naming_the_file(
+def test_a_file_without_a_name_column_is_screened_by_the_detectors_and_says_no_name_was_matched(
     screener_home: Path, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    bad = tmp_path / "bad.csv"
-    bad.write_text("foo,bar\n1,2\n", encoding="utf-8")
-    code, _, err = run_cli(["screen", str(bad), "--home", str(screener_home)], capsys, monkeypatch)
-    assert code == 2
-    assert "bad.csv" in err and "name" in err
+    odd = tmp_path / "odd.csv"
+    odd.write_text("foo,bar\n1,Hikvision DS-2CD2143G0-I camera\n", encoding="utf-8")
+    code, _, err = run_cli(["screen", str(odd), "--home", str(screener_home)], capsys, monkeypatch)
+    assert code == 0, err
+    assert "No name column: no name was matched" in " ".join(err.split())
+    (row,) = list(csv.DictReader((tmp_path / "odd.screened.csv").open(encoding="utf-8-sig")))
+    assert row["risk"] == "high" and 'in the column "bar"' in row["reasons"]
 
 
 def test_xlsx_html_and_jsonl_outputs(screener_home: Path, tmp_path: Path) -> None:
@@ -183,7 +185,7 @@ def test_compare_to_marks_new_changed_unchanged_and_resolved(screener_home: Path
         writer.writerows(rows)
     out = tmp_path / "again.jsonl"
     screen_file(screener, EXAMPLE, out, compare_to=tmp_path / "earlier.csv")
-    change = {r["row"]: r["change"] for r in map(json.loads, out.open(encoding="utf-8"))}
+    change = {r["row"]: r["change"] for r in jsonl_rows(out)}
     assert change[9] == "resolved" and change[2] == "changed" and change[1] == "unchanged"
     assert change[21] == "new"
 

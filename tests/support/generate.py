@@ -94,6 +94,24 @@ SECTORS = (
     ("PVC resin SG-5", "390410"),
     ("frozen seafood", "030389"),
 )
+#: ``extra_columns``: where the goods went, and a free-text note (neither has a role: the detectors
+#: read them all the same)
+SITES = ("Central Warehouse", "Bus Depot", "North High School", "City Hall Annex", "Water Plant")
+CITIES = ("Springfield, IL", "Denver, CO", "Austin, TX", "Oakland, CA", "Phoenix, AZ")
+XJ_SITES = ("Aksu bonded warehouse", "Kashgar free trade zone", "乌鲁木齐仓库", "Hotan, Xinjiang depot")
+NOTES = (
+    "Delivered {date}, dock {n}; signed by receiving",
+    "Partial shipment, balance due {date}",
+    "Invoice {n} matched to PO, three-way match ok",
+    "Replacement under warranty, RMA {n}",
+    "Quote {n} accepted; net 30",
+)
+FLAGGED_NOTES = (
+    "Replaces failed DS-2CD2143G0-I units, RMA {n}",
+    "Federal funds: ESSER III, invoice {n}",
+    "Made from Xinjiang cotton per mill certificate {n}",
+    "Includes Hikvision NVR licence {n}",
+)
 FUNDING = ("General fund", "ESSER III federal funds", "Title I", "Local bond", "General fund", "General fund")
 
 
@@ -163,9 +181,15 @@ def generate(
     flag_share: float = 0.05,
     seed: int = 1,
     uflpa_share: float = 0.0,
+    extra_columns: bool = False,
 ) -> None:
-    """A purchase file of ``rows`` rows drawn from ``n_vendors`` vendors and ``n_descriptions`` items."""
+    """A purchase file of ``rows`` rows drawn from ``n_vendors`` vendors and ``n_descriptions`` items;
+    ``extra_columns`` adds a ``location`` (a few hundred sites) and a ``note`` (mostly one of its own
+    per row), ``flag_share`` of each naming a Xinjiang place or covered equipment, a sector or federal
+    funds (drawn apart: the other columns are those of the same file without them)."""
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)
+    sites = [f"{s} {k}, {c}" for k in range(1, 60) for s in SITES for c in CITIES][:300]
     vs = vendors(n_vendors, rng, flag_share, uflpa_share)
     ds = descriptions(n_descriptions, rng, flag_share)
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -182,6 +206,7 @@ def generate(
                 "amount",
                 "currency",
                 "funding_source",
+                *(("location", "note") if extra_columns else ()),
             ]
         )
         for i in range(rows):
@@ -199,8 +224,17 @@ def generate(
                     f"{rng.uniform(10, 50000):.2f}",
                     "USD",
                     rng.choice(FUNDING),
+                    *(_extra_cells(extra, i, sites, flag_share) if extra_columns else ()),
                 ]
             )
+
+
+def _extra_cells(rng: random.Random, i: int, sites: list[str], flag_share: float) -> tuple[str, str]:
+    site = rng.choice(XJ_SITES) if rng.random() < flag_share else rng.choice(sites)
+    date = f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}"
+    notes = FLAGGED_NOTES if rng.random() < flag_share else NOTES
+    note = "" if rng.random() < 0.2 else rng.choice(notes).format(date=date, n=i)
+    return site, note
 
 
 def main() -> None:
@@ -211,9 +245,16 @@ def main() -> None:
     parser.add_argument("--descriptions", type=int, default=20_000)
     parser.add_argument("--flag-share", type=float, default=0.05)
     parser.add_argument("--uflpa-share", type=float, default=0.0)
+    parser.add_argument("--extra-columns", action="store_true", help="add a location and a note column")
     args = parser.parse_args()
     generate(
-        args.out, args.rows, args.vendors, args.descriptions, args.flag_share, uflpa_share=args.uflpa_share
+        args.out,
+        args.rows,
+        args.vendors,
+        args.descriptions,
+        args.flag_share,
+        uflpa_share=args.uflpa_share,
+        extra_columns=args.extra_columns,
     )
 
 

@@ -25,7 +25,8 @@ from supplyscreen.io import read_records
 from supplyscreen.io.readers import EXTENSIONS
 from supplyscreen.model import Flag, Hit, RowResult
 from supplyscreen.report import ReportContext, sources_from_snapshot, write_results
-from supplyscreen.screen.run import KNOWN_GAPS, currency_notes, screen_file
+from supplyscreen.report.tabular import is_metadata
+from supplyscreen.screen.run import KNOWN_GAPS, mapping_notes, screen_file
 
 log = logging.getLogger("supplyscreen.api")
 RESULT = "result.jsonl"
@@ -96,7 +97,8 @@ class JobRunner:
                 "by_flag": dict(outcome.summary.by_flag),
                 "errors": outcome.summary.errors,
                 "mapping": outcome.mapping,
-                "unread": outcome.unread,
+                "columns": [{"column": c, "role": r} for c, r in outcome.roles],
+                "notes": mapping_notes(outcome.mapping),
                 "decisions_in_force": payload["decisions_in_force"],
             }
             book.update(job_id, status="done", rows_done=outcome.summary.rows_total, summary=summary)
@@ -152,8 +154,8 @@ class JobRunner:
             input_path=path,
             output_path=out,
             mapping=dict(stream.mapping),
-            unread=stream.unread,
-            notes=currency_notes(dict(stream.mapping)),
+            roles=stream.roles(),
+            notes=mapping_notes(dict(stream.mapping)),
             list_snapshot=info.list_version,
             sources=sources_from_snapshot(snapshot.sources.values(), gaps=KNOWN_GAPS),
         )
@@ -171,7 +173,7 @@ class JobRunner:
                 if '"flags": []' in line and '"hits": []' in line:
                     continue
                 row = json.loads(line)
-                if row["flags"] or row["hits"]:
+                if not is_metadata(row) and (row["flags"] or row["hits"]):
                     rows.append(row)
         self._rows[job_id] = rows
         if len(self._rows) > 8:

@@ -13,7 +13,7 @@ from supplyscreen.cases.hooks import screening_cases
 from supplyscreen.cli.common import HomeOption, err, exit_if_failing, out, summary_table
 from supplyscreen.cli.spark import screen_with_spark
 from supplyscreen.io.location import describe as describe_places
-from supplyscreen.screen.run import currency_notes, screen_file
+from supplyscreen.screen.run import NO_NAME_NOTE, mapping_notes, screen_file
 from supplyscreen.screener import Screener
 
 
@@ -128,14 +128,12 @@ def register(app: typer.Typer) -> None:
             cases.close()
         summary = outcome.summary
         err.print("columns: " + ", ".join(f"{k}={v}" for k, v in outcome.mapping.items()), highlight=False)
-        for note in currency_notes(outcome.mapping):
-            err.print(note, highlight=False)
-        if outcome.unread:
-            err.print(
-                "columns not read (map them with --map key=column if they matter): "
-                + ", ".join(outcome.unread),
-                highlight=False,
-            )
+        width = max((len(column) for column, _ in outcome.roles), default=0)
+        for column, role in outcome.roles:
+            err.print(f"  {column.ljust(width)}  {role}", highlight=False, markup=False)
+        for note in mapping_notes(outcome.mapping):
+            style = "bold yellow" if note == NO_NAME_NOTE else None
+            err.print(note, highlight=False, markup=False, style=style)
         if outcome.vendor_places:
             err.print(
                 "where the vendor is (name hits elsewhere demoted): "

@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import cast
 
 from supplyscreen.detect.base import REGISTRY, Detector, detector, detectors
-from supplyscreen.detect.covered_equipment import CoveredEquipmentDetector, is_federal_funding
+from supplyscreen.detect.covered_equipment import (
+    CoveredEquipmentDetector,
+    federal_funding_text,
+    federal_vocabulary,
+    is_federal_funding,
+)
 from supplyscreen.detect.high_priority_sector import HighPrioritySectorDetector, normalize_hs
 from supplyscreen.detect.text import Match
 from supplyscreen.detect.xinjiang_location import XinjiangLocationDetector
@@ -31,6 +36,8 @@ __all__ = [
     "detect_all",
     "detector",
     "detectors",
+    "federal_funding_text",
+    "federal_vocabulary",
     "high_priority_sector_detector",
     "is_federal_funding",
     "normalize_hs",

@@ -22,12 +22,15 @@ from supplyscreen.detect.text import (
     TextTokens,
     WordSet,
     exclusive_limit,
+    field_evidence,
+    field_label,
     fold,
     folded_tokens,
     has_han,
     load_config,
     phrase_key,
     phrases_found_in,
+    record_texts,
     text_words,
     texts_with_words,
     tokens,
@@ -90,7 +93,8 @@ class CoveredEquipmentDetector:
         self.model_prefilter = tables.model_prefilter
         self._categories = WordSet(cfg["category_words"])
         self._unrelated = WordSet(cfg["unrelated_words"])
-        self._federal = _FederalFunding(cfg["federal_funding"])
+        self._federal = FederalFunding(cfg["federal_funding"])
+        self._federal_free_text = FederalFunding(cfg["federal_funding"], free_text=True)
         self._short_brand: dict[str, int] = cfg["unconfirmed_brand_min_length"]
 
     # -- matching -------------------------------------------------------------------------------
@@ -203,26 +207,27 @@ class CoveredEquipmentDetector:
         return found
 
     def worth_detecting(self, record: Record) -> bool:
-        """Whether the name or description holds a brand, model number or fingerprint (cached per text)."""
-        return any(self.scan(t) for t in (record.name, record.description) if t)
+        """Whether the name, the description or a column without a role holds a brand, model number
+        or fingerprint (cached per text)."""
+        return any(self.scan(t) for t in (record.name, record.description) if t) or any(
+            self.scan(t) for _, t in record.others
+        )
 
     def detect(self, record: Record) -> list[Flag]:
-        """One ``covered_equipment`` flag per covered parent found in the record's name and description."""
+        """One ``covered_equipment`` flag per covered parent found in the record's name, description
+        and columns without a role."""
         found: list[tuple[str, _Found]] = []
         texts: list[str] = []
-        for fld in _FIELDS:
-            value = getattr(record, fld)
-            if value:
-                text = str(value)
-                texts.append(text)
-                if self.scan(text):
-                    found.extend((fld, f) for f in self._found[text])
+        for fld, text in record_texts(record, _FIELDS):
+            texts.append(text)
+            if self.scan(text):
+                found.extend((fld, f) for f in self._found[text])
         if not found:
             return []
         contexts = [self.context_of(t) for t in texts]
         category = any(c[0] for c in contexts)
         unrelated = any(c[1] for c in contexts)
-        federal = self._federal(record.funding or "")
+        federal = federal_funding_text(record, self._federal, self._federal_free_text)
         groups: dict[str, list[tuple[str, _Found, str, tuple[str, ...]]]] = {}
         for fld, f in found:
             judged = self._judge(f, fld, record, category, unrelated)
@@ -279,7 +284,7 @@ class CoveredEquipmentDetector:
         return severity, notes
 
     def _flag(
-        self, items: list[tuple[str, _Found, str, tuple[str, ...]]], record: Record, federal: bool
+        self, items: list[tuple[str, _Found, str, tuple[str, ...]]], record: Record, federal: str | None
     ) -> Flag:
         if len(items) > 1:  # mostly one match per parent
             best = min(items, key=lambda i: (_SEVERITY_ORDER[i[2]], *i[1].rank))
@@ -288,7 +293,7 @@ class CoveredEquipmentDetector:
             best = items[0]
         fld, f, severity, notes = best
         citation, _, federal_funds = f.legal
-        funding = record.funding if federal and federal_funds is not None else None
+        funding = federal if federal is not None and federal_funds is not None else None
         # all that the reason is worded from: a purchase file has the same few reasons over and over
         key = (f.found, fld, f.relation, f.legal, severity, notes, funding)
         reason = self._reasons.get(key)
@@ -296,15 +301,15 @@ class CoveredEquipmentDetector:
             if len(self._reasons) >= TEXT_CACHE_SIZE:
                 self._reasons.clear()
             reason = self._reasons[key] = self._reason(*key)
-        evidence: dict[str, Any] = {"field": fld, **f.evidence, "covered_parent": f.parent}
+        evidence: dict[str, Any] = {**field_evidence(fld), **f.evidence, "covered_parent": f.parent}
         evidence["legal_basis"] = citation
-        evidence["federal_funding"] = federal
-        if record.funding:
-            evidence["funding"] = record.funding
+        evidence["federal_funding"] = federal is not None
+        if federal or record.funding:
+            evidence["funding"] = federal or record.funding
         if f.until:
             evidence["covered_until"] = f.until
             evidence["order_date"] = record.date
-        evidence["matches"] = [{"field": g, "severity": s, **x.evidence} for g, x, s, _ in items]
+        evidence["matches"] = [{**field_evidence(g), "severity": s, **x.evidence} for g, x, s, _ in items]
         return Flag(code=CODE, severity=severity, reason=reason, evidence=evidence)
 
     def _reason(
@@ -320,7 +325,7 @@ class CoveredEquipmentDetector:
         """A flag's reason; ``funding`` is the record's federal funding, None when it is not cited."""
         cfg = self.config
         citation, meaning, federal_funds = legal
-        found += f" in the {cfg['field_labels'].get(fld, fld)}"
+        found += f" in the {field_label(cfg['field_labels'], fld)}"
         template = cfg["reasons"]["high" if severity == COVERED_EQUIPMENT.strong else "review"]
         reason = template.format(
             found=found, relation=relation, citation=citation, meaning=meaning, why=" ".join(notes)
@@ -357,15 +362,29 @@ class CoveredEquipmentDetector:
         )
 
 
-class _FederalFunding:
-    """The federal-funding vocabulary of the YAML, compiled once."""
+class FederalFunding:
+    """The federal-funding vocabulary of the YAML, compiled once.
 
-    def __init__(self, cfg: dict[str, Any]) -> None:
+    ``free_text``: for a column without a role (a note, a memo), where words such as "idea", "cops"
+    or "dot" are ordinary words: only the words of ``free_text_words`` count there, and an Assistance
+    Listing number only with its letter (84.425D)."""
+
+    def __init__(self, cfg: dict[str, Any], free_text: bool = False) -> None:
         self.negations = WordSet(cfg["negations"])
-        self.words = WordSet(cfg["words"])
+        self.words = WordSet(cfg["free_text_words"] if free_text else cfg["words"])
         self.listing = re.compile(cfg["assistance_listing"])
         self.prefixes = frozenset(str(p) for p in cfg["agency_prefixes"])
+        self.free_text = free_text
         self._known: dict[str, bool] = {}
+
+    def may_find_in(self, texts: Any, words: TextTokens) -> Any:
+        """For many texts at once (a pyarrow string array, and its ``TextTokens``): whether
+        ``__call__`` may find federal money named in each (False: surely not), a numpy bool array."""
+        import pyarrow.compute as pc
+
+        found = texts_with_words(words, [self.words.first_words()])[0]
+        listing = pc.fill_null(pc.match_substring_regex(texts, r"\d\d\.\d\d\d"), False)
+        return found | listing.to_numpy(zero_copy_only=False)
 
     def __call__(self, text: str) -> bool:
         """Remembered per distinct text: a purchase file has a handful of funding sources."""
@@ -385,24 +404,42 @@ class _FederalFunding:
         kept = [t for i, t in enumerate(toks) if i not in negated]
         if self.words.in_tokens(kept):
             return True
+        whole = not self.free_text  # a bare number counts only as the whole of a funding cell
         return any(
-            m.group(1) in self.prefixes and (m.group(3) or m.group(0) == text.strip())
+            m.group(1) in self.prefixes and (m.group(3) or (whole and m.group(0) == text.strip()))
             for m in self.listing.finditer(text)
         )
 
 
-_DEFAULT_FEDERAL: _FederalFunding | None = None
+_DEFAULT_FEDERAL: dict[bool, FederalFunding] = {}
 
 
-def is_federal_funding(text: str, vocabulary: _FederalFunding | None = None) -> bool:
+def federal_vocabulary(free_text: bool = False) -> FederalFunding:
+    """The shared federal-funding vocabulary (``free_text``: that of columns without a role)."""
+    found = _DEFAULT_FEDERAL.get(free_text)
+    if found is None:
+        found = _DEFAULT_FEDERAL[free_text] = FederalFunding(
+            load_config(CONFIG)["federal_funding"], free_text=free_text
+        )
+    return found
+
+
+def is_federal_funding(text: str, vocabulary: FederalFunding | None = None, free_text: bool = False) -> bool:
     """Whether a funding description names federal money: a federal programme (ESSER, Title I, FEMA,
-    CARES, IIJA, ARPA), the word federal, or an Assistance Listing / CFDA number such as 84.425D."""
-    global _DEFAULT_FEDERAL
-    if vocabulary is None:
-        if _DEFAULT_FEDERAL is None:
-            _DEFAULT_FEDERAL = _FederalFunding(load_config(CONFIG)["federal_funding"])
-        vocabulary = _DEFAULT_FEDERAL
-    return vocabulary(text)
+    CARES, IIJA, ARPA), the word federal, or an Assistance Listing / CFDA number such as 84.425D.
+    ``free_text``: the text is a column without a role, where only unambiguous words count."""
+    return (vocabulary or federal_vocabulary(free_text))(text)
+
+
+def federal_funding_text(
+    record: Record, funding: FederalFunding | None = None, free_text: FederalFunding | None = None
+) -> str | None:
+    """The text saying a record was paid with federal money: its funding cell when that names federal
+    money, else the first column without a role that names it unambiguously; None when none does."""
+    if record.funding and is_federal_funding(record.funding, funding):
+        return record.funding
+    vocabulary = free_text or federal_vocabulary(True)
+    return next((text for _, text in record.others if vocabulary(text)), None)
 
 
 def _kind(pattern_type: str) -> str:

@@ -17,11 +17,14 @@ from supplyscreen.detect.text import (
     Match,
     PhraseIndex,
     TextCache,
+    field_evidence,
+    field_label,
     folded_tokens,
     has_han,
     load_config,
     plural_forms,
     read_rows,
+    record_texts,
     text_words,
     texts_with_words,
 )
@@ -173,11 +176,13 @@ class HighPrioritySectorDetector:
         return out
 
     def worth_detecting(self, record: Record) -> bool:
-        """Whether the HS code or the description falls in a sector at all (cached per value)."""
+        """Whether the HS code, the description or a column without a role falls in a sector at all
+        (cached per value)."""
         description = record.description
         return bool(
             (record.hs_code and self.hs_matches(str(record.hs_code)))
             or (description and self.scan(description))
+            or any(self.scan(text) for _, text in record.others)
         )
 
     def detect(self, record: Record) -> list[Flag]:
@@ -185,8 +190,8 @@ class HighPrioritySectorDetector:
         found: list[tuple[str, Match]] = []
         if record.hs_code:
             found.extend(("hs_code", m) for m in self.hs_matches(str(record.hs_code)))
-        if record.description:
-            found.extend(("description", m) for m in self.scan(str(record.description)))
+        for fld, text in record_texts(record, ("description",)):
+            found.extend((fld, m) for m in self.scan(text))
         by_sector: dict[str, list[tuple[str, Match]]] = {}
         for fld, m in found:
             by_sector.setdefault(m.key, []).append((fld, m))
@@ -201,18 +206,18 @@ class HighPrioritySectorDetector:
                 desc = m.attrs.get("hs_description")
                 what.append(f"HS {m.attrs['hs_code']}" + (f" ({m.attrs['prefix']}: {desc})" if desc else ""))
             else:
-                what.append(f'"{m.text}" in the {fld}')
+                what.append(f'"{m.text}" in the {field_label({}, fld)}')
         reason += " " + cfg["matched"].format(what="; ".join(dict.fromkeys(what)))
         fld, first = items[0]
         evidence: dict[str, Any] = {
-            "field": fld,
+            **field_evidence(fld),
             **_evidence(first),
             "sector": sector.name,
             "uflpa_status": sector.status,
             "designated": sector.designated or None,
             "designation_source": sector.designation_source or None,
             "source": sector.source,
-            "matches": [{"field": f, **_evidence(m)} for f, m in items],
+            "matches": [{**field_evidence(f), **_evidence(m)} for f, m in items],
         }
         return Flag(code=CODE, severity=self.severity, reason=" ".join(reason.split()), evidence=evidence)
 

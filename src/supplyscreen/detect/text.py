@@ -232,6 +232,33 @@ def has_han(text: str) -> bool:
     return _HAN_RE.search(text) is not None
 
 
+#: A column without a role, as a detector's field: this prefix and the column's header.
+COLUMN_FIELD = "column:"
+
+
+def record_texts(record: Any, fields: Sequence[str]) -> list[tuple[str, str]]:
+    """The texts a detector reads of a record, by field: those of ``fields`` that hold a value, then
+    the text of each column without a role (``Record.others``; field ``column:`` + its header)."""
+    out = [(f, str(value)) for f in fields if (value := getattr(record, f))]
+    out.extend((COLUMN_FIELD + column, text) for column, text in record.others)
+    return out
+
+
+def field_label(labels: dict[str, str], fld: str) -> str:
+    """A field as a reason names it: its label ("vendor name"), or 'column "Notes"'."""
+    if fld.startswith(COLUMN_FIELD):
+        return f'column "{fld[len(COLUMN_FIELD) :]}"'
+    return labels.get(fld, fld)
+
+
+def field_evidence(fld: str) -> dict[str, str]:
+    """Where a flag's text was found, for its evidence: ``{"field": fld}``, or for a column without a
+    role ``{"field": "column", "column": header}``."""
+    if fld.startswith(COLUMN_FIELD):
+        return {"field": "column", "column": fld[len(COLUMN_FIELD) :]}
+    return {"field": fld}
+
+
 def joined(text: str, a: int, b: int) -> bool:
     """Whether the characters between positions ``a`` and ``b`` only join words (spaces, hyphens)."""
     return _JOINER_RE.fullmatch(text, a, b) is not None

@@ -24,12 +24,15 @@ from supplyscreen.detect.text import (
     TextCache,
     Token,
     WordSet,
+    field_evidence,
+    field_label,
     fold,
     folded_tokens,
     has_han,
     joined,
     load_config,
     read_rows,
+    record_texts,
     text_words,
     texts_with_words,
 )
@@ -410,11 +413,13 @@ class XinjiangLocationDetector:
 
     @staticmethod
     def fields_of(record: Record) -> list[tuple[str, str]]:
-        """The record's texts the detector reads, by field: name, address and description, and the
-        country cell when it is no known country (then it may itself name a place)."""
+        """The record's texts the detector reads, by field: name, address and description, the
+        country cell when it is no known country (then it may itself name a place), and the columns
+        without a role."""
         fields = [(f, str(value)) for f in _FIELDS if (value := getattr(record, f))]
         if record.country and country_of(record.country) is None:
             fields.append(("country", str(record.country)))
+        fields.extend(record_texts(record, ()))  # the columns without a role
         return fields
 
     def worth_detecting(self, record: Record) -> bool:
@@ -442,15 +447,15 @@ class XinjiangLocationDetector:
         label = f"{place.name_en} ({place.chinese}" + (
             f", {_CODE_SUFFIX_RE.sub('', place.parent)})" if place.rank > 0 else ")"
         )
-        where = cfg["field_labels"].get(best.where, best.where)
+        where = field_label(cfg["field_labels"], best.where)
         reason = " ".join(cfg["reason"].format(place=label, field=where, text=m.text).split())
         if any(c.usage == "origin_of_goods" for c in kept):
             origin = next(c for c in kept if c.usage == "origin_of_goods")
             reason += " " + " ".join(cfg["reason_origin"].format(text=origin.phrase).split())
         if best.severity != self.severity:
             reason += " " + " ".join(cfg["reason_foreign"].format(country=best.extra["country"]).split())
-        evidence: dict[str, Any] = {"field": best.where, **_evidence(m)}
-        evidence["matches"] = [{"field": c.where, **_evidence(_to_match(c))} for c in kept]
+        evidence: dict[str, Any] = {**field_evidence(best.where), **_evidence(m)}
+        evidence["matches"] = [{**field_evidence(c.where), **_evidence(_to_match(c))} for c in kept]
         return Flag(code=CODE, severity=best.severity, reason=reason, evidence=evidence)
 
 

@@ -178,25 +178,31 @@ def _resolve_column(column: str, columns: Sequence[str], path: object) -> str:
     raise InputError(path, f"no column {column!r}; columns are {_listing(columns)}", column=column)
 
 
+#: Why a sheet that must name a vendor was skipped (``resolve_mapping(require_name=True)``).
+NO_NAME = "no vendor/supplier name column found"
+
+
 def resolve_mapping(
     columns: Sequence[str],
     explicit: Mapping[str, str] | None,
     path: object,
     *,
     sheet: str | None = None,
+    require_name: bool = False,
 ) -> dict[str, str]:
     """The mapping to read `columns` with: detected, then overridden by `explicit` key by key.
 
-    A name column is required unless the caller gave an explicit mapping (a product-only
-    screening may map just ``description``); without one this raises InputError listing columns.
+    Without a name column the detectors still read every column and no name is matched (the
+    screening says so, ``screen.run.NO_NAME_NOTE``). ``require_name``: raise InputError listing the
+    columns instead, unless the caller gave an explicit mapping (for the sheets of a workbook, where a
+    sheet without one is a "Notes" sheet that is skipped).
     """
     detected = detect_mapping(columns)
     if explicit is None:
-        if "name" not in detected:
+        if require_name and "name" not in detected:
             raise InputError(
                 path,
-                f"no vendor/supplier name column found; columns are {_listing(columns)}; "
-                "use --map name=COLUMN",
+                f"{NO_NAME}; columns are {_listing(columns)}; use --map name=COLUMN",
                 sheet=sheet,
             )
         return detected

@@ -35,12 +35,32 @@ def text_value(value: object) -> str | None:
     return str(value).strip() or None
 
 
+def other_text(value: object) -> str | None:
+    """A cell of a column without a role as the detectors read it: its text when it holds a letter
+    (of any script), else None (amounts, dates and codes of digits name no brand, place or sector)."""
+    text = text_value(value)
+    return text if text is not None and any(ch.isalpha() for ch in text) else None
+
+
+def other_columns(
+    columns: Sequence[str],
+    mapping: Mapping[str, str],
+    parts: Sequence[str],
+    places: Sequence[tuple[str, str]],
+) -> list[str]:
+    """The columns without a role, in file order: no key of the mapping, no address detail, no vendor
+    place. The detectors read them (``Record.others``); name matching does not."""
+    read = set(mapping.values()) | set(parts) | {column for column, _ in places}
+    return [column for column in columns if column not in read]
+
+
 class RecordBuilder:
     """Builds `Record`s for one table (a CSV file, one sheet...) whose columns and mapping are known.
 
     Values that are present but cannot be read as an amount or a date are counted in `unreadable`
     (by key), and the record's field is None. Address detail columns (city, province, postal code;
-    see `detect_address_parts`) are appended to the record's address.
+    see `detect_address_parts`) are appended to the record's address. The text of every other column
+    goes to the record's ``others`` (see `other_columns`).
     """
 
     def __init__(
@@ -65,6 +85,8 @@ class RecordBuilder:
             places = [] if "country" in mapping else vendor_place_columns(self.columns, mapping)
         self.vendor_places = places
         self._place_positions = [(kind, position[column]) for column, kind in self.vendor_places]
+        self.others = other_columns(self.columns, mapping, self.address_parts, self.vendor_places)
+        self._other_positions = [(column, position[column]) for column in self.others]
 
     def from_values(self, row: int, values: Sequence[Any], extra: Mapping[str, Any] | None = None) -> Record:
         """The record of data row `row` from `values` in column order (as many as there are columns)."""
@@ -85,6 +107,12 @@ class RecordBuilder:
             )
         if self._place_positions:
             record.country = place_country((kind, values[index]) for kind, index in self._place_positions)
+        if self._other_positions:
+            record.others = tuple(
+                (column, text)
+                for column, index in self._other_positions
+                if index < len(values) and (text := other_text(values[index])) is not None
+            )
         return record
 
     def from_mapping(self, row: int, obj: Mapping[str, Any]) -> Record:
@@ -102,6 +130,10 @@ class RecordBuilder:
             )
         if self.vendor_places:
             record.country = place_country((kind, obj.get(column)) for column, kind in self.vendor_places)
+        if self.others:
+            record.others = tuple(
+                (column, text) for column in self.others if (text := other_text(obj.get(column))) is not None
+            )
         return record
 
     def _parsed(self, parse: Callable[[object], _Parsed | None], key: str, value: object) -> _Parsed | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from supplyscreen.io.columns import detect_mapping, normalize_header, resolve_mapping
+from supplyscreen.io.columns import NO_NAME, detect_mapping, normalize_header, resolve_mapping
 from supplyscreen.io.delimited import header_names
 from supplyscreen.io.errors import InputError
 
@@ -58,25 +58,37 @@ def open_sheets(
             raise InputError(path, f"no sheet {sheet!r}; sheets are {', '.join(map(repr, names))}")
         for name in [sheet] if sheet is not None else names:
             try:
-                tables.append(_sheet_table(path, workbook[name], name, explicit))
+                required = sheet is None and len(names) > 1  # a "Notes" sheet is skipped
+                tables.append(_sheet_table(path, workbook[name], name, explicit, required))
             except InputError as exc:
                 if sheet is not None or len(names) == 1:
                     raise
                 skipped[name] = exc.reason
+        if not tables and any(NO_NAME in reason for reason in skipped.values()):
+            # no sheet names a vendor: every sheet is read, by the detectors only
+            named, skipped = skipped, {}
+            for name in names:
+                if NO_NAME not in named[name]:
+                    skipped[name] = named[name]
+                    continue
+                tables.append(_sheet_table(path, workbook[name], name, explicit, False))
     if not tables:
         reasons = "; ".join(f"sheet {name!r}: {reason}" for name, reason in skipped.items())
         raise InputError(path, f"no sheet can be read: {reasons}")
     return tables, skipped
 
 
-def _sheet_table(path: Path, worksheet: Any, name: str, explicit: Mapping[str, str] | None) -> SheetTable:
+def _sheet_table(
+    path: Path, worksheet: Any, name: str, explicit: Mapping[str, str] | None, require_name: bool
+) -> SheetTable:
+    """A sheet's header and mapping; ``require_name``: InputError (``NO_NAME``) without a name column."""
     if not hasattr(worksheet, "iter_rows"):
         raise InputError(path, "not a worksheet (a chart?)", sheet=name)
     worksheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
     header_row, columns = _find_header(worksheet, explicit)
     if header_row == 0:
         raise InputError(path, "the sheet is empty", sheet=name)
-    mapping = resolve_mapping(columns, explicit, path, sheet=name)
+    mapping = resolve_mapping(columns, explicit, path, sheet=name, require_name=require_name)
     return SheetTable(name, header_row, columns, mapping)
 
 

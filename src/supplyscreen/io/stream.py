@@ -9,7 +9,11 @@ from pathlib import Path
 from supplyscreen.io.columns import detect_address_parts
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.location import vendor_place_columns
+from supplyscreen.io.record_builder import other_columns
 from supplyscreen.model import Record
+
+#: The role of a column without a key: the detectors read it, name matching does not.
+DETECTORS_ONLY = "read by detectors only"
 
 
 class RecordStream:
@@ -63,11 +67,33 @@ class RecordStream:
         return detect_address_parts(self.columns, self.mapping) if self.format != "ocds" else []
 
     @property
-    def unread(self) -> list[str]:
-        """The columns a screening reads nothing from (no key, no address detail, no vendor place),
-        in file order."""
-        read = set(self.mapping.values()) | set(self.address_parts) | {c for c, _ in self.vendor_places}
-        return [c for c in self.columns if c not in read]
+    def others(self) -> list[str]:
+        """The columns without a role (no key, no address detail, no vendor place), in file order: the
+        detectors read them, name matching does not (``record_builder.other_columns``)."""
+        if self.format == "ocds":
+            return []
+        return other_columns(self.columns, self.mapping, self.address_parts, self.vendor_places)
+
+    def roles(self) -> list[tuple[str, str]]:
+        """Each input column, in file order, with what screening does with it: its key ("name",
+        "amount" …), "address detail", "vendor place (state)", or "read by detectors only"."""
+        keys: dict[str, list[str]] = {}
+        for key, column in self.mapping.items():
+            keys.setdefault(column, []).append(key)
+        parts = set(self.address_parts)
+        places = dict(self.vendor_places)
+        others = set(self.others)
+        out: list[tuple[str, str]] = []
+        for column in self.columns:
+            if column in keys:
+                out.append((column, ", ".join(keys[column])))
+            elif column in parts:
+                out.append((column, "address detail"))
+            elif column in places:
+                out.append((column, f"vendor place ({places[column]})"))
+            elif column in others:
+                out.append((column, DETECTORS_ONLY))
+        return out
 
     def row_error(self, row: int, column: str | None, message: str, sheet: str | None = None) -> None:
         """Note a damaged row of this file."""

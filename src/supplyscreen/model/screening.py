@@ -54,7 +54,9 @@ class Record:
 
     ``row`` is the 1-based data row number in its file (header excluded), ``sheet`` the XLSX sheet;
     ``fields`` keeps every input column as given, so reports can write them back unchanged.
-    ``date`` is ISO (YYYY-MM-DD) when the input's date could be read, else None.
+    ``date`` is ISO (YYYY-MM-DD) when the input's date could be read, else None. ``others`` holds
+    the text of every column without a role, as (column, text): the detectors read them too (a
+    model number in a "Notes" column, a place in "Supplier location"); name matching does not.
     """
 
     row: int
@@ -71,6 +73,7 @@ class Record:
     date: str | None = None
     sheet: str | None = None
     buyer: str | None = None  # OCDS: the buyer party's name
+    others: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)

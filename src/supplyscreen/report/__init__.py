@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from supplyscreen.model import STALE_AFTER_DAYS, RowResult
 from supplyscreen.report.atomic import atomic_output, check_output_path
@@ -57,6 +58,21 @@ __all__ = [
 ]
 
 
+def jsonl_metadata(context: ReportContext) -> dict[str, Any]:
+    """The first record of a JSONL output: what was screened, against which lists, and how each
+    input column was read."""
+    return {
+        "kind": "supplyscreen screening",
+        "supplyscreen": context.version,
+        "input": str(context.input_path) if context.input_path else None,
+        "list_snapshot": context.list_snapshot,
+        "started": context.started.isoformat(timespec="seconds") if context.started else None,
+        "columns": [{"column": column, "role": role} for column, role in context.roles],
+        "mapping": dict(context.mapping),
+        "notes": list(context.notes),
+    }
+
+
 def write_results(
     results: Iterable[RowResult],
     out: Path,
@@ -85,7 +101,7 @@ def write_results(
     if kind == "csv":
         write_csv(results, out, columns, agg, input_path=context.input_path, compare=compare, bom=csv_bom)
     elif kind == "jsonl":
-        write_jsonl(results, out, agg, input_path=context.input_path)
+        write_jsonl(results, out, agg, input_path=context.input_path, metadata=jsonl_metadata(context))
     elif kind == "xlsx":
         from supplyscreen.report.xlsx import write_xlsx  # openpyxl loads only when needed
 

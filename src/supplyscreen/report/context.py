@@ -50,7 +50,7 @@ class ReportContext:
     output_path: Path | None = None
     columns: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
-    unread: list[str] = field(default_factory=list)  # input columns the screening read nothing from
+    roles: list[tuple[str, str]] = field(default_factory=list)  # each input column and its role
     list_snapshot: str = ""
     sources: list[dict[str, Any]] = field(default_factory=list)
     started: datetime | None = None

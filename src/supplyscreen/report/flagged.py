@@ -128,6 +128,10 @@ def evidence_text(value: Any) -> str:
 
 def evidence_items(evidence: dict[str, Any]) -> list[EvidenceItem]:
     """A flag's evidence as labelled items, known keys first, empty values and hidden keys left out."""
+    if evidence.get("field") == "column" and evidence.get("column"):  # a column without a role
+        column = evidence["column"]
+        evidence = {k: v for k, v in evidence.items() if k != "column"}
+        evidence["field"] = f'column "{column}"'
     keys = [k for k in EVIDENCE_LABELS if k in evidence]
     keys += [k for k in evidence if k not in EVIDENCE_LABELS and k not in EVIDENCE_HIDDEN]
     items = []

@@ -71,10 +71,10 @@ def _header(context: ReportContext, summary: ReportSummary) -> str:
     ]
     if context.profile:
         rows.append(("Profile", context.profile))
-    if context.mapping:
+    if context.roles:
+        rows.append(("Columns", "; ".join(f"{column}: {role}" for column, role in context.roles)))
+    elif context.mapping:
         rows.append(("Columns used", ", ".join(f"{k} = {v}" for k, v in context.mapping.items())))
-    if context.unread:
-        rows.append(("Columns not read", ", ".join(context.unread)))
     if context.compare_to:
         rows.append(("Compared with", str(context.compare_to)))
     meta = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows)

@@ -91,15 +91,34 @@ def write_csv(
 
 
 def write_jsonl(
-    results: Iterable[RowResult], out: Path, aggregator: ReportAggregator, *, input_path: Path | None = None
+    results: Iterable[RowResult],
+    out: Path,
+    aggregator: ReportAggregator,
+    *,
+    input_path: Path | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> None:
-    """Stream results to a JSON-lines file (atomically), one ``RowResult.to_dict()`` per line."""
+    """Stream results to a JSON-lines file (atomically), one ``RowResult.to_dict()`` per line, after
+    a first line ``{"metadata": {...}}`` when ``metadata`` is given (see ``jsonl_metadata``): a reader
+    tells it from the rows by its key (rows have ``row``)."""
     with atomic_output(out, input_path) as tmp:
         with tmp.open("w", encoding="utf-8", errors="replace", newline="\n") as handle:
+            if metadata is not None:
+                handle.write(json_line({METADATA_KEY: metadata}))
+                handle.write("\n")
             for result in results:
                 aggregator.add(result)
                 handle.write(json_line(result.to_dict()))
                 handle.write("\n")
+
+
+#: The key of a JSONL output's first line, which describes the screening rather than a row.
+METADATA_KEY = "metadata"
+
+
+def is_metadata(row: dict[str, Any]) -> bool:
+    """Whether a line of a JSONL output is its metadata record rather than a row."""
+    return METADATA_KEY in row and "row" not in row
 
 
 def json_line(obj: dict[str, Any]) -> str:

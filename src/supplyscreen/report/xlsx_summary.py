@@ -82,10 +82,10 @@ def _about(out: _Writer, summary: ReportSummary, context: ReportContext) -> None
     out.row("supplyscreen version", context.version)
     if context.profile:
         out.row("Profile", context.profile)
-    if context.mapping:
+    if context.roles:
+        out.row("Columns", "; ".join(f"{column}: {role}" for column, role in context.roles), wrap=True)
+    elif context.mapping:
         out.row("Column mapping", ", ".join(f"{k}={v}" for k, v in context.mapping.items()))
-    if context.unread:
-        out.row("Columns not read", ", ".join(context.unread), wrap=True)
     if context.compare_to:
         out.row("Compared with", str(context.compare_to))
     for note in context.notes:

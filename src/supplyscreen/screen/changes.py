@@ -9,6 +9,7 @@ from pathlib import Path
 
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import RowResult
+from supplyscreen.report.tabular import is_metadata
 
 
 def load_previous(path: Path) -> dict[str, tuple[str, str]]:
@@ -20,6 +21,8 @@ def load_previous(path: Path) -> dict[str, tuple[str, str]]:
                 for line in fh:
                     if line.strip():
                         row = json.loads(line)
+                        if is_metadata(row):
+                            continue
                         flags = ";".join(sorted({f["code"] for f in row.get("flags", [])}))
                         previous[str(row["row"])] = (row["risk"], flags)
             return previous

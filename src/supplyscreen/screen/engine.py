@@ -146,6 +146,8 @@ class RecordScreener:
 _WORKER: RecordScreener | None = None
 #: The record fields screening reads (besides amount and currency for the totals).
 SCREENED_FIELDS = ("name", "address", "country", "description", "hs_code", "date", "funding")
+#: What a helper process gets of each record: the fields screening reads, and the columns without a role.
+_SENT_FIELDS = (*SCREENED_FIELDS, "others")
 
 
 def _screen_light(chunk: list[tuple[Any, ...]]) -> list[tuple[int, str, list[Flag], list[Hit]]]:
@@ -153,7 +155,7 @@ def _screen_light(chunk: list[tuple[Any, ...]]) -> list[tuple[int, str, list[Fla
     assert _WORKER is not None
     out: list[tuple[int, str, list[Flag], list[Hit]]] = []
     for i, values in enumerate(chunk):
-        record = Record(row=values[0], **dict(zip(SCREENED_FIELDS, values[1:], strict=True)))
+        record = Record(row=values[0], **dict(zip(_SENT_FIELDS, values[1:], strict=True)))
         result = _WORKER.screen(record)
         if result.flags or result.hits:
             out.append((i, result.risk, result.flags, result.hits))
@@ -442,7 +444,7 @@ def _screen_block(
     def payloads() -> Iterator[tuple[dict[tuple[str, str | None], list[Hit]], list[tuple[Any, ...]]]]:
         for chunk, chunk_keys in zip(block, keys, strict=True):
             known = {key: engine.match_key(key) for key in chunk_keys}
-            yield known, [(r.row, *(getattr(r, f) for f in SCREENED_FIELDS)) for r in chunk]
+            yield known, [(r.row, *(getattr(r, f) for f in _SENT_FIELDS)) for r in chunk]
 
     for chunk, flagged in zip(block, pool.imap(_teach, payloads()), strict=True):
         results = [RowResult(row=r.row, record=r, risk="clear", list_snapshot=engine.snapshot) for r in chunk]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from supplyscreen.detect import is_federal_funding
+from supplyscreen.detect import federal_funding_text
 from supplyscreen.listcodes import list_info
 from supplyscreen.model import Entity, Flag, Hit, Membership, Record
 from supplyscreen.screen.policy import ENDED_LISTING, name_hit_severity
@@ -77,7 +77,7 @@ def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
     if memberships and not current:  # every listing ended before this order (a former subsidiary sold)
         return [_ended_flag(record, hit, memberships)]
     codes = list(dict.fromkeys(m.list_code for m in current)) or hit.lists
-    federal = bool(record.funding and is_federal_funding(record.funding))
+    federal = federal_funding_text(record) is not None
     evidence = _hit_evidence(record, hit, codes, current, explained=True)
     evidence.update(source_ids=hit.source_ids, federal_funding=federal)
     if hit.match and codes:

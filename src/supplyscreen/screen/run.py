@@ -59,8 +59,8 @@ class ScreenOutcome:
     mapping: dict[str, str]
     resumed_rows: int = 0
     vendor_places: list[tuple[str, str]] = field(default_factory=list)  # (column, kind): io.location
-    #: input columns the screening did not read: no key, no address detail, no vendor place
-    unread: list[str] = field(default_factory=list)
+    #: each input column with its role (``RecordStream.roles``: a key, or read by detectors only)
+    roles: list[tuple[str, str]] = field(default_factory=list)
 
 
 def default_output(input_path: Path) -> Path:
@@ -199,8 +199,8 @@ def screen_file(
         input_path=input_path,
         output_path=out,
         mapping=dict(stream.mapping),
-        unread=stream.unread,
-        notes=currency_notes(stream.mapping),
+        roles=stream.roles(),
+        notes=mapping_notes(stream.mapping),
         list_snapshot=snapshot.version,
         sources=sources_from_snapshot(snapshot.sources.values(), gaps=KNOWN_GAPS),
         started=started,
@@ -223,8 +223,22 @@ def _finished(
         mapping=dict(stream.mapping),
         resumed_rows=resumed,
         vendor_places=list(stream.vendor_places),
-        unread=stream.unread,
+        roles=stream.roles(),
     )
+
+
+#: What a screening without a name column says, loudly, wherever it reports.
+NO_NAME_NOTE = (
+    "No name column: no name was matched against the lists. Only the detectors (covered equipment, "
+    "Xinjiang places, high-priority sectors, federal funding) read the rows; map the vendor's name "
+    "with --map name=COLUMN to screen it."
+)
+
+
+def mapping_notes(mapping: dict[str, str]) -> list[str]:
+    """What a report must say of its column mapping: that no name was matched when no column gives
+    one, and that no currency was assumed when no column gives it."""
+    return ([NO_NAME_NOTE] if "name" not in mapping else []) + currency_notes(mapping)
 
 
 def currency_notes(mapping: dict[str, str]) -> list[str]:

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+from supplyscreen.detect.text import TextTokens
 from supplyscreen.io.record_builder import text_value
 
 
@@ -141,3 +142,57 @@ class _KeyIds:
         order = np.argsort(known, kind="stable")
         self.known, self.ids = known[order], np.concatenate([self.ids, ids])[order]
         self.size = len(self.known)
+
+
+class _OtherValues:
+    """The texts of a column without a role that some detector can use, by id (0: none), each with
+    what each detector needs of it (see ``ColumnarScreener._other_feature``); ``absent``: that of
+    id 0."""
+
+    def __init__(self, absent: tuple[int, int, int, int]) -> None:
+        self.ids: dict[str, int] = {}
+        self.values: list[str | None] = [None]
+        self.features: list[tuple[int, int, int, int]] = [absent]
+        self._table: np.ndarray | None = None
+
+    def add(self, text: str, feature: tuple[int, int, int, int]) -> int:
+        found = self.ids[text] = len(self.values)
+        self.values.append(text)
+        self.features.append(feature)
+        self._table = None
+        return found
+
+    def table(self) -> np.ndarray:
+        """The features of every id: one row per feature, one column per id."""
+        if self._table is None:
+            self._table = np.ascontiguousarray(np.asarray(self.features, dtype=np.int64).T)
+        return self._table
+
+
+def usable_cells(
+    dictionary: pa.Array, covered: Any, places: Any, sectors: Any, federal: Any
+) -> tuple[Any, ...]:
+    """The distinct cells of a column without a role that some detector may use (hold a letter, and
+    a word, model number or listing number that ``covered``, ``places``, ``sectors`` or ``federal``
+    may find or take as context), found by pyarrow for all at once: their positions, texts, and for
+    each what may be found (brand, covered context, place, place context, sector word, model
+    number, federal money)."""
+    if not len(dictionary):
+        return [], [], []
+    array = dictionary.cast(pa.string())
+    words = TextTokens(array)
+    may = np.stack(
+        [
+            *covered.may_find_in(words, whole_brands=True),
+            *places.may_find_in(words),
+            sectors.may_find_in(words),
+            np.asarray(covered.models_possible(array), dtype=bool),
+            federal.may_find_in(array, words),
+        ],
+        axis=1,
+    )
+    letter = pc.fill_null(pc.match_substring_regex(array, r"\pL"), False).to_numpy(zero_copy_only=False)
+    wanted = np.flatnonzero(letter & may.any(axis=1))
+    if not len(wanted):
+        return [], [], []
+    return wanted.tolist(), array.take(pa.array(wanted)).to_pylist(), may[wanted].tolist()

@@ -22,8 +22,10 @@ import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
 from supplyscreen.io import RecordStream
 from supplyscreen.io.errors import RowError
+from supplyscreen.io.location import place_country
 from supplyscreen.io.record_builder import text_value
 from supplyscreen.report.escape import escaped_columns
+from supplyscreen.screen.columnar.interning import _groups
 from supplyscreen.screen.engine import SCREENED_FIELDS, NamePrefetch, RecordScreener, country_key
 
 BATCH_BYTES = 32 << 20
@@ -229,7 +231,8 @@ def read_ahead(
     output (``escape``)."""
     mapping, parts = stream.mapping, stream.address_parts
     places = [column for column, _ in stream.vendor_places]
-    columns = list(dict.fromkeys([*(mapping[k] for k in SCREENED_FIELDS if k in mapping), *parts, *places]))
+    mapped = [mapping[k] for k in SCREENED_FIELDS if k in mapping]
+    columns = list(dict.fromkeys([*mapped, *parts, *places, *stream.others]))
     return ReadAhead(_batches(stream, errors), columns if encode else [], start=start, escape=escape)
 
 
@@ -269,3 +272,29 @@ def _prefetch(
         return list(found)
 
     return NamePrefetch(engine, pool, keys, helpers)
+
+
+def place_ids(
+    batch: pa.RecordBatch, places: list[tuple[str, str]], encoded: _Encoded, interned: Any
+) -> np.ndarray:
+    """Each row's country id (in ``interned``, an ``_Interned``) read from the vendor's place columns
+    (a state, a ZIP code …), once per distinct combination of their values, as the row path's
+    RecordBuilder reads it."""
+    names = batch.schema.names
+    places = [(column, kind) for column, kind in places if column in names]
+    if not places:
+        return np.zeros(batch.num_rows, dtype=np.int64)
+    locals_: list[np.ndarray] = []
+    dictionaries: list[list[Any]] = []
+    for column, _ in places:
+        dictionary, local = encoded.get(column) or _encoded(batch.column(names.index(column)))
+        dictionaries.append([*dictionary.to_pylist(), None])
+        locals_.append(local)
+    group, first = _groups(locals_)
+    ids = [
+        interned.id_of(
+            place_country((kind, dictionaries[j][locals_[j][row]]) for j, (_, kind) in enumerate(places))
+        )
+        for row in first.tolist()
+    ]
+    return np.asarray(np.asarray(ids, dtype=np.int64)[group], dtype=np.int64)

@@ -14,23 +14,30 @@ from supplyscreen.detect import (
     HighPrioritySectorDetector,
     XinjiangLocationDetector,
     covered_equipment_detector,
+    federal_vocabulary,
     high_priority_sector_detector,
     is_federal_funding,
     xinjiang_location_detector,
 )
-from supplyscreen.detect.text import TextTokens
+from supplyscreen.detect.text import COLUMN_FIELD, TextTokens
 from supplyscreen.detect.xinjiang_location import country_of
 from supplyscreen.io.dates import parse_date
-from supplyscreen.io.location import place_country
 from supplyscreen.io.record_builder import address_with_parts, text_value
 from supplyscreen.model import SEVERITIES, Record, RowResult
 from supplyscreen.report.columns import SCORE_COLUMN, AddedCells, clear_cells
 from supplyscreen.report.escape import escaped_formulas
 from supplyscreen.report.summary import flag_lists
 from supplyscreen.report.tabular import added_values
-from supplyscreen.screen.columnar.interning import _Classes, _groups, _Interned, _KeyIds
+from supplyscreen.screen.columnar.interning import (
+    _Classes,
+    _groups,
+    _Interned,
+    _KeyIds,
+    _OtherValues,
+    usable_cells,
+)
 from supplyscreen.screen.columnar.outcomes import _LEVEL, _NO_PART, _Outcome, _Part, _Segment
-from supplyscreen.screen.columnar.reader import _Encoded, _encoded
+from supplyscreen.screen.columnar.reader import _Encoded, _encoded, place_ids
 from supplyscreen.screen.engine import (
     SCREENED_FIELDS,
     NamePrefetch,
@@ -70,11 +77,13 @@ class ColumnarScreener:
         parts: list[str],
         snapshot: str,
         places: list[tuple[str, str]] | None = None,
+        others: list[str] | None = None,
     ) -> None:
         self.engine = engine
         self.mapping = mapping
         self.parts = parts
         self.places = places or []  # no country column: where the vendor is (``io.location``)
+        self.others = others or []  # the columns without a role, which the detectors read too
         self.snapshot = snapshot
         self.prefetch: NamePrefetch | None = None
         # the registered detectors, in the order of their flags; the three below are classed per
@@ -84,6 +93,7 @@ class ColumnarScreener:
         self.covered_detector = covered_equipment_detector()
         self.place_detector = xinjiang_location_detector()
         self.sector_detector = high_priority_sector_detector()
+        self.federal = federal_vocabulary(free_text=True)
         self._other_detectors = {
             code: d.fields
             for code, d in engine.gate.detectors.items()
@@ -111,6 +121,9 @@ class ColumnarScreener:
         self.results = _KeyIds(1 + len(self.detector_codes))  # (name, *detectors) part ids + 1 -> outcome
         self.outcomes: list[_Outcome] = []
         self._columns: list[list[pa.Array]] = []  # see result_columns
+        # a column without a role: what its empty cell (or one no detector could use) is to each detector
+        absent = (self._covered_class(None, False, False, False), self._xinjiang_class(None, False, False))
+        self.other_values = {column: _OtherValues((*absent, 0, 0)) for column in self.others}
 
     # -- field values ---------------------------------------------------------------------------
 
@@ -120,7 +133,7 @@ class ColumnarScreener:
         names = batch.schema.names
         interned = self.fields[key]
         if key == "country" and key not in self.mapping and self.places:
-            return self._place_ids(batch, encoded)
+            return place_ids(batch, self.places, encoded, self.fields["country"])
         columns = [self.mapping[key]] if key in self.mapping else []
         if key == "address":
             columns += self.parts
@@ -145,29 +158,6 @@ class ColumnarScreener:
             cells = [values[j][locals_[j][row]] for j in range(len(columns))]
             address = text_value(cells[0]) if has_address else None
             ids.append(interned.id_of(address_with_parts(address, cells[1:] if has_address else cells)))
-        return np.asarray(np.asarray(ids, dtype=np.int64)[group], dtype=np.int64)
-
-    def _place_ids(self, batch: pa.RecordBatch, encoded: _Encoded) -> np.ndarray:
-        """Each row's country id read from the vendor's place columns (a state, a ZIP code …), once
-        per distinct combination of their values, as the row path's RecordBuilder reads it."""
-        names = batch.schema.names
-        places = [(column, kind) for column, kind in self.places if column in names]
-        if not places:
-            return np.zeros(batch.num_rows, dtype=np.int64)
-        locals_: list[np.ndarray] = []
-        dictionaries: list[list[Any]] = []
-        for column, _ in places:
-            dictionary, local = encoded.get(column) or _encoded(batch.column(names.index(column)))
-            dictionaries.append([*dictionary.to_pylist(), None])
-            locals_.append(local)
-        group, first = _groups(locals_)
-        interned = self.fields["country"]
-        ids = [
-            interned.id_of(
-                place_country((kind, dictionaries[j][locals_[j][row]]) for j, (_, kind) in enumerate(places))
-            )
-            for row in first.tolist()
-        ]
         return np.asarray(np.asarray(ids, dtype=np.int64)[group], dtype=np.int64)
 
     def _features(self, key: str) -> np.ndarray:
@@ -260,6 +250,36 @@ class ColumnarScreener:
             return (int(bool(text) and is_federal_funding(text or "")),)
         return (0,)
 
+    def _other_ids(self, batch: pa.RecordBatch, column: str, encoded: _Encoded) -> np.ndarray:
+        """Each row's id of its text in a column without a role (0: empty, or nothing any detector can
+        use), each new text with its covered-equipment, Xinjiang and sector classes and federal money."""
+        names = batch.schema.names
+        if column not in names:
+            return np.zeros(batch.num_rows, dtype=np.int64)
+        dictionary, local = encoded.get(column) or _encoded(batch.column(names.index(column)))
+        known = self.other_values[column]
+        table = np.zeros(len(dictionary) + 1, dtype=np.int64)  # last: an empty (null) cell
+        detectors = (self.covered_detector, self.place_detector, self.sector_detector, self.federal)
+        for at, cell, may in zip(*usable_cells(dictionary, *detectors), strict=True):
+            text = text_value(cell)
+            if text is None:
+                continue
+            found = known.ids.get(text)
+            if found is None:
+                brand, covered_context, place, context, sector_word, models, federal = may
+                sector = text if sector_word and self.sector_detector.scan(text) else None
+                found = known.add(
+                    text,
+                    (
+                        self._covered_class(text, models, brand, covered_context),
+                        self._xinjiang_class(text, place, context),
+                        self.sectors.id_of(sector, (sector is not None,)),
+                        int(federal and is_federal_funding(text, free_text=True)),
+                    ),
+                )
+            table[at] = found
+        return np.asarray(table[local], dtype=np.int64)
+
     def _covered_class(self, text: str | None, models: bool, brands: bool, context: bool) -> int:
         """``brands``, ``context``: whether the text may hold a brand word, context words."""
         covered = self.covered_detector
@@ -290,17 +310,29 @@ class ColumnarScreener:
         """What a batch's result needs besides its names: the detectors' parts of each row, and the
         ids its name part will be keyed by. ``fresh``: the remembered values may be dropped first;
         ``encoded``: its columns already dictionary-encoded (see ``ReadAhead``)."""
-        if fresh and sum(len(f.values) for f in self.fields.values()) > _INTERNED_LIMIT:
+        remembered = sum(len(f.values) for f in self.fields.values())
+        remembered += sum(len(o.values) for o in self.other_values.values())
+        if fresh and remembered > _INTERNED_LIMIT:
             self._reset()
         ids = {key: self._ids(batch, key, encoded or {}) for key in SCREENED_FIELDS}
         feats = {key: list(self._features(key)) for key in SCREENED_FIELDS if key != "date"}
+        # the columns without a role: each row's id of its text (0: nothing any detector could use)
+        other_keys = [COLUMN_FIELD + column for column in self.others]
+        for key, column in zip(other_keys, self.others, strict=True):
+            ids[key] = self._other_ids(batch, column, encoded or {})
+            feats[key] = list(self.other_values[column].table())
         date, funding = ids["date"], ids["funding"]
 
         def feature(key: str, j: int) -> np.ndarray:
             return np.take(feats[key][j], ids[key])
 
+        others_c = [feature(key, 0) for key in other_keys]  # their covered-equipment classes
+        # a text naming federal money, which a flag cites: the row's id of it, else 0
+        others_federal = [np.where(feature(key, 3) > 0, ids[key], 0) for key in other_keys]
+        federal = np.logical_or.reduce([feature("funding", 0) > 0, *(f > 0 for f in others_federal)])
+
         name_c, desc_c = feature("name", 0), feature("description", 0)
-        covered_dated = self.covered.flag(name_c, 1) | self.covered.flag(desc_c, 1)
+        covered_dated = np.logical_or.reduce([self.covered.flag(c, 1) for c in (name_c, desc_c, *others_c)])
         # a name with nothing found in it lends the detector only its context, which does not count
         # once the description names an equipment category (CoveredEquipmentDetector.detect): rows
         # alike but for such a name share their part
@@ -308,15 +340,18 @@ class ColumnarScreener:
             ~self.covered.flag(name_c, 0) & self.covered.flag(desc_c, 2), self._any_context, name_c
         )
         xj = [feature("name", 1), feature("address", 0), feature("description", 1), feature("country", 0)]
-        hs_s, desc_s = feature("hs_code", 0), feature("description", 2)
+        xj += [feature(key, 1) for key in other_keys]
+        sector_ids = [feature("hs_code", 0), feature("description", 2)]
+        sector_ids += [feature(key, 2) for key in other_keys]
         records: dict[int, Record] = {}
         return {
             "name": ids["name"], "country": ids["country"], "date": date, "funding": funding,
-            "federal": feature("funding", 0),
+            "federal": federal.astype(np.int64),
+            **dict(zip(other_keys, others_federal, strict=True)),  # what the name's part reads of them
             _COVERED: self._parts(
                 first_row, records, ids, _COVERED,
-                self.covered.flag(name_c, 0) | self.covered.flag(desc_c, 0),
-                [name_c_part, desc_c, np.where(covered_dated, date, 0), funding],
+                np.logical_or.reduce([self.covered.flag(c, 0) for c in (name_c, desc_c, *others_c)]),
+                [name_c_part, desc_c, np.where(covered_dated, date, 0), funding, *others_c, *others_federal],
             ),
             _PLACES: self._parts(
                 first_row, records, ids, _PLACES,
@@ -324,12 +359,12 @@ class ColumnarScreener:
             ),
             _SECTORS: self._parts(
                 first_row, records, ids, _SECTORS,
-                self.sectors.flag(hs_s, 0) | self.sectors.flag(desc_s, 0), [hs_s, desc_s],
+                np.logical_or.reduce([self.sectors.flag(c, 0) for c in sector_ids]), sector_ids,
             ),
             **{
                 code: self._parts(
                     first_row, records, ids, code,
-                    np.ones(batch.num_rows, dtype=bool), [ids[f] for f in fields],
+                    np.ones(batch.num_rows, dtype=bool), [ids[f] for f in (*fields, *other_keys)],
                 )
                 for code, fields in self._other_detectors.items()
             },
@@ -342,8 +377,9 @@ class ColumnarScreener:
         n = batch.num_rows
         name_key = self._name_keys(parts["name"], parts["country"], pool, helpers)
         dated_name = self.name_keys.flag(name_key, 1)
+        read = {k: parts[k] for k in (*_NAME_FIELDS, *(COLUMN_FIELD + c for c in self.others))}
         h = self._parts(
-            first_row, {}, {k: parts[k] for k in _NAME_FIELDS}, NAME_PART, self.name_keys.flag(name_key, 0),
+            first_row, {}, read, NAME_PART, self.name_keys.flag(name_key, 0),
             [name_key, np.where(dated_name, parts["date"], 0), parts["federal"]],
         )  # fmt: skip
         parts = {**parts, NAME_PART: h}
@@ -529,6 +565,17 @@ class ColumnarScreener:
         if not rows:
             return
         at = np.asarray(rows, dtype=np.int64)
-        values = {key: [self.fields[key].values[i] for i in ids[at].tolist()] for key, ids in fields.items()}
+        values = {
+            key: [self.fields[key].values[i] for i in ids[at].tolist()]
+            for key, ids in fields.items()
+            if not key.startswith(COLUMN_FIELD)
+        }
+        others = [
+            (column, [self.other_values[column].values[i] for i in fields[key][at].tolist()])
+            for column in self.others
+            if (key := COLUMN_FIELD + column) in fields
+        ]
         for j, row in enumerate(rows):
-            records[row] = Record(first_row + row, **{key: column[j] for key, column in values.items()})
+            record = Record(first_row + row, **{key: column[j] for key, column in values.items()})
+            record.others = tuple((column, texts[j]) for column, texts in others if texts[j] is not None)
+            records[row] = record

@@ -57,7 +57,12 @@ def write_columnar(
     the end."""
     snapshot = screener.store.snapshot.version
     columnar = ColumnarScreener(
-        engine, dict(stream.mapping), list(stream.address_parts), snapshot, list(stream.vendor_places)
+        engine,
+        dict(stream.mapping),
+        list(stream.address_parts),
+        snapshot,
+        list(stream.vendor_places),
+        list(stream.others),
     )
     compare = previous is not None
     added = added_columns(stream.columns, compare)

@@ -301,7 +301,10 @@ def _screen_partition(plan: _Plan, batches: Iterator[pa.RecordBatch]) -> Iterato
     mapping = dict(plan.mapping)
     whole = RecordBuilder(list(plan.columns), mapping, Counter())
     parts, places = whole.address_parts, whole.vendor_places
-    used = [c for c in plan.columns if c in mapping.values() or c in parts or c in dict(places)]
+    # the columns screening reads: the mapped ones, address details, vendor places and the columns
+    # without a role (the detectors read them)
+    read = {*mapping.values(), *parts, *dict(places), *whole.others}
+    used = [c for c in plan.columns if c in read]
     builder = RecordBuilder(used, mapping, Counter(), places=places)
     for batch in batches:
         yield _screen_batch(plan, engine, builder, parts, batch)
@@ -314,7 +317,7 @@ def _columnar(
     columnar = _COLUMNAR.get(plan)
     if columnar is None or len(columnar.outcomes) > MAX_OUTCOMES:
         columnar = _COLUMNAR[plan] = ColumnarScreener(
-            engine, dict(plan.mapping), parts, plan.version, builder.vendor_places
+            engine, dict(plan.mapping), parts, plan.version, builder.vendor_places, builder.others
         )
     return columnar
 
