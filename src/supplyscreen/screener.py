@@ -74,6 +74,11 @@ class Screener:
             threshold=threshold,
         )
 
+    def context_hit(self, name: str) -> Hit | None:
+        """The curated reviewer-context row (on no list) ``name`` matches, or None; see
+        :meth:`Matcher.context_hit`."""
+        return self.matcher.context_hit(name)
+
     def compare(self, a: str, b: str, *, schema: str | None = None) -> Comparison:
         """How well two names match, with the same scoring as :meth:`match`."""
         return self.matcher.compare(a, b, schema=schema)

@@ -65,15 +65,17 @@ def test_csv_is_one_row_per_path(result: NetworkResult, tmp_path: Path) -> None:
     out = tmp_path / "report.csv"
     write_report(result, out)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert len(rows) == 19  # 11 exposed suppliers' 16 paths + 3 clean suppliers' empty rows
-    harbor = [r for r in rows if r["supplier"] == "Harbor Star Holdings Ltd."]
-    assert [r["path"] for r in harbor] == [
-        "Harbor Star Holdings Ltd. → Dandong Hongxiang Industrial Development Co., Ltd. → "
-        "DANDONG HONGXIANG INDUSTRIAL DEVELOPMENT CO LTD",
-        "Harbor Star Holdings Ltd. → Sinotech Industry Co., Ltd. → SINOTECH INDUSTRY CO., LTD.",
-    ]
-    assert harbor[0]["tiers"] == "1" and harbor[0]["flags"] == "restricted_party;owned_by_listed"
-    assert harbor[0]["relations"] == "owned_by 30% → same_as"
+    assert len(rows) == 14  # 9 exposed suppliers' 9 paths + 5 other suppliers' empty rows
+    (harbor,) = [r for r in rows if r["supplier"] == "Harbor Star Holdings Ltd."]
+    # owned by listed parties through the 50% rule: the company itself is the finding (no path
+    # runs through a stake)
+    assert (harbor["path"], harbor["tiers"], harbor["flags"]) == (
+        "Harbor Star Holdings Ltd.",
+        "0",
+        "owned_by_listed",
+    )
+    (lagoon,) = [r for r in rows if r["supplier"] == "Lagoon Trading Co."]
+    assert lagoon["flags"] == "" and "45% owned by listed parties" in lagoon["information"]
     clean = next(r for r in rows if r["supplier"] == "Northstar Optics Ltd.")
     assert (clean["path"], clean["flags"], clean["tiers"]) == ("", "", "")
 
@@ -82,7 +84,9 @@ def test_html_draws_each_path_as_inline_svg_offline(result: NetworkResult, tmp_p
     out = tmp_path / "report.html"
     write_report(result, out)
     html = out.read_text(encoding="utf-8")
-    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 16 + 4  # 16 paths; owners of 4 companies
+    assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 9 + 3  # 9 paths; owners of 3 companies
+    assert "below the 50% threshold of the OFAC 50 Percent Rule: information, not a flag" in html
+    assert ".graph svg{max-width:100%;height:auto}" in html and "@media print" in html
     assert "<script" not in html and not re.search(r"(src|href)=\"https?://[^\"]*\.(js|css)", html)
     assert 'aria-label="Evergreen Apparel Inc. → Jiangsu Garment Works Co. Ltd. → Golden Thread' in html
     assert "combed cotton yarn, HS 5205" in html  # edge evidence
@@ -125,10 +129,11 @@ def test_cli_network_writes_jsonl_with_ftm_ownership(screener_home: Path, tmp_pa
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(x["supplier"], x["flags"]) for x in lines] == [
-        ("Riverside Metals Ltd.", ["restricted_party", "owned_by_listed"]),
-        ("Metro Camera Integrators LLC", ["restricted_party", "covered_equipment", "xinjiang_location"]),
+        ("Riverside Metals Ltd.", ["owned_by_listed"]),
+        ("Metro Camera Integrators LLC", ["restricted_party", "covered_equipment"]),
     ]
-    assert lines[0]["evidence"][0][0]["source"] == "ownership.ftm.jsonl line 4 (Ownership own-1)"
+    (finding,) = lines[0]["findings"][0][0]["evidence"]["owned_by_listed"]["findings"]
+    assert finding["owners"][0]["source"] == "ownership.ftm.jsonl line 4 (Ownership own-1)"
     assert "Supply network exposure" in result.output and "exposed" in result.output
 
 

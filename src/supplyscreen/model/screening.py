@@ -100,6 +100,8 @@ class Hit:
     # what the query's context changed, in words ("vendor in the United States; X is in Russia"):
     # a flag's reason says it (it is in ``explanation`` too)
     context: str = ""
+    # a curated row kept for a reviewer's context (on no list): shown as information, never a flag
+    reviewer_context: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {

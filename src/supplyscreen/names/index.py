@@ -34,7 +34,7 @@ from supplyscreen.names.vocab import Vocabulary, install_vocabulary, segment_pin
 if TYPE_CHECKING:
     from supplyscreen.store.snapshot import Snapshot
 
-INDEX_FORMAT = 9
+INDEX_FORMAT = 10
 MAX_POSTINGS = 4000  # a word on more names than this is too common to retrieve candidates by
 TYPO_MIN_LENGTH = 5
 RARE = 100  # postings this short are scored in full
@@ -43,6 +43,18 @@ RARE = 100  # postings this short are scored in full
 MIN_SHARE = 0.45
 MEMO_WORDS = 100_000  # words whose typo neighbours are remembered between queries
 RUN_TOGETHER_MIN = 8  # a word this long that no name carries may be two names run together
+
+
+@dataclass(slots=True)
+class ContextEntry:
+    """A curated row kept for a reviewer's context only (a buyer of a former subsidiary, an OEM
+    relabeller: ``creates_hit=no``): on no list, never a hit by name (``Matcher.context_hit``)."""
+
+    id: str
+    caption: str
+    schema: str
+    names: list[str]
+    relations: list[tuple[str, str]]  # (how it relates, to whom): "buyer of former subsidiary", "Dahua …"
 
 
 @dataclass(slots=True)
@@ -109,6 +121,7 @@ class NameIndex:
     # (``frequency``): agreeing on them alone is weak evidence
     common_org: frozenset[str] = frozenset()
     common_person: frozenset[str] = frozenset()
+    context: list[ContextEntry] = field(default_factory=list)  # reviewer context, in no posting
     _forms: dict[int, NameForm] = field(default_factory=dict, repr=False)
     _sets: dict[str, set[int]] = field(default_factory=dict, repr=False)
     _legal_typos: dict[str, str] = field(default_factory=dict, repr=False)
@@ -156,8 +169,17 @@ class NameIndex:
         for entity in entities:
             hit_lists = [m.list_code for m in entity.memberships if m.is_hit]
             lead_lists = [m.list_code for m in entity.memberships if not m.is_hit]
-            if not hit_lists and not lead_lists:
-                continue  # reviewer context only (buyers, OEM partners): never a hit by name
+            if not hit_lists and not lead_lists:  # reviewer context only (buyers, OEM partners)
+                index.context.append(
+                    ContextEntry(
+                        entity.id,
+                        entity.caption,
+                        entity.schema,
+                        [n.value for n in entity.names],
+                        [(r.note or r.type, r.target_name or "") for r in entity.relations],
+                    )
+                )
+                continue  # never a hit by name: not in the postings
             e_idx = len(index.entities)
             index.entities.append(
                 EntityInfo(

@@ -359,6 +359,53 @@ class Matcher:
             context=context,
         )
 
+    def context_hit(self, name: str) -> Hit | None:
+        """The curated reviewer-context row (``NameIndex.context``: a buyer, an OEM relabeller, on no
+        list) that ``name`` resembles at the review threshold, or None. Such a hit never makes a flag
+        by name: screening shows it as information only, among the hits checked and not flagged."""
+        words = self._context_words()
+        if not words or not name:
+            return None
+        best: tuple[float, int, str, str] | None = None
+        forms: dict[bool, NameForm] = {}
+        for person in (False, True):
+            forms[person] = name_form(name, is_person=person)
+        found = {i for t in forms[False].tokens for i in words.get(t.text, ())}
+        for i in sorted(found):
+            entry = self.index.context[i]
+            person = entry.schema == "Person"
+            for other in entry.names:
+                scored = compare_forms(
+                    forms[person], name_form(other, is_person=person), self.index.weight,
+                    person=person, common=self.common,
+                )  # fmt: skip
+                if scored.score >= self.review_threshold and (best is None or scored.score > best[0]):
+                    best = (scored.score, i, other, "; ".join(scored.explanation))
+        if best is None:
+            return None
+        score, i, matched, explanation = best
+        entry = self.index.context[i]
+        return Hit(
+            entity_id=entry.id, caption=entry.caption, schema=entry.schema, names=list(entry.names),
+            source_ids=[entry.id], lists=[], score=round(score, 4), match=False, review=False,
+            matched_name=matched, explanation=explanation, reviewer_context=True,
+        )  # fmt: skip
+
+    def _context_words(self) -> dict[str, list[int]]:
+        """The distinctive words of the context rows' names (no legal form, no common word), each
+        with the rows that carry it: a query shares one with a row before it is compared with it."""
+        found = getattr(self, "_context", None)
+        if found is None:
+            found = {}
+            common = self.index.common_org | self.index.legal_words
+            for i, entry in enumerate(self.index.context):
+                for other in entry.names:
+                    for t in name_form(other, is_person=entry.schema == "Person").tokens:
+                        if t.role == CORE and len(t.text) >= 3 and t.text not in common:
+                            found.setdefault(t.text, []).append(i)
+            self._context = found
+        return found
+
     def compare(self, a: str, b: str, *, schema: str | None = None) -> Comparison:
         """How well two names match each other, with the same scoring as :meth:`match`."""
         schema = check_schema(schema)

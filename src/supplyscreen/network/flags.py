@@ -28,6 +28,9 @@ NETWORK_FLAGS = (
 )
 RESTRICTED = "restricted_party"
 XINJIANG = "xinjiang_location"
+#: Where a list entity's own address was found in Xinjiang: an office, which flags the entity itself
+#: but not its downstream customers (only production, ``located_at`` addresses, reaches them).
+OFFICE_ADDRESS = "list entity address"
 
 
 def memberships_in_force(entity: Entity, day: str) -> list[Membership]:
@@ -47,6 +50,7 @@ def _membership(m: Membership) -> dict[str, Any]:
         "list_title": list_info(m.list_code).title,
         "program": m.program,
         "listed_on": m.listed_on,
+        "ends_on": m.ends_on,
         "status": m.status,
         "authority": m.authority or list_info(m.list_code).basis,
         "source_url": m.source_url or list_info(m.list_code).url,
@@ -103,7 +107,7 @@ def flag_xinjiang_places(net: SupplyNetwork) -> None:
         for address in entity.addresses:
             found = detector.detect(Record(row=0, address=address.full, country=address.country))
             if found:
-                _xinjiang(net, entity_id, found, "list entity address")
+                _xinjiang(net, entity_id, found, OFFICE_ADDRESS)
                 break
 
 

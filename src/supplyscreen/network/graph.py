@@ -30,6 +30,10 @@ WEIGHTLESS = frozenset({"same_as", "located_at"})
 #: Edge weights: a tier costs TIER; an identity or location hop costs 1, so among paths of equal tiers
 #: the one with fewer such hops is shorter, and every weight is positive (no zero-weight cycles).
 TIER, HOP = 1000, 1
+#: The weight of a stated ownership share (``owned_by`` with a share): beyond any tier limit, so no
+#: exposure path runs through a stake. Ownership exposes a company only through a rule's threshold
+#: (``owned_by_listed``, ``ownership.py``); a stake below it is information on the owned company.
+STAKE = 1 << 40
 #: How each user relation becomes an exposure edge: (reverse the columns?, relation in path direction).
 USER_EDGES: dict[str, tuple[bool, str]] = {
     "supplies": (False, "supplies"),
@@ -122,6 +126,8 @@ class SupplyNetwork:
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.as_of = as_of or date.today()
         self.flags: dict[str, dict[str, dict[str, Any]]] = {}
+        #: information on a node that is no flag (a stake of listed parties below a rule's threshold)
+        self.information: dict[str, list[str]] = {}
         self.entities: dict[str, Entity] = {}
         self._ids: dict[str, str] = {}  # entity id or source id → entity id
         self._names: dict[str, str] = {}  # a name as written → its node (link_key is costly)
@@ -198,6 +204,8 @@ class SupplyNetwork:
             ):
                 return
         weight = HOP if evidence.relation in WEIGHTLESS else TIER
+        if evidence.relation == "owned_by" and evidence.share is not None:
+            weight = STAKE
         self.graph.add_edge(u, v, weight=weight, ev=evidence)
 
     def add_relations(self, rows: Iterable[RelationRow]) -> None:

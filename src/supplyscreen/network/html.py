@@ -41,6 +41,9 @@ text-align:left;font-size:13px}th{background:#f4f4f4}.flag{display:inline-block;
 padding:0 6px;margin:0 3px 0 0;font-size:12px}.graph{overflow-x:auto;margin:.3em 0}.muted{color:#666}
 section.supplier{border-top:1px solid #eee;padding-top:.3em}details{margin:.2em 0 .8em}
 .off{color:#666}.on{color:#1b5e20;font-weight:600}
+.graph svg{max-width:100%;height:auto}.info{background:#e3f2fd;border-left:4px solid #1565c0;padding:3px 8px}
+@media print{body{max-width:none;margin:0}.graph{overflow:visible}section.supplier{break-inside:avoid}
+details>summary{display:none}details{display:block}}
 """
 _DEFS = (
     '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
@@ -254,6 +257,7 @@ def _supplier(exposure: Exposure, kinds: dict[str, str]) -> str:
         matched = ", ".join(f"{r['caption']} ({r.get('score', 0):.2f})" for r in exposure.resolved)
         out.append(f"; the name matches list entity {_e(matched)}")
     out.append("</p>")
+    out.extend(f'<p class="info">{_e(text)}</p>' for text in exposure.information)
     for n, path in enumerate(exposure.paths, 1):
         tiers = "tier" if path.tiers == 1 else "tiers"
         out.append(f"<h4>Path {n}: {path.tiers} {tiers} {_badges(path.codes)}</h4>")
@@ -271,8 +275,8 @@ def render_html(result: NetworkResult) -> str:
     """The whole report as one HTML document."""
     summary = result.summary()
     kinds = {n: k for n, k in result.network.graph.nodes(data="kind")}
-    exposed = [e for e in result.exposures if e.paths]
-    clear = [e for e in result.exposures if not e.paths]
+    exposed = [e for e in result.exposures if e.paths or e.information]
+    clear = [e for e in result.exposures if not e.paths and not e.information]
     head = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Supply network exposure'
         f"</title><style>{CSS}</style></head><body>{_DEFS}<h1>Supply network exposure</h1>"

@@ -89,9 +89,14 @@ def _listed_groups(net: SupplyNetwork, rep: dict[str, str], lists: tuple[str, ..
 
 
 def blocked_groups(
-    by_owner: dict[str, dict[str, Stake]], listed: set[str], threshold: float
+    by_owner: dict[str, dict[str, Stake]],
+    listed: set[str],
+    threshold: float,
+    below: dict[str, list[Stake]] | None = None,
 ) -> dict[str, list[Stake]]:
-    """Groups blocked through ownership (not listed themselves) → the blocked owners' stakes in them."""
+    """Groups blocked through ownership (not listed themselves) → the blocked owners' stakes in them;
+    ``below`` (when given) gets the groups that listed or blocked parties own below the threshold,
+    with their stakes."""
     blocked = set(listed)
     total: dict[str, float] = defaultdict(float)
     queue = deque(sorted(listed))
@@ -109,6 +114,8 @@ def blocked_groups(
         for owned, stake in by_owner.get(owner, {}).items():
             if owned in blocked and owned not in listed:
                 found.setdefault(owned, []).append(stake)
+            elif below is not None and owned not in blocked:
+                below.setdefault(owned, []).append(stake)
     return found
 
 
@@ -176,15 +183,31 @@ def flag_owned_by_listed(net: SupplyNetwork, statuses: list[RuleStatus]) -> dict
         if not status.active:
             continue
         listed = _listed_groups(net, rep, status.rule.lists)
-        for group, group_stakes in blocked_groups(by_owner, set(listed), status.rule.threshold).items():
+        below: dict[str, list[Stake]] = {}
+        blocked = blocked_groups(by_owner, set(listed), status.rule.threshold, below)
+        for group, group_stakes in blocked.items():
             lt = look_through(group, by_owned, set(listed))
             finding = _finding(net, status, group_stakes, listed, rep, lt)
             for node in members.get(group, [group]):
                 findings[node].append(finding)
+        for group, group_stakes in below.items():
+            lt = look_through(group, by_owned, set(listed))
+            finding = _finding(net, status, group_stakes, listed, rep, lt)
+            for node in members.get(group, [group]):
+                net.information.setdefault(node, []).append(_below_reason(net.caption(node), finding))
     for node, found in findings.items():
         reason = " ".join(_reason(net.caption(node), f) for f in found)
         net.flag(node, CODE, reason, {"findings": found})
     return dict(findings)
+
+
+def _below_reason(caption: str, finding: dict[str, Any]) -> str:
+    """A stake of listed parties below a rule's threshold, in words: information, not a flag."""
+    owners = ", ".join(f"{o['owner']} {o['share']:g}%" for o in finding["owners"])
+    return (
+        f"{caption} is {finding['aggregate_share']:g}% owned by listed parties ({owners}), below the "
+        f"{finding['threshold']:g}% threshold of the {finding['rule_title']}: information, not a flag."
+    )
 
 
 def _reason(caption: str, finding: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from supplyscreen.network.flags import NETWORK_FLAGS
+from supplyscreen.network.flags import NETWORK_FLAGS, OFFICE_ADDRESS, XINJIANG
 from supplyscreen.network.graph import TIER, SupplyNetwork, gc_paused
 
 DEFAULT_MAX_TIER = 4
@@ -61,6 +61,8 @@ class Exposure:
     node: str
     paths: list[ExposurePath] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)
+    #: what is said of the supplier that is no flag: listed parties' stake below a rule's threshold
+    information: list[str] = field(default_factory=list)
 
     @property
     def flags(self) -> list[str]:
@@ -79,18 +81,25 @@ class Exposure:
             "evidence": [p.edges for p in self.paths],
             "findings": [p.findings for p in self.paths],
             "resolved": self.resolved,
+            "information": self.information,
         }
 
 
 def _distances(net: SupplyNetwork, code: str, max_tier: int) -> dict[str, int]:
     """Every node within ``max_tier`` tiers of a node carrying ``code`` → its weighted distance to it."""
-    sources = net.flagged(code)
+    sources = [n for n in net.flagged(code) if reaches_customers(code, net.flags[n][code])]
     if not sources:
         return {}
     reverse = net.graph.reverse(copy=False)
     cutoff = max_tier * TIER + TIER - 1
     lengths: dict[str, int] = nx.multi_source_dijkstra_path_length(reverse, sources, cutoff=cutoff)
     return lengths
+
+
+def reaches_customers(code: str, flag: dict[str, Any]) -> bool:
+    """Whether a node's flag exposes those who buy from it: not a Xinjiang office address of a list
+    entity (only production, a ``located_at`` address, does); it still flags the node itself."""
+    return not (code == XINJIANG and flag["evidence"].get("where") == OFFICE_ADDRESS)
 
 
 def _weight(net: SupplyNetwork, u: str, v: str) -> int:
@@ -170,6 +179,8 @@ def build_path(net: SupplyNetwork, nodes: list[str]) -> ExposurePath:
     codes: set[str] = set()
     for i, node in enumerate(nodes):
         flags = net.flags.get(node)
+        if i and flags:  # beyond the supplier itself, only the flags that reach customers
+            flags = {c: f for c, f in flags.items() if reaches_customers(c, f)}
         if not flags:
             continue
         codes.update(flags)
@@ -216,5 +227,6 @@ def find_exposures(
                 built[supplier.node] = paths
             exposure = Exposure(supplier.name, supplier.row, supplier.node, built[supplier.node])
             exposure.resolved = resolved_entities(net, supplier.node)
+            exposure.information = list(net.information.get(supplier.node, []))
             out.append(exposure)
         return out

@@ -22,7 +22,9 @@ from supplyscreen.report.escape import csv_cell
 
 FORMATS = ("jsonl", "csv", "html")
 EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html"}
-CSV_COLUMNS = ("row", "supplier", "flags", "path", "tiers", "path_flags", "relations", "resolved")
+CSV_COLUMNS = (
+    "row", "supplier", "flags", "path", "tiers", "path_flags", "relations", "resolved", "information",
+)  # fmt: skip
 ARROW = " → "
 
 
@@ -44,6 +46,7 @@ def csv_rows(result: NetworkResult) -> Iterator[dict[str, Any]]:
             "supplier": exposure.supplier,
             "flags": ";".join(exposure.flags),
             "resolved": ";".join(r["caption"] for r in exposure.resolved),
+            "information": " | ".join(exposure.information),
         }
         if not exposure.paths:
             yield {**base, "path": "", "tiers": "", "path_flags": "", "relations": ""}

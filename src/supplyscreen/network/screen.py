@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from supplyscreen.io import read_records
+from supplyscreen.io.columns import NO_NAME
 from supplyscreen.io.errors import InputError
 from supplyscreen.model import Entity, Record
 from supplyscreen.network.flags import (
@@ -181,16 +182,18 @@ def screen_network(
 
 
 def read_suppliers(path: str | Path, mapping: str | dict[str, str] | None = None) -> list[Record]:
-    """The suppliers file's records; a file whose only name-like header is ``name`` is read by it."""
-    try:
-        return list(read_records(path, mapping))
-    except InputError as exc:
-        if mapping is not None or "name column" not in exc.reason:
-            raise
+    """The suppliers file's records; a file whose only name-like header is ``name`` is read by it.
+    A network is built from names: a file without a name column is an InputError listing its columns."""
+    stream = read_records(path, mapping)
+    if "name" in stream.mapping:
+        return list(stream)
+    if mapping is None:
         try:
             return list(read_records(path, "name=name"))
         except InputError:
-            raise exc from None
+            pass
+    listed = ", ".join(repr(c) for c in stream.columns[:30])
+    raise InputError(path, f"{NO_NAME}; columns are {listed}; use --map name=COLUMN")
 
 
 def _relation_rows(relations: Sequence[str | Path] | Iterable[RelationRow]) -> list[RelationRow]:

@@ -94,9 +94,16 @@ class RecordScreener:
         return name, country_key(record.country)
 
     def match_key(self, key: tuple[str, str | None]) -> list[Hit]:
+        """The hits of a name key; with no hit at the review threshold, the curated reviewer-context
+        row it matches (if any), which a row shows as information only (``screen.flags``)."""
         found = self._names.get(key)
         if found is None:
             found = self.screener.match(key[0], country=key[1], limit=HIT_LIMIT)
+            if not any(h.match or h.review for h in found):
+                context = getattr(self.screener, "context_hit", None)
+                extra = context(key[0]) if context is not None else None
+                if extra is not None:
+                    found = [*found, extra]
             self._names.put(key, found)
         return list(found)
 

@@ -13,7 +13,7 @@ from typing import Any
 from supplyscreen.detect import federal_funding_text
 from supplyscreen.listcodes import list_info
 from supplyscreen.model import Entity, Flag, Hit, Membership, Record
-from supplyscreen.screen.policy import ENDED_LISTING, name_hit_severity
+from supplyscreen.screen.policy import CONTEXT_ONLY, ENDED_LISTING, name_hit_severity
 
 PROCUREMENT_BANS = frozenset({"us_ndaa_889", "us_fcc_covered"})
 UFLPA = "us_dhs_uflpa"
@@ -69,7 +69,10 @@ def _list_sentence(codes: list[str], federal: bool) -> str:
 
 
 def hit_flags(record: Record, hit: Hit, entity: Entity | None) -> list[Flag]:
-    """Flags for one name hit: ``restricted_party`` (and ``uflpa_entity``) at match or review level."""
+    """Flags for one name hit: ``restricted_party`` (and ``uflpa_entity``) at match or review level;
+    for a curated reviewer-context row (on no list) an ``info`` flag saying so."""
+    if hit.reviewer_context:
+        return [_context_flag(record, hit, entity)]
     if not (hit.match or hit.review):
         return []
     memberships = [m for m in (entity.memberships if entity else []) if m.is_hit]
@@ -125,6 +128,20 @@ def _ended_flag(record: Record, hit: Hit, ended: list[Membership]) -> Flag:
         "order_date": str(record.date)[:10],
     }
     return Flag("restricted_party", ENDED_LISTING, reason, evidence)
+
+
+def _context_flag(record: Record, hit: Hit, entity: Entity | None) -> Flag:
+    """An ``info`` flag for a name that matches a curated row kept for a reviewer's context only (a
+    buyer of a former subsidiary, an OEM relabeller): on no list, checked and not flagged."""
+    relations = [r for r in (entity.relations if entity else []) if r.target_name]
+    how = "; ".join(f"{r.note or r.type} of {r.target_name}" for r in relations) or "context"
+    reason = (
+        f"'{record.name}' resembles {hit.caption} ({hit.entity_id}, score {hit.score:.2f}), named in "
+        f"curated research only as {how}: on no list and never a hit by name; checked and not "
+        "flagged, for a reviewer's context"
+    )
+    evidence = {**_hit_evidence(record, hit, [], [], explained=True), "research_context": how}
+    return Flag("restricted_party", CONTEXT_ONLY, reason, evidence)
 
 
 def _hit_evidence(

@@ -12,7 +12,8 @@ severity from here:
   checked (the reason's wording says which kind of list it is). Anything less, and a match found
   only in low-confidence research rows, is ``review`` (:func:`name_hit_severity`). A hit whose
   every listing ended before the order's date is ``info`` (:data:`ENDED_LISTING`), with the end
-  date in its reason. A match on the
+  date in its reason; so is a name matching a curated row kept for a reviewer's context only, on no
+  list (:data:`CONTEXT_ONLY`), when it has no hit of its own. A match on the
   UFLPA Entity List adds a ``high`` ``uflpa_entity`` flag. The matcher itself moves a hit one
   level down where the vendor's country is not among the entry's, and turns partial homonyms of an
   exact match into reviews (``names/matcher.py``).
@@ -60,6 +61,9 @@ HIGH_PRIORITY_SECTOR = "info"
 #: A name hit whose every listing ended before the order's date (a former subsidiary sold before
 #: it): shown, never a silent clear, but no flag of consequence.
 ENDED_LISTING = "info"
+#: A name matching a curated row kept for a reviewer's context only (a buyer of a former subsidiary,
+#: an OEM relabeller; ``creates_hit=no``), on no list: information, never a flag of consequence.
+CONTEXT_ONLY = "info"
 
 #: The risks each ``--fail-on`` value fails a run on, and the exit status it fails with.
 FAIL_LEVELS = {"high": ("high",), "review": ("high", "review")}

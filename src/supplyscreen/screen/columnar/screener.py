@@ -513,7 +513,8 @@ class ColumnarScreener:
         nothing = self.name_keys.id_of(None, (False, False))  # shared by every name without hits that matter
         match_key, entity = self.engine.match_key, self.engine.entity
         for n, pair in zip(names, pairs, strict=True):
-            hits = [h for h in match_key(pair) if h.match or h.review] if pair[0] else []
+            found = match_key(pair) if pair[0] else []
+            hits = [h for h in found if h.match or h.review or h.reviewer_context]
             if hits:
                 dated = any(date_matters(entity(h.entity_id)) for h in hits)
                 table[n] = self.name_keys.id_of(pair, (True, dated))
