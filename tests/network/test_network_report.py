@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from supplyscreen.cli import network as cli_network
 from supplyscreen.errors import SupplyscreenError
+from supplyscreen.io import InputError
 from supplyscreen.network import NetworkResult, screen_network, write_report
 
 NETWORK = FIXTURES / "network"
@@ -159,3 +160,12 @@ def test_cli_network_refuses_bad_options(screener_home: Path, tmp_path: Path) ->
     assert isinstance(over_input.exception, SupplyscreenError)
     assert "would overwrite the input file" in str(over_input.exception)
     assert suppliers.read_text(encoding="utf-8") == "name\nAcme\n"
+
+
+def test_a_suppliers_file_without_a_name_column_is_an_error_naming_its_columns(
+    screener, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    suppliers = tmp_path / "suppliers.csv"
+    suppliers.write_text("city,amount\nAksu,12\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"suppliers\.csv: no vendor/supplier name column.*'city', 'amount'"):
+        screen_network(suppliers, [NETWORK / "edges.csv"], screener)
