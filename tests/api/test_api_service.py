@@ -456,3 +456,25 @@ def test_the_api_docs_and_favicon_are_served_from_the_package_never_from_a_cdn(s
     icon = service.client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/png"
     assert service.client.get("/redoc").status_code == 404  # ReDoc loads from a CDN: not offered
+
+
+def test_a_lone_surrogate_is_refused_with_422_and_costs_no_other_lookup_its_audit_row(fresh: Service) -> None:
+    """Issue 19, D1: "\\ud800x" in a name was a 500, and the audit writer then dropped its whole batch."""
+    headers = {**fresh.headers("viewer"), "content-type": "application/json"}
+    bad_match = b'{"queries":{"q":{"schema":"Company","properties":{"name":["\\ud800x"]}}}}'
+    bad_records = b'{"records":[{"name":"\\ud800x"}]}'
+    for n in range(20):
+        _match(fresh, {"queries": {"q": {"schema": "Company", "properties": {"name": [f"Acme {n}"]}}}})
+        if n == 10:
+            for path, body in (("/match/default", bad_match), ("/screen/records", bad_records)):
+                response = fresh.client.post(path, content=body, headers=headers)
+                assert response.status_code == 422, (path, response.text)
+                assert "not valid Unicode" in response.json()["detail"]
+    fresh.client.app.state.service.audit.flush()  # type: ignore[attr-defined]
+    queries = [json.loads(r.payload) for r in fresh.cases.audit.rows() if r.action == "match"]
+    names = {
+        n for q in queries for n in json.dumps(q, ensure_ascii=False).split('"') if n.startswith("Acme ")
+    }
+    assert names >= {f"Acme {n}" for n in range(20)}
+    assert fresh.client.get("/readyz").status_code == 200
+    assert fresh.cases.audit.verify().ok

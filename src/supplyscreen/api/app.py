@@ -16,6 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic_core import PydanticSerializationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from supplyscreen.api import reconcile, screening, web, yente
@@ -93,6 +94,23 @@ async def _too_large(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _not_unicode(request: Request, exc: Exception) -> Response:
+    """Text that is no valid Unicode (a lone surrogate such as "\\ud800", which JSON can carry but
+    UTF-8 cannot) is the request's fault: 422, saying so."""
+    return JSONResponse(
+        {"detail": "the request holds text that is not valid Unicode (a lone surrogate such as \\ud800)"},
+        status_code=422,
+    )
+
+
+async def _not_serialisable(request: Request, exc: Exception) -> Response:
+    """A response pydantic cannot write: text that is no valid Unicode echoed from the request is the
+    request's fault (422); anything else is unexpected."""
+    if "surrogates not allowed" in str(exc) or "UnicodeEncodeError" in str(exc):
+        return await _not_unicode(request, exc)
+    return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -191,6 +209,8 @@ def create_app(
     app.add_exception_handler(LoginRequired, _login)
     app.add_exception_handler(SupplyscreenError, _known)
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(UnicodeError, _not_unicode)
+    app.add_exception_handler(PydanticSerializationError, _not_serialisable)
     app.add_exception_handler(Exception, _unexpected)
     _security_headers(app)
     app.add_middleware(
@@ -227,8 +247,8 @@ def _status_router() -> Any:
             state.cases.decisions.latest_id()
         except Exception:
             problems.append("case database unreachable")
-        if state.audit.failures:
-            problems.append(f"{state.audit.failures} audit batches could not be written")
+        if state.audit.pending:
+            problems.append(f"{state.audit.pending} audit events wait in the spool to be written")
         if state.screener._matcher is None:  # noqa: SLF001 - loaded at start-up
             problems.append("name index not loaded yet")
         status = 503 if problems else 200

@@ -49,7 +49,7 @@ class ServiceState:
         self.screener = screener
         self.cases = cases
         self.match_lock = threading.Lock()
-        self.audit = AuditWriter(cases.audit)
+        self.audit = AuditWriter(cases.audit, spool=settings.home / "audit.spool.jsonl")
         self.auth = Authenticator(cases.accounts, settings.auth_cache_seconds)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
         self.login_limiter = RateLimiter(1.0, 10.0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -229,27 +230,55 @@ def export_lines(rows: Iterator[AuditEntry], fmt: str) -> Iterator[str]:
         yield line.text
 
 
-class AuditWriter:
-    """Appends audit events from a background thread, in batches, so callers never wait on the database."""
+def sanitised(value: Any) -> Any:
+    """``value`` with every text made valid Unicode: a lone surrogate ("\\ud800", which JSON can carry
+    but UTF-8 cannot) becomes U+FFFD, in keys and values at any depth; other values as they are."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {sanitised(k): sanitised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [sanitised(v) for v in value]
+    return value
 
-    def __init__(self, log: AuditLog, *, batch: int = BATCH) -> None:
+
+class AuditWriter:
+    """Appends audit events from a background thread, in batches, so callers never wait on the database.
+
+    One event never costs another: events are made valid text before they are queued; a batch the
+    database refuses is retried, then written event by event; an event that still cannot be written
+    goes to the spool file (``spool``, JSON lines, created 0600), which is written back to the log
+    first thing when a writer starts and whenever a later write succeeds. ``pending`` counts the
+    events in the spool: readiness reflects it (0: nothing is waiting)."""
+
+    def __init__(self, log: AuditLog, *, batch: int = BATCH, spool: Path | None = None) -> None:
         self.log = log
         self.batch = batch
+        self.spool = spool
         self._queue: queue.Queue[AuditEvent | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="supplyscreen-audit", daemon=True)
-        self._failures = 0
+        self._pending = len(self._spooled())
+        self._retry_wait = 0.2
         self._thread.start()
 
     def submit(self, action: str, user: str, payload: dict[str, Any], list_version: str = "") -> None:
         """Queue an event; its time is taken now, its row is written shortly after."""
-        self._queue.put(AuditEvent(action, user, payload, list_version, utc_now()))
+        event = AuditEvent(sanitised(action), sanitised(user), sanitised(payload), sanitised(list_version))
+        self._queue.put(AuditEvent(event.action, event.user, event.payload, event.list_version, utc_now()))
+
+    @property
+    def pending(self) -> int:
+        """Events that could not be written yet (kept in the spool, written back when the database takes
+        them again); 0 when every event is in the log."""
+        return self._pending
 
     @property
     def failures(self) -> int:
-        """Batches that could not be written (they are retried; a persistent failure shows in /readyz)."""
-        return self._failures
+        """The same as ``pending`` (the name /readyz used)."""
+        return self._pending
 
     def _run(self) -> None:
+        self._replay()
         stopping = False
         while True:
             if stopping:
@@ -277,15 +306,61 @@ class AuditWriter:
             for _ in range(taken):
                 self._queue.task_done()
 
-    def _write(self, events: list[AuditEvent]) -> None:
-        for attempt in range(5):
+    def _append(self, events: list[AuditEvent], attempts: int) -> bool:
+        for attempt in range(attempts):
             try:
                 self.log.append(events)
-                return
-            except Exception:  # a locked or unreachable database: retry, then count the loss
-                if attempt == 4:
-                    self._failures += 1
-                threading.Event().wait(0.2 * (attempt + 1))
+                return True
+            except Exception:  # noqa: BLE001 - a locked or unreachable database, or one bad event
+                if attempt + 1 < attempts:
+                    threading.Event().wait(self._retry_wait * (attempt + 1))
+        return False
+
+    def _write(self, events: list[AuditEvent]) -> None:
+        if self._append(events, 3):
+            if self._pending:
+                self._replay()
+            return
+        for event in events:  # one by one: a bad event costs no other
+            if not self._append([event], 2):
+                self._keep(event)
+
+    def _spooled(self) -> list[AuditEvent]:
+        if self.spool is None or not self.spool.is_file():
+            return []
+        out = []
+        for line in self.spool.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                raw = json.loads(line)
+                out.append(
+                    AuditEvent(raw["action"], raw["user"], raw["payload"], raw["list_version"], raw["ts"])
+                )
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut by a crash while it was written
+        return out
+
+    def _keep(self, event: AuditEvent) -> None:
+        """Put an event the database would not take in the spool (without a spool, count it lost)."""
+        self._pending += 1
+        if self.spool is None:
+            return
+        line = canonical_json(
+            {"action": event.action, "user": event.user, "payload": event.payload,
+             "list_version": event.list_version, "ts": event.ts}
+        )  # fmt: skip
+        self.spool.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.spool, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    def _replay(self) -> None:
+        """Write the spooled events back to the log, in their order; the spool is emptied once they are."""
+        events = self._spooled()
+        if not events or self.spool is None:
+            return
+        if self._append(events, 2):
+            self.spool.unlink(missing_ok=True)
+            self._pending = 0
 
     def flush(self) -> None:
         """Wait until every queued event is written."""

@@ -48,7 +48,8 @@ CORE, PLACE, GENERIC, NUMBER = "core", "place", "generic", "number"
 TITLE, INITIAL = "title", "initial"  # a person's title ("Dr."), and a given name written as its initial
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# control characters, and lone surrogates (text that is no valid Unicode: "\ud800x" from JSON)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_NAME_LENGTH = 500  # longer input is cut: no organisation's name is longer
 
 
