@@ -21,6 +21,7 @@ from supplyscreen.detect.text import (
     TextCache,
     TextTokens,
     WordSet,
+    collapsed,
     exclusive_limit,
     field_evidence,
     field_label,
@@ -30,6 +31,7 @@ from supplyscreen.detect.text import (
     load_config,
     phrase_key,
     phrases_found_in,
+    readable,
     record_texts,
     text_words,
     texts_with_words,
@@ -136,6 +138,7 @@ class CoveredEquipmentDetector:
         return categories, unrelated
 
     def _scan(self, text: str, models: bool = True) -> list[Match]:
+        text = readable(text)
         out: list[Match] = []
         for m in self._regex.finditer(text) if models else ():
             p = self._patterns[int((m.lastgroup or "p0")[1:])]
@@ -151,7 +154,7 @@ class CoveredEquipmentDetector:
             attrs = {**_row_attrs(b.row), "source": b.source}
             out.append(Match(f.start, f.end, text[f.start : f.end], "brand", b.label, b.confidence, attrs))
         out.sort(key=lambda m: m.start)
-        return out
+        return collapsed(out)
 
     def context_of(self, text: str) -> tuple[bool, bool]:
         """Whether one text names an equipment category, and a business unrelated to equipment.
@@ -162,6 +165,7 @@ class CoveredEquipmentDetector:
         return self._contexts[text]
 
     def _context(self, text: str) -> tuple[bool, bool]:
+        text = readable(text)
         return bool(self._categories.found(text)), bool(self._unrelated.found(text))
 
     def may_find(self, words: frozenset[str], han: bool) -> tuple[bool, bool]:
@@ -396,6 +400,7 @@ class FederalFunding:
         return found
 
     def _judge(self, text: str) -> bool:
+        text = readable(text)
         if not text.strip():
             return False
         folded = fold(text)
@@ -484,6 +489,7 @@ def _relation(m: Match, parent: str) -> str:
 
 def _evidence(m: Match) -> dict[str, Any]:
     keep = ("covered_entity", "relationship", "source", "pattern", "pattern_type", "row_source", "end_date")
+    keep += ("count",)  # how often the text repeats it (``collapsed``)
     out: dict[str, Any] = {"text": m.text, "start": m.start, "end": m.end, "kind": m.kind, "brand": m.key}
     out["confidence"] = m.confidence
     out.update({k: m.attrs[k] for k in keep if m.attrs.get(k)})

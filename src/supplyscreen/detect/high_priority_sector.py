@@ -17,6 +17,7 @@ from supplyscreen.detect.text import (
     Match,
     PhraseIndex,
     TextCache,
+    collapsed,
     field_evidence,
     field_label,
     folded_tokens,
@@ -24,6 +25,7 @@ from supplyscreen.detect.text import (
     load_config,
     plural_forms,
     read_rows,
+    readable,
     record_texts,
     text_words,
     texts_with_words,
@@ -138,21 +140,24 @@ class HighPrioritySectorDetector:
         return self._scanned[text]
 
     def _scan(self, text: str) -> list[Match]:
+        text = readable(text)
         found = [] if self._latin.absent(text_words(text)) else self._latin.find(folded_tokens(text)[1])
         if has_han(text):
             found.extend(self._han.find(text))
-        return [
-            Match(
-                f.start,
-                f.end,
-                text[f.start : f.end],
-                "keyword",
-                f.payloads[0].name,
-                "high",
-                {"keyword": f.key},
-            )
-            for f in found
-        ]
+        return collapsed(
+            [
+                Match(
+                    f.start,
+                    f.end,
+                    text[f.start : f.end],
+                    "keyword",
+                    f.payloads[0].name,
+                    "high",
+                    {"keyword": f.key},
+                )
+                for f in found
+            ]
+        )
 
     def hs_matches(self, value: str) -> list[Match]:
         """The sector of each HS code in a cell, by the longest example-code prefix (remembered per

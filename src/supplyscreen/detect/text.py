@@ -232,6 +232,29 @@ def has_han(text: str) -> bool:
     return _HAN_RE.search(text) is not None
 
 
+#: How much of one text (a cell) the detectors read: its first million characters. A bigger cell is
+#: hostile or broken; reading it whole would take memory in proportion (issue 19, D3).
+DETECT_CHARS = 1_000_000
+
+
+def readable(text: str) -> str:
+    """The part of a text the detectors read (see :data:`DETECT_CHARS`)."""
+    return text if len(text) <= DETECT_CHARS else text[:DETECT_CHARS]
+
+
+def collapsed(matches: list[Match]) -> list[Match]:
+    """One match per distinct (kind, key, text as written): the first, with ``attrs["count"]`` when
+    the text repeats it, so a cell repeating a brand a million times makes one piece of evidence."""
+    if len(matches) < 2:
+        return matches
+    seen: dict[tuple[str, str, str], Match] = {}
+    for m in matches:
+        first = seen.setdefault((m.kind, m.key, m.text), m)
+        if first is not m:
+            first.attrs["count"] = first.attrs.get("count", 1) + 1
+    return matches if len(seen) == len(matches) else list(seen.values())
+
+
 #: A column without a role, as a detector's field: this prefix and the column's header.
 COLUMN_FIELD = "column:"
 

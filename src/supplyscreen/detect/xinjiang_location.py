@@ -32,6 +32,7 @@ from supplyscreen.detect.text import (
     joined,
     load_config,
     read_rows,
+    readable,
     record_texts,
     text_words,
     texts_with_words,
@@ -142,8 +143,11 @@ class XinjiangLocationDetector:
     def __init__(self) -> None:
         cfg = load_config(CONFIG)
         self.config = cfg
-        self._found: TextCache[list[tuple[Any, str, str, str, str]]] = TextCache(
-            lambda text: [(c.found, c.text, c.script, c.usage, c.phrase) for c in self._find(text)]
+        self._found: TextCache[list[tuple[Any, str, str, str, str, int]]] = TextCache(
+            lambda text: [
+                (c.found, c.text, c.script, c.usage, c.phrase, c.extra.get("count", 1))
+                for c in self._find(text)
+            ]
         )
         self._contexts: TextCache[tuple[bool, bool, bool, bool]] = TextCache(self._context)
         self.severity: str = XINJIANG_PLACE.strong
@@ -301,11 +305,12 @@ class XinjiangLocationDetector:
     def _candidates(self, fld: str, text: str) -> list[_Candidate]:
         """The places a text names, as fresh candidates (resolving changes them); found once per text."""
         return [
-            _Candidate(fld, f, t, script, usage, phrase=phrase)
-            for f, t, script, usage, phrase in self._found[text]
+            _Candidate(fld, f, t, script, usage, phrase=phrase, extra={"count": n} if n > 1 else {})
+            for f, t, script, usage, phrase, n in self._found[text]
         ]
 
     def _find(self, text: str, fld: str = "text") -> list[_Candidate]:
+        text = readable(text)
         folded, toks = folded_tokens(text)
         out: list[_Candidate] = []
         for f in () if self._latin.absent(text_words(text)) else self._latin.find(toks):
@@ -315,6 +320,13 @@ class XinjiangLocationDetector:
             for f in self._han.find(text):
                 usage, end = self._han_usage(text, f)
                 out.append(_Candidate(fld, f, f.key, "han", usage, phrase=text[f.start : end]))
+        if len(out) > 1:  # a place named again and again in one text: its first mention, counted
+            seen: dict[tuple[str, str, str], _Candidate] = {}
+            for c in out:
+                first = seen.setdefault((c.text, c.script, c.usage), c)
+                if first is not c:
+                    first.extra["count"] = first.extra.get("count", 1) + 1
+            out = list(seen.values())
         return out
 
     def _latin_usage(self, folded: str, toks: list[Token], f: Found[_Entry]) -> tuple[str, int]:
@@ -363,6 +375,7 @@ class XinjiangLocationDetector:
         return self._contexts[text]
 
     def _context(self, text: str) -> tuple[bool, bool, bool, bool]:
+        text = readable(text)
         return (
             bool(self._xinjiang_words.found(text)),
             bool(self._china_words.found(text)),
@@ -503,6 +516,8 @@ def _to_match(c: _Candidate) -> Match:
         attrs["also_names"] = others
     if spell.source:
         attrs["spelling_source"] = spell.source
+    if c.extra.get("count"):
+        attrs["count"] = c.extra["count"]
     return Match(c.found.start, c.found.end, c.text, "place", spell.place.name_en, "high", attrs)
 
 
