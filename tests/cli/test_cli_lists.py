@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import UN_XML
+from conftest import LISTS, UN_XML
 from support.cli import run_cli
 
 
@@ -134,12 +135,24 @@ def test_update_from_a_folder_switches_and_versions_list_it(tmp_path: Path, caps
     mirror.mkdir()
     shutil.copyfile(UN_XML, mirror / "consolidated.xml")  # 18 entities; the embedded list has 1,003
     code, out, err = run_cli(["lists", "update", "un_sc", "--from", str(mirror)], capsys, monkeypatch)
-    assert code == 1 and "fewer than 80% of the active 1003" in err and "--force" in err
+    err = " ".join(err.split())  # the console folds long lines
+    assert code == 2 and "fewer than 95% of the 1,003 in the active snapshot" in err and "--force" in err
     code, out, err = run_cli(
         ["lists", "update", "un_sc", "--from", str(mirror), "--force"], capsys, monkeypatch
     )
     assert code == 0, err
     assert "updated un_sc: 18 entities" in out
+    # the status shows when the mirrored list was installed, beside the list's own date
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    row = next(r for r in _status(capsys, monkeypatch)["lists"] if r["source"] == "un_sc")  # type: ignore[union-attr]
+    assert row["mirror"] == str(mirror) and row["mirrored_on"] == today
+    assert row["snapshot_date"] == "2026-02-27"
+    sdn = next(r for r in _status(capsys, monkeypatch)["lists"] if r["source"] == "us_ofac_sdn")  # type: ignore[union-attr]
+    assert sdn["mirrored_on"] is None  # the embedded list came from the official files
+    code, out, _ = run_cli(["lists", "status"], capsys, monkeypatch)
+    out = " ".join(out.split())
+    assert f"un_sc: 18 records read → 18 entities; installed {today} from the mirror" in out
+    assert "(list dated 2026-02-27)" in out
     code, out, _ = run_cli(["lists", "versions"], capsys, monkeypatch)
     lines = out.split("\n")
     assert lines[0].strip() == "embedded" and lines[1].startswith("* ")
@@ -159,4 +172,24 @@ def test_update_that_fails_exits_1_and_keeps_the_embedded_snapshot(
     code, out, err = run_cli(["lists", "update", "un_sc", "--from", str(tmp_path)], capsys, monkeypatch)
     assert code == 1
     assert "not found" in err
+    assert "active snapshot unchanged: embedded" in out
+
+
+def test_update_with_sdn_csv_cut_at_a_row_boundary_exits_2_naming_the_file(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """D10: an sdn.csv cut at a line end lacks OFAC's trailing 0x1A byte and is refused."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    sdn = (LISTS / "us_ofac_sdn" / "sdn_2024-05-03.csv").read_bytes()
+    rows = sdn.split(b"\r\n")
+    (mirror / "sdn.csv").write_bytes(b"\r\n".join(rows[:20]) + b"\r\n")  # whole rows, no end marker
+    for name, official in (("alt", "alt.csv"), ("add", "add.csv"), ("sdn_comments", "sdn_comments.csv")):
+        shutil.copyfile(LISTS / "us_ofac_sdn" / f"{name}_2025-12.csv", mirror / official)
+    code, out, err = run_cli(
+        ["lists", "update", "us_ofac_sdn", "--from", str(mirror), "--force"], capsys, monkeypatch
+    )
+    err = " ".join(err.split())
+    assert code == 2
+    assert "sdn.csv" in err and "end-of-file marker" in err
     assert "active snapshot unchanged: embedded" in out

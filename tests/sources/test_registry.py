@@ -46,8 +46,8 @@ def test_known_gaps_and_the_builders_files_come_from_the_declarations() -> None:
         assert all((OFFICIAL / path).is_file() for path in files.values()), code
 
 
-def test_min_share_defaults_to_eighty_percent_and_unknown_codes_are_named() -> None:
-    assert registry.min_share("un_sc") == 0.8
+def test_min_share_defaults_to_ninety_five_percent_and_unknown_codes_are_named() -> None:
+    assert registry.min_share("un_sc") == 0.95  # a drop of over 5% needs --force
     assert registry.min_share("my_watchlist") == registry.DEFAULT_MIN_SHARE
     with pytest.raises(StoreError, match="known sources: us_ofac_sdn, us_ofac_nonsdn"):
         registry.source_spec("no_such_source")

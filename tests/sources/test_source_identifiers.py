@@ -92,7 +92,7 @@ CSL_CSV = (
 
 
 def test_sdn_remarks_and_csl_give_the_same_imo_numbers(tmp_path: Path) -> None:
-    (tmp_path / "sdn.csv").write_bytes(SDN_CSV.encode("cp1252"))
+    (tmp_path / "sdn.csv").write_bytes(SDN_CSV.encode("cp1252") + b"\x1a")  # OFAC's end marker
     (tmp_path / "consolidated.csv").write_text(CSL_CSV, encoding="utf-8")
     sdn: dict[str, Entity] = {e.id: e for e in ofac_sdn.read(tmp_path / "sdn.csv")}
     csl: dict[str, Entity] = {

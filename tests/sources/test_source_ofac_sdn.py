@@ -386,7 +386,7 @@ def test_cp1252_and_utf8_characters_are_kept(tmp_path: Path) -> None:
     cp.write_bytes(row.encode("cp1252") + b"\x1a")
     assert next(ofac_sdn.read(cp)).caption == "SOCI\u00c9T\u00c9 \u2019X\u2019"
     utf = tmp_path / "utf.csv"
-    utf.write_bytes(row.replace("SOCI\u00c9T\u00c9", "\u65b0\u7586\u751f\u4ea7").encode("utf-8"))
+    utf.write_bytes(row.replace("SOCI\u00c9T\u00c9", "\u65b0\u7586\u751f\u4ea7").encode("utf-8") + b"\x1a")
     entity = next(ofac_sdn.read(utf))
     assert entity.caption == "\u65b0\u7586\u751f\u4ea7 \u2019X\u2019" and entity.names[0].script == "Han"
 
@@ -405,6 +405,25 @@ def test_file_cut_mid_quoted_field_is_rejected_with_file_and_line(tmp_path: Path
     with pytest.raises(SourceFormatError) as err:
         list(ofac_sdn.read(cut))
     assert err.value.line == line and "sdn.csv" in str(err.value)
+
+
+@pytest.mark.parametrize("fixture", [SDN, ALT, ADD, COMMENTS], ids=lambda p: p.name.split("_2")[0])
+def test_file_cut_at_a_row_boundary_lacks_the_end_marker_and_is_rejected(
+    tmp_path: Path, fixture: Path
+) -> None:
+    """OFAC ends every file of the set with a 0x1A byte: a file cut after a whole row has every row
+    well formed, and only the missing marker tells that rows are lost."""
+    rows = fixture.read_bytes().split(b"\r\n")
+    assert rows[-1] == b"\x1a"
+    cut = tmp_path / fixture.name
+    cut.write_bytes(b"\r\n".join(rows[: max(len(rows) // 2, 2)]) + b"\r\n")
+    files = {"sdn": SDN, "alt": ALT, "add": ADD, "comments": COMMENTS}
+    role = next(role for role, path in files.items() if path == fixture)
+    with pytest.raises(SourceFormatError) as err:
+        list(ofac_sdn.read_files({**files, role: cut}, ReadReport("x")))
+    assert err.value.path == str(cut) and "end-of-file marker" in str(err.value)
+    cut.write_bytes(b"\r\n".join(rows[: max(len(rows) // 2, 2)]) + b"\r\n\x1a")  # with it: read
+    assert list(ofac_sdn.read_files({**files, role: cut}, ReadReport("x")))
 
 
 def test_row_with_wrong_column_count_is_rejected(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ def _store(home: Path | None) -> Store:
 def lists_status(
     home: HomeOption = None, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False
 ) -> None:
-    """Every list with its entity count, snapshot date and age; warns when a list is over 30 days old."""
+    """Every list with its entity count, snapshot date and age, and the date a list read from a
+    mirror (`lists update --from`) was installed; warns when a list is over 30 days old."""
     store = _store(home)
     rows = store.status()
     snapshot = store.snapshot
@@ -45,6 +46,8 @@ def lists_status(
                     "age_days": r.age_days,
                     "stale": r.stale,
                     "official": r.official,
+                    "mirror": r.mirror,
+                    "mirrored_on": r.mirrored_on,
                 }
                 for r in rows
             ],
@@ -53,7 +56,7 @@ def lists_status(
         print(json.dumps(payload, indent=1, ensure_ascii=False))
         return
     table = Table(title=f"Lists in snapshot {store.active_version} (built {snapshot.created})")
-    for col in ("list", "name", "from", "entities", "snapshot", "age (days)", ""):
+    for col in ("list", "name", "from", "entities", "snapshot", "age (days)", "mirrored on", ""):
         table.add_column(col, justify="right" if col in ("entities", "age (days)") else "left")
     for r in rows:
         flag = f"[yellow]older than {STALE_AFTER_DAYS} days[/]" if r.stale else ""
@@ -66,11 +69,17 @@ def lists_status(
             f"{r.entities:,}",
             r.snapshot_date or "?",
             "" if r.age_days is None else str(r.age_days),
+            r.mirrored_on or "",
             flag,
         )
     out.print(table)
     for code, info in snapshot.sources.items():
         line = f"{code}: {info.records:,} records read → {info.entities:,} entities"
+        if info.mirror:
+            line += (
+                f"; installed {info.fetched[:10]} from the mirror {info.mirror} "
+                f"(list dated {info.snapshot_date or '?'})"
+            )
         if info.skipped:
             line += "; skipped " + ", ".join(
                 f"{n:,} {reason.replace('_', ' ')}" for reason, n in sorted(info.skipped.items())
@@ -174,11 +183,19 @@ def lists_update(
         ),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Accept a list that shrank by more than 20%.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Accept a list whose entities, names or addresses dropped by more than 5%, "
+            "or that lacks a companion file (alt.csv, add.csv …) the active version has.",
+        ),
     ] = False,
     home: HomeOption = None,
 ) -> None:
-    """Download, validate and switch to new list versions; a failed list keeps its previous version."""
+    """Download, validate and switch to new list versions; a failed list keeps its previous version.
+
+    Exit 2 when a list's files were refused (cut short, damaged, a companion file missing, the
+    list shrank), 1 when they could not be fetched."""
     store = _store(home)
     before = store.active_version
     with err.status("updating lists…"):
@@ -194,6 +211,8 @@ def lists_update(
         out.print(f"active snapshot: {result.version} (was {before})")
     else:
         out.print(f"active snapshot unchanged: {before}")
+    if result.refused:
+        raise typer.Exit(2)
     if result.failed:
         raise typer.Exit(1)
 

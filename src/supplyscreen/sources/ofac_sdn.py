@@ -31,6 +31,8 @@ _MIN_OVERLAP = 16
 _COLUMNS = {"sdn": 12, "alt": 5, "add": 6, "comments": 2}
 _SCHEMAS = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane"}
 _NAME_KINDS = {"aka": "alias", "fka": "fka", "nka": "nka"}
+#: The byte OFAC ends each file of the set with: its absence means the file was cut short.
+_END_MARKER = b"\x1a"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _PROGRAM_SPLIT = re.compile(r"\]\s*\[")
 _PROGRAM_EO = re.compile(r"-EO(\d{4,5})$")
@@ -126,17 +128,21 @@ SOURCE = SourceSpec(
 # -- file level --------------------------------------------------------------------------------
 
 
-def _decode(path: Path) -> str:
-    """The file's text: UTF-8 when it is valid UTF-8, else cp1252 (latin-1 for bytes cp1252 lacks).
+def _decode(path: Path) -> tuple[str, bool]:
+    """The file's text and whether it ended with OFAC's end-of-file marker: UTF-8 when it is valid
+    UTF-8, else cp1252 (latin-1 for bytes cp1252 lacks).
 
-    A trailing 0x1A (end-of-file) byte is dropped; a file whose last line has no line end, or
-    that holds control characters (a binary or UTF-16 file), is rejected as truncated or corrupt.
+    OFAC ends every file of the set with a 0x1A (end-of-file) byte, which is dropped here; whether
+    it was there is returned, for :func:`_rows` to refuse a file cut at a line end once its rows
+    have been checked. A file whose last line has no line end, or that holds control characters (a
+    binary or UTF-16 file), is rejected as truncated or corrupt.
     """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
-    if data.rstrip(b"\r\n").endswith(b"\x1a"):
+    marked = data.rstrip(b"\r\n").endswith(_END_MARKER)
+    if marked:
         data = data.rstrip(b"\r\n")[:-1]
     try:
         text = data.decode("utf-8-sig")
@@ -156,18 +162,26 @@ def _decode(path: Path) -> str:
     if text and not text.endswith("\n"):
         line = text.count("\n") + 1
         raise SourceFormatError(path, "last line has no line end: file truncated", line=line)
-    return text
+    return text, marked
 
 
 def _rows(path: Path, role: str) -> Iterator[list[str]]:
-    """Cleaned fields of each non-empty row, checking column count and numeric ent_num."""
-    text = _decode(path)
+    """Cleaned fields of each non-empty row, checking column count and numeric ent_num, and at the
+    end that the file carried OFAC's end-of-file marker (a file without it was cut short)."""
+    text, marked = _decode(path)
     columns = _COLUMNS[role]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     while True:
         try:
             row = next(reader)
         except StopIteration:
+            if not marked:
+                raise SourceFormatError(
+                    path,
+                    "no end-of-file marker (the 0x1A byte OFAC ends every file of the SDN set "
+                    "with) after the last line: file truncated or not the file OFAC publishes",
+                    line=text.count("\n") + 1,
+                ) from None
             return
         except csv.Error as exc:
             raise SourceFormatError(

@@ -19,8 +19,9 @@ from supplyscreen._yaml import safe_load as load_yaml
 from supplyscreen.errors import StoreError
 from supplyscreen.sources.base import SourceSpec
 
-#: Share of the active version's entities below which an update of a source is refused unless forced.
-DEFAULT_MIN_SHARE = 0.8
+#: Share of the active version's entities, names and addresses (each) below which an update of a
+#: source is refused unless forced: a drop of over 5% in any of them.
+DEFAULT_MIN_SHARE = 0.95
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,8 @@ def known_gaps() -> dict[str, str]:
 
 
 def min_share(code: str) -> float:
-    """The share of the active version's entities an update of ``code`` must keep (else refused)."""
+    """The share of the active version's entities, names and addresses an update of ``code`` must
+    keep, each of them (else refused unless forced)."""
     return declarations()[code].min_share if code in declarations() else DEFAULT_MIN_SHARE
 
 

@@ -72,6 +72,8 @@ def read_source(
         skipped=dict(report.skipped),
         notes=list(report.notes),
         lists=dict(sorted(lists.items())),
+        names=sum(len(e.names) for e in entities),
+        addresses=sum(len(e.addresses) for e in entities),
     )
     return SourceData(info, entities, list(report.rules))
 
@@ -80,7 +82,11 @@ def carry_over(base: Snapshot, code: str) -> SourceData:
     """A source of an existing snapshot, unchanged, for inclusion in a new one."""
     info = base.sources[code]
     rules = [r for r in base.rules() if source_of(r.id) == code]
-    return SourceData(info, list(base.source_entities(code)), rules)
+    entities = list(base.source_entities(code))
+    if info.names is None or info.addresses is None:  # a snapshot written before they were counted
+        info.names = sum(len(e.names) for e in entities)
+        info.addresses = sum(len(e.addresses) for e in entities)
+    return SourceData(info, entities, rules)
 
 
 def new_version() -> str:

@@ -50,6 +50,12 @@ class SourceInfo:
     skipped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     lists: dict[str, int] = field(default_factory=dict)  # list code → entities with a membership
+    # names and addresses of the source's entities; None in snapshots written before they were counted
+    names: int | None = None
+    addresses: int | None = None
+    # the folder or base URL `lists update --from` read the files from, None for the official
+    # addresses (and for the embedded snapshot and user lists); ``fetched`` is then when it was installed
+    mirror: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +70,9 @@ class SourceInfo:
             "skipped": self.skipped,
             "notes": self.notes,
             "lists": self.lists,
+            "names": self.names,
+            "addresses": self.addresses,
+            "mirror": self.mirror,
         }
 
     @classmethod
@@ -229,6 +238,19 @@ class Snapshot:
         """The entities one source contributed, as read before linkage."""
         for d in read_jsonl_gz(self.path / SOURCES_DIR / f"{code}.jsonl.gz"):
             yield Entity.from_dict(d)
+
+    def source_counts(self, code: str) -> dict[str, int]:
+        """Entities, names and addresses one source contributed: from the manifest, or counted in
+        its entity file for a snapshot written before the manifest recorded names and addresses."""
+        info = self.sources[code]
+        if info.names is not None and info.addresses is not None:
+            return {"entities": info.entities, "names": info.names, "addresses": info.addresses}
+        counts = {"entities": 0, "names": 0, "addresses": 0}
+        for d in read_jsonl_gz(self.path / SOURCES_DIR / f"{code}.jsonl.gz"):
+            counts["entities"] += 1
+            counts["names"] += len(d.get("names") or ())
+            counts["addresses"] += len(d.get("addresses") or ())
+        return counts
 
 
 def list_counts(entities: Iterable[Entity]) -> Counter[str]:

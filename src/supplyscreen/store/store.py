@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -23,17 +23,20 @@ from pathlib import Path
 from supplyscreen.errors import StoreError, SupplyscreenError, UnknownEntityError, UpdateError
 from supplyscreen.model import STALE_AFTER_DAYS, Entity, to_ftm
 from supplyscreen.settings import SOURCES_BASE_URL_ENV, default_home
+from supplyscreen.sources.base import SourceSpec
 from supplyscreen.sources.registry import UPDATABLE, min_share, source_spec
 from supplyscreen.sources.user_list import user_list_spec, validate_list_name
 from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
 from supplyscreen.store.fetch import fetch_source
 from supplyscreen.store.linkage import link_key
-from supplyscreen.store.snapshot import ENTITIES, Snapshot
+from supplyscreen.store.snapshot import ENTITIES, Snapshot, SourceInfo
 
 ACTIVE = "ACTIVE"
 SNAPSHOTS = "snapshots"
 KEEP_VERSIONS = 5
 EMBEDDED = "embedded"
+#: What the shrink guard of an update counts, per source, against the active snapshot.
+SHRINK_GUARDED = ("entities", "names", "addresses")
 #: Called after the active snapshot changes, as ``listener(store, previous_version, new_version)``;
 #: the case database's audit trail registers here (``supplyscreen.cases.hooks``).
 ACTIVATION_LISTENERS: list[Callable[[Store, str, str], None]] = []
@@ -56,6 +59,10 @@ class ListStatus:
     age_days: int | None
     official: bool
     skipped: dict[str, int] = field(default_factory=dict)
+    #: the folder or base URL a `lists update --from` read the list from, and the date (UTC,
+    #: YYYY-MM-DD) that update installed it; both None for lists from the official addresses
+    mirror: str | None = None
+    mirrored_on: str | None = None
 
     @property
     def stale(self) -> bool:
@@ -69,6 +76,9 @@ class UpdateResult:
     version: str | None
     updated: dict[str, SourceData] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    #: of the failed sources, those whose files were fetched but refused: damaged or incomplete
+    #: files, companion files missing, a list that shrank (the others could not be fetched)
+    refused: set[str] = field(default_factory=set)
 
 
 def age_in_days(snapshot_date: str | None, today: date | None = None) -> int | None:
@@ -219,6 +229,8 @@ class Store:
                         age_in_days(info.snapshot_date, today),
                         info.official,
                         info.skipped,
+                        info.mirror,
+                        info.fetched[:10] if info.mirror else None,
                     )
                 )
         return rows
@@ -277,9 +289,13 @@ class Store:
     ) -> UpdateResult:
         """Fetch, validate and activate new versions of the given sources (all official ones by default).
 
-        Each list is parsed completely and must keep at least ``min_ratio`` of the active list's
-        entities (default: the source's ``min_share`` in ``data/sources.yaml``) unless ``force``.
-        Lists that fail keep their previous data; if none succeeds the active version is unchanged.
+        Each list is parsed completely; the reader refuses a file cut short (OFAC's end-of-file
+        marker missing, a last line without its end, malformed XML). Unless ``force``, an
+        update must also bring every companion file the active version of the source was built
+        with (alt.csv, add.csv, sdn_comments.csv beside sdn.csv), and keep at least ``min_ratio``
+        of the active source's entities, names and addresses each (default: the source's
+        ``min_share`` in ``data/sources.yaml``, 95%). Lists that fail keep their previous data; if
+        none succeeds the active version is unchanged.
         """
         codes = list(codes) or list(UPDATABLE)
         specs = {code: source_spec(code) for code in codes}
@@ -292,21 +308,25 @@ class Store:
             for code, spec in specs.items():
                 try:
                     files, locations = fetch_source(spec, scratch / code, base_url)
-                    data = read_source(spec, files, urls=locations)
+                except SupplyscreenError as exc:
+                    result.failed[code] = str(exc)
+                    continue
+                try:
                     old = current.get(code)
-                    share = min_share(code) if min_ratio is None else min_ratio
-                    if old and old.entities and data.info.entities < share * old.entities and not force:
-                        raise UpdateError(
-                            f"{code}: the new file has {data.info.entities} entities, fewer than "
-                            f"{share:.0%} of the active {old.entities}; refusing it (use --force "
-                            f"if the list really shrank)"
-                        )
+                    if old is not None and not force:
+                        _require_companions(spec, old, files, base_url)
+                    data = read_source(spec, files, urls=locations)
+                    data.info.mirror = base_url
                     if data.info.entities == 0:
                         raise UpdateError(f"{code}: the new file has no entities")
+                    if old is not None and not force:
+                        share = min_share(code) if min_ratio is None else min_ratio
+                        _check_shrink(code, base.source_counts(code), data.info, share)
                     result.updated[code] = data
                     raw_files[code] = files
                 except SupplyscreenError as exc:
                     result.failed[code] = str(exc)
+                    result.refused.add(code)
             if result.updated:
                 result.version = self._commit(base, result.updated, raw_files)
         return result
@@ -349,6 +369,37 @@ class Store:
                 n += 1
         os.replace(tmp, out)
         return n
+
+
+def _require_companions(
+    spec: SourceSpec, old: SourceInfo, files: Mapping[str, Path], base_url: str | None
+) -> None:
+    """Refuse an update that lacks an optional file the active version of the source was built
+    with: without alt.csv the SDN list keeps its entries but loses thousands of aliases."""
+    missing = [f.filename for f in spec.files if f.role in old.files and f.role not in files]
+    if missing:
+        where = base_url or "the official addresses"
+        raise UpdateError(
+            f"{spec.code}: {', '.join(missing)} not found at {where}, but the active snapshot was "
+            f"built with {'it' if len(missing) == 1 else 'them'}; refusing the update, which would "
+            f"lose what {'it holds' if len(missing) == 1 else 'they hold'} (use --force to install "
+            f"the list without {'it' if len(missing) == 1 else 'them'})"
+        )
+
+
+def _check_shrink(code: str, old: Mapping[str, int], new: SourceInfo, share: float) -> None:
+    """Refuse an update keeping less than ``share`` of the active source's entities, names or
+    addresses (each counted over the source's own entities, before cross-list linkage)."""
+    after = {"entities": new.entities, "names": new.names or 0, "addresses": new.addresses or 0}
+    for what in SHRINK_GUARDED:
+        before = old.get(what, 0)
+        if before and after[what] < share * before:
+            raise UpdateError(
+                f"{code}: the new files have {after[what]:,} {what}, fewer than {share * 100:g}% of "
+                f"the {before:,} in the active snapshot (a drop of {1 - after[what] / before:.1%}, "
+                f"over the {(1 - share) * 100:g}% allowed); refusing them (use --force to install "
+                f"them anyway if the list really shrank)"
+            )
 
 
 def _write_quietly(path: Path, text: str) -> None:
