@@ -60,7 +60,7 @@ def free_port() -> int:
 
 
 async def one_connection(
-    port: int, key: str, bodies: list[bytes], latencies: list[float], errors: list[str]
+    port: int, key: str, bodies: list[bytes], latencies: list[float], errors: list[str], refused: list[float]
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = (
@@ -82,8 +82,11 @@ async def one_connection(
             if name.lower() == "content-length":
                 length = int(value.strip())
         payload = await reader.readexactly(length)
-        latencies.append(time.perf_counter() - started)
         status = int(status_line.split()[1]) if status_line else 0
+        if status == 503:  # shed by admission control: counted apart, not an error
+            refused.append(time.perf_counter() - started)
+            continue
+        latencies.append(time.perf_counter() - started)
         if status != 200 or b'"responses"' not in payload:
             errors.append(f"{status} {payload[:120]!r}")
     writer.close()
@@ -91,13 +94,14 @@ async def one_connection(
 
 async def load(
     port: int, key: str, bodies: list[bytes], concurrency: int
-) -> tuple[float, list[float], list[str]]:
+) -> tuple[float, list[float], list[str], list[float]]:
     latencies: list[float] = []
     errors: list[str] = []
+    refused: list[float] = []
     shares = [bodies[i::concurrency] for i in range(concurrency)]
     started = time.perf_counter()
-    await asyncio.gather(*(one_connection(port, key, share, latencies, errors) for share in shares))
-    return time.perf_counter() - started, latencies, errors
+    await asyncio.gather(*(one_connection(port, key, share, latencies, errors, refused) for share in shares))
+    return time.perf_counter() - started, latencies, errors, refused
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -162,14 +166,16 @@ def main() -> None:
             for i in range(args.requests)
         ]
         asyncio.run(load(port, key, bodies[: args.warmup], args.concurrency))
-        elapsed, latencies, errors = asyncio.run(load(port, key, bodies, args.concurrency))
+        elapsed, latencies, errors, refused = asyncio.run(load(port, key, bodies, args.concurrency))
     finally:
         server.terminate()
         server.wait(timeout=30)
     ms = [x * 1000 for x in latencies]
     print(f"server: uvicorn, 1 process, {os.cpu_count()} cores; auth and audit logging on")
-    print(f"requests: {len(latencies):,} single-query /match at concurrency {args.concurrency}")
-    print(f"throughput: {len(latencies) / elapsed:,.0f} requests/s ({elapsed:.1f} s)")
+    sent = len(latencies) + len(refused)
+    print(f"requests: {sent:,} single-query /match at concurrency {args.concurrency}")
+    print(f"answered: {len(latencies):,}; refused with 503 (admission control): {len(refused):,}")
+    print(f"throughput (answered): {len(latencies) / elapsed:,.0f} requests/s ({elapsed:.1f} s)")
     print(
         f"latency ms: p50 {percentile(ms, 50):.1f}  p90 {percentile(ms, 90):.1f}  "
         f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}  mean {statistics.mean(ms):.1f}"

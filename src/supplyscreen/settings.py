@@ -20,6 +20,8 @@
 ``SUPPLYSCREEN_SECURE_COOKIES`` ``1`` when served over HTTPS: cookies are sent only over HTTPS
 ``SUPPLYSCREEN_AUDIT_MATCHES``  ``0`` keeps the service's /match and /reconcile look-ups out of the
                                 audit log
+``SUPPLYSCREEN_JOB_RETENTION_DAYS`` days the service keeps a finished screening job, its uploaded
+                                file and results (default 30; ``0`` keeps them for ever)
 ==============================  ===============================================================
 
 This module imports nothing of the package, so any module may import it.
@@ -46,6 +48,7 @@ SECRET_KEY_ENV = "SUPPLYSCREEN_SECRET_KEY"
 SESSION_HOURS_ENV = "SUPPLYSCREEN_SESSION_HOURS"
 SECURE_COOKIES_ENV = "SUPPLYSCREEN_SECURE_COOKIES"
 AUDIT_MATCHES_ENV = "SUPPLYSCREEN_AUDIT_MATCHES"
+JOB_RETENTION_DAYS_ENV = "SUPPLYSCREEN_JOB_RETENTION_DAYS"
 
 #: The SQLite case database in the data directory, used when no database URL is named.
 DB_FILENAME = "supplyscreen.db"
@@ -90,6 +93,8 @@ class ServiceSettings:
     secure_cookies: bool = False
     audit_matches: bool = True
     auth_cache_seconds: float = 30.0
+    #: finished jobs older than this are removed, files and rows (at start-up and as jobs are added)
+    job_retention_days: float = 30.0
 
     @classmethod
     def from_env(cls, home: Path | None = None, database_url: str | None = None) -> ServiceSettings:
@@ -103,6 +108,7 @@ class ServiceSettings:
             session_hours=_env_float(SESSION_HOURS_ENV, 12.0),
             secure_cookies=_env_flag(SECURE_COOKIES_ENV, False),
             audit_matches=_env_flag(AUDIT_MATCHES_ENV, True),
+            job_retention_days=_env_float(JOB_RETENTION_DAYS_ENV, 30.0),
         )
 
     def resolved_secret(self) -> str:

@@ -33,10 +33,10 @@ class Service:
     def headers(self, role: str = "admin") -> dict[str, str]:
         return {"Authorization": f"ApiKey {self.keys[role]}"}
 
-    def wait(self, job_id: str, role: str = "viewer") -> dict[str, Any]:
+    def wait(self, job_id: str, role: str = "admin") -> dict[str, Any]:
         for _ in range(300):
             job: dict[str, Any] = self.client.get(f"/jobs/{job_id}", headers=self.headers(role)).json()
-            if job["status"] in ("done", "failed"):
+            if job["status"] in ("done", "failed", "cancelled"):
                 return job
             time.sleep(0.05)
         raise AssertionError(f"job {job_id} did not finish")
@@ -478,3 +478,244 @@ def test_a_lone_surrogate_is_refused_with_422_and_costs_no_other_lookup_its_audi
     assert names >= {f"Acme {n}" for n in range(20)}
     assert fresh.client.get("/readyz").status_code == 200
     assert fresh.cases.audit.verify().ok
+
+
+def _upload(service: Service, role: str, name: str = "po.csv") -> str:
+    with open(EXAMPLE, "rb") as fh:
+        started = service.client.post(
+            "/screen", files={"file": (name, fh, "text/csv")}, headers=service.headers(role)
+        )
+    assert started.status_code == 202, started.text
+    job_id: str = started.json()["id"]
+    return job_id
+
+
+def test_a_job_is_seen_listed_and_downloaded_by_its_owner_and_admins_only(fresh: Service) -> None:
+    """Issue 19, D13: any viewer could read and download every user's job; another's job is a 404."""
+    mine = _upload(fresh, "viewer")
+    assert fresh.wait(mine, role="viewer")["status"] == "done"
+    for path in (f"/jobs/{mine}", f"/jobs/{mine}/result?format=csv", f"/jobs/{mine}/rows"):
+        assert fresh.client.get(path, headers=fresh.headers("viewer")).status_code == 200, path
+        assert fresh.client.get(path, headers=fresh.headers("admin")).status_code == 200, path
+        other = fresh.client.get(path, headers=fresh.headers("reviewer"))
+        assert other.status_code == 404 and "no job" in other.json()["detail"], path
+    cancel = fresh.client.post(f"/jobs/{mine}/cancel", headers=fresh.headers("reviewer"))
+    assert cancel.status_code == 404
+
+    def listed(role: str) -> list[str]:
+        return [j["id"] for j in fresh.client.get("/jobs", headers=fresh.headers(role)).json()["jobs"]]
+
+    assert listed("viewer") == [mine] and listed("reviewer") == [] and listed("admin") == [mine]
+    csrf = _sign_in(fresh, "vic", "viewer-password")
+    uploaded = fresh.client.post(
+        "/ui/upload",
+        files={"file": ("vics.csv", EXAMPLE.read_bytes(), "text/csv")},
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    vics = uploaded.headers["location"].rsplit("/", 1)[-1]
+    fresh.wait(vics)
+    home = fresh.client.get("/ui/").text
+    assert "vics.csv" in home and mine not in home
+    assert fresh.client.get(f"/ui/jobs/{mine}").status_code == 404
+    assert fresh.client.get(f"/ui/jobs/{mine}/rows/21").status_code == 404
+    assert fresh.client.get(f"/jobs/{mine}/result?format=csv").status_code == 404
+    assert fresh.client.get(f"/ui/jobs/{vics}").status_code == 200
+
+
+def test_a_cancelled_job_stops_at_its_next_batch_and_a_queued_one_never_starts(
+    fresh: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19, D14: jobs could not be cancelled; a stopped screening's .part files must not stay."""
+    import threading
+
+    from supplyscreen.api import jobs as jobs_module
+
+    real = jobs_module.screen_file
+    screened: list[Path] = []
+    first_batch, release = threading.Event(), threading.Event()
+
+    def gated(screener: Any, path: Path, out: Path, **options: Any) -> Any:
+        screened.append(out.parent)
+        on_rows = options.pop("on_rows")
+
+        def held(n: int) -> None:  # the first batch is written; hold the job there until released
+            first_batch.set()
+            assert release.wait(30)
+            on_rows(n)
+
+        return real(screener, path, out, on_rows=held, **options)
+
+    monkeypatch.setattr(jobs_module, "screen_file", gated)
+    running = _upload(fresh, "viewer")
+    assert first_batch.wait(30)
+    queued = _upload(fresh, "viewer")
+    folder = fresh.client.app.state.service.jobs_dir  # type: ignore[attr-defined]
+    assert list((folder / running).glob(".result.jsonl.*.part"))  # being written
+    assert (folder / running / "result.jsonl.partial").is_dir()  # the checkpoints
+    answer = fresh.client.post(f"/jobs/{queued}/cancel", headers=fresh.headers("viewer"))
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
+    answer = fresh.client.post(f"/jobs/{running}/cancel", headers=fresh.headers("viewer"))
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
+    release.set()
+    after = _upload(fresh, "viewer")  # runs once the other two have had their turn
+    assert fresh.wait(after)["status"] == "done"
+    job = fresh.wait(running)
+    assert job["status"] == "cancelled" and job["error"] == "cancelled by " + job["user"]
+    assert fresh.wait(queued)["status"] == "cancelled"
+    assert screened == [folder / running, folder / after]  # the queued job never started
+    for job_id in (running, queued):
+        assert sorted(p.name for p in (folder / job_id).iterdir()) == ["input.csv", "options.json"]
+        result = fresh.client.get(f"/jobs/{job_id}/result?format=csv", headers=fresh.headers("viewer"))
+        assert result.status_code == 409
+    again = fresh.client.post(f"/jobs/{after}/cancel", headers=fresh.headers("viewer"))
+    assert again.status_code == 409 and "done" in again.json()["detail"]
+
+
+def test_old_jobs_are_purged_and_a_killed_screenings_temporary_files_removed(
+    screener: Any, tmp_path: Path
+) -> None:
+    """Issue 19, D14: jobs were kept for ever, and a killed JSONL screening left its .part files."""
+    home = tmp_path / "service"
+    cases = Cases.open(home=home)
+    jobs = home / "jobs"
+
+    def job(job_id: str, status: str, created: str) -> Path:
+        cases.jobs.create(job_id, "vic", "po.csv", "v1")
+        cases.jobs.update(job_id, status=status, created=created)
+        (jobs / job_id).mkdir(parents=True)
+        (jobs / job_id / "input.csv").write_text("name\nAcme\n")
+        return jobs / job_id
+
+    job("old", "done", "2020-01-01T00:00:00.000000Z")
+    killed = job("killed", "running", "2099-01-01T00:00:00.000000Z")
+    (killed / ".result.jsonl.x1y2.part").write_bytes(b"{}" * 1000)
+    (killed / "result.jsonl.partial").mkdir()
+    (killed / "result.jsonl.partial" / "000000.pickle").write_bytes(b"x")
+    cases.accounts.add_user("vic", "viewer-password", "viewer")
+    key = cases.accounts.create_key("admin")
+    app = create_app(Settings(home=home), screener=screener, cases=cases)  # 30 days
+    with TestClient(app) as client:
+        assert cases.jobs.get("old") is None and not (jobs / "old").exists()
+        interrupted = cases.jobs.get("killed")
+        assert interrupted is not None and interrupted.status == "failed"
+        assert sorted(p.name for p in killed.iterdir()) == ["input.csv"]
+        job("later", "failed", "2021-06-01T00:00:00.000000Z")
+        with open(EXAMPLE, "rb") as fh:
+            started = client.post(
+                "/screen",
+                files={"file": ("po.csv", fh, "text/csv")},
+                headers={"Authorization": f"ApiKey {key}"},
+            )
+        assert started.status_code == 202
+        assert cases.jobs.get("later") is None and not (jobs / "later").exists()
+        assert cases.jobs.get("killed") is not None
+
+
+def test_signing_out_revokes_the_session_on_the_server(fresh: Service) -> None:
+    """Issue 19, D15: sign-out only dropped the cookie; a copied cookie kept working."""
+    from supplyscreen.api.security import SESSION_COOKIE
+
+    csrf = _sign_in(fresh, "vic", "viewer-password")
+    copied = fresh.client.cookies.get(SESSION_COOKIE)
+    assert copied and fresh.client.get("/lists").status_code == 200
+    out = fresh.client.post("/ui/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/ui/login"
+    fresh.client.cookies.set(SESSION_COOKIE, copied)
+    assert fresh.client.get("/lists").status_code == 401
+    page = fresh.client.get("/ui/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/ui/login")
+    fresh.client.cookies.clear()
+    _sign_in(fresh, "vic", "viewer-password")  # a new sign-in works again
+    assert fresh.client.get("/lists").status_code == 200
+
+
+def test_signed_in_pages_and_job_files_are_neither_cached_nor_referred(fresh: Service) -> None:
+    """Issue 19, D16: authenticated pages had no Referrer-Policy and no Cache-Control."""
+    job_id = _upload(fresh, "viewer")
+    fresh.wait(job_id)
+    _sign_in(fresh, "vic", "viewer-password")
+    for path in ("/ui/", "/ui/lists", "/ui/login", f"/jobs/{job_id}/result?format=html"):
+        response = fresh.client.get(path, headers=fresh.headers("viewer") if "result" in path else {})
+        assert response.status_code == 200, path
+        assert response.headers["referrer-policy"] == "no-referrer", path
+        assert response.headers["cache-control"] == "no-store", path
+
+
+def test_the_case_database_and_job_files_are_private_whatever_the_umask(
+    screener: Any, tmp_path: Path
+) -> None:
+    """Issue 19, point 5: the SQLite file and the uploads were created with the umask's mode (0644)."""
+    import os
+    import stat
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    old = os.umask(0)
+    try:
+        for service in _service(screener, tmp_path / "service"):
+            job_id = _upload(service, "viewer")
+            assert service.wait(job_id)["status"] == "done"
+            for fmt in ("csv", "html"):
+                got = service.client.get(f"/jobs/{job_id}/result?format={fmt}", headers=service.headers())
+                assert got.status_code == 200
+            home = tmp_path / "service"
+            databases = [p for p in home.iterdir() if p.name.startswith("supplyscreen.db")]
+            assert home / "supplyscreen.db" in databases and home / "supplyscreen.db-wal" in databases
+            for path in databases:
+                assert mode(path) == 0o600, path
+            assert mode(home / "jobs") == mode(home / "jobs" / job_id) == 0o700
+            files = list((home / "jobs" / job_id).iterdir())
+            assert {"input.csv", "options.json", "result.jsonl", "result.csv", "result.html"} <= {
+                p.name for p in files
+            }
+            for path in files:
+                assert mode(path) == 0o600, path
+    finally:
+        os.umask(old)
+
+
+def test_matching_requests_over_the_limit_get_503_with_retry_after_and_health_still_answers() -> None:
+    """Issue 19, D12: admission control sheds load instead of letting every request wait longer."""
+    import asyncio
+
+    from supplyscreen.api.admission import Admission
+
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_app(scope: Any, receive: Any, send: Any) -> None:
+        started.set()
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    gate = Admission(slow_app, limit=1)
+    sent: list[dict[str, Any]] = []
+
+    async def call(path: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            out.append(message)
+
+        await gate({"type": "http", "path": path, "method": "POST"}, None, send)
+        return out
+
+    async def scenario() -> None:
+        first = asyncio.create_task(call("/match/default"))
+        await started.wait()
+        refused = await call("/match/default")  # the limit is reached: refused at once
+        sent.extend(refused)
+        health = asyncio.create_task(call("/healthz"))  # never counted, never refused
+        release.set()
+        await first
+        sent.extend(await health)
+
+    asyncio.run(scenario())
+    start = sent[0]
+    assert start["status"] == 503 and (b"retry-after", b"1") in start["headers"]
+    assert b"busy" in sent[1]["body"]
+    assert sent[2]["status"] == 200  # /healthz went through
+    assert gate.inflight == 0 and gate.refused == 1

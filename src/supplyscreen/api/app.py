@@ -20,6 +20,7 @@ from pydantic_core import PydanticSerializationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from supplyscreen.api import reconcile, screening, web, yente
+from supplyscreen.api.admission import Admission
 from supplyscreen.api.deps import LoginRequired, state_of, viewer
 from supplyscreen.api.jobs import JobRunner
 from supplyscreen.api.service import ServiceState
@@ -37,6 +38,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: OpenAPI 3.1 that FastAPI writes)
 SWAGGER_UI = Path(fastapi_offline.__file__).resolve().parent / "static"
 UPLOAD_PATHS = ("/screen", "/ui/upload")
+#: paths whose answers are a user's own (web pages, jobs and their results): never cached or referred
+PRIVATE_PATHS = ("/ui", "/jobs")
 
 
 class BodyLimit:
@@ -142,11 +145,16 @@ def _security_headers(app: FastAPI) -> None:
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if request.url.path.startswith("/ui"):
+        path = request.url.path
+        if path.startswith("/ui"):
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault(
                 "Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:"
             )
+        if path.startswith(PRIVATE_PATHS):
+            # pages and files for a signed-in user: job ids never leak in a Referer, nothing is cached
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 
@@ -185,7 +193,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        cases.jobs.interrupt_unfinished()
+        app.state.jobs.recover()  # unfinished jobs failed, their temporary files and expired jobs removed
         screener.matcher  # noqa: B018 - load the name index before the first request
         yield
         app.state.jobs.close()
@@ -217,6 +225,8 @@ def create_app(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["Authorization"]
     )
     app.add_middleware(BodyLimit, settings=settings)
+    # outermost: a request refused for load is answered before any other work (issue 19, D12)
+    app.add_middleware(Admission)
     app.include_router(yente.router)
     app.include_router(reconcile.router)
     app.include_router(screening.router)

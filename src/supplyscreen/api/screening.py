@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from fastapi.responses import FileResponse, StreamingResponse
 
 from supplyscreen.api.deps import admin, reviewer, state_of, viewer
-from supplyscreen.api.jobs import RESULT_FORMATS, JobRunner, input_name, new_job_id
+from supplyscreen.api.jobs import (
+    RESULT_FORMATS,
+    JobRunner,
+    input_name,
+    new_job_id,
+    private_file,
+    visible_to,
+)
 from supplyscreen.api.models import (
     DecisionRequest,
     ErrorResponse,
@@ -30,7 +37,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Invalid request"},
     401: {"model": ErrorResponse, "description": "No or invalid API key"},
     403: {"model": ErrorResponse, "description": "Role too weak"},
-    404: {"model": ErrorResponse, "description": "Unknown job"},
+    404: {"model": ErrorResponse, "description": "Unknown job (or another user's)"},
     413: {"model": ErrorResponse, "description": "Upload too large"},
     429: {"model": ErrorResponse, "description": "Rate limit exceeded"},
 }
@@ -60,15 +67,17 @@ def job_json(runner: JobRunner, info: JobInfo) -> dict[str, Any]:
 def start_job(
     request: Request, principal: Principal, upload: UploadFile, mapping: str, sheet: str
 ) -> JobInfo:
-    """Save an upload (refusing one over the size limit) and queue its screening."""
+    """Save an upload (refusing one over the size limit) and queue its screening; expired jobs are
+    purged first."""
     state = state_of(request)
+    jobs = runner(request)
+    jobs.purge_expired()
     filename = (upload.filename or "upload").replace("\\", "/").split("/")[-1][:200] or "upload"
     job_id = new_job_id()
-    folder = state.jobs_dir / job_id
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = jobs.new_folder(job_id)
     target = folder / input_name(filename)
     size = 0
-    with open(target, "wb") as fh:
+    with private_file(target) as fh:
         while block := upload.file.read(1 << 20):
             size += len(block)
             if size > state.settings.max_upload_bytes:
@@ -82,9 +91,7 @@ def start_job(
         shutil.rmtree(folder, ignore_errors=True)
         raise HTTPException(400, "the uploaded file is empty")
     info = state.cases.jobs.create(job_id, principal.name, filename, state.list_version)
-    runner(request).submit(
-        job_id, principal.name, filename, {"mapping": mapping.strip(), "sheet": sheet.strip()}
-    )
+    jobs.submit(job_id, principal.name, filename, {"mapping": mapping.strip(), "sheet": sheet.strip()})
     return info
 
 
@@ -101,19 +108,50 @@ def screen_upload(
     return job_json(runner(request), info)
 
 
-def _job(request: Request, job_id: str) -> JobInfo:
+def find_job(request: Request, job_id: str, principal: Principal) -> JobInfo | None:
+    """The job, when it exists and ``principal`` may see it (its owner, or an admin)."""
     info = state_of(request).cases.jobs.get(job_id) if len(job_id) <= 64 else None
+    return info if info is not None and visible_to(principal, info) else None
+
+
+def _job(request: Request, job_id: str, principal: Principal) -> JobInfo:
+    """The job, else 404: another user's job is answered as unknown, so its id is not confirmed."""
+    info = find_job(request, job_id, principal)
     if info is None:
         raise HTTPException(404, f"no job {job_id!r}")
     return info
+
+
+@router.get("/jobs", responses=ERRORS)
+def list_jobs(
+    request: Request,
+    principal: Annotated[Principal, Depends(viewer)],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> dict[str, Any]:
+    """Recent jobs, newest first: your own (an admin sees everyone's)."""
+    owner = None if principal.can("admin") else principal.name
+    infos = state_of(request).cases.jobs.recent(limit, user=owner)
+    return {"jobs": [job_json(runner(request), info) for info in infos]}
 
 
 @router.get("/jobs/{job_id}", response_model=JobResponse, responses=ERRORS)
 def job_status(
     request: Request, job_id: str, principal: Annotated[Principal, Depends(viewer)]
 ) -> dict[str, Any]:
-    """A job's state (queued, running, done, failed), rows screened so far, totals when done."""
-    return job_json(runner(request), _job(request, job_id))
+    """A job's state (queued, running, done, failed, cancelled), rows screened so far, totals when done."""
+    return job_json(runner(request), _job(request, job_id, principal))
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobResponse, responses=ERRORS)
+def job_cancel(
+    request: Request, job_id: str, principal: Annotated[Principal, Depends(viewer)]
+) -> dict[str, Any]:
+    """Cancel a queued or running job (409 when it has finished): a queued job never starts, a running
+    one stops at its next batch of rows; a cancelled job keeps no results."""
+    info = _job(request, job_id, principal)
+    if not runner(request).cancel(job_id, principal.name):
+        raise HTTPException(409, f"job {job_id} is {info.status}, not queued or running")
+    return job_json(runner(request), _job(request, job_id, principal))
 
 
 @router.get("/jobs/{job_id}/result", response_class=FileResponse, responses=ERRORS)
@@ -124,7 +162,7 @@ def job_result(
     format: Annotated[str, Query(pattern="^(csv|xlsx|jsonl|html)$")] = "csv",
 ) -> FileResponse:
     """The screened file as CSV, XLSX, JSON lines or the HTML report."""
-    info = _job(request, job_id)
+    info = _job(request, job_id, principal)
     if info.status != "done":
         raise HTTPException(409, f"job {job_id} is {info.status}, not done")
     path = runner(request).result_file(job_id, format)
@@ -141,7 +179,7 @@ def job_rows(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The rows of a finished job that have flags or hits (JSONL row objects), in input order."""
-    info = _job(request, job_id)
+    info = _job(request, job_id, principal)
     if info.status != "done":
         raise HTTPException(409, f"job {job_id} is {info.status}, not done")
     rows = runner(request).flagged_rows(job_id)

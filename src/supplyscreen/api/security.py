@@ -3,8 +3,10 @@
 A request proves itself with ``Authorization: ApiKey <key>`` (as the OpenSanctions API), the
 ``api_key`` query parameter (for OpenRefine, which cannot set headers), or the web UI's session
 cookie. Cookie-authenticated requests that change something must also carry the session's CSRF token
-(form field ``csrf_token`` or header ``X-CSRF-Token``). Key and user look-ups are cached briefly so
-authentication costs no database round trip per request.
+(form field ``csrf_token`` or header ``X-CSRF-Token``). Signing out records the time in the user's
+row (``sessions_valid_after``): cookies issued until then are refused, even copied ones. Key and user
+look-ups are cached briefly so authentication costs no database round trip per request (a sign-out
+drops the user from this process's cache at once).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from supplyscreen.cases.accounts import Accounts, Principal, key_digest
@@ -36,11 +39,19 @@ def _unb64(text: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """A signed-in web user: name, CSRF token, expiry (epoch seconds)."""
+    """A signed-in web user: name, CSRF token, expiry and issue time (epoch seconds)."""
 
     user: str
     csrf: str
     expires: float
+    issued: float = 0.0
+
+    def issued_after(self, stamp: str | None) -> bool:
+        """Whether the session was issued after ``stamp`` (a case database time; None: always)."""
+        if not stamp:
+            return True
+        issued = datetime.fromtimestamp(self.issued, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return issued > stamp
 
 
 class SessionSigner:
@@ -55,8 +66,11 @@ class SessionSigner:
 
     def issue(self, user: str) -> tuple[str, Session]:
         """A new cookie value for ``user`` and the session it holds."""
-        session = Session(user, secrets.token_urlsafe(24), time.time() + self.seconds)
-        body = _b64(json.dumps({"u": user, "c": session.csrf, "e": session.expires}).encode())
+        now = time.time()
+        session = Session(user, secrets.token_urlsafe(24), now + self.seconds, now)
+        body = _b64(
+            json.dumps({"u": user, "c": session.csrf, "e": session.expires, "i": session.issued}).encode()
+        )
         return f"{body}.{self._mac(body)}", session
 
     def read(self, cookie: str | None) -> Session | None:
@@ -68,7 +82,9 @@ class SessionSigner:
             return None
         try:
             data = json.loads(_unb64(body))
-            session = Session(str(data["u"]), str(data["c"]), float(data["e"]))
+            expires = float(data["e"])
+            issued = float(data.get("i", expires - self.seconds))
+            session = Session(str(data["u"]), str(data["c"]), expires, issued)
         except (ValueError, KeyError, TypeError):
             return None
         return session if session.expires > time.time() else None
@@ -109,7 +125,7 @@ class Authenticator:
         self.accounts = accounts
         self.ttl = ttl
         self._keys: dict[str, tuple[Principal | None, float]] = {}
-        self._users: dict[str, tuple[str | None, float]] = {}
+        self._users: dict[str, tuple[tuple[str, str | None] | None, float]] = {}
 
     def by_key(self, key: str) -> Principal | None:
         digest = key_digest(key)
@@ -124,13 +140,23 @@ class Authenticator:
         return principal
 
     def by_session(self, session: Session) -> Principal | None:
+        """The session's user, unless inactive or signed out since the session was issued."""
         now = time.monotonic()
         cached = self._users.get(session.user)
         if cached is None or cached[1] <= now:
-            cached = (self.accounts.user_role(session.user), now + self.ttl)
+            cached = (self.accounts.session_user(session.user), now + self.ttl)
+            if len(self._users) > 10_000:
+                self._users.clear()
             self._users[session.user] = cached
-        role = cached[0]
-        return Principal(session.user, role, "session") if role else None
+        found = cached[0]
+        if found is None or not session.issued_after(found[1]):
+            return None
+        return Principal(session.user, found[0], "session")
+
+    def sign_out(self, user: str) -> None:
+        """Revoke every session of ``user`` issued until now, in the database and in this cache."""
+        self.accounts.revoke_sessions(user)
+        self._users.pop(user, None)
 
 
 def api_key_from(headers: Any, query: Any) -> str | None:

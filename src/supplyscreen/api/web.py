@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from supplyscreen.api.deps import state_of, web_user
 from supplyscreen.api.jobs import RESULT_FORMATS
 from supplyscreen.api.models import DecisionRequest
-from supplyscreen.api.screening import record_decision, runner, start_job
+from supplyscreen.api.screening import find_job, record_decision, runner, start_job
 from supplyscreen.api.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, tokens_equal
 from supplyscreen.cases.accounts import Principal
 from supplyscreen.cases.jobs import JobInfo
@@ -92,6 +92,9 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, principal: Annotated[Principal, Depends(viewer_page)]) -> Response:
+    """Sign out: the user's sessions are revoked on the server (a copied cookie stops working too)."""
+    if principal.via == "session":
+        state_of(request).auth.sign_out(principal.name)
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -99,7 +102,8 @@ def logout(request: Request, principal: Annotated[Principal, Depends(viewer_page
 
 @router.get("/")
 def home(request: Request, principal: Annotated[Principal, Depends(viewer_page)]) -> Response:
-    jobs = state_of(request).cases.jobs.recent(20)
+    owner = None if principal.can("admin") else principal.name  # an admin sees everyone's
+    jobs = state_of(request).cases.jobs.recent(20, user=owner)
     return _render(request, "home.html", principal, jobs=jobs)
 
 
@@ -115,8 +119,9 @@ def upload(
     return RedirectResponse(f"/ui/jobs/{info.id}", status_code=303)
 
 
-def _job(request: Request, job_id: str) -> JobInfo:
-    info = state_of(request).cases.jobs.get(job_id) if len(job_id) <= 64 else None
+def _job(request: Request, job_id: str, principal: Principal) -> JobInfo:
+    """The job if ``principal`` may see it, else 404 (another user's job is not confirmed to exist)."""
+    info = find_job(request, job_id, principal)
     if info is None:
         raise HTTPException(404, "no such screening")
     return info
@@ -141,7 +146,7 @@ def _decision_of(row: dict[str, Any]) -> dict[str, Any] | None:
 def job_page(
     request: Request, job_id: str, principal: Annotated[Principal, Depends(viewer_page)]
 ) -> Response:
-    info = _job(request, job_id)
+    info = _job(request, job_id, principal)
     rows: list[dict[str, Any]] = []
     mapping = info.summary.get("mapping", {})
     if info.status == "done":
@@ -150,12 +155,20 @@ def job_page(
     return _render(request, "job.html", principal, job=info, rows=rows, formats=list(RESULT_FORMATS))
 
 
+@router.post("/jobs/{job_id}/cancel")
+def cancel(request: Request, job_id: str, principal: Annotated[Principal, Depends(viewer_page)]) -> Response:
+    """Cancel a queued or running screening; the page then shows it cancelled."""
+    _job(request, job_id, principal)
+    runner(request).cancel(job_id, principal.name)
+    return RedirectResponse(f"/ui/jobs/{job_id}", status_code=303)
+
+
 @router.post("/jobs/{job_id}/rescreen")
 def rescreen(
     request: Request, job_id: str, principal: Annotated[Principal, Depends(viewer_page)]
 ) -> Response:
     """Screen the same file again, with the decisions in force now."""
-    info = _job(request, job_id)
+    info = _job(request, job_id, principal)
     jobs = runner(request)
     source = jobs.input_path(job_id)
     if source is None:
@@ -175,7 +188,7 @@ def row_page(
     sheet: str = "",
     saved: str = "",
 ) -> Response:
-    info = _job(request, job_id)
+    info = _job(request, job_id, principal)
     if info.status != "done":
         raise HTTPException(409, "the screening has not finished")
     found = next(

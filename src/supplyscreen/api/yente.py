@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from supplyscreen.api.deps import state_of, viewer
 from supplyscreen.api.matching import (
@@ -60,6 +61,20 @@ async def match(
     state = state_of(request)
     check_algorithm(algorithm)
     check_dataset(state, dataset)
+    # the matching is CPU work: done in a worker thread, so the event loop keeps answering the
+    # other requests (health checks, admission control's 503s) meanwhile
+    return await run_in_threadpool(_match, state, body, dataset, principal, limit, threshold, cutoff)
+
+
+def _match(
+    state: Any,
+    body: EntityMatchQuery,
+    dataset: str,
+    principal: Principal,
+    limit: int,
+    threshold: float,
+    cutoff: float,
+) -> JSONResponse:
     responses: dict[str, Any] = {}
     audit: dict[str, Any] = {}
     for qid, example in body.queries.items():

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from supplyscreen.cases.db import CaseDatabase, utc_now
 from supplyscreen.cases.tables import ApiKey, User
@@ -133,6 +133,17 @@ class Accounts:
         with self.db.session() as s:
             user = s.scalar(select(User).where(User.name == name, User.active.is_(True)))
             return user.role if user else None
+
+    def session_user(self, name: str) -> tuple[str, str | None] | None:
+        """An active user's role and the time before which their sessions are revoked, or None."""
+        with self.db.session() as s:
+            user = s.scalar(select(User).where(User.name == name, User.active.is_(True)))
+            return (user.role, user.sessions_valid_after) if user else None
+
+    def revoke_sessions(self, name: str) -> None:
+        """Refuse every session of ``name`` issued until now (signing out, on every device)."""
+        with self.db.session() as s:
+            s.execute(update(User).where(User.name == name).values(sessions_valid_after=utc_now()))
 
     def users(self) -> list[tuple[str, str, str, bool]]:
         """Every user as (name, role, created, active)."""

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import json
 import os
 import queue
+import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,9 +27,10 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from supplyscreen.cases.db import CaseDatabase, utc_now
+from supplyscreen.cases.db import CaseDatabase, sqlite_path, utc_now
 from supplyscreen.cases.tables import AuditEntry, AuditHead
 from supplyscreen.errors import SupplyscreenError
+from supplyscreen.settings import default_home
 
 GENESIS = "0" * 64
 EXPORT_FORMATS = ("csv", "jsonl")
@@ -57,6 +60,43 @@ def row_hash(
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
+#: The audit key, as text (else ``$SUPPLYSCREEN_AUDIT_KEY_FILE``, else ``<home>/audit.key``, made 0600).
+KEY_ENV = "SUPPLYSCREEN_AUDIT_KEY"
+KEY_FILE_ENV = "SUPPLYSCREEN_AUDIT_KEY_FILE"
+KEY_FILENAME = "audit.key"
+
+
+def audit_key(home: str | Path | None = None, database: str | None = None) -> bytes:
+    """The key that marks audit rows, kept outside the database: ``$SUPPLYSCREEN_AUDIT_KEY``, else
+    the file ``$SUPPLYSCREEN_AUDIT_KEY_FILE``, else ``audit.key`` beside a SQLite database file (the
+    database URL ``database``), else in the data directory ``home`` (made on first use, 0600).
+    Whoever can rewrite the database but not read this key cannot forge the rows' marks."""
+    text = os.environ.get(KEY_ENV)
+    if text:
+        return text.encode()
+    beside = sqlite_path(database) if database else None
+    base = beside.parent if beside else Path(home).expanduser() if home else default_home()
+    path = Path(os.environ.get(KEY_FILE_ENV) or base / KEY_FILENAME)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # made meanwhile by another process
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+    key = path.read_bytes().strip()
+    if not key:
+        raise AuditError(f"{path}: the audit key file is empty")
+    return key
+
+
+def mark(key: bytes, text: str) -> str:
+    """HMAC-SHA256 of ``text`` under ``key``, hex."""
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEvent:
     """A row to append: who did what, against which list version, with what details."""
@@ -75,6 +115,7 @@ class VerifyResult:
     rows: int
     bad_seq: int | None = None
     reason: str = ""
+    unkeyed: int = 0  # rows written before the log was keyed (no mark to check)
 
     @property
     def ok(self) -> bool:
@@ -88,13 +129,23 @@ class AuditError(SupplyscreenError):
 class AuditLog:
     """Appending to, checking and exporting the audit log of one case database."""
 
-    def __init__(self, db: CaseDatabase) -> None:
+    def __init__(self, db: CaseDatabase, key: bytes | None = None, home: str | Path | None = None) -> None:
         self.db = db
+        self._key = key
+        self._home = home
+
+    @property
+    def key(self) -> bytes:
+        """The audit key (see :func:`audit_key`), read on first use."""
+        if self._key is None:
+            self._key = audit_key(self._home, self.db.url)
+        return self._key
 
     def append(self, events: Sequence[AuditEvent]) -> list[int]:
         """Append events in order, in one transaction; returns their sequence numbers."""
         if not events:
             return []
+        key = self.key
         with self.db.session() as s:
             # update first: it takes the write lock on the head row (SQLite: the database), so
             # concurrent appenders chain one after the other
@@ -117,6 +168,7 @@ class AuditLog:
                         payload=payload,
                         prev_hash=prev,
                         hash=digest,
+                        mac=mark(key, digest),
                     )
                 )
                 prev = digest
@@ -154,8 +206,11 @@ class AuditLog:
             return int(s.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
     def verify(self) -> VerifyResult:
-        """Check every row's hash and link, the sequence, and the head; name the first bad row."""
-        prev, expected, n = GENESIS, 1, 0
+        """Check every row's hash, key mark and link, the sequence, and the head; name the first bad
+        row. Rows written before the log was keyed have no mark (counted in ``unkeyed``); a row
+        without a mark after a marked one is a bad row."""
+        prev, expected, n, unkeyed, keyed = GENESIS, 1, 0, 0, False
+        key = self.key
         for row in self.rows():
             n += 1
             if row.seq != expected:
@@ -167,6 +222,18 @@ class AuditLog:
             )
             if digest != row.hash:
                 return VerifyResult(n, row.seq, f"row {row.seq} was changed after it was written")
+            if row.mac is None:
+                if keyed:
+                    return VerifyResult(n, row.seq, f"row {row.seq} has lost its key mark")
+                unkeyed += 1
+            elif not hmac.compare_digest(row.mac, mark(key, row.hash)):
+                return VerifyResult(
+                    n,
+                    row.seq,
+                    f"row {row.seq} was changed after it was written (its key mark does not match)",
+                )
+            else:
+                keyed = True
             prev, expected = row.hash, expected + 1
         with self.db.session() as s:
             head = s.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
@@ -174,7 +241,43 @@ class AuditLog:
             return VerifyResult(
                 n, n + 1 if head.seq > n else None, f"the log ends at row {n} but its head says {head.seq}"
             )
-        return VerifyResult(n)
+        return VerifyResult(n, unkeyed=unkeyed)
+
+    def signed_head(self) -> dict[str, Any]:
+        """The log's head (last row and its hash) signed with the key: kept apart from the database (an
+        export writes it beside itself), it later shows a tail cut off or rewritten (``verify_against``)."""
+        with self.db.session() as s:
+            head = s.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
+            seq, digest = head.seq, head.hash
+        return {
+            "seq": seq,
+            "hash": digest,
+            "signed": utc_now(),
+            "signature": mark(self.key, f"{seq}:{digest}"),
+        }
+
+    def verify_against(self, head: dict[str, Any]) -> VerifyResult:
+        """:meth:`verify`, and that the log still holds the signed head of an earlier export as it was:
+        a row cut off the end, or any row up to it rewritten, breaks this."""
+        try:
+            seq, digest, signature = int(head["seq"]), str(head["hash"]), str(head["signature"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AuditError(f"not a signed audit head ({exc})") from exc
+        if not hmac.compare_digest(signature, mark(self.key, f"{seq}:{digest}")):
+            raise AuditError("the signed head's signature does not match this log's key")
+        result = self.verify()
+        if not result.ok:
+            return result
+        if seq > result.rows:
+            why = f"the log ends at row {result.rows}, but an export signed it up to row {seq}"
+            return VerifyResult(result.rows, result.rows + 1, why + ": rows were cut off")
+        if seq:
+            (row,) = list(self.rows(since=seq - 1, limit=1)) or [None]
+            if row is None or row.hash != digest:
+                return VerifyResult(
+                    result.rows, seq, f"row {seq} is not the row an export signed: the log was rewritten"
+                )
+        return result
 
     def export(self, out: Path, fmt: str, *, since: int = 0) -> int:
         """Write the log (from ``since``) as CSV or JSON lines; returns the number of rows written."""
@@ -187,7 +290,29 @@ class AuditLog:
                 fh.write(line)
                 n += 1
         tmp.replace(out)
+        write_head(head_path(out), self.signed_head())
         return n - (1 if fmt == "csv" else 0)
+
+
+def head_path(export: Path) -> Path:
+    """Where an export's signed head is written: ``<export>.head.json`` beside it."""
+    return export.with_name(export.name + ".head.json")
+
+
+def write_head(path: Path, head: dict[str, Any]) -> None:
+    path.write_text(json.dumps(head, indent=1) + "\n", encoding="utf-8")
+
+
+def read_head(path: Path) -> dict[str, Any]:
+    """The signed head of an export: ``path`` itself when it is one, else ``<path>.head.json``."""
+    target = path if path.name.endswith(".head.json") else head_path(path)
+    try:
+        found = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise AuditError(f"{target}: cannot read the export's signed head ({exc})") from exc
+    if not isinstance(found, dict):
+        raise AuditError(f"{target}: not a signed audit head")
+    return found
 
 
 def entry_dict(row: AuditEntry) -> dict[str, Any]:

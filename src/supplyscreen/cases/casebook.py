@@ -36,23 +36,24 @@ def file_sha256(path: Path) -> str:
 class Cases:
     """Accounts, decisions, jobs and the audit log of one case database."""
 
-    def __init__(self, db: CaseDatabase) -> None:
+    def __init__(self, db: CaseDatabase, home: str | Path | None = None) -> None:
         self.db = db
         self.accounts = Accounts(db)
         self.decisions = DecisionBook(db)
         self.jobs = JobBook(db)
-        self.audit = AuditLog(db)
+        # the audit key lives outside the database: the environment, or a file in the data directory
+        self.audit = AuditLog(db, home=home)
 
     @classmethod
     def open(cls, url: str | None = None, home: str | Path | None = None) -> Cases:
         """Open (creating or migrating) the database named by ``url``, the environment or the home dir."""
-        return cls(CaseDatabase.open(url, home))
+        return cls(CaseDatabase.open(url, home), home)
 
     @classmethod
     def open_existing(cls, url: str | None = None, home: str | Path | None = None) -> Cases | None:
         """The case database if there is one (a configured server, or an existing SQLite file), else None."""
         resolved = database_url(url, home)
-        return cls(CaseDatabase(resolved)) if database_exists(resolved) else None
+        return cls(CaseDatabase(resolved), home) if database_exists(resolved) else None
 
     def decide(
         self,

@@ -3,7 +3,9 @@
 ``SUPPLYSCREEN_DATABASE_URL`` (or ``--database-url``) names the database, e.g.
 ``postgresql+psycopg://user:password@host/supplyscreen``; without it the database is the file
 ``supplyscreen.db`` in the data directory (nothing to start). The schema is brought up to date with
-the package's Alembic migrations the first time a database is opened.
+the package's Alembic migrations the first time a database is opened. A new SQLite file is readable
+by its owner only (0600; SQLite gives its ``-wal`` and ``-shm`` files the same mode), a folder made
+for it 0700.
 """
 
 from __future__ import annotations
@@ -59,6 +61,20 @@ def database_exists(url: str) -> bool:
     return path is None or path.is_file()
 
 
+def create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 (whatever the umask) unless it exists; a missing folder
+    is made 0700."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -76,7 +92,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(path)  # an empty file is an empty database; SQLite keeps its mode
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -90,7 +106,9 @@ def _migration_lock(engine: Engine, url: str) -> Iterator[None]:
     """One process at a time brings a database's schema up to date."""
     path = sqlite_path(url)
     if path is not None:
-        with open(path.with_name(path.name + ".migrate-lock"), "w") as lock:
+        lock_path = path.with_name(path.name + ".migrate-lock")
+        create_private(lock_path)
+        with open(lock_path, "w") as lock:
             try:
                 import fcntl
 

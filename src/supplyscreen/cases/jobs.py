@@ -1,4 +1,9 @@
-"""Screening jobs started through the service: who uploaded what, progress, outcome."""
+"""Screening jobs started through the service: who uploaded what (the job's owner), progress, outcome.
+
+A job is ``queued``, ``running``, then ``done``, ``failed`` or ``cancelled``. Updates made while a
+job runs can be made conditional on its state (``when``), so a cancellation recorded by any process
+is seen by the one screening at its next progress update.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from supplyscreen.cases.db import CaseDatabase, utc_now
 from supplyscreen.cases.tables import Job
@@ -57,6 +62,10 @@ def _info(row: Job) -> JobInfo:
     )
 
 
+UNFINISHED = ("queued", "running")
+FINISHED = ("done", "failed", "cancelled")
+
+
 class JobBook:
     """Jobs in a case database."""
 
@@ -78,14 +87,30 @@ class JobBook:
             s.add(row)
         return _info(row)
 
-    def update(self, job_id: str, **values: Any) -> None:
-        """Set fields (``status``, ``rows_done``, ``summary`` as a dict, ``error``); finishing sets a time."""
+    def update(self, job_id: str, *, when: tuple[str, ...] | None = None, **values: Any) -> bool:
+        """Set fields (``status``, ``rows_done``, ``summary`` as a dict, ``error``); finishing sets a time.
+
+        With ``when``, only a job in one of those states is changed. Whether a row was changed.
+        """
         if "summary" in values:
             values["summary"] = json.dumps(values["summary"], ensure_ascii=False, default=str)
-        if values.get("status") in ("done", "failed"):
+        if values.get("status") in FINISHED:
             values.setdefault("finished", utc_now())
+        query = update(Job).where(Job.id == job_id)
+        if when is not None:
+            query = query.where(Job.status.in_(when))
         with self.db.session() as s:
-            s.execute(update(Job).where(Job.id == job_id).values(**values))
+            result = s.execute(query.values(**values))
+            return bool(getattr(result, "rowcount", 0))
+
+    def start(self, job_id: str) -> bool:
+        """Mark a queued job running; False when it is not queued (cancelled before it started)."""
+        return self.update(job_id, when=("queued",), status="running")
+
+    def cancel(self, job_id: str, by: str = "") -> bool:
+        """Mark a queued or running job cancelled; False when it had finished already."""
+        reason = f"cancelled by {by}" if by else "cancelled"
+        return self.update(job_id, when=UNFINISHED, status="cancelled", error=reason)
 
     def get(self, job_id: str) -> JobInfo | None:
         with self.db.session() as s:
@@ -99,12 +124,27 @@ class JobBook:
                 query = query.where(Job.user_name == user)
             return [_info(r) for r in s.scalars(query)]
 
+    def expired(self, before: str) -> list[str]:
+        """The finished jobs created before ``before`` (a time as the table stores it)."""
+        with self.db.session() as s:
+            query = select(Job.id).where(Job.created < before, Job.status.in_(FINISHED))
+            return list(s.scalars(query))
+
+    def delete(self, job_ids: list[str]) -> int:
+        """Remove jobs' rows; returns how many."""
+        removed = 0
+        with self.db.session() as s:
+            for start in range(0, len(job_ids), 500):
+                result = s.execute(delete(Job).where(Job.id.in_(job_ids[start : start + 500])))
+                removed += int(getattr(result, "rowcount", 0) or 0)
+        return removed
+
     def interrupt_unfinished(self) -> int:
         """Mark jobs left queued or running by a stopped server as failed; returns how many."""
         with self.db.session() as s:
             result = s.execute(
                 update(Job)
-                .where(Job.status.in_(("queued", "running")))
+                .where(Job.status.in_(UNFINISHED))
                 .values(status="failed", error="interrupted: the server stopped", finished=utc_now())
             )
             return int(getattr(result, "rowcount", 0) or 0)

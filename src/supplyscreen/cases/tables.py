@@ -25,6 +25,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     created: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: sessions issued at or before this time are refused (set when the user signs out)
+    sessions_valid_after: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class ApiKey(Base):
@@ -67,7 +69,7 @@ class Decision(Base):
 
 
 class Job(Base):
-    """A file screening started through the API or the web UI."""
+    """A file screening started through the API or the web UI; ``user_name`` owns it."""
 
     __tablename__ = "jobs"
 
@@ -96,6 +98,8 @@ class AuditEntry(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of ``hash`` under the audit key (kept outside the database); None before revision 0003
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditHead(Base):

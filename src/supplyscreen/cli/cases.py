@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from supplyscreen.cases.audit import head_path, read_head
 from supplyscreen.cases.hooks import install_list_audit
 from supplyscreen.cli.common import HomeOption, err, out
 
@@ -147,18 +148,38 @@ def audit_export(
     finally:
         cases.close()
     out.print(f"wrote {n:,} audit rows to {out_path}", highlight=False)
+    out.print(
+        f"signed head: {head_path(out_path)} (keep it apart from the database; "
+        "`audit verify --against` it later)",
+        highlight=False,
+    )
 
 
 @audit_app.command("verify")
-def audit_verify(database_url: DatabaseOption = None, home: HomeOption = None) -> None:
-    """Check the hash chain; exit 1 naming the first bad row when any row was changed, removed or added."""
+def audit_verify(
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="An earlier export (or its .head.json): the log must still hold the head it signed, "
+            "so a tail cut off or rewritten shows.",
+        ),
+    ] = None,
+    database_url: DatabaseOption = None,
+    home: HomeOption = None,
+) -> None:
+    """Check the hash chain and each row's key mark; exit 1 naming the first bad row when any row was
+    changed, removed or added."""
     cases = _cases(database_url, home)
     try:
-        result = cases.audit.verify()
+        result = cases.audit.verify_against(read_head(against)) if against else cases.audit.verify()
     finally:
         cases.close()
     if result.ok:
-        out.print(f"audit log intact: {result.rows:,} rows, hash chain verified")
+        against_text = f", and it holds the head signed in {against}" if against else ""
+        out.print(f"audit log intact: {result.rows:,} rows, hash chain and key marks verified{against_text}")
+        if result.unkeyed:
+            out.print(f"{result.unkeyed:,} rows were written before the log was keyed (no mark to check)")
         return
     err.print(
         f"[red]audit log tampered:[/] {result.reason} (first bad row: {result.bad_seq})", highlight=False

@@ -11,7 +11,7 @@
         var status = document.getElementById("job-status");
         status.textContent = job.status;
         status.className = "state state-" + job.status;
-        if (job.status === "done" || job.status === "failed") {
+        if (job.status === "done" || job.status === "failed" || job.status === "cancelled") {
           window.location.reload();
         } else {
           window.setTimeout(function () { poll(box); }, 700);
