@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 
 from supplyscreen.io.errors import InputError
+from supplyscreen.io.limits import MAX_HEADER_CHARS
 
 #: The record fields a column can be mapped to, in `Record` order.
 KEYS = ("id", "name", "address", "country", "description", "hs_code", "amount", "currency", "funding", "date")
@@ -102,6 +103,8 @@ def detect_mapping(headers: Sequence[str]) -> dict[str, str]:
     best: dict[str, tuple[int, int, int, str]] = {}  # key: (bracket pass, synonym rank, position, column)
     for strip_brackets in (False, True):
         for position, header in enumerate(headers):
+            if len(str(header)) > MAX_HEADER_CHARS:  # no known spelling; the bracket search is slow
+                continue
             text = _BRACKETED.sub("", str(header)) if strip_brackets else str(header)
             found = _RANKS.get(normalize_header(text))
             if found is None or any(column == header for *_, column in best.values()):

@@ -63,7 +63,10 @@ def parse_date(value: object) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int | float | Decimal):
-        return _excel_serial(float(value))
+        try:
+            return _excel_serial(float(value))
+        except OverflowError:  # an integer too big for a float (JSON allows any)
+            return None
     if isinstance(value, str):
         return _parse_date_text(value.strip())
     return None
@@ -74,7 +77,10 @@ def parse_amount(value: object) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float | Decimal):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too big for a float (JSON allows any)
+            return None
         return number if math.isfinite(number) else None
     if not isinstance(value, str):
         return None

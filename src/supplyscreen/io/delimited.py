@@ -20,6 +20,7 @@ from pathlib import Path
 
 from supplyscreen.io.encoding import REPLACEMENT_COUNT, open_text, replacements
 from supplyscreen.io.errors import InputError, RowError
+from supplyscreen.io.limits import check_columns
 
 DELIMITERS = (",", ";", "\t", "|")
 #: Give up resuming after this many unterminated quotes (each one costs a re-read of the file).
@@ -62,11 +63,19 @@ def header_names(cells: list[object], *, keep_trailing: bool = True) -> list[str
         texts.pop()
     names: list[str] = []
     seen: set[str] = set()
+    # the next suffix to try for each repeated name: the ones below it are taken, and stay taken,
+    # so a header repeating one name n times costs n steps, not n²/2
+    next_suffix: dict[str, int] = {}
     for index, text in enumerate(texts, start=1):
         name = text or f"column_{index}"
-        candidate, suffix = name, 2
-        while candidate in seen:
-            candidate, suffix = f"{name}_{suffix}", suffix + 1
+        candidate = name
+        if candidate in seen:
+            suffix = next_suffix.get(name, 2)
+            candidate = f"{name}_{suffix}"
+            while candidate in seen:
+                suffix += 1
+                candidate = f"{name}_{suffix}"
+            next_suffix[name] = suffix + 1
         seen.add(candidate)
         names.append(candidate)
     return names
@@ -99,6 +108,7 @@ class DelimitedFile:
                     if consumed == 1 and cells:
                         cells[0] = cells[0].lstrip("\ufeff")  # a BOM left by an explicit "utf-8"
                     if any(cell.strip() for cell in cells):
+                        check_columns(path, len(cells))
                         return cls(path, encoding, delimiter, header_names(list(cells)), consumed)
             except csv.Error as exc:
                 raise InputError(path, f"cannot read the header: {exc}", row=0) from exc

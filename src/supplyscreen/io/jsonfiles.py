@@ -8,7 +8,7 @@ is read one release at a time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,13 @@ from supplyscreen.io.columns import resolve_mapping
 from supplyscreen.io.encoding import open_text
 from supplyscreen.io.errors import InputError
 from supplyscreen.io.jsonstream import JsonStream
+from supplyscreen.io.limits import (
+    check_columns,
+    depth_message,
+    json_depth_exceeded,
+    json_value_error,
+    too_deep,
+)
 from supplyscreen.io.ocds import (
     OCDS_COLUMNS,
     OCDS_MAPPING,
@@ -38,11 +45,12 @@ def _is_ocds(obj: object) -> bool:
     return is_release(obj) or is_record(obj) or is_package(obj)
 
 
-def _columns_of(objects: Iterator[Any]) -> list[str]:
+def _columns_of(objects: Iterator[Any], path: Path) -> list[str]:
     columns: dict[str, None] = {}
     for obj in islice(objects, COLUMN_SAMPLE):
         if isinstance(obj, dict):
             columns.update(dict.fromkeys(map(str, obj)))
+    check_columns(path, len(columns))
     return list(columns)
 
 
@@ -50,6 +58,15 @@ def _ocds_stream(path: Path, explicit: Mapping[str, str] | None, produce: Any) -
     if explicit:
         raise InputError(path, "a column mapping (--map) does not apply to OCDS files")
     return RecordStream(path, "ocds", list(OCDS_COLUMNS), dict(OCDS_MAPPING), produce)
+
+
+def _release_error(stream: RecordStream) -> Callable[[int, str], None]:
+    """Notes an OCDS release that cannot be read on ``stream`` (row: its position in the file)."""
+
+    def note(position: int, message: str) -> None:
+        stream.row_error(position, None, message)
+
+    return note
 
 
 def _lines(path: Path, codec: str) -> Iterator[tuple[int, str]]:
@@ -61,15 +78,22 @@ def _lines(path: Path, codec: str) -> Iterator[tuple[int, str]]:
 
 
 def _parsed_lines(path: Path, codec: str, stream: RecordStream | None) -> Iterator[tuple[int, Any]]:
-    """(line number, value) for each line that is valid JSON; bad lines noted on `stream`."""
+    """(line number, value) for each line that is valid JSON within the limits (``io.limits``: nesting
+    depth, digits of a number); bad lines noted on `stream`."""
     for number, line in _lines(path, codec):
         try:
-            yield number, json.loads(line)
+            value = json.loads(line)
         except json.JSONDecodeError as exc:
-            if stream is not None:
-                stream.row_error(
-                    number, None, f"not valid JSON ({exc.msg} at character {exc.pos}); row skipped"
-                )
+            problem = f"not valid JSON ({exc.msg} at character {exc.pos})"
+        except (RecursionError, ValueError) as exc:
+            problem = json_value_error(exc) or f"not valid JSON ({exc})"
+        else:
+            if not (json_depth_exceeded(line) and too_deep(value)):
+                yield number, value
+                continue
+            problem = depth_message()
+        if stream is not None:
+            stream.row_error(number, None, f"{problem}; row skipped")
 
 
 def open_json_lines(path: Path, explicit: Mapping[str, str] | None, codec: str) -> RecordStream:
@@ -86,10 +110,10 @@ def open_json_lines(path: Path, explicit: Mapping[str, str] | None, codec: str) 
                 if isinstance(value, dict)
                 for release in releases_of(value)
             )
-            return ocds_records(releases)
+            return ocds_records(releases, on_error=_release_error(stream))
 
         return _ocds_stream(path, explicit, produce_ocds)
-    columns = _columns_of(value for _, value in _parsed_lines(path, codec, None))
+    columns = _columns_of((value for _, value in _parsed_lines(path, codec, None)), path)
     mapping = resolve_mapping(columns, explicit, path)
 
     def produce(stream: RecordStream) -> Iterator[Record]:
@@ -117,7 +141,7 @@ def open_json(path: Path, explicit: Mapping[str, str] | None, codec: str) -> Rec
     if ocds:
 
         def produce(stream: RecordStream) -> Iterator[Record]:
-            return ocds_records(_document_releases(path, codec))
+            return ocds_records(_document_releases(path, codec), on_error=_release_error(stream))
 
         return _ocds_stream(path, explicit, produce)
     if more:  # one object per line after all
@@ -175,11 +199,11 @@ def _open_json_array(path: Path, explicit: Mapping[str, str] | None, codec: str)
             columns: list[str] = []
         else:
             ocds = False
-            columns = _columns_of(_chain_first(first, items))
+            columns = _columns_of(_chain_first(first, items), path)
     if ocds:
 
         def produce_ocds(stream: RecordStream) -> Iterator[Record]:
-            return ocds_records(_array_releases(path, codec))
+            return ocds_records(_array_releases(path, codec), on_error=_release_error(stream))
 
         return _ocds_stream(path, explicit, produce_ocds)
     mapping = resolve_mapping(columns, explicit, path)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from supplyscreen.io.errors import InputError
+from supplyscreen.io.limits import depth_message, json_depth_exceeded, json_value_error, too_deep
 
 CHUNK_CHARS = 1 << 20
 _WHITESPACE = " \t\n\r\ufeff"
@@ -62,7 +63,8 @@ class JsonStream:
         self.position += 1
 
     def value(self) -> Any:
-        """Decode the next complete JSON value."""
+        """Decode the next complete JSON value; InputError for one beyond the limits of ``io.limits``
+        (nested too deep, an integer of too many digits)."""
         self.peek()
         wanted = 0
         while True:
@@ -73,12 +75,16 @@ class JsonStream:
                 if not self._fill(wanted):
                     self.fail(f"invalid JSON: {exc.msg}", exc.pos)
                 continue
+            except (RecursionError, ValueError) as exc:
+                self.fail(json_value_error(exc) or f"invalid JSON: {exc}")
             if end == len(self.buffer) and self._fill():  # a number may go on in the next chunk
                 continue
+            if json_depth_exceeded(self.buffer, self.position, end) and too_deep(value):
+                self.fail(depth_message())
             self.position = end
             return value
 
-    def fail(self, message: str, position: int | None = None) -> None:
+    def fail(self, message: str, position: int | None = None) -> NoReturn:
         """Raise InputError for `message` at `position` (default: the cursor) of the text."""
         at = self.consumed + (self.position if position is None else position)
         raise InputError(self.path, f"{message} (at character {at})")

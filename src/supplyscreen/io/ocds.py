@@ -8,7 +8,7 @@ takes its suppliers from the award it implements (``awardID``). Item classificat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from supplyscreen.io.dates import parse_amount, parse_date
@@ -61,14 +61,12 @@ def releases_of(obj: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         if isinstance(compiled, dict):
             yield compiled
         else:  # no compiled release: the embedded releases (linked ones are mere URLs)
-            yield from (release for release in obj.get("releases") or () if isinstance(release, dict))
+            yield from _dicts(obj.get("releases"))
     elif is_package(obj):
-        for item in obj.get("releases") or ():
-            if isinstance(item, dict):
-                yield from releases_of(item)
-        for item in obj.get("records") or ():
-            if isinstance(item, dict):
-                yield from releases_of(item)
+        for item in _dicts(obj.get("releases")):
+            yield from releases_of(item)
+        for item in _dicts(obj.get("records")):
+            yield from releases_of(item)
     elif is_release(obj):
         yield obj
 
@@ -87,13 +85,36 @@ def release_rows(release: Mapping[str, Any], release_index: int) -> Iterator[dic
         yield from _object_rows(base, "contract", contract, award, parties, seen)
 
 
-def ocds_records(releases: Iterable[tuple[int, Mapping[str, Any]]], first_row: int = 1) -> Iterator[Record]:
-    """`Record`s for (release position, release) pairs; rows are numbered from `first_row`."""
+def ocds_records(
+    releases: Iterable[tuple[int, Mapping[str, Any]]],
+    first_row: int = 1,
+    on_error: Callable[[int, str], None] | None = None,
+) -> Iterator[Record]:
+    """`Record`s for (release position, release) pairs; rows are numbered from `first_row`.
+
+    Fields of the wrong type (``"parties": "x"``, an amount that is an object) are read as missing;
+    a release that cannot be read all the same is skipped and reported to ``on_error`` (its position
+    and why); without ``on_error`` the error is raised.
+    """
     row = first_row - 1
     for release_index, release in releases:
-        for fields in release_rows(release, release_index):
-            row += 1
-            yield record_from_fields(row, fields)
+        try:
+            records = [
+                record_from_fields(row + n, fields)
+                for n, fields in enumerate(release_rows(release, release_index), start=1)
+            ]
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError, RecursionError) as exc:
+            if on_error is None:
+                raise
+            ocid = text_value(release.get("ocid")) if isinstance(release, Mapping) else None
+            on_error(
+                release_index,
+                f"OCDS release {release_index}{f' ({ocid[:100]})' if ocid else ''} cannot be read, a "
+                f"field of the wrong type? ({type(exc).__name__}: {str(exc)[:200]}); release skipped",
+            )
+            continue
+        row += len(records)
+        yield from records
 
 
 def record_from_fields(row: int, fields: dict[str, Any]) -> Record:
@@ -120,7 +141,7 @@ def _release_fields(
 ) -> dict[str, Any]:
     buyer = _dict(release.get("buyer"))
     if not buyer:
-        buyer = next((p for p in parties.values() if "buyer" in (p.get("roles") or ())), {})
+        buyer = next((p for p in parties.values() if "buyer" in _texts(p.get("roles"))), {})
     budget = _dict(_dict(release.get("planning")).get("budget"))
     return {
         "ocid": text_value(release.get("ocid")),
@@ -201,7 +222,7 @@ def _description(obj: Mapping[str, Any], items: list[Mapping[str, Any]]) -> str 
 def _classifications(items: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for item in items:
-        for classification in [item.get("classification"), *(item.get("additionalClassifications") or ())]:
+        for classification in [item.get("classification"), *_list(item.get("additionalClassifications"))]:
             entry = _dict(classification)
             scheme = (text_value(entry.get("scheme")) or "").upper()
             code = text_value(entry.get("id"))
@@ -217,3 +238,14 @@ def _dict(value: object) -> Mapping[str, Any]:
 def _dicts(value: object) -> Iterator[Mapping[str, Any]]:
     if isinstance(value, list):
         yield from (item for item in value if isinstance(item, dict))
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _texts(value: object) -> list[str]:
+    """A list of codes (``roles``) as texts; a single text as a list of one, anything else as none."""
+    if isinstance(value, str):
+        return [value]
+    return [item for item in _list(value) if isinstance(item, str)]

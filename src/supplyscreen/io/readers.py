@@ -17,6 +17,7 @@ from supplyscreen.io.delimited import DelimitedFile
 from supplyscreen.io.encoding import detect_encoding, read_sample
 from supplyscreen.io.errors import InputError
 from supplyscreen.io.jsonfiles import open_json, open_json_lines
+from supplyscreen.io.limits import check_columns
 from supplyscreen.io.record_builder import RecordBuilder
 from supplyscreen.io.sheets import open_sheets, open_workbook, sheet_rows
 from supplyscreen.io.stream import RecordStream
@@ -130,15 +131,13 @@ def _open_delimited(
 
 def _open_xlsx(path: Path, explicit: Mapping[str, str] | None, sheet: str | None) -> RecordStream:
     tables, skipped = open_sheets(path, sheet, explicit)
-    columns: list[str] = []
-    for table in tables:
-        columns.extend(column for column in table.columns if column not in columns)
+    columns = list(dict.fromkeys(column for table in tables for column in table.columns))
 
     def produce(stream: RecordStream) -> Iterator[Record]:
         with open_workbook(path) as workbook:
             for table in tables:
                 builder = RecordBuilder(table.columns, table.mapping, stream.unreadable, table.sheet)
-                for row, values, extra in sheet_rows(workbook, table):
+                for row, values, extra in sheet_rows(workbook, table, path):
                     yield builder.from_values(row, values, extra)
 
     stream = RecordStream(path, "xlsx", columns, tables[0].mapping, produce)
@@ -151,6 +150,7 @@ def _open_xlsx(path: Path, explicit: Mapping[str, str] | None, sheet: str | None
 def _open_parquet(path: Path, explicit: Mapping[str, str] | None) -> RecordStream:
     parquet = _parquet_file(path)
     columns = [str(name) for name in parquet.schema_arrow.names]
+    check_columns(path, len(columns))
     mapping = resolve_mapping(columns, explicit, path)
 
     def produce(stream: RecordStream) -> Iterator[Record]:

@@ -16,6 +16,7 @@ from typing import Any
 from supplyscreen.io.columns import NO_NAME, detect_mapping, normalize_header, resolve_mapping
 from supplyscreen.io.delimited import header_names
 from supplyscreen.io.errors import InputError
+from supplyscreen.io.limits import check_columns
 
 #: How many leading rows of a sheet may hold the header.
 HEADER_SEARCH_ROWS = 20
@@ -61,7 +62,7 @@ def open_sheets(
                 required = sheet is None and len(names) > 1  # a "Notes" sheet is skipped
                 tables.append(_sheet_table(path, workbook[name], name, explicit, required))
             except InputError as exc:
-                if sheet is not None or len(names) == 1:
+                if sheet is not None or len(names) == 1 or isinstance(exc, DamagedSheet):
                     raise
                 skipped[name] = exc.reason
         if not tables and any(NO_NAME in reason for reason in skipped.values()):
@@ -85,21 +86,27 @@ def _sheet_table(
     if not hasattr(worksheet, "iter_rows"):
         raise InputError(path, "not a worksheet (a chart?)", sheet=name)
     worksheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
-    header_row, columns = _find_header(worksheet, explicit)
+    header_row, columns = _find_header(path, worksheet, name, explicit)
     if header_row == 0:
         raise InputError(path, "the sheet is empty", sheet=name)
     mapping = resolve_mapping(columns, explicit, path, sheet=name, require_name=require_name)
     return SheetTable(name, header_row, columns, mapping)
 
 
-def _find_header(worksheet: Any, explicit: Mapping[str, str] | None) -> tuple[int, list[str]]:
+def _find_header(
+    path: Path, worksheet: Any, name: str, explicit: Mapping[str, str] | None
+) -> tuple[int, list[str]]:
     """(1-based row, column names) of the header, or (0, []) for an empty sheet."""
     first: tuple[int, list[str]] = (0, [])
     wanted = {normalize_header(str(column)) for column in explicit.values()} if explicit else set()
-    rows = worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
-    for number, cells in enumerate(rows, start=1):
+    rows = _read_rows(path, name, worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), 1, None)
+    for number, cells in rows:
         if all(_blank(cell) for cell in cells):
             continue
+        width = len(cells)
+        while width and _blank(cells[width - 1]):
+            width -= 1
+        check_columns(path, width, sheet=name)
         columns = header_names(list(cells), keep_trailing=False)
         if not first[0]:
             first = (number, columns)
@@ -112,17 +119,21 @@ def _find_header(worksheet: Any, explicit: Mapping[str, str] | None) -> tuple[in
     return first
 
 
-def sheet_rows(workbook: Any, table: SheetTable) -> Iterator[tuple[int, list[Any], dict[str, Any]]]:
+def sheet_rows(
+    workbook: Any, table: SheetTable, path: Path | str = ""
+) -> Iterator[tuple[int, list[Any], dict[str, Any]]]:
     """(data row, values in column order, {column_N: value} beyond the header) for non-blank rows.
 
     Values beyond the header's last column are kept under ``column_N`` names rather than dropped:
-    in a sheet they cannot be a shifted row, and a note in column Z must not hide a supplier.
+    in a sheet they cannot be a shifted row, and a note in column Z must not hide a supplier. A sheet
+    found damaged on the way raises `DamagedSheet` (an InputError naming ``path``, sheet and row).
     """
     worksheet = workbook[table.sheet]
     worksheet.reset_dimensions()
     width = len(table.columns)
     start = table.header_row + 1
-    for sheet_row, cells in enumerate(worksheet.iter_rows(min_row=start, values_only=True), start=start):
+    rows = worksheet.iter_rows(min_row=start, values_only=True)
+    for sheet_row, cells in _read_rows(Path(path), table.sheet, rows, start, table.header_row):
         if all(_blank(cell) for cell in cells):
             continue
         values = list(cells[:width])
@@ -134,6 +145,43 @@ def sheet_rows(workbook: Any, table: SheetTable) -> Iterator[tuple[int, list[Any
             if not _blank(cell)
         }
         yield sheet_row - table.header_row, values, extra
+
+
+class DamagedSheet(InputError):
+    """A sheet whose XML cannot be read past some row: the whole file is refused, never a sheet
+    quietly skipped (a damaged sheet may hold any supplier)."""
+
+
+def _read_rows(
+    path: Path, sheet: str, rows: Iterator[tuple[Any, ...]], start: int, header_row: int | None
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(sheet row, cells) of ``rows`` (openpyxl's, from sheet row ``start``); damage that openpyxl
+    meets while it parses them (malformed XML, a shared string that does not exist, a bad number)
+    raises `DamagedSheet` naming the sheet and the first data row that could not be read (data rows
+    count from ``header_row``; None while the header is looked for)."""
+    sheet_row = start - 1
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # openpyxl raises XML parse, index, key and value errors
+            raise DamagedSheet(
+                path,
+                f"the sheet is damaged from sheet row {sheet_row + 1} on ({_damage(exc)}); the rows "
+                "from there cannot be read, so the file is refused: open and save the workbook again "
+                "in Excel, or export the sheet as CSV",
+                sheet=sheet,
+                row=None if header_row is None else sheet_row + 1 - header_row,
+            ) from exc
+        sheet_row += 1
+        yield sheet_row, cells
+
+
+def _damage(exc: Exception) -> str:
+    if isinstance(exc, IndexError):
+        return "a cell refers to a shared string that does not exist"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _blank(cell: object) -> bool:

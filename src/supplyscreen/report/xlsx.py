@@ -3,7 +3,8 @@
 openpyxl's write-only mode keeps memory flat whatever the row count. Numbers from the input stay
 numbers; text is escaped against formula injection and cut to Excel's 32,767-character cell limit
 with a marker (the summary sheet says how many cells were cut). Past Excel's 1,048,576 rows a sheet
-continues on "Results 2".
+continues on "Results 2". A result wider than Excel's 16,384 columns is refused before anything is
+written (``check_width``): CSV output holds it.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from supplyscreen.model import RowResult
 from supplyscreen.report.atomic import atomic_output
 from supplyscreen.report.columns import added_columns
-from supplyscreen.report.context import ReportContext, finalised
+from supplyscreen.report.context import ReportContext, ReportError, finalised
 from supplyscreen.report.escape import FORMULA_STARTS, cell_text, clip_for_excel, escape_formula, xlsx_text
 from supplyscreen.report.summary import ReportAggregator
 from supplyscreen.report.tabular import added_values, input_columns, peek, wants_change
 from supplyscreen.report.xlsx_summary import write_summary_sheet
 
 EXCEL_MAX_ROWS = 1_048_576
+#: The most columns an Excel sheet holds (XFD); a wider result is refused, not written.
+EXCEL_MAX_COLUMNS = 16_384
 #: Text longer than this is shown wrapped (top-aligned) rather than on one line.
 WRAP_AFTER = 60
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -123,12 +126,15 @@ def write_xlsx(
     (so "1.234,50" or "$362,000.00" sum in Excel); other text cells stay text, since codes such as HS
     "0702" or "8525.80" would lose digits as numbers.
     """
+    if columns:  # before the first result is screened
+        check_width(out, list(columns), context.compare_to is not None)
     first, rows = peek(results)
     cols = input_columns(columns, first)
     amount_at = cols.index(context.mapping["amount"]) if context.mapping.get("amount") in cols else None
     with_change = wants_change(first, context.compare_to is not None)
+    header = check_width(out, cols, with_change)
     workbook = Workbook(write_only=True)
-    sheets = _ResultsSheets(workbook, [*cols, *added_columns(cols, with_change)], aggregator)
+    sheets = _ResultsSheets(workbook, header, aggregator)
     with atomic_output(out, context.input_path) as tmp:
         for result in rows:
             aggregator.add(result)
@@ -146,3 +152,16 @@ def write_xlsx(
         aggregator.errors = max(aggregator.errors, context.error_count)
         write_summary_sheet(workbook.create_sheet("Summary"), aggregator.summary(), context)
         workbook.save(tmp)
+
+
+def check_width(out: Path, columns: list[str], with_change: bool) -> list[str]:
+    """The header of the "Results" sheet: ``columns`` and the added ones; ReportError when an Excel
+    sheet cannot hold so many columns (Excel refuses to open such a workbook)."""
+    header = [*columns, *added_columns(columns, with_change)]
+    if len(header) > EXCEL_MAX_COLUMNS:
+        raise ReportError(
+            f"{out}: {len(header):,} columns ({len(columns):,} of the input and {len(header) - len(columns)} "
+            f"added) are more than the {EXCEL_MAX_COLUMNS:,} an Excel sheet holds; nothing was written: "
+            "write CSV or JSON lines output instead (--out FILE.csv)"
+        )
+    return header

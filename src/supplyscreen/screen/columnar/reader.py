@@ -24,7 +24,7 @@ from supplyscreen.io import RecordStream
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.location import place_country
 from supplyscreen.io.record_builder import text_value
-from supplyscreen.report.escape import escaped_columns
+from supplyscreen.report.escape import cell_text, escaped_columns
 from supplyscreen.screen.columnar.interning import _groups
 from supplyscreen.screen.engine import SCREENED_FIELDS, NamePrefetch, RecordScreener, country_key
 
@@ -56,7 +56,7 @@ def _batches(
 
         for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
             yield pa.RecordBatch.from_arrays(
-                [c if pa.types.is_string(c.type) else pc.cast(c, pa.string()) for c in batch.columns],
+                [_as_text(c) for c in batch.columns],
                 names=batch.schema.names,
             )
         return
@@ -96,6 +96,27 @@ def _batches(
                 block = BATCH_BYTES
                 continue
             raise MalformedInput(str(exc)) from exc
+        except UnicodeDecodeError as exc:
+            # pyarrow decodes other encodings than UTF-8 strictly (a UTF-16 file cut after an odd
+            # byte): the row path replaces what cannot be decoded and reports the rows
+            raise MalformedInput(str(exc)) from exc
+
+
+#: Types pyarrow's cast to text writes as the row path writes their values (``cell_text``).
+_CAST_AS_ROWS = (pa.types.is_integer, pa.types.is_date32)
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    """A Parquet column as text, each cell as the row path writes it (``report.escape.cell_text`` of
+    the value pyarrow gives it; null stays null): integers and dates cast by pyarrow, the rest
+    (floats, booleans, times, binary, structs, lists, maps …) one value at a time."""
+    if pa.types.is_string(column.type):
+        return column
+    if pa.types.is_large_string(column.type) or any(test(column.type) for test in _CAST_AS_ROWS):
+        return pc.cast(column, pa.string())
+    return pa.array(
+        [None if value is None else cell_text(value) for value in column.to_pylist()], type=pa.string()
+    )
 
 
 def layout() -> dict[str, int]:

@@ -1,0 +1,89 @@
+"""Hostile input files (issue 19) at the screening and the output: Parquet columns of every type on the
+columnar path, a result too wide for an Excel sheet."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from support.cli import run_cli
+
+from supplyscreen.report.xlsx import EXCEL_MAX_COLUMNS
+from supplyscreen.screen.run import screen_file
+
+
+def _cells(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+# D6: a valid Parquet file with binary, struct or list columns raised on the columnar path
+
+
+def test_parquet_columns_of_any_type_give_the_row_paths_cells_on_the_columnar_path(
+    screener, tmp_path: Path
+) -> None:
+    import datetime
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "vendor": ["Hikvision", "Acme", None],
+            "blob": pa.array([b"Hikvision", b"\xff\x00", None], pa.binary()),
+            "info": pa.array([{"city": "Aksu", "n": 1}, None, {"city": "=cmd", "n": 2}]),
+            "tags": pa.array([["Xinjiang", "b"], [], None]),
+            "kv": pa.array([[("k", "v")], None, []], pa.map_(pa.string(), pa.string())),
+            "flag": [True, False, None],
+            "amount": [1.5, float("nan"), 1e15],
+            "f32": pa.array([0.1, None, 2.0], pa.float32()),
+            "ts": pa.array([datetime.datetime(2021, 5, 1, 3, 4), None, datetime.datetime(2022, 1, 1)]),
+            "dec": pa.array([decimal.Decimal("1.50"), None, decimal.Decimal("-2")], pa.decimal128(5, 2)),
+            "cat": pa.array(["x", "Kashgar", None]).dictionary_encode(),
+        }
+    )
+    source = tmp_path / "typed.parquet"
+    pq.write_table(table, source)
+    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
+    for workers in (1, 2):
+        fast_totals = screen_file(screener, source, fast, workers=workers).summary.to_dict()
+        slow_totals = screen_file(screener, source, slow, force_rows=True).summary.to_dict()
+        for key in ("output", "format"):
+            fast_totals.pop(key, None), slow_totals.pop(key, None)
+        assert fast_totals == slow_totals
+        assert _cells(fast) == _cells(slow)
+    header, *rows = _cells(fast)
+    assert rows[0][:11] == [
+        "Hikvision", "b'Hikvision'", '{"city": "Aksu", "n": 1}', '["Xinjiang", "b"]', '[["k", "v"]]', "true",
+        "1.5", "0.10000000149011612", "2021-05-01T03:04:00", "1.50", "x",
+    ]  # fmt: skip
+    assert [row[header.index("risk")] for row in rows] == ["high", "high", "clear"]
+
+
+# D8: more than 16,384 columns written to XLSX
+
+
+def test_a_result_wider_than_an_excel_sheet_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, screener_home: Path
+) -> None:
+    width = EXCEL_MAX_COLUMNS - 3  # the input fits, not with the columns screening adds
+    source = tmp_path / "wide.csv"
+    source.write_text(
+        "vendor,"
+        + ",".join(f"c{n}" for n in range(width - 1))
+        + "\nAcme,"
+        + ",".join(["1"] * (width - 1))
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "wide.xlsx"
+    args = ["screen", str(source), "--out", str(out), "--home", str(screener_home)]
+    code, _, err = run_cli(args, capsys, monkeypatch)
+    assert code == 2, err
+    said = " ".join(err.split())
+    assert "wide.xlsx: 16,388 columns (16,381 of the input and 7 added)" in said
+    assert f"more than the {EXCEL_MAX_COLUMNS:,} an Excel sheet holds" in said and "--out FILE.csv" in said
+    assert not out.exists()
