@@ -16,6 +16,9 @@ from supplyscreen.io.location import describe as describe_places
 from supplyscreen.screen.run import NO_NAME_NOTE, mapping_notes, screen_file
 from supplyscreen.screener import Screener
 
+#: The columns listed with their role after a screening (the reports list them all).
+ROLES_SHOWN = 60
+
 
 def register(app: typer.Typer) -> None:
     """Add the screen command to the main app."""
@@ -128,9 +131,14 @@ def register(app: typer.Typer) -> None:
             cases.close()
         summary = outcome.summary
         err.print("columns: " + ", ".join(f"{k}={v}" for k, v in outcome.mapping.items()), highlight=False)
-        width = max((len(column) for column, _ in outcome.roles), default=0)
-        for column, role in outcome.roles:
+        shown = outcome.roles[:ROLES_SHOWN]
+        width = min(40, max((len(column) for column, _ in shown), default=0))
+        for column, role in shown:
             err.print(f"  {column.ljust(width)}  {role}", highlight=False, markup=False)
+        if len(outcome.roles) > ROLES_SHOWN:
+            err.print(
+                f"  … and {len(outcome.roles) - ROLES_SHOWN:,} more columns", highlight=False, markup=False
+            )
         for note in mapping_notes(outcome.mapping):
             style = "bold yellow" if note == NO_NAME_NOTE else None
             err.print(note, highlight=False, markup=False, style=style)
