@@ -7,7 +7,9 @@ index is built on the first start), creates an admin key, waits for /readyz, the
 over ``--concurrency`` keep-alive connections from one asyncio client (cheap, so the server gets the
 cores). Authentication and audit logging are on, as in production. Query names cycle through 400
 vendor names: listed entities (as written and upper-cased) and ordinary suppliers on no list.
-Prints throughput, p50/p90/p99/max latency, errors, and the audit rows written.
+Prints throughput, p50/p90/p99/max latency, errors, and the audit rows written. A request refused
+with 503 by admission control is counted apart (not an error, not in the latencies) and its
+connection waits the ``Retry-After`` it was given before the next request, as a client should.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import deque
 from pathlib import Path
 
 CLEAN = [
@@ -60,20 +63,28 @@ def free_port() -> int:
 
 
 async def one_connection(
-    port: int, key: str, bodies: list[bytes], latencies: list[float], errors: list[str], refused: list[float]
+    port: int,
+    key: str,
+    todo: deque[bytes],
+    latencies: list[float],
+    errors: list[str],
+    refused: list[float],
 ) -> None:
+    """Send requests from the shared ``todo`` until it is empty; a request refused with 503 goes back
+    to the queue, and this connection waits the ``Retry-After`` it was given (as a client should)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = (
         "POST /match/default HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Authorization: ApiKey {key}\r\n"
     )
-    for body in bodies:
+    while todo:
+        body = todo.popleft()
         request = f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
         started = time.perf_counter()
         writer.write(request)
         await writer.drain()
         status_line = await reader.readline()
-        length = 0
+        length, retry_after = 0, 1.0
         while True:
             line = await reader.readline()
             if line in (b"\r\n", b""):
@@ -81,10 +92,14 @@ async def one_connection(
             name, _, value = line.decode("latin-1").partition(":")
             if name.lower() == "content-length":
                 length = int(value.strip())
+            elif name.lower() == "retry-after":
+                retry_after = float(value.strip())
         payload = await reader.readexactly(length)
         status = int(status_line.split()[1]) if status_line else 0
         if status == 503:  # shed by admission control: counted apart, not an error
             refused.append(time.perf_counter() - started)
+            todo.append(body)
+            await asyncio.sleep(retry_after)
             continue
         latencies.append(time.perf_counter() - started)
         if status != 200 or b'"responses"' not in payload:
@@ -98,9 +113,11 @@ async def load(
     latencies: list[float] = []
     errors: list[str] = []
     refused: list[float] = []
-    shares = [bodies[i::concurrency] for i in range(concurrency)]
+    todo = deque(bodies)
     started = time.perf_counter()
-    await asyncio.gather(*(one_connection(port, key, share, latencies, errors, refused) for share in shares))
+    await asyncio.gather(
+        *(one_connection(port, key, todo, latencies, errors, refused) for _ in range(concurrency))
+    )
     return time.perf_counter() - started, latencies, errors, refused
 
 

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 #: Matching requests in flight at most, per process (``$SUPPLYSCREEN_MAX_INFLIGHT``).
 MAX_INFLIGHT_ENV = "SUPPLYSCREEN_MAX_INFLIGHT"
-DEFAULT_MAX_INFLIGHT = 16
+DEFAULT_MAX_INFLIGHT = 32
 RETRY_AFTER_SECONDS = 1
 #: The routes whose requests are counted (path prefixes, POST and GET alike).
 COUNTED = ("/match/", "/search/", "/reconcile", "/screen/records")
