@@ -134,6 +134,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/service-bench"))
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (2+: `supplyscreen serve --workers N`)"
+    )
     args = parser.parse_args()
 
     home = args.workdir / "home"
@@ -147,22 +150,13 @@ def main() -> None:
     before = cases.audit.count()
     port = free_port()
     env = dict(os.environ, SUPPLYSCREEN_HOME=str(home))
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "supplyscreen.api.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
+    if args.workers > 1:  # forked after loading the lists once (supplyscreen.api.forked)
+        command = [sys.executable, "-m", "supplyscreen", "serve", "--port", str(port)]
+        command += ["--workers", str(args.workers), "--log-level", "warning"]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "supplyscreen.api.asgi:app", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    server = subprocess.Popen(command, env=env)
     try:
         deadline = time.time() + 300
         while True:
@@ -188,7 +182,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     ms = [x * 1000 for x in latencies]
-    print(f"server: uvicorn, 1 process, {os.cpu_count()} cores; auth and audit logging on")
+    processes = f"{args.workers} forked processes" if args.workers > 1 else "1 process"
+    print(f"server: uvicorn, {processes}, {os.cpu_count()} cores; auth and audit logging on")
     sent = len(latencies) + len(refused)
     print(f"requests: {sent:,} single-query /match at concurrency {args.concurrency}")
     print(f"answered: {len(latencies):,}; refused with 503 (admission control): {len(refused):,}")

@@ -20,7 +20,10 @@ def register(app: typer.Typer) -> None:
             str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")
         ] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-        workers: Annotated[int, typer.Option(help="Server processes (each loads the lists).")] = 1,
+        workers: Annotated[
+            int,
+            typer.Option(help="Server processes; forked after loading the lists once, so they share them."),
+        ] = 1,
         database_url: Annotated[
             str | None,
             typer.Option(
@@ -46,6 +49,11 @@ def register(app: typer.Typer) -> None:
         err.print(
             f"supplyscreen serving on http://{host}:{port}/ (web UI /ui/, API docs /docs)", highlight=False
         )
+        if workers > 1 and hasattr(os, "fork"):
+            from supplyscreen.api.forked import serve_forked  # one copy of the lists for every process
+
+            serve_forked(host, port, workers, log_level)
+            return
         uvicorn.run(
             "supplyscreen.api.asgi:app",
             host=host,

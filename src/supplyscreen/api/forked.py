@@ -1,0 +1,73 @@
+"""Serving from several processes that share one copy of the lists: load, then fork.
+
+``uvicorn --workers N`` starts each worker afresh, so each loads the name index and the entities
+again (about 0.8 GB apiece). :func:`serve_forked` loads them once in the parent, with no thread
+started yet, opens the listening socket, and forks ``workers`` children; each builds its own app
+(case database connection, audit writer and job threads) around the shared screener and serves the
+socket. The loaded pages stay shared between the processes until one writes to them; the collector
+is kept off them (``gc.freeze``). The parent waits, and stops the children when it is stopped.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import socket
+from typing import Any
+
+
+def serve_forked(host: str, port: int, workers: int, log_level: str = "info") -> None:
+    """Serve the app on ``host:port`` from ``workers`` forked processes sharing the loaded lists."""
+    import uvicorn
+
+    from supplyscreen.api.app import create_app
+    from supplyscreen.screener import Screener
+    from supplyscreen.settings import ServiceSettings
+
+    settings = ServiceSettings.from_env()
+    screener = Screener.open(settings.home)
+    screener.matcher  # noqa: B018 - the name index, loaded before the fork so the children share it
+    screener.store.preload()
+    screener.store.snapshot.wait_for_reading()
+    gc.collect()
+    gc.freeze()
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    children: list[int] = []
+    for _ in range(max(1, workers)):
+        pid = os.fork()
+        if pid == 0:  # a child: its own app and threads around the shared screener
+            code = 0
+            try:
+                app = create_app(settings, screener=screener)
+                config = uvicorn.Config(app, log_level=log_level, access_log=False, proxy_headers=False)
+                uvicorn.Server(config).run(sockets=[listener])
+            except BaseException:  # noqa: BLE001 - a child never returns into the parent's code
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def stop(signum: int, frame: Any) -> None:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for pid in children:
+        while True:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+    listener.close()
