@@ -1,0 +1,87 @@
+"""`supplyscreen serve --workers 2`: the lists are loaded once, two forked processes serve one
+socket, and stopping the parent stops them (issue 19, point 5: a service that uses every core)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from supplyscreen.cases import Cases
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking needs a POSIX system")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc; no procps needed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_two_forked_processes_answer_and_stop_with_the_parent(screener_home: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    for item in screener_home.iterdir():  # the session's lists and name index, without a rebuild
+        (home / item.name).symlink_to(item)
+    key = Cases.open(home=home).accounts.create_key("viewer")
+    port = _free_port()
+    env = dict(os.environ, SUPPLYSCREEN_HOME=str(home))
+    env.pop("SUPPLYSCREEN_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "supplyscreen", "serve", "--port", str(port), "--workers", "2",
+         "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except (OSError, urllib.error.URLError):
+                pass
+            assert time.time() < deadline and server.poll() is None, "the server did not become ready"
+            time.sleep(0.3)
+        assert len(_children(server.pid)) == 2
+        body = json.dumps({"queries": {"q": {"schema": "Company", "properties": {"name": ["Hikvision"]}}}})
+        for _ in range(10):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/match/default",
+                data=body.encode(),
+                headers={"Authorization": f"ApiKey {key}", "Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                results = json.load(answer)["responses"]["q"]["results"]
+            assert results and results[0]["match"]
+        children = _children(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    time.sleep(0.5)
+    for pid in children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
