@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from supplyscreen.cases.audit import head_path, read_head
 from supplyscreen.cases.hooks import install_list_audit
 from supplyscreen.cli.common import HomeOption, err, out
 
@@ -148,6 +147,8 @@ def audit_export(
     finally:
         cases.close()
     out.print(f"wrote {n:,} audit rows to {out_path}", highlight=False)
+    from supplyscreen.cases.audit import head_path  # SQLAlchemy, of the service extra: only when used
+
     out.print(
         f"signed head: {head_path(out_path)} (keep it apart from the database; "
         "`audit verify --against` it later)",
@@ -171,6 +172,8 @@ def audit_verify(
     """Check the hash chain and each row's key mark; exit 1 naming the first bad row when any row was
     changed, removed or added."""
     cases = _cases(database_url, home)
+    from supplyscreen.cases.audit import read_head  # SQLAlchemy, of the service extra: only when used
+
     try:
         result = cases.audit.verify_against(read_head(against)) if against else cases.audit.verify()
     finally:
