@@ -32,7 +32,10 @@ def serve_forked(host: str, port: int, workers: int, log_level: str = "info") ->
     screener.store.snapshot.wait_for_reading()
     gc.collect()
     gc.freeze()
-    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named: asyncio sets TCP_NODELAY only on sockets whose protocol says TCP (with 0,
+    # replies waited 40 ms for the client's delayed ACK)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((host, port))
     listener.listen(2048)
