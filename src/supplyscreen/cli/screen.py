@@ -186,6 +186,6 @@ def estimate_rows(path: Path) -> int | None:
             lines = head.count(b"\n")
             if lines > 1:
                 return max(1, int(size / (len(head) / lines)) - 1)
-    except OSError:
+    except (OSError, ValueError):  # a damaged Parquet file (ArrowInvalid): the reader says so
         return None
     return None

@@ -123,8 +123,11 @@ class DelimitedFile:
                 lines = islice(handle, resume_line, None)
                 reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
                 if resume_line == 0:
-                    for _ in islice(reader, self.header_records):
-                        pass
+                    try:  # the header was read leniently: strict, it may not parse (an open quote)
+                        for _ in islice(reader, self.header_records):
+                            pass
+                    except csv.Error as exc:
+                        raise InputError(self.path, f"cannot read the header: {exc}", row=0) from exc
                 reading = _RowReader(self, reader, errors, (row, resume_line, replaced_before))
                 yield from reading
             if reading.resume_line is None:

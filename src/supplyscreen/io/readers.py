@@ -161,7 +161,7 @@ def _open_parquet(path: Path, explicit: Mapping[str, str] | None) -> RecordStrea
                 for values in zip(*(column.to_pylist() for column in batch.columns), strict=True):
                     row += 1
                     yield builder.from_values(row, values)
-        except (OSError, ValueError) as exc:  # ArrowIOError, ArrowInvalid for damaged data
+        except (OSError, ValueError, OverflowError) as exc:  # ArrowIOError, ArrowInvalid; a date past 9999
             raise InputError(path, f"cannot read the Parquet data after row {row}: {exc}") from exc
 
     return RecordStream(path, "parquet", columns, mapping, produce)

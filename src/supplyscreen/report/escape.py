@@ -36,8 +36,9 @@ TRUNCATION_MARKER = " … [truncated by supplyscreen: {dropped} more characters]
 #: A plain number (a cell starting with ``+`` or ``-`` that is one is no formula), unanchored.
 PLAIN_NUMBER = r"[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
-# Control characters an XLSX file cannot hold (openpyxl refuses them); tab, LF and CR are allowed.
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Control characters an XLSX file cannot hold (openpyxl refuses them), and lone surrogates (a JSON
+# "\ud800" escape; no UTF-8 writer takes them); tab, LF and CR are allowed.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def needs_escape(text: str) -> bool:

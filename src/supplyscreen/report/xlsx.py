@@ -102,8 +102,8 @@ class _ResultsSheets:
 
 def excel_value(value: Any) -> Any:
     """A value as Excel should hold it: numbers and booleans kept, naive dates kept, the rest as text."""
-    if value is None or isinstance(value, bool | int):
-        return value
+    if value is None or isinstance(value, bool) or (isinstance(value, int) and abs(value) < 1e308):
+        return value  # (a bigger integer, from JSON, is no Excel number: it is written as text)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, datetime | time):

@@ -54,11 +54,14 @@ def _batches(
     if stream.format == "parquet":
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
-            yield pa.RecordBatch.from_arrays(
-                [_as_text(c) for c in batch.columns],
-                names=batch.schema.names,
-            )
+        try:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
+                yield pa.RecordBatch.from_arrays(
+                    [_as_text(c) for c in batch.columns],
+                    names=batch.schema.names,
+                )
+        except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:  # damaged pages, text not UTF-8:
+            raise MalformedInput(str(exc)) from exc  # the row path says what and where
         return
 
     def invalid(row: Any) -> str:
@@ -111,6 +114,7 @@ def _as_text(column: pa.Array) -> pa.Array:
     the value pyarrow gives it; null stays null): integers and dates cast by pyarrow, the rest
     (floats, booleans, times, binary, structs, lists, maps …) one value at a time."""
     if pa.types.is_string(column.type):
+        column.validate(full=True)  # invalid UTF-8 (a writer's bug) is ArrowInvalid here, not in a cell
         return column
     if pa.types.is_large_string(column.type) or any(test(column.type) for test in _CAST_AS_ROWS):
         return pc.cast(column, pa.string())
@@ -212,6 +216,8 @@ class ReadAhead:
                 if not self._hand(("batch", _Read(batch, encoded, escaped))):
                     return
             self._hand(("end", None))
+        except UnicodeDecodeError as exc:  # a column name pyarrow cannot decode: the row path reads it
+            self._hand(("error", MalformedInput(str(exc))))
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             self._hand(("error", exc))
 
