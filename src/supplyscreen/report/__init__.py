@@ -60,13 +60,13 @@ __all__ = [
 
 def jsonl_metadata(context: ReportContext) -> dict[str, Any]:
     """The first record of a JSONL output: what was screened, against which lists, and how each
-    input column was read."""
+    input column was read. No time: a resumed run's output stays byte-identical to an uninterrupted
+    one's (the XLSX summary and the HTML report carry the times)."""
     return {
         "kind": "supplyscreen screening",
         "supplyscreen": context.version,
         "input": str(context.input_path) if context.input_path else None,
         "list_snapshot": context.list_snapshot,
-        "started": context.started.isoformat(timespec="seconds") if context.started else None,
         "columns": [{"column": column, "role": role} for column, role in context.roles],
         "mapping": dict(context.mapping),
         "notes": list(context.notes),
