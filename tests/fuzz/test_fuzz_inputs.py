@@ -13,7 +13,6 @@ random; ``--hypothesis-show-statistics`` shows how many examples were screened o
 from __future__ import annotations
 
 import shutil
-import signal
 import sys
 import tempfile
 import uuid
@@ -27,6 +26,7 @@ from fuzz.inputs import FORMATS, OUTPUTS, SMALL, make_input, mutate
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 from support.cli import run_cli
+from support.guards import deadline
 
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.screen.run import screen_file
@@ -48,22 +48,6 @@ FUZZ = settings(
         HealthCheck.large_base_example,
     ],
 )
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Fail (rather than hang) when the block runs longer than ``seconds``."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @contextmanager

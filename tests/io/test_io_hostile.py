@@ -5,35 +5,17 @@ from __future__ import annotations
 
 import csv
 import json
-import signal
 import time
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from support.cli import run_cli
+from support.guards import deadline
 
 from supplyscreen.io import ocds, read_records
 from supplyscreen.io.delimited import header_names
 from supplyscreen.io.limits import MAX_COLUMNS, MAX_JSON_DEPTH
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Fail (rather than hang) when the block runs longer than ``seconds``."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture
