@@ -40,6 +40,10 @@ class SharedScreener:
         with self._lock:
             return self._screener.match(name, **options)
 
+    def context_hit(self, name: str) -> Hit | None:
+        with self._lock:
+            return self._screener.context_hit(name)
+
 
 class ServiceState:
     """Everything the routes share; built once per app by :func:`supplyscreen.api.create_app`."""

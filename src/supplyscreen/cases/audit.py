@@ -397,11 +397,6 @@ class AuditWriter:
         them again); 0 when every event is in the log."""
         return self._pending
 
-    @property
-    def failures(self) -> int:
-        """The same as ``pending`` (the name /readyz used)."""
-        return self._pending
-
     def _run(self) -> None:
         self._replay()
         stopping = False

@@ -140,6 +140,7 @@ class Matcher:
         self.match_threshold = match_threshold
         self.review_threshold = review_threshold
         self.common = Common(index.common_org, index.common_person)
+        self._context: tuple[dict[str, list[int]], list[list[tuple[str, NameForm]]]] | None = None
 
     def match(
         self,
@@ -362,23 +363,23 @@ class Matcher:
     def context_hit(self, name: str) -> Hit | None:
         """The curated reviewer-context row (``NameIndex.context``: a buyer, an OEM relabeller, on no
         list) that ``name`` resembles at the review threshold, or None. Such a hit never makes a flag
-        by name: screening shows it as information only, among the hits checked and not flagged."""
-        words = self._context_words()
+        by name: screening shows it as information only, among the hits checked and not flagged.
+
+        Most names share no word with any context row: they cost one name form and a few look-ups."""
+        words, context_forms = self._context_index()
         if not words or not name:
             return None
-        best: tuple[float, int, str, str] | None = None
-        forms: dict[bool, NameForm] = {}
-        for person in (False, True):
-            forms[person] = name_form(name, is_person=person)
+        forms = {False: name_form(name)}
         found = {i for t in forms[False].tokens for i in words.get(t.text, ())}
+        best: tuple[float, int, str, str] | None = None
         for i in sorted(found):
-            entry = self.index.context[i]
-            person = entry.schema == "Person"
-            for other in entry.names:
+            person = self.index.context[i].schema == "Person"
+            if person not in forms:
+                forms[person] = name_form(name, is_person=person)
+            for other, form in context_forms[i]:
                 scored = compare_forms(
-                    forms[person], name_form(other, is_person=person), self.index.weight,
-                    person=person, common=self.common,
-                )  # fmt: skip
+                    forms[person], form, self.index.weight, person=person, common=self.common
+                )
                 if scored.score >= self.review_threshold and (best is None or scored.score > best[0]):
                     best = (scored.score, i, other, "; ".join(scored.explanation))
         if best is None:
@@ -391,20 +392,23 @@ class Matcher:
             matched_name=matched, explanation=explanation, reviewer_context=True,
         )  # fmt: skip
 
-    def _context_words(self) -> dict[str, list[int]]:
-        """The distinctive words of the context rows' names (no legal form, no common word), each
-        with the rows that carry it: a query shares one with a row before it is compared with it."""
-        found = getattr(self, "_context", None)
-        if found is None:
-            found = {}
+    def _context_index(self) -> tuple[dict[str, list[int]], list[list[tuple[str, NameForm]]]]:
+        """Made once: the distinctive words of the context rows' names (no legal form, no common word),
+        each with the rows that carry it (a query shares one with a row before it is compared with
+        it), and each row's names with their forms."""
+        if self._context is None:
+            words: dict[str, list[int]] = {}
+            forms: list[list[tuple[str, NameForm]]] = []
             common = self.index.common_org | self.index.legal_words
             for i, entry in enumerate(self.index.context):
-                for other in entry.names:
-                    for t in name_form(other, is_person=entry.schema == "Person").tokens:
+                person = entry.schema == "Person"
+                forms.append([(other, name_form(other, is_person=person)) for other in entry.names])
+                for _, form in forms[-1]:
+                    for t in form.tokens:
                         if t.role == CORE and len(t.text) >= 3 and t.text not in common:
-                            found.setdefault(t.text, []).append(i)
-            self._context = found
-        return found
+                            words.setdefault(t.text, []).append(i)
+            self._context = (words, forms)
+        return self._context
 
     def compare(self, a: str, b: str, *, schema: str | None = None) -> Comparison:
         """How well two names match each other, with the same scoring as :meth:`match`."""

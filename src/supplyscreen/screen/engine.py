@@ -100,8 +100,7 @@ class RecordScreener:
         if found is None:
             found = self.screener.match(key[0], country=key[1], limit=HIT_LIMIT)
             if not any(h.match or h.review for h in found):
-                context = getattr(self.screener, "context_hit", None)
-                extra = context(key[0]) if context is not None else None
+                extra = self.screener.context_hit(key[0])
                 if extra is not None:
                     found = [*found, extra]
             self._names.put(key, found)
