@@ -24,9 +24,12 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import deque
 from pathlib import Path
+
+# the readiness wait is test support, shared with the tests (tests/support/server.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.server import wait_until_ready  # noqa: E402
 
 CLEAN = [
     "Green Valley Office Furniture",
@@ -158,17 +161,8 @@ def main() -> None:
         command += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
     server = subprocess.Popen(command, env=env)
     try:
-        deadline = time.time() + 300
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not become ready")
-            time.sleep(0.5)
+        if not wait_until_ready(port, server, 300):
+            raise SystemExit("the server did not become ready")
         names = query_names()
         bodies = [
             json.dumps(

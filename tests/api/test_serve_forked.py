@@ -10,11 +10,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from support.server import wait_until_ready
 
 from supplyscreen.cases import Cases
 
@@ -56,16 +56,7 @@ def test_two_forked_processes_answer_and_stop_with_the_parent(screener_home: Pat
         env=env,
     )  # fmt: skip
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (OSError, urllib.error.URLError):
-                pass
-            assert time.time() < deadline and server.poll() is None, "the server did not become ready"
-            time.sleep(0.3)
+        assert wait_until_ready(port, server, 120), "the server did not become ready"
         assert len(_children(server.pid)) == 2
         body = json.dumps({"queries": {"q": {"schema": "Company", "properties": {"name": ["Hikvision"]}}}})
         for _ in range(10):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE
 from support.generate import generate
+from support.paths import screened_both_ways
 
 from supplyscreen.screen import columnar
 from supplyscreen.screen.columnar import interning, outcomes, reader
@@ -309,13 +310,8 @@ def test_parquet_with_empty_cells_and_typed_columns_gives_the_row_paths_values(
     )  # fmt: skip
     source = tmp_path / "typed.parquet"
     pq.write_table(table, source)
-    fast, slow = tmp_path / "fast.csv", tmp_path / "slow.csv"
     for workers in (1, 2):
-        fast_totals = screen_file(screener, source, fast, workers=workers).summary.to_dict()
-        slow_totals = screen_file(screener, source, slow, force_rows=True).summary.to_dict()
-        for key in ("output", "format"):
-            fast_totals.pop(key, None), slow_totals.pop(key, None)
-        assert fast_totals == slow_totals
+        fast, slow = screened_both_ways(screener, source, tmp_path, workers)
         assert _rows(fast) == _rows(slow)
     rows = _rows(fast)
     assert rows[0]["risk"] == "high" and rows[1]["risk"] == "high"  # a listed name; a Xinjiang place
