@@ -11,6 +11,7 @@ fingerprint); a damaged file is handed back to the row path (``MalformedInput``)
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -70,6 +71,8 @@ def _batches(
         errors.append(RowError(row=0, column=None, path=str(path), message="malformed row"))
         return "error"
 
+    _quiet_undecodable_rows(invalid)
+
     # pyarrow reads small blocks (as fast as big ones in all): the first is screened on its own, so
     # screening starts at once; the others are joined into batches of about BATCH_BYTES. A row longer
     # than a block stops pyarrow ("straddles two block boundaries"): the file is then read again
@@ -103,6 +106,32 @@ def _batches(
             # pyarrow decodes other encodings than UTF-8 strictly (a UTF-16 file cut after an odd
             # byte): the row path replaces what cannot be decoded and reports the rows
             raise MalformedInput(str(exc)) from exc
+
+
+def _quiet_undecodable_rows(handler: Any) -> None:
+    """Keep pyarrow from printing "Exception ignored" for a damaged row it cannot decode.
+
+    pyarrow decodes a damaged row before it calls ``handler``; when the row is not valid text, the
+    decoding fails inside pyarrow, which prints the error as unraisable and then stops the read with
+    ``ArrowInvalid``, so the file goes to the row path all the same (``MalformedInput``). The print is
+    noise on the user's terminal: this marks ``handler`` so that the process's hook passes it over.
+    """
+    handler.supplyscreen_row_handler = True
+    global _PREVIOUS_HOOK
+    if _PREVIOUS_HOOK is None:
+        _PREVIOUS_HOOK = sys.unraisablehook
+        sys.unraisablehook = _unraisable
+
+
+_PREVIOUS_HOOK: Any = None
+
+
+def _unraisable(unraisable: Any) -> None:
+    if isinstance(unraisable.exc_value, UnicodeDecodeError) and getattr(
+        unraisable.object, "supplyscreen_row_handler", False
+    ):
+        return
+    _PREVIOUS_HOOK(unraisable)
 
 
 #: Types pyarrow's cast to text writes as the row path writes their values (``cell_text``).
