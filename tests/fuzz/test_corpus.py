@@ -37,7 +37,7 @@ COMMITTED = {
     "parquet_invalid_utf8.parquet": "fuzz: a Parquet string column that is not UTF-8 (columnar path)",
     "parquet_damaged_page.parquet": "fuzz: a Parquet data page cut short (OSError, columnar path)",
     "csv_header_not_utf8.csv": "fuzz: a header byte that is not UTF-8 in a UTF-8 file (columnar path)",
-    "parquet_date_past_9999.parquet": "fuzz: a Parquet date past 9999 (OverflowError, row path)",
+    "parquet_date_past_9999.parquet": "fuzz: a Parquet date past 9999 (OverflowError, row path; read since)",
     "csv_damaged_row_not_utf8.csv": "fuzz: a damaged row that is not UTF-8 (pyarrow's unraisable print)",
 }
 GENERATED = {

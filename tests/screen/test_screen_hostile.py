@@ -58,6 +58,36 @@ def test_parquet_columns_of_any_type_give_the_row_paths_cells_on_the_columnar_pa
     assert [row[header.index("risk")] for row in rows] == ["high", "high", "clear"]
 
 
+def test_parquet_dates_and_times_past_year_9999_read_alike_on_both_paths(screener, tmp_path: Path) -> None:
+    # Python's datetime ends at 9999: the row path refused such a date, the columnar path crashed on a
+    # timestamp (a traceback); both now write pyarrow's text of the value
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    late = 253402300800 * 10**6  # 10000-01-01 in microseconds
+    table = pa.table(
+        {
+            "vendor": ["Acme", "Hikvision", "Beta"],
+            "due": pa.array([2932900, 0, None], pa.date32()),
+            "at": pa.array([late, 0, None], pa.timestamp("us")),
+            "ok": pa.array([datetime.date(2024, 2, 29), None, datetime.date(9999, 12, 31)]),
+        }
+    )
+    source = tmp_path / "late.parquet"
+    pq.write_table(table, source)
+    fast, slow = screened_both_ways(screener, source, tmp_path, 1)
+    assert _cells(fast) == _cells(slow)
+    header, *rows = _cells(fast)
+    assert [row[:4] for row in rows] == [
+        ["Acme", "10000-01-04", "10000-01-01 00:00:00.000000", "2024-02-29"],
+        ["Hikvision", "1970-01-01", "1970-01-01T00:00:00", ""],
+        ["Beta", "", "", "9999-12-31"],
+    ]
+    assert [row[header.index("risk")] for row in rows] == ["clear", "high", "clear"]
+
+
 # D8: more than 16,384 columns written to XLSX
 
 

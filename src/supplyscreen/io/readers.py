@@ -154,14 +154,16 @@ def _open_parquet(path: Path, explicit: Mapping[str, str] | None) -> RecordStrea
     mapping = resolve_mapping(columns, explicit, path)
 
     def produce(stream: RecordStream) -> Iterator[Record]:
+        from supplyscreen.io.arrow_values import column_values  # pyarrow, loaded for Parquet only
+
         builder = RecordBuilder(columns, mapping, stream.unreadable)
         row = 0
         try:
             for batch in _parquet_file(path).iter_batches(batch_size=PARQUET_BATCH_ROWS):
-                for values in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+                for values in zip(*(column_values(column) for column in batch.columns), strict=True):
                     row += 1
                     yield builder.from_values(row, values)
-        except (OSError, ValueError, OverflowError) as exc:  # ArrowIOError, ArrowInvalid; a date past 9999
+        except (OSError, ValueError) as exc:  # ArrowIOError, ArrowInvalid
             raise InputError(path, f"cannot read the Parquet data after row {row}: {exc}") from exc
 
     return RecordStream(path, "parquet", columns, mapping, produce)

@@ -22,6 +22,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
 from supplyscreen.io import RecordStream
+from supplyscreen.io.arrow_values import column_values
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.location import place_country
 from supplyscreen.io.record_builder import text_value
@@ -148,7 +149,7 @@ def _as_text(column: pa.Array) -> pa.Array:
     if pa.types.is_large_string(column.type) or any(test(column.type) for test in _CAST_AS_ROWS):
         return pc.cast(column, pa.string())
     return pa.array(
-        [None if value is None else cell_text(value) for value in column.to_pylist()], type=pa.string()
+        [None if value is None else cell_text(value) for value in column_values(column)], type=pa.string()
     )
 
 
