@@ -414,9 +414,18 @@ def _arrow_column(r: random.Random, size: Size, words: tuple[str, ...], n: int) 
     if kind == "bool":
         return pa.array([r.choice((True, False, None)) for _ in range(n)], pa.bool_())
     if kind == "timestamp":
+        unit = r.choice(("s", "ms", "us"))
+        if chance(r, 0.2):  # raw counts of seconds, past year 9999 and before year 1 too
+            per_second = {"s": 1, "ms": 1000, "us": 10**6}[unit]
+            seconds = [
+                r.choice((2 * 253402300800, -2 * 62135596800, r.randint(-(2**36), 2**36))) for _ in range(n)
+            ]
+            return pa.array([value * per_second for value in seconds], pa.timestamp(unit))
         values = [datetime.datetime(r.randint(1, 9999), 1, 1) if chance(r, 0.8) else None for _ in range(n)]
-        return pa.array(values, pa.timestamp(r.choice(("s", "ms", "us"))))
+        return pa.array(values, pa.timestamp(unit))
     if kind == "date":
+        if chance(r, 0.2):  # days past year 9999 and before year 1
+            return pa.array([r.choice((2932900, -800000, 2**31 - 1)) for _ in range(n)], pa.date32())
         return pa.array([datetime.date(r.randint(1, 9999), 2, 28) for _ in range(n)], pa.date32())
     if kind == "decimal":
         values = [decimal.Decimal(r.randint(-(10**30), 10**30)).scaleb(-4) for _ in range(n)]
