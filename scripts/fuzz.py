@@ -27,7 +27,6 @@ import argparse
 import collections
 import contextlib
 import gc
-import importlib.util
 import io
 import json
 import os
@@ -45,6 +44,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+# the loader of files by path is test support, shared with the tests (tests/support/scripts.py)
+sys.path.insert(0, str(REPO / "tests"))
+from support.scripts import load_path  # noqa: E402
+
 TIMEOUT = 30.0  # seconds a screening may take
 MEMORY_LIMIT = 2 << 30  # bytes of address space (RLIMIT_AS) a screening may use
 START_TIMEOUT = 600.0  # the first start of a fresh home builds the name index
@@ -55,13 +58,7 @@ RESTART_RSS = 1_500 << 20  # the worker starts afresh past this resident size
 
 def load_inputs() -> Any:
     """``tests/fuzz/inputs.py``, loaded by its path (a package named ``fuzz`` would be this file)."""
-    path = REPO / "tests" / "fuzz" / "inputs.py"
-    spec = importlib.util.spec_from_file_location("supplyscreen_fuzz_inputs", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_path(REPO / "tests" / "fuzz" / "inputs.py", "supplyscreen_fuzz_inputs")
 
 
 def limit_child() -> None:

@@ -9,18 +9,17 @@ times (400 KB) and a cell repeating a covered brand (10 MB)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzz.inputs import OUTPUTS
+from support.scripts import load_path
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 FUZZ_SCRIPT = HERE.parents[1] / "scripts" / "fuzz.py"
-OUTPUTS = ("csv", "jsonl", "xlsx", "html")
 #: Each file and the defect it stood for (D1-D9 in issue 19; the rest found by scripts/fuzz.py).
 COMMITTED = {
     "lone_surrogate_name.json": "D1: a lone surrogate in a JSON key and supplier name (and XLSX output)",
@@ -47,19 +46,10 @@ GENERATED = {
 SECONDS = 30
 
 
-def _fuzz_module() -> Any:
-    spec = importlib.util.spec_from_file_location("supplyscreen_fuzz_script", FUZZ_SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def worker(screener_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A warm screening process under the 2 GB limit, the session's lists loaded once."""
-    fuzz = _fuzz_module()
+    fuzz = load_path(FUZZ_SCRIPT, "supplyscreen_fuzz_script")
     assert fuzz.MEMORY_LIMIT == 2 << 30 and fuzz.TIMEOUT == SECONDS
     started = fuzz.Worker(screener_home, tmp_path_factory.mktemp("corpus-worker") / "worker.log")
     started.start()

@@ -4,15 +4,14 @@ the official formats (tests/fixtures/official), and its one-line answer when the
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import json
-import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from conftest import OFFICIAL, REPO
+from support.scripts import load_path
 
 from supplyscreen import Screener
 from supplyscreen.store import Store
@@ -21,12 +20,7 @@ VERSION = "20200101T000000Z-fixtures"
 
 
 def _builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_snapshot", REPO / "scripts" / "build_snapshot.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_path(REPO / "scripts" / "build_snapshot.py", "build_snapshot")
 
 
 @pytest.fixture(scope="module")

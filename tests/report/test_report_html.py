@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from test_report_rows import (
-    COLUMNS,
     EL_URL,
     FCC_URL,
     SNAPSHOT,
@@ -16,9 +15,8 @@ from test_report_rows import (
     UFLPA_URL,
     cotton_row,
     dahua_row,
-    sample_context,
-    sample_results,
     script_row,
+    write_sample,
     xinjiang_row,
 )
 
@@ -29,8 +27,7 @@ from supplyscreen.report import ReportContext, write_results
 def report(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("html")
     out = folder / "po.report.html"
-    context = sample_context(folder, error_count=1, errors_path=folder / "po.report.errors.csv")
-    summary = write_results(sample_results(), out, fmt=None, context=context, columns=COLUMNS)
+    summary = write_sample(out, error_count=1, errors_path=folder / "po.report.errors.csv")
     assert (summary.format, summary.rows_total, summary.rows_flagged) == ("html", 7, 3)
     return out.read_text(encoding="utf-8")
 

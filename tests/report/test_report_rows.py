@@ -1,6 +1,7 @@
 """Screened rows as the report writers receive them, built by hand, and the totals they add up to.
 
-The other report tests import `sample_results`, `COLUMNS` and `sample_context` from here.
+The other report tests import `sample_results`, `COLUMNS`, `HEADER`, `sample_context` and `write_sample`
+from here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,14 @@ from typing import Any
 import pytest
 
 from supplyscreen.model import Flag, Hit, Record, RowResult
-from supplyscreen.report import ReportAggregator, ReportContext, sources_from_snapshot, summarise
+from supplyscreen.report import (
+    ReportAggregator,
+    ReportContext,
+    ReportSummary,
+    sources_from_snapshot,
+    summarise,
+    write_results,
+)
 
 SNAPSHOT = "embedded-20261126"
 COLUMNS = [
@@ -26,6 +34,8 @@ COLUMNS = [
     "Funding",
     "Buyer",
 ]
+#: The header of a CSV or XLSX report of the sample rows: their columns, then those screening adds.
+HEADER = [*COLUMNS, "risk", "flags", "reasons", "top_match", "top_score", "lists", "list_snapshot"]
 FCC_URL = "https://www.fcc.gov/supplychain/coveredlist"
 EL_URL = "https://www.federalregister.gov/d/2019-22210"
 UFLPA_URL = "https://www.dhs.gov/uflpa-entity-list"
@@ -292,6 +302,13 @@ def sample_context(tmp_path: Path, **extra: Any) -> ReportContext:
     }
     values.update(extra)
     return ReportContext(**values)
+
+
+def write_sample(out: Path, results: list[RowResult] | None = None, **context: Any) -> ReportSummary:
+    """Write ``results`` (default: the sample rows) to ``out``, in the format its extension names, with
+    the sample context of its folder (``context`` added) and the sample columns; their totals."""
+    rows = sample_results() if results is None else results
+    return write_results(rows, out, fmt=None, context=sample_context(out.parent, **context), columns=COLUMNS)
 
 
 def test_aggregator_counts_rows_by_risk_and_by_flag() -> None:

@@ -15,12 +15,14 @@ from test_report_rows import (
     COLUMNS,
     DAHUA_REASONS,
     FORMULA_VENDOR,
+    HEADER,
     SNAPSHOT,
     clean_row,
     cotton_row,
     dahua_row,
     sample_context,
     sample_results,
+    write_sample,
 )
 
 from supplyscreen.io.errors import RowError
@@ -42,13 +44,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 def _write_csv(tmp_path: Path, results: list[RowResult] | None = None, **extra: object) -> Path:
     out = tmp_path / "po.screened.csv"
-    write_results(
-        results if results is not None else sample_results(),
-        out,
-        fmt=None,
-        context=sample_context(tmp_path, **extra),
-        columns=COLUMNS,
-    )
+    write_sample(out, results, **extra)
     return out
 
 
@@ -56,16 +52,7 @@ def test_csv_keeps_every_input_column_and_adds_the_screening_columns(tmp_path: P
     out = _write_csv(tmp_path)
     with out.open(encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle))
-    assert header == [
-        *COLUMNS,
-        "risk",
-        "flags",
-        "reasons",
-        "top_match",
-        "top_score",
-        "lists",
-        "list_snapshot",
-    ]
+    assert header == HEADER
     rows = _read_csv(out)
     assert len(rows) == 7
     dahua = rows[0]

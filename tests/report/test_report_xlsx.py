@@ -10,12 +10,12 @@ import pytest
 from test_report_rows import (
     COLUMNS,
     FORMULA_VENDOR,
+    HEADER,
     SNAPSHOT,
     UFLPA_GAP,
     clean_row,
     huge_row,
-    sample_context,
-    sample_results,
+    write_sample,
 )
 
 import supplyscreen.report.xlsx as xlsx_module
@@ -24,10 +24,8 @@ from supplyscreen.report import EXCEL_CELL_LIMIT, ReportContext, write_results
 
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    folder = tmp_path_factory.mktemp("xlsx")
-    out = folder / "po.screened.xlsx"
-    context = sample_context(folder, error_count=2)
-    summary = write_results(sample_results(), out, fmt=None, context=context, columns=COLUMNS)
+    out = tmp_path_factory.mktemp("xlsx") / "po.screened.xlsx"
+    summary = write_sample(out, error_count=2)
     assert summary.truncated_cells == 1 and summary.errors == 2 and summary.format == "xlsx"
     return openpyxl.load_workbook(out)
 
@@ -40,16 +38,7 @@ def _rows(sheet: Any) -> list[dict[str, Any]]:
 def test_xlsx_has_a_results_sheet_and_a_summary_sheet(workbook: Any) -> None:
     assert workbook.sheetnames == ["Results", "Summary"]
     header = next(workbook["Results"].iter_rows(values_only=True))
-    assert list(header) == [
-        *COLUMNS,
-        "risk",
-        "flags",
-        "reasons",
-        "top_match",
-        "top_score",
-        "lists",
-        "list_snapshot",
-    ]
+    assert list(header) == HEADER
     assert workbook["Results"].freeze_panes == "A2"
 
 

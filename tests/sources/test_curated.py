@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import CURATED
+from support.readers import cut_copy, edited_copy, read_error
 
-from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity
 from supplyscreen.sources import curated
 from supplyscreen.sources.base import ReadReport
@@ -294,55 +294,45 @@ def test_huawei_and_zte_carry_their_chinese_legal_names_with_the_source_that_giv
         assert any(chinese in note and "wikipedia" in note.lower() for note in entity.notes)
 
 
-def _copy(tmp_path: Path, filename: str, old: str, new: str, count: int = 1) -> Path:
-    text = (CURATED / filename).read_text(encoding="utf-8")
-    assert old in text
-    out = tmp_path / filename
-    out.write_text(text.replace(old, new, count), encoding="utf-8")
-    return out
+def _copy(tmp_path: Path, filename: str, old: str, new: str) -> Path:
+    return edited_copy(CURATED / filename, tmp_path / filename, old, new)
 
 
 def test_missing_required_column_names_file_and_field(tmp_path: Path) -> None:
     path = _copy(tmp_path, curated.UFLPA_FILE, "date_added,", "added,")
-    with pytest.raises(SourceFormatError) as err:
-        list(curated.read_uflpa(path))
-    assert "uflpa_entities.csv" in str(err.value)
-    assert (err.value.field, err.value.line) == ("date_added", 1)
+    error = read_error(curated.read_uflpa, path)
+    assert "uflpa_entities.csv" in str(error)
+    assert (error.field, error.line) == ("date_added", 1)
 
 
 def test_bad_date_names_file_line_and_field(tmp_path: Path) -> None:
     path = _copy(tmp_path, curated.UFLPA_FILE, "Lop County Meixin,2022-06-21", "Lop County Meixin,21/06/2022")
-    with pytest.raises(SourceFormatError) as err:
-        list(curated.read_uflpa(path))
-    assert "uflpa_entities.csv, line 13" in str(err.value)  # curated_uflpa:11, after the header line
-    assert err.value.field == "date_added"
+    error = read_error(curated.read_uflpa, path)
+    assert "uflpa_entities.csv, line 13" in str(error)  # curated_uflpa:11, after the header line
+    assert error.field == "date_added"
 
 
 def test_bad_end_date_in_covered_file(tmp_path: Path) -> None:
     path = _copy(tmp_path, curated.COVERED_FILE, "former subsidiary,2024-01,", "former subsidiary,2024-13,")
-    with pytest.raises(SourceFormatError, match="covered_telecom_video.csv, line 25, field 'end_date'"):
-        list(curated.read_covered(path))
+    read_error(curated.read_covered, path, "covered_telecom_video.csv, line 25, field 'end_date'")
 
 
 def test_unknown_creates_hit_value_raises(tmp_path: Path) -> None:
     path = _copy(tmp_path, curated.COVERED_FILE, ",brand,,yes,", ",brand,,maybe,")
-    with pytest.raises(SourceFormatError, match="creates_hit 'maybe'"):
-        list(curated.read_covered(path))
+    read_error(curated.read_covered, path, "creates_hit 'maybe'")
 
 
 def test_truncated_file_raises(tmp_path: Path) -> None:
-    text = (CURATED / curated.EL_XINJIANG_FILE).read_text(encoding="utf-8")
-    cut = tmp_path / curated.EL_XINJIANG_FILE
-    cut.write_text(text[: text.index("Yitu Technologies") + 40], encoding="utf-8")
-    with pytest.raises(SourceFormatError, match="entity_list_xinjiang.csv, line 10"):
-        list(curated.read_el_xinjiang(cut))
+    cut = cut_copy(
+        CURATED / curated.EL_XINJIANG_FILE, tmp_path / curated.EL_XINJIANG_FILE, "Yitu Technologies", 40
+    )
+    read_error(curated.read_el_xinjiang, cut, "entity_list_xinjiang.csv, line 10")
 
 
 def test_non_utf8_file_raises(tmp_path: Path) -> None:
     path = tmp_path / curated.UFLPA_FILE
     path.write_bytes((CURATED / curated.UFLPA_FILE).read_text(encoding="utf-8").encode("gb18030"))
-    with pytest.raises(SourceFormatError, match="uflpa_entities.csv: not UTF-8"):
-        list(curated.read_uflpa(path))
+    read_error(curated.read_uflpa, path, "uflpa_entities.csv: not UTF-8")
 
 
 def test_read_picks_the_reader_by_file_name_or_code(tmp_path: Path) -> None:
@@ -350,5 +340,4 @@ def test_read_picks_the_reader_by_file_name_or_code(tmp_path: Path) -> None:
     other = tmp_path / "mine.csv"
     other.write_bytes((CURATED / curated.UFLPA_FILE).read_bytes())
     assert len(list(curated.read(other, code="curated_uflpa"))) == 94
-    with pytest.raises(SourceFormatError, match="not a curated file"):
-        list(curated.read(other))
+    read_error(curated.read, other, "not a curated file")

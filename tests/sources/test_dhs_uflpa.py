@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from support.readers import cut_copy, edited_copy, read_error
 
-from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity
 from supplyscreen.sources import dhs_uflpa
 from supplyscreen.sources.base import ReadReport
@@ -168,23 +168,19 @@ def test_dates_in_several_spellings() -> None:
 
 
 def test_unparseable_date_names_table_and_row(tmp_path: Path) -> None:
-    text = FIXTURE.read_text(encoding="utf-8").replace("November 25, 2024", "25/11/2024", 1)
-    bad = tmp_path / "uflpa_bad_date.html"
-    bad.write_text(text, encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        list(dhs_uflpa.read(bad))
-    message = str(err.value)
+    bad = edited_copy(FIXTURE, tmp_path / "uflpa_bad_date.html", "November 25, 2024", "25/11/2024")
+    error = read_error(dhs_uflpa.read, bad)
+    message = str(error)
     assert "uflpa_bad_date.html" in message
     assert "table 4 (section (v)), row 3" in message
-    assert err.value.field == "Effective Date"
-    assert err.value.line is not None and err.value.line > 100
+    assert error.field == "Effective Date"
+    assert error.line is not None and error.line > 100
 
 
 def test_page_without_entity_table_raises(tmp_path: Path) -> None:
     page = tmp_path / "uflpa-entity-list.html"
     page.write_text("<html><body><h1>Page not found</h1><table><tr><td>x</td></tr></table></body></html>")
-    with pytest.raises(SourceFormatError, match="uflpa-entity-list.html.*no table headed"):
-        list(dhs_uflpa.read(page))
+    read_error(dhs_uflpa.read, page, "uflpa-entity-list.html.*no table headed")
 
 
 def test_table_without_clause_heading_raises(tmp_path: Path) -> None:
@@ -193,16 +189,12 @@ def test_table_without_clause_heading_raises(tmp_path: Path) -> None:
         "<html><body><h2>Entities</h2><table><tr><th>Name of Entity</th><th>Effective Date</th></tr>"
         "<tr><td>Foo Co.</td><td>June 21, 2022</td></tr></table></body></html>"
     )
-    with pytest.raises(SourceFormatError, match="table 1: no heading naming the UFLPA"):
-        list(dhs_uflpa.read(page))
+    read_error(dhs_uflpa.read, page, "table 1: no heading naming the UFLPA")
 
 
 def test_truncated_page_raises(tmp_path: Path) -> None:
-    text = FIXTURE.read_text(encoding="utf-8")
-    cut = tmp_path / "uflpa_truncated.html"
-    cut.write_text(text[: text.index("Huafu Fashion Co., Ltd.")], encoding="utf-8")
-    with pytest.raises(SourceFormatError, match="uflpa_truncated.html.*truncated"):
-        list(dhs_uflpa.read(cut))
+    cut = cut_copy(FIXTURE, tmp_path / "uflpa_truncated.html", "Huafu Fashion Co., Ltd.")
+    read_error(dhs_uflpa.read, cut, "uflpa_truncated.html.*truncated")
 
 
 def test_source_spec_names_the_official_page() -> None:

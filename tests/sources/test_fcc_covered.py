@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FCC_HTML
+from support.readers import cut_copy, edited_copy, read_error
 
-from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity
 from supplyscreen.sources import fcc_covered
 from supplyscreen.sources.base import ReadReport
@@ -134,22 +134,16 @@ def test_name_without_markup_falls_back_to_produced_by(tmp_path: Path) -> None:
 
 
 def test_truncated_page_raises_with_file_name(tmp_path: Path) -> None:
-    text = FCC_HTML.read_text(encoding="utf-8")
-    cut = tmp_path / "fcc_truncated.html"
-    cut.write_text(text[: text.index("Dahua Technology Company")], encoding="utf-8")
-    with pytest.raises(SourceFormatError, match="fcc_truncated.html.*truncated"):
-        list(fcc_covered.read(cut))
+    cut = cut_copy(FCC_HTML, tmp_path / "fcc_truncated.html", "Dahua Technology Company")
+    read_error(fcc_covered.read, cut, "fcc_truncated.html.*truncated")
 
 
 def test_row_without_a_date_names_the_row(tmp_path: Path) -> None:
-    text = FCC_HTML.read_text(encoding="utf-8").replace("July 23, 2024", "pending", 1)
-    bad = tmp_path / "fcc_nodate.html"
-    bad.write_text(text, encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        list(fcc_covered.read(bad))
-    assert "fcc_nodate.html" in str(err.value) and "row 11" in str(err.value)
-    assert err.value.field == "Date of Inclusion on Covered List"
-    assert err.value.line is not None and err.value.line > 1
+    bad = edited_copy(FCC_HTML, tmp_path / "fcc_nodate.html", "July 23, 2024", "pending")
+    error = read_error(fcc_covered.read, bad)
+    assert "fcc_nodate.html" in str(error) and "row 11" in str(error)
+    assert error.field == "Date of Inclusion on Covered List"
+    assert error.line is not None and error.line > 1
 
 
 @pytest.mark.parametrize(
@@ -167,13 +161,11 @@ def test_row_without_a_date_names_the_row(tmp_path: Path) -> None:
 def test_wrong_shaped_pages_raise(tmp_path: Path, content: str, message: str) -> None:
     page = tmp_path / "coveredlist.html"
     page.write_text(content, encoding="utf-8")
-    with pytest.raises(SourceFormatError, match=message) as err:
-        list(fcc_covered.read(page))
-    assert "coveredlist.html" in str(err.value)
+    error = read_error(fcc_covered.read, page, message)
+    assert "coveredlist.html" in str(error)
 
 
 def test_non_utf8_page_raises(tmp_path: Path) -> None:
     page = tmp_path / "coveredlist.html"
     page.write_bytes(_table("<tr><td>Caf\xe9 produced by X</td><td>May 1, 2024</td></tr>").encode("latin-1"))
-    with pytest.raises(SourceFormatError, match="not UTF-8"):
-        list(fcc_covered.read(page))
+    read_error(fcc_covered.read, page, "not UTF-8")

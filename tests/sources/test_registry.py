@@ -3,11 +3,9 @@ and the snapshot builder's file list all derive from it."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 from conftest import OFFICIAL, REPO
+from support.scripts import load_path
 
 from supplyscreen.errors import StoreError
 from supplyscreen.screen.run import KNOWN_GAPS
@@ -34,11 +32,7 @@ def test_the_order_of_authority_puts_ofacs_own_files_first_and_curated_research_
 def test_known_gaps_and_the_builders_files_come_from_the_declarations() -> None:
     assert KNOWN_GAPS == registry.known_gaps()
     assert "94 of the 144" in KNOWN_GAPS["curated_uflpa"] and "  " not in KNOWN_GAPS["curated_uflpa"]
-    spec = importlib.util.spec_from_file_location("build_snapshot_r", REPO / "scripts" / "build_snapshot.py")
-    assert spec is not None and spec.loader is not None
-    builder = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = builder
-    spec.loader.exec_module(builder)
+    builder = load_path(REPO / "scripts" / "build_snapshot.py", "build_snapshot_r")
     assert builder.SHARED_FILES == registry.embedded_files()
     assert set(builder.CURATED_FILES) == set(registry.CURATED)
     for code, (files, _date) in registry.embedded_files().items():

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES
+from support.readers import read_error
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Identifier, Membership, Name, Relation, entities_from_ftm, to_ftm
@@ -321,9 +322,8 @@ def test_truncated_ftm_file_fails(tmp_path: Path) -> None:
     cut = tmp_path / "cut.ftm.json"
     cut.write_bytes(data[: len(data) // 2])
     expected_line = data[: len(data) // 2].count(b"\n") + 1
-    with pytest.raises(SourceFormatError, match=rf"cut\.ftm\.json, line {expected_line}\b") as err:
-        list(ftm.read(cut))
-    assert err.value.line == expected_line
+    error = read_error(ftm.read, cut, rf"cut\.ftm\.json, line {expected_line}\b")
+    assert error.line == expected_line
 
 
 @pytest.mark.parametrize(
@@ -341,21 +341,17 @@ def test_bad_delta_lines_name_line_and_field(
 ) -> None:
     path = tmp_path / "bad.delta.json"
     path.write_text('{"op": "DEL", "entity": {"id": "ok"}}\n\n' + line + "\n", encoding="utf-8")
-    with pytest.raises(SourceFormatError, match=message) as err:
-        list(ftm.read_delta(path))
-    assert (err.value.line, err.value.field) == (3, field)
-    assert "bad.delta.json, line 3" in str(err.value)
+    error = read_error(ftm.read_delta, path, message)
+    assert (error.line, error.field) == (3, field)
+    assert "bad.delta.json, line 3" in str(error)
 
 
 def test_not_utf8_and_delta_given_to_read_are_errors(tmp_path: Path) -> None:
     latin1 = tmp_path / "latin1.json"
     latin1.write_bytes(b'{"id": "a", "schema": "Person", "properties": {"name": ["Jos\xe9"]}}\n')
-    with pytest.raises(SourceFormatError, match="not UTF-8") as err:
-        list(ftm.read(latin1))
-    assert err.value.line == 1
-    with pytest.raises(SourceFormatError, match="delta file"):
-        list(ftm.read(DELTA))
+    error = read_error(ftm.read, latin1, "not UTF-8")
+    assert error.line == 1
+    read_error(ftm.read, DELTA, "delta file")
     empty = tmp_path / "empty.json"
     empty.write_text("\n", encoding="utf-8")
-    with pytest.raises(SourceFormatError, match="no FtM objects"):
-        list(ftm.read(empty))
+    read_error(ftm.read, empty, "no FtM objects")

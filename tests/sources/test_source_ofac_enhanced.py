@@ -10,9 +10,8 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from conftest import LISTS
-from support.readers import read_by_id
+from support.readers import read_error, reader_fixtures
 
-from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier
 from supplyscreen.sources import ofac_enhanced
 from supplyscreen.sources.base import ReadReport
@@ -24,14 +23,7 @@ CONS_XML = FOLDER / "CONS_ENHANCED_2025-01-14.xml"
 CONSOLIDATED_FILTER = b'<sanctionsList refId="305">Consolidated List</sanctionsList>'
 
 
-@pytest.fixture(scope="module")
-def read_result() -> tuple[dict[str, Entity], ReadReport]:
-    return read_by_id(ofac_enhanced.read_files, {"zip": CONS_ZIP}, "us_ofac_nonsdn")
-
-
-@pytest.fixture(scope="module")
-def entities(read_result: tuple[dict[str, Entity], ReadReport]) -> dict[str, Entity]:
-    return read_result[0]
+read_result, entities = reader_fixtures(ofac_enhanced.read_files, {"zip": CONS_ZIP}, "us_ofac_nonsdn")
 
 
 @pytest.fixture(scope="module")
@@ -391,33 +383,28 @@ def test_entity_only_on_the_consolidated_publication_is_noted(tmp_path: Path, xm
 def test_a_zip_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "CONS_ENHANCED.ZIP"
     path.write_text("<html>Service unavailable</html>")
-    with pytest.raises(SourceFormatError, match="not a zip archive") as info:
-        list(ofac_enhanced.read(path))
-    assert "CONS_ENHANCED.ZIP" in str(info.value)
+    error = read_error(ofac_enhanced.read, path, "not a zip archive")
+    assert "CONS_ENHANCED.ZIP" in str(error)
 
 
 def test_a_cut_zip_archive_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "CONS_ENHANCED.ZIP"
     data = CONS_ZIP.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(SourceFormatError, match="not a valid zip archive") as info:
-        list(ofac_enhanced.read(path))
-    assert "CONS_ENHANCED.ZIP" in str(info.value)
+    error = read_error(ofac_enhanced.read, path, "not a valid zip archive")
+    assert "CONS_ENHANCED.ZIP" in str(error)
 
 
 def test_zip_without_xml_is_refused(tmp_path: Path) -> None:
     path = _zip_with(tmp_path, b"nothing here", member="README.txt")
-    with pytest.raises(SourceFormatError, match="no .XML file") as info:
-        list(ofac_enhanced.read(path))
-    assert "CONS_ENHANCED.ZIP" in str(info.value)
+    error = read_error(ofac_enhanced.read, path, "no .XML file")
+    assert "CONS_ENHANCED.ZIP" in str(error)
 
 
 def test_truncated_xml_fails_with_its_line_number(tmp_path: Path, xml_bytes: bytes) -> None:
     half = xml_bytes[: len(xml_bytes) // 2]
     path = _zip_with(tmp_path, half)
-    with pytest.raises(SourceFormatError, match="not well-formed XML") as info:
-        list(ofac_enhanced.read(path))
-    err = info.value
+    err = read_error(ofac_enhanced.read, path, "not well-formed XML")
     assert "CONS_ENHANCED.ZIP" in str(err) and "CONS_ENHANCED.XML" in str(err)
     assert err.line is not None and err.line >= half.count(b"\n")
 
@@ -425,9 +412,8 @@ def test_truncated_xml_fails_with_its_line_number(tmp_path: Path, xml_bytes: byt
 def test_wrong_root_element_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "CONS_ENHANCED.XML"
     path.write_text('<?xml version="1.0"?>\n<sdnList><sdnEntry/></sdnList>\n')
-    with pytest.raises(SourceFormatError, match="expected <sanctionsData>") as info:
-        list(ofac_enhanced.read(path))
-    assert info.value.line == 2
+    error = read_error(ofac_enhanced.read, path, "expected <sanctionsData>")
+    assert error.line == 2
 
 
 def test_entity_without_type_names_its_line_and_field(tmp_path: Path, xml_bytes: bytes) -> None:
@@ -440,14 +426,12 @@ def test_entity_without_type_names_its_line_and_field(tmp_path: Path, xml_bytes:
         < xml_bytes.index(b'<entity id="40108">')
     )
     path = _zip_with(tmp_path, xml_bytes.replace(line, b"", 1))
-    with pytest.raises(SourceFormatError, match="entity 40107 has no entityType") as info:
-        list(ofac_enhanced.read(path))
-    assert (info.value.line, info.value.field) == (first_person, "entityType")
+    error = read_error(ofac_enhanced.read, path, "entity 40107 has no entityType")
+    assert (error.line, error.field) == (first_person, "entityType")
 
 
 def test_document_without_entities_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "CONS_ENHANCED.XML"
     path.write_text(f'<sanctionsData xmlns="{ofac_enhanced.NAMESPACE}"><publicationInfo/></sanctionsData>')
-    with pytest.raises(SourceFormatError, match="no <entities> element") as info:
-        list(ofac_enhanced.read(path))
-    assert info.value.field == "entities"
+    error = read_error(ofac_enhanced.read, path, "no <entities> element")
+    assert error.field == "entities"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import LISTS
+from support.readers import read_error
 
 from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Identifier
@@ -397,14 +398,12 @@ def test_file_cut_mid_quoted_field_is_rejected_with_file_and_line(tmp_path: Path
     assert line == 20
     cut = tmp_path / "sdn.csv"
     cut.write_bytes(data[: line_start + 120])  # inside the quoted remarks
-    with pytest.raises(SourceFormatError) as err:
-        list(ofac_sdn.read(cut))
-    assert err.value.line == line and "sdn.csv" in str(err.value) and "truncated" in str(err.value)
+    error = read_error(ofac_sdn.read, cut)
+    assert error.line == line and "sdn.csv" in str(error) and "truncated" in str(error)
     # a cut quoted field followed by a line end is caught by the CSV parser
     cut.write_bytes(data[: line_start + 120] + b"\r\n")
-    with pytest.raises(SourceFormatError) as err:
-        list(ofac_sdn.read(cut))
-    assert err.value.line == line and "sdn.csv" in str(err.value)
+    error = read_error(ofac_sdn.read, cut)
+    assert error.line == line and "sdn.csv" in str(error)
 
 
 @pytest.mark.parametrize("fixture", [SDN, ALT, ADD, COMMENTS], ids=lambda p: p.name.split("_2")[0])
@@ -432,21 +431,15 @@ def test_row_with_wrong_column_count_is_rejected(tmp_path: Path) -> None:
     assert lines[6].startswith(b"90007,") and lines[6].count(b",") == 12  # no comma in its remarks
     lines[6] = lines[6].rsplit(b",", 1)[0]  # line 7 loses its remarks column
     path.write_bytes(b"\r\n".join(lines))
-    with pytest.raises(SourceFormatError) as err:
-        list(ofac_sdn.read(path))
-    assert (
-        err.value.line == 7
-        and "short.csv" in str(err.value)
-        and "expected 12 columns, found 11" in str(err.value)
-    )
+    error = read_error(ofac_sdn.read, path)
+    assert error.line == 7 and "short.csv" in str(error) and "expected 12 columns, found 11" in str(error)
 
 
 def test_non_numeric_ent_num_is_rejected_naming_the_field(tmp_path: Path) -> None:
     path = _copy_lines(tmp_path, SDN, 10, "bad_id.csv")
     path.write_bytes(path.read_bytes().replace(b"\r\n90003,", b"\r\nX90003,"))
-    with pytest.raises(SourceFormatError) as err:
-        list(ofac_sdn.read(path))
-    assert (err.value.line, err.value.field) == (3, "ent_num") and "bad_id.csv" in str(err.value)
+    error = read_error(ofac_sdn.read, path)
+    assert (error.line, error.field) == (3, "ent_num") and "bad_id.csv" in str(error)
 
 
 def test_side_file_with_wrong_column_count_is_rejected_naming_it(tmp_path: Path) -> None:
@@ -466,23 +459,18 @@ def test_side_file_with_wrong_column_count_is_rejected_naming_it(tmp_path: Path)
 def test_binary_or_empty_file_is_rejected(tmp_path: Path) -> None:
     packed = tmp_path / "sdn.csv.gz"
     packed.write_bytes(gzip.compress(SDN.read_bytes()[:5000]))
-    with pytest.raises(SourceFormatError, match="sdn.csv.gz.*control character"):
-        list(ofac_sdn.read(packed))
+    read_error(ofac_sdn.read, packed, "sdn.csv.gz.*control character")
     utf16 = tmp_path / "utf16.csv"
     utf16.write_bytes(SDN.read_bytes()[:2000].decode("latin-1").encode("utf-16"))
-    with pytest.raises(SourceFormatError, match="utf16.csv"):
-        list(ofac_sdn.read(utf16))
+    read_error(ofac_sdn.read, utf16, "utf16.csv")
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"\x1a")
-    with pytest.raises(SourceFormatError, match="empty.csv.*no SDN rows"):
-        list(ofac_sdn.read(empty))
-    with pytest.raises(SourceFormatError, match="missing.csv"):
-        list(ofac_sdn.read(tmp_path / "missing.csv"))
+    read_error(ofac_sdn.read, empty, "empty.csv.*no SDN rows")
+    read_error(ofac_sdn.read, tmp_path / "missing.csv", "missing.csv")
 
 
 def test_entry_without_name_is_rejected_naming_the_field(tmp_path: Path) -> None:
     path = _copy_lines(tmp_path, SDN, 10, "noname.csv")
     path.write_bytes(path.read_bytes().replace(b'90003,"SEVERNAYA ZVEZDA"', b"90003,-0- "))
-    with pytest.raises(SourceFormatError) as err:
-        list(ofac_sdn.read(path))
-    assert (err.value.line, err.value.field) == (3, "name") and "noname.csv" in str(err.value)
+    error = read_error(ofac_sdn.read, path)
+    assert (error.line, error.field) == (3, "name") and "noname.csv" in str(error)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, LISTS
+from support.readers import read_error, reader_fixtures
 
-from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Entity, Identifier, Relation
 from supplyscreen.sources import trade_csl
 from supplyscreen.sources.base import ReadReport
@@ -40,11 +40,7 @@ HEADER = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def csl() -> tuple[dict[str, Entity], ReadReport]:
-    report = ReadReport(trade_csl.CODE)
-    entities = {e.id: e for e in trade_csl.read_files({"csv": CSL_GZ}, report)}
-    return entities, report
+read_result, entities = reader_fixtures(trade_csl.read_files, {"csv": CSL_GZ}, trade_csl.CODE)
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +85,9 @@ def test_csv_has_the_2022_header_and_the_quirks_of_the_real_file(csv_rows: list[
 
 
 def test_reads_30_records_into_26_entities_merging_repeated_ids(
-    csl: tuple[dict[str, Entity], ReadReport],
+    read_result: tuple[dict[str, Entity], ReadReport],
 ) -> None:
-    entities, report = csl
+    entities, report = read_result
     assert report.records == 30
     assert len(entities) == 26
     assert dict(report.skipped) == {"duplicate_id_merged": 4}
@@ -120,8 +116,7 @@ def test_every_source_text_maps_to_a_list_code_with_exact_record_counts(csv_rows
     assert set(counts) == set(trade_csl.LIST_CODE_BY_SOURCE.values())
 
 
-def test_entities_per_list_code_and_schema(csl: tuple[dict[str, Entity], ReadReport]) -> None:
-    entities, _ = csl
+def test_entities_per_list_code_and_schema(entities: dict[str, Entity]) -> None:
     per_list = Counter(code for e in entities.values() for code in e.list_codes)
     assert per_list["us_ofac_sdn"] == 8
     assert per_list["us_bis_entity_list"] == 4
@@ -136,10 +131,7 @@ def test_entities_per_list_code_and_schema(csl: tuple[dict[str, Entity], ReadRep
     }
 
 
-def test_hikvision_entity_list_entry_has_alias_fr_notice_and_start_date(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    entities, _ = csl
+def test_hikvision_entity_list_entry_has_alias_fr_notice_and_start_date(entities: dict[str, Entity]) -> None:
     hik = entities[HIKVISION_EL]
     assert hik.caption == "Hangzhou Hikvision Digital Technology Co., Ltd."
     assert [(n.value, n.kind) for n in hik.names][1:] == [("Hikvision", "alias")]
@@ -161,10 +153,7 @@ def test_hikvision_entity_list_entry_has_alias_fr_notice_and_start_date(
     assert "presumption of denial" in m.note
 
 
-def test_dahua_entity_list_entry_keeps_its_chinese_alias_and_odd_address(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    entities, _ = csl
+def test_dahua_entity_list_entry_keeps_its_chinese_alias_and_odd_address(entities: dict[str, Entity]) -> None:
     dahua = entities[DAHUA_EL]
     assert dahua.caption == "Zhejiang Dahua Technology Co., Ltd."
     assert [(n.value, n.kind, n.script) for n in dahua.names[1:]] == [
@@ -178,10 +167,7 @@ def test_dahua_entity_list_entry_keeps_its_chinese_alias_and_odd_address(
     assert dahua.list_codes == ["us_bis_entity_list"]
 
 
-def test_xpcc_is_on_the_sdn_list_by_entity_number_and_on_the_entity_list(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    entities, _ = csl
+def test_xpcc_is_on_the_sdn_list_by_entity_number_and_on_the_entity_list(entities: dict[str, Entity]) -> None:
     sdn = entities["us_trade_csl:90001"]
     assert sdn.schema == "Organization"
     assert [(n.value, n.kind) for n in sdn.names] == [
@@ -200,10 +186,7 @@ def test_xpcc_is_on_the_sdn_list_by_entity_number_and_on_the_entity_list(
     )
 
 
-def test_hikvision_cmic_entry_is_an_organisation_with_uscc_and_isin(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    entities, _ = csl
+def test_hikvision_cmic_entry_is_an_organisation_with_uscc_and_isin(entities: dict[str, Entity]) -> None:
     cmic = entities["us_trade_csl:93205"]
     assert cmic.schema == "Organization"
     assert cmic.list_codes == ["us_ofac_cmic"]
@@ -216,10 +199,7 @@ def test_hikvision_cmic_entry_is_an_organisation_with_uscc_and_isin(
     assert "Target Type: Public Company" in cmic.notes
 
 
-def test_dahua_electronics_is_on_denied_persons_in_flushing_ny(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    entities, _ = csl
+def test_dahua_electronics_is_on_denied_persons_in_flushing_ny(entities: dict[str, Entity]) -> None:
     dahua = [e for e in entities.values() if e.caption == "DAHUA ELECTRONICS CORPORATION"]
     assert [e.id for e in dahua] == [DAHUA_DPL]
     (entity,) = dahua
@@ -237,9 +217,8 @@ def test_dahua_electronics_is_on_denied_persons_in_flushing_ny(
 
 
 def test_denied_person_with_stray_space_several_notices_and_no_standard_order(
-    csl: tuple[dict[str, Entity], ReadReport],
+    entities: dict[str, Entity],
 ) -> None:
-    entities, _ = csl
     person = entities[WRENFIELD_DPL]
     assert person.caption == "T. WRENFIELD"
     assert person.schema == "LegalEntity"  # the Denied Persons List gives no type
@@ -253,9 +232,8 @@ def test_denied_person_with_stray_space_several_notices_and_no_standard_order(
 
 
 def test_gazprombank_records_on_mbs_and_ssi_merge_into_one_entity_with_ofac_ent_num(
-    csl: tuple[dict[str, Entity], ReadReport],
+    entities: dict[str, Entity],
 ) -> None:
-    entities, _ = csl
     gpb = entities["us_trade_csl:93202"]
     assert gpb.caption == "GAZPROMBANK JOINT STOCK COMPANY"
     assert Identifier("ofac_ent_num", "93202") in gpb.identifiers
@@ -283,10 +261,7 @@ def test_gazprombank_records_on_mbs_and_ssi_merge_into_one_entity_with_ofac_ent_
     ]
 
 
-def test_records_on_cap_ssi_and_sdn_merge_into_one_entity_on_three_lists(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    entities, _ = csl
+def test_records_on_cap_ssi_and_sdn_merge_into_one_entity_on_three_lists(entities: dict[str, Entity]) -> None:
     sber = entities["us_trade_csl:93201"]
     assert sber.schema == "Organization"
     assert sber.list_codes == ["us_ofac_cap", "us_ofac_ssi", "us_ofac_sdn"]
@@ -308,10 +283,10 @@ def test_records_on_cap_ssi_and_sdn_merge_into_one_entity_on_three_lists(
 
 
 def test_the_same_record_twice_on_one_list_gives_one_membership(
-    csl: tuple[dict[str, Entity], ReadReport], csv_rows: list[list[str]]
+    entities: dict[str, Entity], csv_rows: list[list[str]]
 ) -> None:
     assert sum(1 for row in csv_rows if row[0] == "93204") == 2
-    kunlun = csl[0]["us_trade_csl:93204"]
+    kunlun = entities["us_trade_csl:93204"]
     assert kunlun.caption == "BANK OF KUNLUN CO LTD"
     (m,) = kunlun.memberships
     assert (m.list_code, m.program) == ("us_ofac_cap", "561-Related")
@@ -320,9 +295,8 @@ def test_the_same_record_twice_on_one_list_gives_one_membership(
 
 
 def test_sdn_individual_has_birth_dates_nationalities_gender_and_passport(
-    csl: tuple[dict[str, Entity], ReadReport],
+    entities: dict[str, Entity],
 ) -> None:
-    entities, _ = csl
     person = entities["us_trade_csl:93102"]
     assert person.schema == "Person"
     assert person.caption == "MARENGO TULU, Okello"
@@ -338,8 +312,7 @@ def test_sdn_individual_has_birth_dates_nationalities_gender_and_passport(
     assert person.memberships[0].program == "GLOMAG"
 
 
-def test_birth_date_ranges_and_circa_years(csl: tuple[dict[str, Entity], ReadReport]) -> None:
-    entities, _ = csl
+def test_birth_date_ranges_and_circa_years(entities: dict[str, Entity]) -> None:
     assert entities["us_trade_csl:93101"].birth_dates == ["1961", "1962", "1963"]
     plc = entities["us_trade_csl:93301"]
     assert plc.birth_dates == ["1962"]  # "circa 1962"
@@ -348,10 +321,8 @@ def test_birth_date_ranges_and_circa_years(csl: tuple[dict[str, Entity], ReadRep
     assert plc.birth_places == ["Nablus"]
 
 
-def test_foreign_sanctions_evader_has_citizenship_and_passport(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    fse = csl[0]["us_trade_csl:93302"]
+def test_foreign_sanctions_evader_has_citizenship_and_passport(entities: dict[str, Entity]) -> None:
+    fse = entities["us_trade_csl:93302"]
     assert fse.schema == "Person"
     assert [(m.list_code, m.program) for m in fse.memberships] == [
         ("us_ofac_fse", "SYRIA"),
@@ -361,8 +332,7 @@ def test_foreign_sanctions_evader_has_citizenship_and_passport(
     assert Identifier("passport", "NX1234567", "nl") in fse.identifiers
 
 
-def test_vessel_has_imo_call_sign_flag_and_owner(csl: tuple[dict[str, Entity], ReadReport]) -> None:
-    entities, _ = csl
+def test_vessel_has_imo_call_sign_flag_and_owner(entities: dict[str, Entity]) -> None:
     ship = entities["us_trade_csl:93103"]
     assert ship.schema == "Vessel"
     assert Identifier("imo", "9311751") in ship.identifiers
@@ -375,10 +345,7 @@ def test_vessel_has_imo_call_sign_flag_and_owner(csl: tuple[dict[str, Entity], R
     assert "Gross registered tonnage: 81500" in ship.notes
 
 
-def test_vessel_registration_imo_company_number_and_aircraft(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    entities, _ = csl
+def test_vessel_registration_imo_company_number_and_aircraft(entities: dict[str, Entity]) -> None:
     yacht = entities["us_trade_csl:93104"]
     assert Identifier("vessel_registration", "RS 204417", "ru") in yacht.identifiers
     assert Identifier("mmsi", "273000417") in yacht.identifiers
@@ -395,10 +362,7 @@ def test_vessel_registration_imo_company_number_and_aircraft(
     assert Relation("linked_to", target_name="MAHAN AIR", source="us_trade_csl") in plane.relations
 
 
-def test_line_breaks_and_stray_spaces_in_fields_are_collapsed(
-    csl: tuple[dict[str, Entity], ReadReport],
-) -> None:
-    entities, _ = csl
+def test_line_breaks_and_stray_spaces_in_fields_are_collapsed(entities: dict[str, Entity]) -> None:
     northwind = entities[NORTHWIND_EL]
     assert northwind.caption == "Northwind Optoelectronics Co., Ltd."
     assert [a.full for a in northwind.addresses] == [
@@ -407,8 +371,7 @@ def test_line_breaks_and_stray_spaces_in_fields_are_collapsed(
     assert entities[KESTREL_ISN].caption == "Kestrel Chemical Works"
 
 
-def test_state_department_lists(csl: tuple[dict[str, Entity], ReadReport]) -> None:
-    entities, _ = csl
+def test_state_department_lists(entities: dict[str, Entity]) -> None:
     isn = entities[REDSHORE_ISN]
     assert [(m.list_code, m.program) for m in isn.memberships] == [
         ("us_state_isn", "Missile Sanctions laws"),
@@ -443,8 +406,7 @@ def test_list_code_for_source_matches_on_abbreviation_despite_rewording() -> Non
 # -- JSON -------------------------------------------------------------------------------------
 
 
-def test_json_sample_gives_the_same_entities_as_the_csv(csl: tuple[dict[str, Entity], ReadReport]) -> None:
-    entities, _ = csl
+def test_json_sample_gives_the_same_entities_as_the_csv(entities: dict[str, Entity]) -> None:
     report = ReadReport(trade_csl.CODE)
     from_json = list(trade_csl.read_json_files({"json": FIXTURE}, report))
     assert report.records == 8
@@ -506,17 +468,23 @@ def test_source_specs_name_the_official_files() -> None:
 # -- bad input --------------------------------------------------------------------------------
 
 
+def _edited_csv(path: Path, rows: list[list[str]], row: int, column: str, value: str) -> Path:
+    """``rows`` written to ``path``, the ``column`` cell of row ``row`` (0: the header) set to ``value``."""
+    rows = [list(r) for r in rows]
+    rows[row][rows[0].index(column)] = value
+    return _write_csv(path, rows)
+
+
 def test_truncated_gzip_raises_naming_file_line_and_field(tmp_path: Path) -> None:
     cut = tmp_path / "consolidated_cut.csv.gz"
     raw = CSL_GZ.read_bytes()
     cut.write_bytes(raw[: len(raw) // 2])
-    with pytest.raises(SourceFormatError) as err:
-        list(trade_csl.read_files({"csv": cut}, ReadReport(trade_csl.CODE)))
-    assert "consolidated_cut.csv.gz" in str(err.value)
-    assert "truncated" in str(err.value)
+    error = read_error(trade_csl.SOURCE.read_file, cut)
+    assert "consolidated_cut.csv.gz" in str(error)
+    assert "truncated" in str(error)
     lines = CSL_CSV.read_text(encoding="utf-8").count("\n")
-    assert err.value.line is not None and 1 < err.value.line < lines
-    assert err.value.field in HEADER
+    assert error.line is not None and 1 < error.line < lines
+    assert error.field in HEADER
 
 
 def test_truncated_plain_csv_raises_naming_line_and_missing_field(
@@ -526,43 +494,35 @@ def test_truncated_plain_csv_raises_naming_line_and_missing_field(
     text = path.read_text(encoding="utf-8")
     last = text.rstrip("\n").rsplit("\n", 1)[-1]
     path.write_text(text[: len(text) - len(last) - 1 + last.index(",") + 1], encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        list(trade_csl.read_files({"csv": path}, ReadReport(trade_csl.CODE)))
-    assert "consolidated.csv, line 11" in str(err.value)
-    assert err.value.field == "entity_number"
+    error = read_error(trade_csl.SOURCE.read_file, path)
+    assert "consolidated.csv, line 11" in str(error)
+    assert error.field == "entity_number"
 
 
 def test_wrongly_encoded_file_raises_naming_line_and_field(
     tmp_path: Path, one_line_rows: list[list[str]]
 ) -> None:
-    rows = [list(r) for r in one_line_rows[:6]]
-    rows[3][rows[0].index("name")] = "CAF@@ HOLDINGS"
-    path = _write_csv(tmp_path / "latin1.csv", rows)
+    path = _edited_csv(tmp_path / "latin1.csv", one_line_rows[:6], 3, "name", "CAF@@ HOLDINGS")
     path.write_bytes(path.read_bytes().replace(b"@@", "É".encode("latin-1")))
-    with pytest.raises(SourceFormatError) as err:
-        list(trade_csl.read_files({"csv": path}, ReadReport(trade_csl.CODE)))
-    assert (err.value.line, err.value.field) == (4, "name")
-    assert "latin1.csv" in str(err.value) and "UTF-8" in str(err.value)
+    error = read_error(trade_csl.SOURCE.read_file, path)
+    assert (error.line, error.field) == (4, "name")
+    assert "latin1.csv" in str(error) and "UTF-8" in str(error)
 
 
 def test_missing_header_column_raises(tmp_path: Path, one_line_rows: list[list[str]]) -> None:
-    rows = [list(r) for r in one_line_rows[:4]]
-    rows[0][rows[0].index("source")] = "list"
-    path = _write_csv(tmp_path / "noheader.csv", rows)
-    with pytest.raises(SourceFormatError) as err:
-        list(trade_csl.read_files({"csv": path}, ReadReport(trade_csl.CODE)))
-    assert (err.value.line, err.value.field) == (1, "source")
-    assert "noheader.csv" in str(err.value)
+    path = _edited_csv(tmp_path / "noheader.csv", one_line_rows[:4], 0, "source", "list")
+    error = read_error(trade_csl.SOURCE.read_file, path)
+    assert (error.line, error.field) == (1, "source")
+    assert "noheader.csv" in str(error)
 
 
 def test_unknown_source_raises_naming_line_and_field(tmp_path: Path, one_line_rows: list[list[str]]) -> None:
-    rows = [list(r) for r in one_line_rows[:6]]
-    rows[4][rows[0].index("source")] = "Some New List (XYZ) - Nowhere"
-    path = _write_csv(tmp_path / "newlist.csv", rows)
-    with pytest.raises(SourceFormatError) as err:
-        list(trade_csl.read_files({"csv": path}, ReadReport(trade_csl.CODE)))
-    assert (err.value.line, err.value.field) == (5, "source")
-    assert "Some New List" in str(err.value) and "newlist.csv" in str(err.value)
+    path = _edited_csv(
+        tmp_path / "newlist.csv", one_line_rows[:6], 4, "source", "Some New List (XYZ) - Nowhere"
+    )
+    error = read_error(trade_csl.SOURCE.read_file, path)
+    assert (error.line, error.field) == (5, "source")
+    assert "Some New List" in str(error) and "newlist.csv" in str(error)
 
 
 def test_unknown_source_in_json_names_the_record(tmp_path: Path) -> None:
@@ -570,23 +530,20 @@ def test_unknown_source_in_json_names_the_record(tmp_path: Path) -> None:
     doc["results"][2]["source"] = "Some New List (XYZ) - Nowhere"
     path = tmp_path / "consolidated.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        list(trade_csl.read_json_files({"json": path}, ReadReport(trade_csl.CODE)))
-    assert err.value.field == "results[2].source"
+    assert read_error(trade_csl.SOURCE_JSON.read_file, path).field == "results[2].source"
 
 
 def test_truncated_json_raises_with_line(tmp_path: Path) -> None:
     text = FIXTURE.read_text(encoding="utf-8")
     path = tmp_path / "consolidated.json"
     path.write_text(text[: len(text) // 2], encoding="utf-8")
-    with pytest.raises(SourceFormatError) as err:
-        list(trade_csl.read_json_files({"json": path}, ReadReport(trade_csl.CODE)))
-    assert "consolidated.json" in str(err.value)
-    assert err.value.line is not None and err.value.line > 100
+    error = read_error(trade_csl.SOURCE_JSON.read_file, path)
+    assert "consolidated.json" in str(error)
+    assert error.line is not None and error.line > 100
 
 
-def test_leading_and_of_the_last_alias_is_dropped(csl: tuple[dict[str, Entity], ReadReport]) -> None:
-    entity = csl[0][XPCC_EL]
+def test_leading_and_of_the_last_alias_is_dropped(entities: dict[str, Entity]) -> None:
+    entity = entities[XPCC_EL]
     assert [n.value for n in entity.names] == [
         "Xinjiang Production and Construction Corps (XPCC)",
         "XPCC",

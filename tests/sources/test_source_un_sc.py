@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from conftest import UN_XML
-from support.readers import read_by_id
+from support.readers import read_error, reader_fixtures
 
-from supplyscreen.errors import SourceFormatError
 from supplyscreen.model import Address, Entity, Identifier
 from supplyscreen.sources import un_sc
 from supplyscreen.sources.base import ReadReport
@@ -39,14 +37,7 @@ def _list_with(tmp_path: Path, *records: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def read_result() -> tuple[dict[str, Entity], ReadReport]:
-    return read_by_id(un_sc.read_files, {"xml": UN_XML}, "un_sc")
-
-
-@pytest.fixture(scope="module")
-def entities(read_result: tuple[dict[str, Entity], ReadReport]) -> dict[str, Entity]:
-    return read_result[0]
+read_result, entities = reader_fixtures(un_sc.read_files, {"xml": UN_XML}, "un_sc")
 
 
 def test_source_spec_names_the_official_file() -> None:
@@ -264,42 +255,37 @@ def test_truncated_file_fails_with_file_and_line(tmp_path: Path) -> None:
     half = data[: len(data) // 2]
     path = tmp_path / "consolidated.xml"
     path.write_bytes(half)
-    with pytest.raises(SourceFormatError, match="not well-formed XML") as info:
-        list(un_sc.read(path))
-    assert "consolidated.xml" in str(info.value)
-    assert info.value.line is not None and info.value.line >= half.count(b"\n")
+    error = read_error(un_sc.read, path, "not well-formed XML")
+    assert "consolidated.xml" in str(error)
+    assert error.line is not None and error.line >= half.count(b"\n")
 
 
 def test_wrong_root_element_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "consolidated.xml"
     path.write_text('<?xml version="1.0"?>\n\n<sanctionsData><entities/></sanctionsData>\n')
-    with pytest.raises(SourceFormatError, match="expected <CONSOLIDATED_LIST>") as info:
-        list(un_sc.read(path))
-    assert "consolidated.xml" in str(info.value)
-    assert info.value.line == 3
+    error = read_error(un_sc.read, path, "expected <CONSOLIDATED_LIST>")
+    assert "consolidated.xml" in str(error)
+    assert error.line == 3
 
 
 def test_list_without_individuals_or_entities_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "consolidated.xml"
     path.write_text('<?xml version="1.0"?>\n<CONSOLIDATED_LIST dateGenerated="2026-03-01T00:00:00Z"/>\n')
-    with pytest.raises(SourceFormatError, match="neither <INDIVIDUALS> nor <ENTITIES>") as info:
-        list(un_sc.read(path))
-    assert info.value.field == "INDIVIDUALS"
+    error = read_error(un_sc.read, path, "neither <INDIVIDUALS> nor <ENTITIES>")
+    assert error.field == "INDIVIDUALS"
 
 
 def test_record_without_any_id_names_its_line(tmp_path: Path) -> None:
     path = _list_with(tmp_path, RECORD.format(dataid="", first="JOHN", reference=""))
-    with pytest.raises(SourceFormatError, match="neither REFERENCE_NUMBER nor DATAID") as info:
-        list(un_sc.read(path))
-    assert (info.value.line, info.value.field) == (4, "REFERENCE_NUMBER")
+    error = read_error(un_sc.read, path, "neither REFERENCE_NUMBER nor DATAID")
+    assert (error.line, error.field) == (4, "REFERENCE_NUMBER")
 
 
 def test_record_without_a_name_is_refused(tmp_path: Path) -> None:
     record = RECORD.format(dataid="1", first="", reference="<REFERENCE_NUMBER>QDi.998</REFERENCE_NUMBER>")
     path = _list_with(tmp_path, record.replace("<SECOND_NAME>DOE</SECOND_NAME>", ""))
-    with pytest.raises(SourceFormatError, match="un_sc:QDi.998 has no name") as info:
-        list(un_sc.read(path))
-    assert info.value.field == "FIRST_NAME"
+    error = read_error(un_sc.read, path, "un_sc:QDi.998 has no name")
+    assert error.field == "FIRST_NAME"
 
 
 def test_wrongly_encoded_file_is_refused(tmp_path: Path) -> None:
@@ -307,6 +293,5 @@ def test_wrongly_encoded_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(
         '<?xml version="1.0" encoding="UTF-8"?>\n<CONSOLIDATED_LIST>é</CONSOLIDATED_LIST>'.encode("latin-1")
     )
-    with pytest.raises(SourceFormatError, match="not well-formed XML") as info:
-        list(un_sc.read(path))
-    assert info.value.line == 2
+    error = read_error(un_sc.read, path, "not well-formed XML")
+    assert error.line == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,10 @@ from typing import Any
 from supplyscreen.cases.accounts import Accounts
 from supplyscreen.cases.audit import AuditLog
 from supplyscreen.cases.db import CaseDatabase, database_exists, database_url
-from supplyscreen.cases.decisions import DecisionBook, DecisionNote
+from supplyscreen.cases.decisions import DecisionBook
 from supplyscreen.cases.jobs import JobBook
-from supplyscreen.model import Entity
 from supplyscreen.settings import USER_ENV
+from supplyscreen.store.build import sha256_file
 
 
 def local_user() -> str:
@@ -25,24 +24,18 @@ def local_user() -> str:
         return "unknown"
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class Cases:
     """Accounts, decisions, jobs and the audit log of one case database."""
 
     def __init__(self, db: CaseDatabase, home: str | Path | None = None) -> None:
         self.db = db
         self.accounts = Accounts(db)
-        self.decisions = DecisionBook(db)
-        self.jobs = JobBook(db)
         # the audit key lives outside the database: the environment, or a file in the data directory
         self.audit = AuditLog(db, home=home)
+        self.decisions = DecisionBook(db, self.audit)
+        #: Record a decision and its audit row: :meth:`DecisionBook.record`.
+        self.decide = self.decisions.record
+        self.jobs = JobBook(db)
 
     @classmethod
     def open(cls, url: str | None = None, home: str | Path | None = None) -> Cases:
@@ -55,36 +48,6 @@ class Cases:
         resolved = database_url(url, home)
         return cls(CaseDatabase(resolved), home) if database_exists(resolved) else None
 
-    def decide(
-        self,
-        *,
-        user: str,
-        entity_id: str,
-        status: str,
-        entity: Entity | None,
-        name: str | None = None,
-        identifier: str | None = None,
-        comment: str = "",
-        list_version: str = "",
-        job_id: str | None = None,
-        row: int | None = None,
-    ) -> DecisionNote:
-        """Record a decision and its audit row (written at once: decisions are few and must not be lost)."""
-        note = self.decisions.record(
-            entity_id=entity_id,
-            status=status,
-            user=user,
-            entity=entity,
-            name=name,
-            identifier=identifier,
-            comment=comment,
-            list_version=list_version,
-            job_id=job_id,
-            row=row,
-        )
-        self.audit.record("decision", user, {**note.to_dict(), "fingerprint": note.fingerprint}, list_version)
-        return note
-
     def close(self) -> None:
         self.db.close()
 
@@ -95,7 +58,7 @@ def screening_payload(input_path: Path, outcome: Any, *, decisions: int, via: st
     return {
         "via": via,
         "input": input_path.name,
-        "input_sha256": file_sha256(input_path) if input_path.is_file() else None,
+        "input_sha256": sha256_file(input_path) if input_path.is_file() else None,
         "rows": summary.rows_total,
         "by_risk": dict(summary.by_risk),
         "by_flag": dict(summary.by_flag),

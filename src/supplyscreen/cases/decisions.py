@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
+from supplyscreen.cases.audit import AuditLog
 from supplyscreen.cases.db import CaseDatabase, utc_now
 from supplyscreen.cases.tables import Decision
 from supplyscreen.errors import SupplyscreenError
@@ -81,19 +82,8 @@ class DecisionNote:
         return f"{text}: {self.comment}" if self.comment else text
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "subject": self.subject,
-            "input_name": self.input_name,
-            "entity_id": self.entity_id,
-            "status": self.status,
-            "comment": self.comment,
-            "user": self.user,
-            "created": self.created,
-            "list_version": self.list_version,
-            "job_id": self.job_id,
-            "row": self.row,
-        }
+        """Every field but the membership fingerprint, which only screening compares."""
+        return {k: v for k, v in asdict(self).items() if k != "fingerprint"}
 
     @classmethod
     def from_row(cls, row: Decision) -> DecisionNote:
@@ -163,10 +153,11 @@ class DecisionLookup:
 
 
 class DecisionBook:
-    """Decisions in a case database."""
+    """Decisions in a case database, each with its row in ``audit`` when one is given."""
 
-    def __init__(self, db: CaseDatabase) -> None:
+    def __init__(self, db: CaseDatabase, audit: AuditLog | None = None) -> None:
         self.db = db
+        self.audit = audit
 
     def record(
         self,
@@ -182,7 +173,8 @@ class DecisionBook:
         job_id: str | None = None,
         row: int | None = None,
     ) -> DecisionNote:
-        """Store a decision on (name or identifier, entity) and return it."""
+        """Store a decision on (name or identifier, entity), and its audit row (written at once:
+        decisions are few and must not be lost); return it."""
         if status not in STATUSES:
             raise DecisionError(f"unknown decision {status!r}; use {' or '.join(STATUSES)}")
         if not (name and name.strip()) and not (identifier and identifier.strip()):
@@ -206,7 +198,12 @@ class DecisionBook:
         with self.db.session() as s:
             s.add(decision)
             s.flush()
-            return DecisionNote.from_row(decision)
+            note = DecisionNote.from_row(decision)
+        if self.audit is not None:
+            self.audit.record(
+                "decision", user, {**note.to_dict(), "fingerprint": note.fingerprint}, list_version
+            )
+        return note
 
     def all(self) -> list[DecisionNote]:
         with self.db.session() as s:

@@ -8,7 +8,7 @@ is seen by the one screening at its next progress update.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -33,18 +33,7 @@ class JobInfo:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "user": self.user,
-            "filename": self.filename,
-            "status": self.status,
-            "rows_done": self.rows_done,
-            "created": self.created,
-            "finished": self.finished,
-            "list_version": self.list_version,
-            "summary": self.summary,
-            "error": self.error,
-        }
+        return asdict(self)
 
 
 def _info(row: Job) -> JobInfo:

@@ -75,6 +75,15 @@ def _write_atomic(out: Path, rows: Iterator[dict[str, Any]], input_path: Path) -
     return n
 
 
+def _batch_paths(input_path: Path | None, output_path: Path | None) -> tuple[Path, Path] | None:
+    """The input and output file of a batch run (``--input`` needs ``--output``); None without ``--input``."""
+    if input_path is None:
+        return None
+    if output_path is None:
+        raise typer.BadParameter("--input needs --output", param_hint="--output")
+    return input_path, output_path
+
+
 def register(app: typer.Typer) -> None:
     """Add the match and compare commands to the main app."""
 
@@ -99,10 +108,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Find the list entities a name refers to, with scores and explanations."""
         screener = Screener.open(home)
-        if input_path is not None:
-            if output_path is None:
-                raise typer.BadParameter("--input needs --output", param_hint="--output")
-            _match_batch(screener, input_path, output_path, limit, threshold, workers)
+        batch = _batch_paths(input_path, output_path)
+        if batch is not None:
+            _match_batch(screener, *batch, limit, threshold, workers)
             return
         if not name:
             raise typer.BadParameter("give a NAME or --input FILE", param_hint="NAME")
@@ -145,14 +153,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score two names against each other, with the same engine as `match`."""
         screener = Screener.open(home)
-        if input_path is not None:
-            if output_path is None:
-                raise typer.BadParameter("--input needs --output", param_hint="--output")
+        batch = _batch_paths(input_path, output_path)
+        if batch is not None:
+            source, target = batch
 
             def rows() -> Iterator[dict[str, Any]]:
-                for n, obj in _lines(input_path):
+                for n, obj in _lines(source):
                     if not isinstance(obj.get("a"), str) or not isinstance(obj.get("b"), str):
-                        raise BatchInputError(f"{input_path}, line {n}: fields 'a' and 'b' must be strings")
+                        raise BatchInputError(f"{source}, line {n}: fields 'a' and 'b' must be strings")
                     c = screener.compare(obj["a"], obj["b"], schema=obj.get("schema") or None)
                     yield {
                         "id": obj.get("id"),
@@ -162,8 +170,8 @@ def register(app: typer.Typer) -> None:
                         "explanation": c.explanation,
                     }
 
-            n = _write_atomic(output_path, rows(), input_path)
-            out.print(f"compared {n:,} pairs → {output_path}")
+            n = _write_atomic(target, rows(), source)
+            out.print(f"compared {n:,} pairs → {target}")
             return
         if a is None or b is None:
             raise typer.BadParameter("give two names, or --input FILE", param_hint="A B")

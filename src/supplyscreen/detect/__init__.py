@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from supplyscreen.detect.base import REGISTRY, Detector, detector, detectors
+from supplyscreen.detect.base import REGISTRY, Detector, detector, detectors, detectors_reading
 from supplyscreen.detect.covered_equipment import (
     CoveredEquipmentDetector,
     federal_funding_text,
@@ -36,6 +36,7 @@ __all__ = [
     "detect_all",
     "detector",
     "detectors",
+    "detectors_reading",
     "federal_funding_text",
     "federal_vocabulary",
     "high_priority_sector_detector",

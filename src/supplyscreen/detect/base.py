@@ -10,7 +10,6 @@ it once per distinct combination of the fields it reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import Protocol
 
@@ -38,7 +37,7 @@ class Detector(Protocol):
 
 
 #: Every detector screening runs, by flag code, in the order of their flags.
-REGISTRY: dict[str, Callable[[], Detector]] = {
+REGISTRY: dict[str, type[Detector]] = {
     CoveredEquipmentDetector.code: CoveredEquipmentDetector,
     XinjiangLocationDetector.code: XinjiangLocationDetector,
     HighPrioritySectorDetector.code: HighPrioritySectorDetector,
@@ -54,3 +53,9 @@ def detector(code: str) -> Detector:
 def detectors() -> dict[str, Detector]:
     """Every registered detector, built once, by flag code in registry order."""
     return {code: detector(code) for code in REGISTRY}
+
+
+def detectors_reading(field: str) -> dict[str, Detector]:
+    """The registered detectors that read ``field`` of a record (``address``: those that find places),
+    built once, by flag code in registry order; the others are not built."""
+    return {code: detector(code) for code, kind in REGISTRY.items() if field in kind.fields}

@@ -30,6 +30,10 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 #: Excel serial day numbers accepted as dates: 1954-10-03 .. 2119-01-11.
 EXCEL_SERIAL_RANGE = (20000, 80000)
 
+#: An ISO date, or only its year and month, or its year: ``2021-03-12``, ``2021-03``, ``2021``; the
+#: groups are year, month and day (the list readers use it on dates the lists write in ISO form).
+PARTIAL_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?")
 _YEAR_FIRST = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[T ].*)?")
 _NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?:[T ].*)?")
@@ -120,6 +124,11 @@ def _parse_date_text(text: str) -> str | None:
     return None
 
 
+def month_number(name: str) -> int | None:
+    """The number of an English month, written out or cut short ("June", "Jun", "Sept."), else None."""
+    return _MONTHS.get(name[:3].lower())
+
+
 def _year(text: str) -> int:
     year = int(text)
     if len(text) == 2:
@@ -135,7 +144,7 @@ def _numeric_date(first: int, second: int, year: int, *, day_first: bool) -> str
 
 
 def _named_month_date(month_name: str, day: int, year: int) -> str | None:
-    month = _MONTHS.get(month_name[:3].lower())
+    month = month_number(month_name)
     if month is None:
         return None
     return _iso(year, month, day)

@@ -1,20 +1,22 @@
-"""Which nodes are flagged, and why: list entities by their memberships, places by the Xinjiang detector.
+"""Which nodes are flagged, and why: list entities by their memberships, places by the place detectors.
 
 A list entity with a hit-eligible membership (``Membership.is_hit``) in force on the screening date is
 a ``restricted_party``; memberships on the lists of ``flag_lists`` in ``data/network.yaml`` add
-``uflpa_entity`` (DHS UFLPA Entity List) or ``covered_equipment`` (NDAA s.889, FCC Covered List). A
-node is a ``xinjiang_location`` when the Xinjiang detector flags an address it is ``located_at``, the
-text of a user name, a list entity's address, or the address, country and description columns of
-the supplier's own row.
+``uflpa_entity`` (DHS UFLPA Entity List) or ``covered_equipment`` (NDAA s.889, FCC Covered List).
+Places are checked, as screening checks a row, by the registered detectors that read an address
+(:func:`supplyscreen.detect.detectors_reading`: the Xinjiang one): a node is a ``xinjiang_location``
+when that detector flags an address the node is ``located_at``, the text of a user name, a list entity's
+address, or the address, country and description columns of the supplier's own row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from supplyscreen.detect import xinjiang_location_detector
+from supplyscreen.detect import Detector, detectors_reading
 from supplyscreen.listcodes import list_info
-from supplyscreen.model import Entity, Flag, Membership, Record
+from supplyscreen.model import Entity, Membership, Record
 from supplyscreen.network.graph import SupplyNetwork
 from supplyscreen.network.rules import NetworkConfig
 
@@ -28,6 +30,8 @@ NETWORK_FLAGS = (
 )
 RESTRICTED = "restricted_party"
 XINJIANG = "xinjiang_location"
+#: The record field the place detectors read.
+PLACE_FIELD = "address"
 #: Where a list entity's own address was found in Xinjiang: an office, which flags the entity itself
 #: but not its downstream customers (only production, ``located_at`` addresses, reaches them).
 OFFICE_ADDRESS = "list entity address"
@@ -89,25 +93,32 @@ def flag_list_entities(net: SupplyNetwork, config: NetworkConfig) -> None:
             net.flag(entity_id, code, _list_reason(entity, chosen), evidence)
 
 
-def _xinjiang(net: SupplyNetwork, node: str, flags: list[Flag], where: str) -> None:
-    for flag in flags:
-        net.flag(node, XINJIANG, flag.reason, {"where": where, "severity": flag.severity, **flag.evidence})
+def _flag_places(
+    net: SupplyNetwork, detectors: Iterable[Detector], node: str, record: Record, where: str
+) -> bool:
+    """Flag ``node`` with what each place detector finds in ``record``; whether any found something."""
+    found = False
+    for detector in detectors:
+        for flag in detector.detect(record):
+            evidence = {"where": where, "severity": flag.severity, **flag.evidence}
+            net.flag(node, flag.code, flag.reason, evidence)
+            found = True
+    return found
 
 
 def flag_xinjiang_places(net: SupplyNetwork) -> None:
     """Flag addresses, user names and list entities' addresses that name a place in Xinjiang."""
-    detector = xinjiang_location_detector()
+    places = detectors_reading(PLACE_FIELD).values()
     for node, data in net.graph.nodes(data=True):
         kind, caption = data["kind"], data["caption"]
         if kind == "address":
-            _xinjiang(net, node, detector.detect(Record(row=0, address=caption)), "address")
+            _flag_places(net, places, node, Record(row=0, address=caption), "address")
         elif kind == "name":
-            _xinjiang(net, node, detector.detect(Record(row=0, name=caption)), "name")
+            _flag_places(net, places, node, Record(row=0, name=caption), "name")
     for entity_id, entity in net.entities.items():
         for address in entity.addresses:
-            found = detector.detect(Record(row=0, address=address.full, country=address.country))
-            if found:
-                _xinjiang(net, entity_id, found, OFFICE_ADDRESS)
+            record = Record(row=0, address=address.full, country=address.country)
+            if _flag_places(net, places, entity_id, record, OFFICE_ADDRESS):
                 break
 
 
@@ -120,4 +131,4 @@ def flag_supplier_row(net: SupplyNetwork, node: str, record: Record) -> None:
         country=record.country,
         description=record.description,
     )
-    _xinjiang(net, node, xinjiang_location_detector().detect(row), "supplier row")
+    _flag_places(net, detectors_reading(PLACE_FIELD).values(), node, row, "supplier row")

@@ -49,6 +49,10 @@ class SourceSpec:
     def file_roles(self) -> list[str]:
         return [f.role for f in self.files]
 
+    def read_file(self, path: str | Path, report: ReadReport | None = None) -> Iterator[Entity]:
+        """Entities of a one-file source, read from ``path`` into ``report`` (a new one when None)."""
+        return self.read({self.files[0].role: Path(path)}, report or ReadReport(self.code))
+
 
 def read_utf8(path: Path, *, bom: bool) -> str:
     """The whole file as strict UTF-8 text (``bom``: drop a leading byte order mark).

@@ -19,9 +19,10 @@ from importlib import resources
 from pathlib import Path
 
 from supplyscreen.errors import SourceFormatError
+from supplyscreen.io.dates import PARTIAL_ISO_DATE, month_number
 from supplyscreen.model import Entity, Membership, Relation, Rule
 from supplyscreen.sources import dhs_uflpa, fcc_covered
-from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec, read_utf8
+from supplyscreen.sources.base import ReadFn, ReadReport, SourceFile, SourceSpec, read_utf8
 
 UFLPA_FILE = "uflpa_entities.csv"
 COVERED_FILE = "covered_telecom_video.csv"
@@ -45,7 +46,6 @@ _EL_COLUMNS = tuple(
 )
 
 _SPACE_RE = re.compile(r"\s+")
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _URL_RE = re.compile(r"https?://[^\s;]+")
 _FR_RE = re.compile(r"\b\d{1,3} FR \d+\b|\bFR Doc\.? \d{4}-\d+\b")
 _CLAUSES_RE = re.compile(r"^\((i{1,3}|iv|v)\)(?:\s+and\s+\((i{1,3}|iv|v)\))*$")
@@ -58,7 +58,6 @@ _QUALIFIERS = frozenset(
     "west|east|north|south|us|usa|america|americas|europe|asia|hk|hong kong|china|group|holdings"
     "|international".split("|")
 )
-_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 _LIST_DATE_RE = re.compile(r"\((\d{4}-\d{2}-\d{2})|\((\w{3})\w* (\d{4})|\b(\d{4}-\d{2}-\d{2})\b")
 
 
@@ -111,7 +110,7 @@ def _iso(path: Path, row: _Row, column: str, *, end_of_period: bool = False) -> 
     value = row[column]
     if not value:
         return None
-    m = _DATE_RE.match(value)
+    m = PARTIAL_ISO_DATE.fullmatch(value)
     try:
         if not m:
             raise ValueError(value)
@@ -240,8 +239,9 @@ def _list_date(text: str) -> str | None:
     m = _LIST_DATE_RE.search(text)
     if not m:
         return None
-    if m.group(2) and m.group(2).lower() in _MONTHS:
-        return f"{m.group(3)}-{_MONTHS[m.group(2).lower()]:02d}"
+    month = month_number(m.group(2)) if m.group(2) else None
+    if month:
+        return f"{m.group(3)}-{month:02d}"
     return m.group(1) or m.group(4)
 
 
@@ -424,34 +424,33 @@ def read_el_xinjiang_files(files: Mapping[str, Path], report: ReadReport) -> Ite
 
 # -- specs and convenience readers ------------------------------------------------------------------------
 
-CURATED_UFLPA = SourceSpec(
-    code="curated_uflpa",
-    title="Curated UFLPA Entity List entries (research snapshot)",
-    files=(SourceFile("csv", UFLPA_FILE, ""),),
-    read=read_uflpa_files,
-    official=False,
+
+def _curated_spec(code: str, title: str, filename: str, read: ReadFn) -> SourceSpec:
+    """A curated source: one research CSV shipped in the package (no URL), not an official list."""
+    return SourceSpec(code, title, (SourceFile("csv", filename, ""),), read, official=False)
+
+
+CURATED_UFLPA = _curated_spec(
+    "curated_uflpa", "Curated UFLPA Entity List entries (research snapshot)", UFLPA_FILE, read_uflpa_files
 )
-CURATED_COVERED = SourceSpec(
-    code="curated_covered",
-    title="Curated NDAA s.889 / FCC Covered List companies, brands and subsidiaries (research snapshot)",
-    files=(SourceFile("csv", COVERED_FILE, ""),),
-    read=read_covered_files,
-    official=False,
+CURATED_COVERED = _curated_spec(
+    "curated_covered",
+    "Curated NDAA s.889 / FCC Covered List companies, brands and subsidiaries (research snapshot)",
+    COVERED_FILE,
+    read_covered_files,
 )
-CURATED_EL_XINJIANG = SourceSpec(
-    code="curated_el_xinjiang",
-    title="Curated BIS Entity List Xinjiang additions (research snapshot)",
-    files=(SourceFile("csv", EL_XINJIANG_FILE, ""),),
-    read=read_el_xinjiang_files,
-    official=False,
+CURATED_EL_XINJIANG = _curated_spec(
+    "curated_el_xinjiang",
+    "Curated BIS Entity List Xinjiang additions (research snapshot)",
+    EL_XINJIANG_FILE,
+    read_el_xinjiang_files,
 )
 SOURCES = (CURATED_UFLPA, CURATED_COVERED, CURATED_EL_XINJIANG)
 _BY_FILE = {spec.files[0].filename: spec for spec in SOURCES}
 
 
 def _read_spec(spec: SourceSpec, path: str | Path | None, report: ReadReport | None) -> Iterator[Entity]:
-    csv_path = Path(path) if path is not None else package_path(spec.files[0].filename)
-    return spec.read({"csv": csv_path}, report or ReadReport(spec.code))
+    return spec.read_file(path if path is not None else package_path(spec.files[0].filename), report)
 
 
 def read_uflpa(path: str | Path | None = None, report: ReadReport | None = None) -> Iterator[Entity]:

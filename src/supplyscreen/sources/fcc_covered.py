@@ -249,4 +249,4 @@ SOURCE = SourceSpec(
 
 def read(path: str | Path, report: ReadReport | None = None) -> Iterator[Entity]:
     """Read a saved copy of the Covered List page; rules land in ``report.rules``."""
-    return read_files({"html": Path(path)}, report or ReadReport(CODE))
+    return SOURCE.read_file(path, report)

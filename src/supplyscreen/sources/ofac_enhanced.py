@@ -16,6 +16,7 @@ from xml.etree import ElementTree as ET
 
 from supplyscreen.countries import country_code
 from supplyscreen.errors import SourceFormatError
+from supplyscreen.io.dates import PARTIAL_ISO_DATE
 from supplyscreen.model import Address, Entity, Membership, Relation
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
 from supplyscreen.sources.identifiers import identifier_type, is_descriptive, known_type, make_identifier
@@ -62,7 +63,6 @@ _NOT_KEYS = frozenset(
 )
 _KEY_RE = re.compile(r"[A-Za-z]{3,}|\d{4,5}")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
-_DATE_RE = re.compile(r"\d{4}(-\d\d(-\d\d)?)?$")
 
 
 def read_files(files: Mapping[str, Path], report: ReadReport) -> Iterator[Entity]:
@@ -148,7 +148,7 @@ def _value_dates(elem: ET.Element | None) -> list[str]:
         return []
     get = {child.tag: _text(child)[:10] for child in elem}
     begin = get.get("fromDateBegin", "")
-    if not _DATE_RE.match(begin):
+    if not PARTIAL_ISO_DATE.fullmatch(begin):
         return []
     if get.get("isDateRange") == "true":
         ends = [
@@ -227,7 +227,7 @@ class _Reader:
     # -- header ----------------------------------------------------------------------------------
     def _publication(self, elem: ET.Element) -> None:
         as_of = _text(elem.find("dataAsOf"))[:10]
-        if _DATE_RE.match(as_of):
+        if PARTIAL_ISO_DATE.fullmatch(as_of):
             self.report.snapshot_date = as_of
         if self.code is None:
             filters = [_text(e) for e in elem.iterfind("filters/sanctionsLists/sanctionsList")]
@@ -392,7 +392,7 @@ class _Reader:
             if name in _PUBLICATION_LISTS or not name:
                 continue
             date = (item.get("datePublished") or "")[:10]
-            lists.setdefault(self._list_code(name), date if _DATE_RE.match(date) else None)
+            lists.setdefault(self._list_code(name), date if PARTIAL_ISO_DATE.fullmatch(date) else None)
         programs = self._refs(elem, "sanctionsPrograms/sanctionsProgram")
         authorities = self._refs(elem, "legalAuthorities/legalAuthority")
         types = self._refs(elem, "sanctionsTypes/sanctionsType")

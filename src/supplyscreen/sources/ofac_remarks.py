@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from supplyscreen.countries import country_code
+from supplyscreen.io.dates import month_number
 from supplyscreen.model import Entity
 from supplyscreen.sources.identifiers import ID_TYPES, make_identifier
 
@@ -23,7 +24,6 @@ _ALT = re.compile(r"^alt\.\s+", re.IGNORECASE)
 _ALIAS = re.compile(r"^([afn])\.k\.a\.,?\s*(.*)$")
 _DATE = r"(?:(?:(\d{1,2})\s+)?([A-Za-z]{3})[a-z]*\.?\s+)?(\d{4})"
 _DOB = re.compile(rf"^DOB\s+(?:circa\s+)?{_DATE}(?:\s*(?:to|-)\s*{_DATE})?$")
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _ALIAS_KINDS = {"a": "alias", "f": "fka", "n": "nka"}
 _MAX_YEAR_SPAN = 10
 
@@ -129,7 +129,7 @@ def _iso(day: str | None, month: str | None, year: str) -> str | None:
     """``03``, ``Nov``, ``1955`` as ``1955-11-03``; a month without day as ``1955-11``."""
     if not month:
         return None if day else year
-    number = _MONTHS.get(month[:3].lower())
+    number = month_number(month)
     if number is None:
         return None
     return f"{year}-{number:02d}-{int(day):02d}" if day else f"{year}-{number:02d}"

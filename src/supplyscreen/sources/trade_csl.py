@@ -21,6 +21,7 @@ from typing import Any
 
 from supplyscreen.countries import country_code
 from supplyscreen.errors import SourceFormatError
+from supplyscreen.io.dates import PARTIAL_ISO_DATE
 from supplyscreen.model import Address, Entity, Identifier, Membership, Relation
 from supplyscreen.sources.base import ReadReport, SourceFile, SourceSpec
 from supplyscreen.sources.identifiers import COUNTRY_LABELS, identifier_type, is_descriptive, make_identifier
@@ -77,7 +78,6 @@ _MEMBERSHIP_NOTES = {
 }  # fmt: skip
 
 _PARENS = re.compile(r"\(([^()]+)\)")
-_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 _YEAR_RANGE = re.compile(r"(\d{4}) to (\d{4})")
 _CC = re.compile(r"[A-Z]{2}")
 _FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -296,9 +296,9 @@ def _json_snapshot(doc: dict[str, Any]) -> str | None:
     """The newest ``source_last_updated`` date in ``sources_used``, as ISO, if any."""
     dates = []
     for used in doc.get("sources_used") or []:
-        if isinstance(used, dict) and (m := _ISO_DATE.match(str(used.get("source_last_updated") or ""))):
-            if m.group(3):
-                dates.append(m.group(0))
+        updated = str(used.get("source_last_updated") or "") if isinstance(used, dict) else ""
+        if (m := PARTIAL_ISO_DATE.match(updated)) and m.group(3):
+            dates.append(m.group(0))
     return max(dates) if dates else None
 
 
@@ -418,7 +418,7 @@ def _birth_dates(value: str) -> list[str]:
 
 def _iso_date(value: str) -> str | None:
     """``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY``) from a CSL date; the CSL already writes ISO dates."""
-    m = _ISO_DATE.match(value.strip())
+    m = PARTIAL_ISO_DATE.match(value.strip())
     return m.group(0) if m else None
 
 

@@ -27,6 +27,7 @@ class SourceData:
 
 
 def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex (read a megabyte at a time)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
