@@ -19,6 +19,8 @@ class ListInfo:
     basis: str
     meaning: str
     url: str
+    #: FollowTheMoney topic codes of an entry (``sanction``, ``export.control``, ``debarment`` …)
+    topics: tuple[str, ...] = ()
 
 
 @cache
@@ -26,7 +28,10 @@ def list_infos() -> dict[str, ListInfo]:
     """Every known official list code, in a stable order."""
     text = resources.files("supplyscreen").joinpath("data/lists.yaml").read_text(encoding="utf-8")
     raw = load_yaml(text)
-    return {code: ListInfo(code=code, **values) for code, values in raw.items()}
+    return {
+        code: ListInfo(code=code, **{**values, "topics": tuple(values.get("topics") or ())})
+        for code, values in raw.items()
+    }
 
 
 def list_info(code: str) -> ListInfo:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from supplyscreen.api.filters import COLLECTIONS, YENTE_ALGORITHMS, ResultFilter
 from supplyscreen.api.service import ServiceState
 from supplyscreen.countries import country_code
 from supplyscreen.listcodes import list_info
@@ -14,7 +15,7 @@ from supplyscreen.model import SCHEMAS, Hit, ftm_schema
 from supplyscreen.names.matcher import MATCH_THRESHOLD, MAX_LIMIT
 
 ALGORITHM = "supplyscreen-v1"
-ALGORITHM_ALIASES = frozenset({ALGORITHM, "best", "default"})
+ALGORITHM_ALIASES = frozenset({ALGORITHM, "best", "default", *YENTE_ALGORITHMS})
 DEFAULT_DATASET = "default"
 NAME_PROPS = ("name", "alias", "previousName")
 COUNTRY_PROPS = ("country", "jurisdiction", "nationality", "mainCountry", "citizenship")
@@ -68,8 +69,11 @@ MATCHER_DOCS: dict[str, Any] = {
 
 
 def check_algorithm(name: str) -> None:
+    """400 for an algorithm name that is neither supplyscreen's nor one of yente's (which
+    supplyscreen's matcher answers; the response's ``matcher`` names it)."""
     if name not in ALGORITHM_ALIASES:
-        raise HTTPException(400, f"unknown algorithm {name!r}; use {ALGORITHM} (or best, default)")
+        names = ", ".join(("best", "default", *YENTE_ALGORITHMS))
+        raise HTTPException(400, f"unknown algorithm {name!r}; use {ALGORITHM} (or {names})")
 
 
 def datasets(state: ServiceState) -> dict[str, dict[str, Any]]:
@@ -86,13 +90,10 @@ def datasets(state: ServiceState) -> dict[str, dict[str, Any]]:
         )
         entry["entities"] += row.entities
     total = sum(v["entities"] for v in lists.values())
+    everything = {"entities": total, "url": None, "children": list(lists)}
     found = {
-        DEFAULT_DATASET: {
-            "title": "All loaded lists",
-            "entities": total,
-            "url": None,
-            "children": list(lists),
-        },
+        DEFAULT_DATASET: {"title": "All loaded lists", **everything},
+        "sanctions": {"title": "All loaded lists (OpenSanctions' collection name)", **everything},
         **{code: {**v, "children": []} for code, v in lists.items()},
     }
     state.memo["datasets"] = found
@@ -142,8 +143,10 @@ def match_properties(
     limit: int,
     threshold: float,
     cutoff: float = 0.0,
+    filters: ResultFilter | None = None,
 ) -> list[Scored]:
-    """The best entities for a query's names, countries, identifiers and birth date; best first."""
+    """The best entities for a query's names, countries, identifiers and birth date, best first;
+    only those ``filters`` accepts (by default, those of ``dataset``)."""
     names = values(properties, NAME_PROPS)[:5]
     identifiers = values(properties, IDENTIFIER_PROPS)[:10]
     if not names and not identifiers:
@@ -154,7 +157,10 @@ def match_properties(
         if code and code not in countries and len(countries) < 3:
             countries.append(code)
     births = values(properties, ("birthDate",))
-    fetch = min(MAX_LIMIT, limit if dataset == DEFAULT_DATASET else limit * 5)
+    if filters is None:
+        filters = ResultFilter(datasets=None if dataset in COLLECTIONS else frozenset({dataset}))
+    # results a filter drops leave room for others: more candidates are scored then
+    fetch = min(MAX_LIMIT, max(limit * 5, 50) if filters.active else limit)
     best: dict[str, Hit] = {}
     for name in names or [""]:
         for country in countries or [None]:
@@ -175,7 +181,7 @@ def match_properties(
         if hit.score < cutoff:
             continue
         entity = state.entity_ftm(hit.entity_id)
-        if entity is None or (dataset != DEFAULT_DATASET and dataset not in entity["datasets"]):
+        if entity is None or not filters.accepts(entity):
             continue
         out.append(Scored(hit, entity))
         if len(out) >= limit:
@@ -206,13 +212,13 @@ def features(hit: Hit) -> tuple[dict[str, float], dict[str, dict[str, Any]]]:
     return feats, explained
 
 
-def scored_json(scored: Scored) -> dict[str, Any]:
-    """One yente ``ScoredEntityResponse``."""
+def scored_json(scored: Scored, threshold: float) -> dict[str, Any]:
+    """One yente ``ScoredEntityResponse``: a match is a score from ``threshold`` on, as in yente."""
     feats, explained = features(scored.hit)
     return {
         **public_entity(scored.entity),
         "score": scored.hit.score,
-        "match": scored.hit.match,
+        "match": scored.hit.score >= threshold,
         "features": feats,
         "explanations": explained,
     }

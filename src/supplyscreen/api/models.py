@@ -17,7 +17,7 @@ class EntityExample(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     id: str | None = None
-    schema_: str = Field("LegalEntity", alias="schema", examples=["Company"])
+    schema_: str = Field(..., alias="schema", examples=["Company"])
     properties: dict[str, str | list[Any]] = Field(
         default_factory=dict, examples=[{"name": ["Hikvision"], "country": ["cn"]}]
     )
@@ -96,8 +96,12 @@ class SearchResponse(BaseModel):
     offset: int = 0
 
 
+class AlgorithmDocs(MatcherDocs):
+    docs: dict[str, FeatureDoc]
+
+
 class AlgorithmResponse(BaseModel):
-    algorithms: list[MatcherDocs]
+    algorithms: list[AlgorithmDocs]
     default: str
     best: str
 

@@ -221,6 +221,9 @@ def record_decision(state: ServiceState, principal: Principal, body: DecisionReq
     entity = state.entity(body.entity_id)
     if entity is None:
         raise HTTPException(404, f"no entity {body.entity_id!r} in the active lists")
+    # the decision's audit row is written at once: the look-ups queued before it are written first,
+    # so the log keeps the order in which things happened
+    state.audit.flush()
     note = state.cases.decide(
         user=principal.name,
         entity_id=entity.id,

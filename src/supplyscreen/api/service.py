@@ -15,6 +15,12 @@ from supplyscreen.screener import Screener
 from supplyscreen.settings import ServiceSettings as Settings
 
 
+def _linked(record: dict[str, Any]) -> set[str]:
+    """The entity ids a relation record links."""
+    props = record["properties"]
+    return {value for role in ("owner", "asset", "subject", "object") for value in props.get(role, ())}
+
+
 class SharedScreener:
     """A :class:`Screener` whose matcher is used by one thread at a time.
 
@@ -88,11 +94,45 @@ class ServiceState:
         main = dict(objects[0])
         main["target"] = any(m.is_hit for m in entity.memberships)
         main["first_seen"] = main["last_seen"] = main["last_change"] = None
-        main["_sanctions"] = [o for o in objects[1:] if o["schema"] == "Sanction"]
+        # sanctions and relations, its own and those of entities that name it (api.entities nests them)
+        main["_records"] = objects[1:] + self._incoming_records(entity_id)
         self._ftm[entity_id] = main
         if len(self._ftm) > 20_000:
             self._ftm.popitem(last=False)
         return main
+
+    def canonical_id(self, entity_id: str) -> str | None:
+        """The id of the entity that ``entity_id`` names as a referent (an id in a source), if any."""
+        return self._links()[0].get(entity_id)
+
+    def _incoming_records(self, entity_id: str) -> list[dict[str, Any]]:
+        """The relation records of other entities that point at ``entity_id``."""
+        records: list[dict[str, Any]] = []
+        for source_id in dict.fromkeys(self._links()[1].get(entity_id, ())):
+            source = self.entity(source_id)
+            if source is not None:
+                records.extend(
+                    record
+                    for record in to_ftm(source)[1:]
+                    if record["schema"] != "Sanction" and entity_id in _linked(record)
+                )
+        return records
+
+    def _links(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """{referent: entity id} and {entity id: ids of the entities whose relations name it}, read
+        from the snapshot once."""
+        links: tuple[dict[str, str], dict[str, list[str]]] | None = self.memo.get("links")
+        if links is None:
+            referents: dict[str, str] = {}
+            incoming: dict[str, list[str]] = {}
+            for entity in self.screener.store.entities():
+                for ref in entity.source_ids:
+                    referents.setdefault(ref, entity.id)
+                for relation in entity.relations:
+                    if relation.target_id and relation.target_id != entity.id:
+                        incoming.setdefault(relation.target_id, []).append(entity.id)
+            links = self.memo["links"] = (referents, incoming)
+        return links
 
     def match(self, name: str, **options: Any) -> list[Hit]:
         with self.match_lock:

@@ -1,15 +1,18 @@
-"""The yente-compatible endpoints: ``/match/{dataset}``, ``/search/{dataset}``, ``/entities/{id}``,
-``/algorithms`` and ``/catalog``, answering the shapes an OpenSanctions yente client expects."""
+"""The yente-compatible endpoints: ``/match/{dataset}``, ``/search/{dataset}``, ``/entities/{id}``
+(and ``/adjacent``), ``/algorithms`` and ``/catalog`` (``/manifest``), answering the shapes and
+parameters of OpenSanctions' yente 5.5 (the differences are listed in ``docs/api.md``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from supplyscreen.api.deps import state_of, viewer
+from supplyscreen.api.entities import adjacent_json, entity_json, facets, normalised_query
+from supplyscreen.api.filters import result_filter
 from supplyscreen.api.matching import (
     ALGORITHM,
     MATCHER_DOCS,
@@ -31,15 +34,26 @@ from supplyscreen.api.models import (
     SearchResponse,
 )
 from supplyscreen.cases.accounts import Principal
-from supplyscreen.names.matcher import MATCH_THRESHOLD, MAX_LIMIT
+from supplyscreen.names.matcher import MATCH_THRESHOLD
+
+#: yente's limits: results per query and per search page, and the deepest search offset
+MAX_RESULTS = 500
+MAX_OFFSET = 9499
 
 router = APIRouter(tags=["Matching"])
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Invalid query"},
     401: {"model": ErrorResponse, "description": "No or invalid API key"},
     404: {"model": ErrorResponse, "description": "Unknown dataset or entity"},
+    422: {"model": ErrorResponse, "description": "Invalid request body"},
     429: {"model": ErrorResponse, "description": "Rate limit exceeded"},
 }
+Datasets = Annotated[list[str], Query(description="Only results on these datasets (list codes)")]
+NoDatasets = Annotated[list[str], Query(description="No results on these datasets alone")]
+NoSchemas = Annotated[list[str], Query(description="No results of these schemas")]
+Topics = Annotated[list[str], Query(description="Only results with one of these topics (sanction …)")]
+ChangedSince = Annotated[str | None, Query(description="Not supported: answered with 400 (docs/api.md)")]
+Fuzzy = Annotated[bool, Query(description="Accepted for yente clients: names are always compared fuzzily")]
 DatasetPath = Annotated[str, Path(description="`default` (every list) or a list code from /catalog")]
 
 
@@ -49,63 +63,98 @@ async def match(
     body: EntityMatchQuery,
     dataset: DatasetPath,
     principal: Annotated[Principal, Depends(viewer)],
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Results per query")] = 5,
+    limit: Annotated[int, Query(ge=1, le=MAX_RESULTS, description="Results per query")] = 5,
     threshold: Annotated[float, Query(ge=0.0, le=1.0, description="Score from which a result is a match")] = (
         MATCH_THRESHOLD
     ),
     cutoff: Annotated[float, Query(ge=0.0, le=1.0, description="Lowest score returned")] = 0.5,
-    algorithm: Annotated[str, Query(description=f"Scoring algorithm: {ALGORITHM}")] = "best",
+    algorithm: Annotated[str, Query(description=f"{ALGORITHM}, or one of yente's names for it")] = "best",
+    include_dataset: Datasets = [],  # noqa: B006 - FastAPI copies defaults
+    exclude_dataset: NoDatasets = [],  # noqa: B006
+    exclude_schema: NoSchemas = [],  # noqa: B006
+    exclude_entity_ids: Annotated[
+        list[str], Query(max_length=50, description="Entities (ids or referents) never returned")
+    ] = [],  # noqa: B006
+    topics: Topics = [],  # noqa: B006
+    changed_since: ChangedSince = None,
+    fuzzy: Fuzzy = False,
 ) -> JSONResponse:
     """Match entities (yente's request and response shapes): each query's names, countries, identifiers
-    and birth date against the lists of ``dataset``."""
+    and birth date against the lists of ``dataset``, with yente's filters."""
     state = state_of(request)
     check_algorithm(algorithm)
     check_dataset(state, dataset)
+    if not body.queries:
+        raise HTTPException(400, "No queries provided.")
+    for key in body.config:
+        raise HTTPException(400, f"Invalid configuration parameter: {key} for algorithm {ALGORITHM}")
+    for key in body.weights:
+        raise HTTPException(400, f"Invalid weight: {key}; the features of {ALGORITHM} are fixed")
+    filters = result_filter(
+        datasets(state),
+        dataset,
+        include_dataset=include_dataset,
+        exclude_dataset=exclude_dataset,
+        exclude_schema=exclude_schema,
+        exclude_entity_ids=exclude_entity_ids,
+        topics=topics,
+        changed_since=changed_since,
+    )
+    schemas = {qid: our_schema(example.schema_) for qid, example in body.queries.items()}  # 400 first
+    cutoff = min(cutoff, threshold)
     # the matching is CPU work: done in a worker thread, so the event loop keeps answering the
     # other requests (health checks, admission control's 503s) meanwhile
-    return await run_in_threadpool(_match, state, body, dataset, principal, limit, threshold, cutoff)
+    return await run_in_threadpool(
+        _match, state, body, schemas, dataset, principal, limit, threshold, cutoff, filters
+    )
 
 
 def _match(
     state: Any,
     body: EntityMatchQuery,
+    schemas: dict[str, str | None],
     dataset: str,
     principal: Principal,
     limit: int,
     threshold: float,
     cutoff: float,
+    filters: Any,
 ) -> JSONResponse:
     responses: dict[str, Any] = {}
     audit: dict[str, Any] = {}
     for qid, example in body.queries.items():
-        schema = our_schema(example.schema_)
         found = match_properties(
             state,
-            schema,
+            schemas[qid],
             example.properties,
             dataset=dataset,
             limit=limit,
             threshold=threshold,
             cutoff=cutoff,
+            filters=filters,
         )
-        results = [scored_json(s) for s in found]
+        results = [scored_json(s, threshold) for s in found]
+        matches = sum(1 for r in results if r["match"])
         responses[qid] = {
             "status": 200,
             "results": results,
-            "total": {"value": len(results), "relation": "eq"},
-            "query": example.model_dump(by_alias=True),
+            "total": {"value": matches, "relation": "eq"},
+            "query": normalised_query(example),
         }
         audit[qid] = {
             "schema": example.schema_,
             "names": [str(v) for v in _as_list(example.properties.get("name"))][:3],
             "results": [r["id"] for r in results[:3]],
-            "matches": sum(1 for r in results if r["match"]),
+            "matches": matches,
         }
     if state.settings.audit_matches:
         state.audit.submit(
             "match", principal.name, {"dataset": dataset, "queries": audit}, state.list_version
         )
-    return JSONResponse({"responses": responses, "matcher": MATCHER_DOCS, "limit": limit})
+    return JSONResponse(
+        {"responses": responses, "matcher": MATCHER_DOCS, "limit": limit},
+        headers={"x-batch-size": str(len(responses))},
+    )
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -119,29 +168,47 @@ async def search(
     principal: Annotated[Principal, Depends(viewer)],
     q: Annotated[str, Query(max_length=1000, description="Name to look for")] = "",
     schema: Annotated[str | None, Query(description="Only this schema (Company, Person …)")] = None,
-    countries: Annotated[list[str] | None, Query(description="Only entries of these countries")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
-    offset: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 0,
+    countries: Annotated[list[str], Query(description="Only entries of these countries")] = [],  # noqa: B006
+    topics: Topics = [],  # noqa: B006
+    datasets_: Annotated[list[str], Query(alias="datasets", description="Same as include_dataset")] = [],  # noqa: B006
+    include_dataset: Datasets = [],  # noqa: B006
+    exclude_dataset: NoDatasets = [],  # noqa: B006
+    exclude_schema: NoSchemas = [],  # noqa: B006
+    target: Annotated[bool | None, Query(description="Only targets (true) or only non-targets")] = None,
+    changed_since: ChangedSince = None,
+    fuzzy: Fuzzy = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JSONResponse:
-    """Entries whose names resemble ``q``, best first."""
+    """Entries whose names resemble ``q``, best first, with yente's filters and facets."""
     state = state_of(request)
     check_dataset(state, dataset)
-    fetch = min(MAX_LIMIT, offset + limit)
-    props: dict[str, Any] = {"name": [q]}
-    found = match_properties(
-        state, our_schema(schema), props, dataset=dataset, limit=fetch, threshold=MATCH_THRESHOLD, cutoff=0.3
+    filters = result_filter(
+        datasets(state),
+        dataset,
+        include_dataset=[*include_dataset, *datasets_],
+        exclude_dataset=exclude_dataset,
+        exclude_schema=exclude_schema,
+        topics=topics,
+        countries=countries,
+        target=target,
+        changed_since=changed_since,
     )
-    wanted = {c.lower() for c in countries or [] if c}
-    entities = [
-        public_entity(s.entity)
-        for s in found
-        if not wanted or wanted & set(s.entity["properties"].get("country", []))
-    ]
-    page = entities[offset : offset + limit]
+    found = match_properties(
+        state,
+        our_schema(schema),
+        {"name": [q]},
+        dataset=dataset,
+        limit=min(MAX_RESULTS, offset + limit),
+        threshold=MATCH_THRESHOLD,
+        cutoff=0.3,
+        filters=filters,
+    )
+    entities = [public_entity(s.entity) for s in found]
     return JSONResponse(
         {
-            "results": page,
-            "facets": {},
+            "results": entities[offset : offset + limit],
+            "facets": facets(entities),
             "total": {"value": len(entities), "relation": "eq"},
             "limit": limit,
             "offset": offset,
@@ -154,27 +221,57 @@ async def entity(
     request: Request,
     entity_id: Annotated[str, Path(max_length=300)],
     principal: Annotated[Principal, Depends(viewer)],
-) -> JSONResponse:
-    """One entity as FollowTheMoney JSON, its list memberships nested as ``properties.sanctions``."""
-    found = state_of(request).entity_ftm(entity_id)
+    nested: Annotated[bool, Query(description="Include the entity's sanctions and relations")] = True,
+) -> Response:
+    """One entity as FollowTheMoney JSON, its list memberships nested as ``properties.sanctions``;
+    an id it was known by before (a referent) redirects to it with 308."""
+    found = _found(request, entity_id)
+    if found["id"] != entity_id:
+        return RedirectResponse(request.url_for("entity", entity_id=found["id"]).path, status_code=308)
+    return JSONResponse(entity_json(found, nested))
+
+
+@router.get("/entities/{entity_id}/adjacent", responses=ERRORS)
+async def adjacent(
+    request: Request,
+    entity_id: Annotated[str, Path(max_length=300)],
+    principal: Annotated[Principal, Depends(viewer)],
+    limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> Response:
+    """The entity and what is attached to it, by property: its sanctions, ownerships and other links
+    (yente's shape: each property a page of results)."""
+    found = _found(request, entity_id)
+    if found["id"] != entity_id:
+        return RedirectResponse(request.url_for("adjacent", entity_id=found["id"]).path, status_code=308)
+    return JSONResponse(adjacent_json(found, limit, offset))
+
+
+def _found(request: Request, entity_id: str) -> dict[str, Any]:
+    """The entity ``entity_id`` names, by its id or a referent (an id it has in a source); 404."""
+    state = state_of(request)
+    found = state.entity_ftm(entity_id) or state.entity_ftm(state.canonical_id(entity_id) or "")
     if found is None:
         raise HTTPException(404, f"no entity {entity_id!r} in the active lists")
-    data = public_entity(found)
-    data["properties"] = {**data["properties"], "sanctions": found["_sanctions"]}
-    return JSONResponse(data)
+    return found
 
 
 @router.get("/algorithms", response_model=AlgorithmResponse, responses=ERRORS)
 async def algorithms(principal: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
-    """The scoring algorithms (one) and their features."""
-    return {"algorithms": [MATCHER_DOCS], "default": ALGORITHM, "best": ALGORITHM}
+    """The scoring algorithm (one: yente's names are answered by it) and its features."""
+    docs = {**MATCHER_DOCS, "docs": MATCHER_DOCS["features"]}
+    return {"algorithms": [docs], "default": ALGORITHM, "best": ALGORITHM}
 
 
 @router.get("/catalog", response_model=CatalogResponse, responses=ERRORS)
-async def catalog(request: Request, principal: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
-    """The datasets: ``default`` (every list) and each list of the active snapshot."""
+async def catalog(request: Request, principal: Annotated[Principal, Depends(viewer)]) -> Response:
+    """The datasets: ``default`` and ``sanctions`` (every list) and each list of the active snapshot.
+    It carries an ETag of the list version; a request with that ETag in ``If-None-Match`` gets 304."""
     state = state_of(request)
     version = state.list_version
+    etag = f'"{version}"'
+    if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={"ETag": etag})
     out = [
         {
             "name": name,
@@ -191,4 +288,11 @@ async def catalog(request: Request, principal: Annotated[Principal, Depends(view
         }
         for name, info in datasets(state).items()
     ]
-    return {"datasets": out, "current": [d["name"] for d in out], "outdated": [], "index_stale": False}
+    body = {"datasets": out, "current": [d["name"] for d in out], "outdated": [], "index_stale": False}
+    return JSONResponse(body, headers={"ETag": etag})
+
+
+@router.get("/manifest", response_model=CatalogResponse, responses=ERRORS, include_in_schema=False)
+async def manifest(request: Request, principal: Annotated[Principal, Depends(viewer)]) -> Response:
+    """yente's older name of ``/catalog``."""
+    return await catalog(request, principal)

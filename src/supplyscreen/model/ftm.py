@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from supplyscreen.listcodes import list_info
 from supplyscreen.model.entity import (
     NON_HIT_STATUSES,
     RELATION_TYPES,
@@ -50,6 +51,17 @@ def ftm_schema(schema: str) -> str | None:
     return _FTM_SCHEMA_MAP.get(schema)
 
 
+def entity_topics(entity: Entity) -> list[str]:
+    """FollowTheMoney topics of the entity's list memberships that are hits (``lists.yaml``'s
+    ``topics``); a hit on a list that declares none (a user's list) is ``sanction``, as before."""
+    topics: dict[str, None] = {}
+    for membership in entity.memberships:
+        if membership.is_hit:
+            for topic in list_info(membership.list_code).topics or ("sanction",):
+                topics[topic] = None
+    return list(topics)
+
+
 def to_ftm(entity: Entity) -> list[dict[str, Any]]:
     """The entity as FollowTheMoney JSON objects: the entity itself, one ``Sanction`` per
     membership and one ``UnknownLink``/``Ownership`` per relation to a known entity id."""
@@ -83,9 +95,9 @@ def to_ftm(entity: Entity) -> list[dict[str, Any]]:
     programs = [m.program for m in entity.memberships if m.program]
     if programs:
         props["program"] = list(dict.fromkeys(programs))
-    props["topics"] = ["sanction"] if any(m.is_hit for m in entity.memberships) else []
-    if not props["topics"]:
-        del props["topics"]
+    topics = entity_topics(entity)
+    if topics:
+        props["topics"] = topics
     out: list[dict[str, Any]] = [
         {
             "id": entity.id,

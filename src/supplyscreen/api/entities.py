@@ -1,0 +1,120 @@
+"""Entities as yente answers them: the entity with its nested records, its adjacent records by
+property, search facets, and the echo of a match query normalised as yente normalises it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from supplyscreen.api.models import EntityExample
+from supplyscreen.countries import country_code
+from supplyscreen.listcodes import list_info
+
+#: Query properties whose values are countries: echoed as ISO codes (``"Russia"`` → ``"ru"``)
+COUNTRY_PROPS = frozenset({"country", "jurisdiction", "nationality", "mainCountry", "citizenship"})
+#: The property an adjacent record is listed under, by its schema and the entity's place in it
+#: (FollowTheMoney's reverse property names)
+_ADJACENT = {
+    ("Sanction", "entity"): "sanctions",
+    ("Ownership", "owner"): "ownershipOwner",
+    ("Ownership", "asset"): "ownershipAsset",
+    ("UnknownLink", "subject"): "unknownLinkSubject",
+    ("UnknownLink", "object"): "unknownLinkObject",
+}
+
+
+def normalised_query(example: EntityExample) -> dict[str, Any]:
+    """The query as yente echoes it: every property a list of text, countries as ISO codes (values
+    that are no country dropped), empty values dropped."""
+    properties: dict[str, list[str]] = {}
+    for prop, raw in example.properties.items():
+        values: list[str] = []
+        for value in raw if isinstance(raw, list) else [raw]:
+            if value is None or isinstance(value, dict | list):
+                continue
+            text = " ".join(str(value).split())
+            if prop in COUNTRY_PROPS:
+                text = country_code(text) or ""
+            if text and text not in values:
+                values.append(text)
+        if values:
+            properties[prop] = values
+    return {"id": example.id, "schema": example.schema_, "properties": properties}
+
+
+def nested_record(record: dict[str, Any], entity: dict[str, Any]) -> dict[str, Any]:
+    """A record attached to the entity (a Sanction, an Ownership …) in yente's full entity shape."""
+    props = record["properties"]
+    caption = next(iter(props.get("program") or props.get("authority") or props.get("role") or []), None)
+    return {
+        "id": record["id"],
+        "caption": caption or record["schema"],
+        "schema": record["schema"],
+        "properties": props,
+        "datasets": record.get("datasets") or entity.get("datasets", []),
+        "referents": [],
+        "target": False,
+        "first_seen": entity.get("first_seen"),
+        "last_seen": entity.get("last_seen"),
+        "last_change": entity.get("last_change"),
+    }
+
+
+def public(entity: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entity.items() if not k.startswith("_")}
+
+
+def entity_json(entity: dict[str, Any], nested: bool = True) -> dict[str, Any]:
+    """``/entities/{id}``: the entity, with its records nested under their properties (``nested``)."""
+    data = public(entity)
+    if nested:
+        properties = dict(data["properties"])
+        for prop, records in _adjacent_records(entity).items():
+            properties[prop] = records
+        data["properties"] = properties
+    return data
+
+
+def adjacent_json(entity: dict[str, Any], limit: int, offset: int) -> dict[str, Any]:
+    """``/entities/{id}/adjacent``: the entity and a page of its records per property."""
+    pages = {
+        prop: {
+            "results": records[offset : offset + limit],
+            "total": {"value": len(records), "relation": "eq"},
+            "limit": limit,
+            "offset": offset,
+        }
+        for prop, records in _adjacent_records(entity).items()
+    }
+    return {"entity": public(entity), "adjacent": pages}
+
+
+def _adjacent_records(entity: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for record in entity.get("_records", []):
+        for role in ("entity", "owner", "asset", "subject", "object"):
+            if entity["id"] in record["properties"].get(role, ()):
+                prop = _ADJACENT.get((record["schema"], role))
+                if prop:
+                    out.setdefault(prop, []).append(nested_record(record, entity))
+    return out
+
+
+def facets(entities: list[dict[str, Any]]) -> dict[str, Any]:
+    """yente's search facets over the results: counts of countries, topics and datasets."""
+    counted: dict[str, Counter[str]] = {"countries": Counter(), "topics": Counter(), "datasets": Counter()}
+    for entity in entities:
+        counted["countries"].update(entity["properties"].get("country", []))
+        counted["topics"].update(entity["properties"].get("topics", []))
+        counted["datasets"].update(entity.get("datasets", []))
+    labels = {"countries": "Countries", "topics": "Topics", "datasets": "Data sources"}
+    return {
+        name: {
+            "label": labels[name],
+            "values": [
+                {"name": value, "label": list_info(value).title if name == "datasets" else value, "count": n}
+                for value, n in counts.most_common()
+            ],
+        }
+        for name, counts in counted.items()
+    }

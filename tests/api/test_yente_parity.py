@@ -1,0 +1,232 @@
+"""yente's own match and search assertions (yente 5.5.0, tests/test_match.py and test_search.py),
+ported to the embedded lists: a yente client must get what yente would give it, or a documented
+difference (docs/api.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+from support.service import Service, open_service  # noqa: E402
+
+HIKVISION = "us_ofac_nonsdn:30946"
+EXAMPLE = {"schema": "Company", "properties": {"name": ["Hikvision"], "country": "China"}}
+MANY_NAMES = {
+    "schema": "Company",
+    "properties": {
+        "name": [
+            "Hangzhou Hikvision Digital Technology Co., Ltd.",
+            "杭州海康威视数字技术股份有限公司",
+            "HIKVISION",
+            "Hangzhou Hikvision Digital Technology Company Limited",
+            "Haikang Weishi",
+        ]
+    },
+}
+ENTITY_KEYS = {
+    "id",
+    "caption",
+    "schema",
+    "properties",
+    "datasets",
+    "referents",
+    "target",
+    "first_seen",
+    "last_seen",
+    "last_change",
+}
+
+
+def assert_entity_shape(entity: dict[str, Any]) -> None:
+    """yente's tests/conftest.assert_entity_shape: every key of an entity response is there."""
+    assert ENTITY_KEYS <= set(entity), set(entity)
+    assert isinstance(entity["properties"], dict) and isinstance(entity["datasets"], list)
+
+
+@pytest.fixture(scope="module")
+def service(screener: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    yield from open_service(screener, tmp_path_factory.mktemp("parity"))
+
+
+def _post(service: Service, body: dict[str, Any], **params: Any) -> Any:
+    return service.client.post("/match/default", json=body, params=params, headers=service.headers("viewer"))
+
+
+def _results(service: Service, query: dict[str, Any] = EXAMPLE, **params: Any) -> list[dict[str, Any]]:
+    response = _post(service, {"queries": {"q": query}}, **params)
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["responses"]["q"]["results"]
+    return results
+
+
+def test_match_echoes_the_normalised_query_counts_matches_and_returns_full_entities(service: Service) -> None:
+    response = _post(service, {"queries": {"vv": EXAMPLE, "xx": EXAMPLE, "zz": EXAMPLE}})
+    assert response.status_code == 200, response.text
+    assert response.headers["x-batch-size"] == "3"
+    res = response.json()["responses"]["vv"]
+    assert res["query"]["schema"] == "Company"
+    assert res["query"]["properties"]["country"] == ["cn"]  # "China", normalised as yente does
+    assert res["total"]["value"] > 0, res["total"]
+    assert res["total"]["value"] == sum(r["match"] for r in res["results"])
+    assert res["results"][0]["id"] == HIKVISION
+    assert_entity_shape(res["results"][0])
+
+
+@pytest.mark.parametrize("algorithm", ["name-based", "logic-v1", "logic-v2", "name-qualified", "best"])
+def test_yentes_algorithm_names_are_answered_by_the_matcher_it_names(
+    service: Service, algorithm: str
+) -> None:
+    response = _post(service, {"queries": {"vv": EXAMPLE}}, algorithm=algorithm)
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["matcher"]["name"] == "supplyscreen-v1"  # the algorithm actually used
+    top = data["responses"]["vv"]["results"][0]
+    assert top["id"] == HIKVISION and top["score"] > 0.70
+    assert_entity_shape(top)
+    assert _post(service, {"queries": {"vv": EXAMPLE}}, algorithm="neural-net").status_code == 400
+
+
+def test_a_query_without_a_schema_is_422_and_an_unknown_schema_400(service: Service) -> None:
+    assert _post(service, {"queries": {"fail": {"properties": {"name": "Banana"}}}}).status_code == 422
+    unknown = {"queries": {"fail": {"schema": "xxx", "properties": {"name": "Banana"}}}}
+    assert _post(service, unknown).status_code == 400
+    empty = _post(service, {"queries": {}})
+    assert empty.status_code == 400 and empty.json()["detail"] == "No queries provided."
+
+
+def test_many_names_and_the_fuzzy_flag_of_yentes_enricher(service: Service) -> None:
+    results = _results(service, MANY_NAMES, algorithm="logic-v1")
+    assert results and results[0]["id"] == HIKVISION
+    again = _results(service, MANY_NAMES, algorithm="logic-v1", fuzzy="false")
+    assert [r["id"] for r in again] == [r["id"] for r in results]
+
+
+def test_include_and_exclude_dataset(service: Service) -> None:
+    hikvision_lists = ["us_ofac_cmic", "us_bis_entity_list", "us_fcc_covered", "us_ndaa_889"]
+    assert all(r["id"] != HIKVISION for r in _results(service, exclude_dataset=hikvision_lists))
+    assert HIKVISION in {r["id"] for r in _results(service, exclude_dataset=["us_ofac_cmic"])}  # 3 lists left
+    assert _results(service, include_dataset=["un_sc", "us_ofac_sdn"]) == []
+    found = _results(service, include_dataset=["us_fcc_covered", "un_sc"])
+    assert found and all("us_fcc_covered" in r["datasets"] for r in found)
+    params = {"include_dataset": ["us_fcc_covered", "un_sc"], "exclude_dataset": ["us_fcc_covered"]}
+    assert _results(service, **params) == []
+    unknown = _post(service, {"queries": {"q": EXAMPLE}}, include_dataset=["eu_fsf"])
+    assert unknown.status_code == 400 and "eu_fsf" in unknown.json()["detail"]
+
+
+def test_the_sanctions_collection_holds_every_list(service: Service) -> None:
+    response = service.client.post(
+        "/match/sanctions", json={"queries": {"q": EXAMPLE}}, headers=service.headers("viewer")
+    )
+    assert response.status_code == 200
+    assert response.json()["responses"]["q"]["results"][0]["id"] == HIKVISION
+
+
+def test_algorithm_config_and_weights_that_do_not_exist_are_400(service: Service) -> None:
+    bad = _post(
+        service, {"queries": {"vv": EXAMPLE}, "config": {"invalid_option": 0.4}}, algorithm="logic-v2"
+    )
+    assert bad.status_code == 400 and "invalid_option" in bad.json()["detail"]
+    assert _post(service, {"queries": {"vv": EXAMPLE}, "weights": {"name_literal": 0.8}}).status_code == 400
+
+
+def test_filter_topics(service: Service) -> None:
+    assert _results(service, topics="crime.cyber") == []
+    found = _results(service, topics=["export.control"])
+    assert found[0]["id"] == HIKVISION and all("export.control" in r["properties"]["topics"] for r in found)
+
+
+def test_the_query_id_passes_through(service: Service) -> None:
+    body = {**MANY_NAMES, "id": "hik"}
+    res = _post(service, {"queries": {"no1": body}}).json()["responses"]["no1"]
+    assert res["query"]["schema"] == "Company" and res["query"]["id"] == "hik"
+
+
+def test_exclude_entity_ids_by_id_or_referent(service: Service) -> None:
+    assert _results(service)[0]["id"] == HIKVISION
+    assert HIKVISION not in {r["id"] for r in _results(service, exclude_entity_ids=[HIKVISION])}
+    by_referent = _results(service, exclude_entity_ids=["us_trade_csl:30946"])
+    assert HIKVISION not in {r["id"] for r in by_referent}
+
+
+def test_match_is_score_from_threshold_and_limit_goes_to_500(service: Service) -> None:
+    loose = _results(
+        service, {"schema": "Company", "properties": {"name": "Hikvision Digital"}}, threshold=0.5
+    )
+    assert loose and all(r["match"] == (r["score"] >= 0.5) for r in loose)
+    assert any(r["match"] and r["score"] < 0.83 for r in loose) or all(r["score"] >= 0.83 for r in loose)
+    assert _post(service, {"queries": {"q": EXAMPLE}}, limit=500).status_code == 200
+    assert _post(service, {"queries": {"q": EXAMPLE}}, limit=501).status_code == 422
+
+
+def test_a_filter_that_cannot_be_applied_is_refused_naming_it(service: Service) -> None:
+    response = _post(service, {"queries": {"q": EXAMPLE}}, changed_since="2024-01-01")
+    assert response.status_code == 400 and "changed_since" in response.json()["detail"]
+
+
+def test_search_filters_and_facets(service: Service) -> None:
+    def search(**params: Any) -> Any:
+        response = service.client.get("/search/default", params=params, headers=service.headers("viewer"))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    found = search(q="Hikvision")
+    assert found["results"][0]["id"] == HIKVISION
+    assert_entity_shape(found["results"][0])
+    assert {"countries", "topics", "datasets"} == set(found["facets"])
+    assert {
+        "name": "cn",
+        "label": "cn",
+        "count": found["facets"]["countries"]["values"][0]["count"],
+    } in found["facets"]["countries"]["values"]
+    assert search(q="Hikvision", topics="crime.cyber")["results"] == []
+    assert all(
+        r["schema"] != "Organization" for r in search(q="Hikvision", exclude_schema="Organization")["results"]
+    )
+    fcc = search(q="Hikvision", include_dataset="us_fcc_covered")["results"]
+    assert fcc and all("us_fcc_covered" in r["datasets"] for r in fcc)
+    assert search(q="Hikvision", datasets="un_sc")["results"] == []
+    assert all(r["target"] for r in search(q="Hikvision", target="true")["results"])
+    assert search(q="Hikvision", limit=500)["limit"] == 500
+
+
+def test_entities_nest_full_records_redirect_referents_and_serve_adjacent(service: Service) -> None:
+    headers = service.headers("viewer")
+    entity = service.client.get(f"/entities/{HIKVISION}", headers=headers).json()
+    assert_entity_shape(entity)
+    sanctions = entity["properties"]["sanctions"]
+    assert sanctions and all(ENTITY_KEYS <= set(s) for s in sanctions)
+    assert all(s["schema"] == "Sanction" and s["caption"] for s in sanctions)
+    # the subsidiaries that name Hikvision as their parent are adjacent to it
+    owned = entity["properties"]["ownershipOwner"]
+    usa = next(o for o in owned if "curated_covered:14" in o["properties"]["asset"])  # Hikvision USA Inc.
+    assert usa["schema"] == "Ownership" and usa["properties"]["owner"] == [HIKVISION]
+    assert ENTITY_KEYS <= set(usa)
+    plain = service.client.get(f"/entities/{HIKVISION}", params={"nested": "false"}, headers=headers).json()
+    assert "sanctions" not in plain["properties"]
+    moved = service.client.get("/entities/us_trade_csl:30946", headers=headers, follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"].endswith(f"/entities/{HIKVISION}")
+    adjacent = service.client.get(
+        f"/entities/{HIKVISION}/adjacent", params={"limit": 2}, headers=headers
+    ).json()
+    assert adjacent["entity"]["id"] == HIKVISION
+    page = adjacent["adjacent"]["sanctions"]
+    assert page["limit"] == 2 and len(page["results"]) == 2 and page["total"]["value"] == len(sanctions)
+    assert service.client.get("/entities/nope:1/adjacent", headers=headers).status_code == 404
+
+
+def test_catalog_has_an_etag_and_manifest_is_its_alias(service: Service) -> None:
+    headers = service.headers("viewer")
+    catalog = service.client.get("/catalog", headers=headers)
+    etag = catalog.headers["etag"]
+    assert service.client.get("/manifest", headers=headers).json() == catalog.json()
+    assert service.client.get("/catalog", headers={**headers, "If-None-Match": etag}).status_code == 304
+
+
+def test_algorithms_carry_their_docs(service: Service) -> None:
+    algorithms = service.client.get("/algorithms", headers=service.headers("viewer")).json()
+    (only,) = algorithms["algorithms"]
+    assert only["docs"] == only["features"] and "name_match" in only["docs"]
