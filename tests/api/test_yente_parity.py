@@ -4,10 +4,13 @@ difference (docs/api.md)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs
 import pytest
+from conftest import REPO
 
 pytest.importorskip("fastapi")
 from support.service import Service, open_service  # noqa: E402
@@ -229,4 +232,39 @@ def test_catalog_has_an_etag_and_manifest_is_its_alias(service: Service) -> None
 def test_algorithms_carry_their_docs(service: Service) -> None:
     algorithms = service.client.get("/algorithms", headers=service.headers("viewer")).json()
     (only,) = algorithms["algorithms"]
-    assert only["docs"] == only["features"] and "name_match" in only["docs"]
+    assert only["docs"]["features"] == only["features"] and "name_match" in only["docs"]["features"]
+    assert only["docs"]["name"] == "supplyscreen-v1" and only["docs"]["config"] == {}
+
+
+SCHEMAS = json.loads((REPO / "tests" / "fixtures" / "yente" / "response_schemas_5.5.0.json").read_text())
+
+
+def test_every_answer_validates_against_yentes_own_response_models(service: Service) -> None:
+    # yente 5.5.0's pydantic models as JSON Schemas (tests/fixtures/yente/README.md says how they were
+    # made): what a yente client parses
+    headers = service.headers("viewer")
+    many = {
+        "queries": {"a": EXAMPLE, "b": MANY_NAMES, "c": {"schema": "Person", "properties": {"name": "x"}}}
+    }
+    answers = {
+        "EntityMatchResponse": [
+            service.client.post("/match/default", json=many, headers=headers),
+            service.client.post(
+                "/match/sanctions?algorithm=logic-v2&topics=sanction", json=many, headers=headers
+            ),
+        ],
+        "SearchResponse": [
+            service.client.get("/search/default?q=Dahua", headers=headers),
+            service.client.get("/search/us_fcc_covered?q=Huawei&limit=500", headers=headers),
+        ],
+        "EntityResponse": [service.client.get(f"/entities/{HIKVISION}", headers=headers)],
+        "EntityAdjacentResponse": [service.client.get(f"/entities/{HIKVISION}/adjacent", headers=headers)],
+        "AlgorithmResponse": [service.client.get("/algorithms", headers=headers)],
+        "DataCatalogModel": [service.client.get("/catalog", headers=headers)],
+    }
+    for model, responses in answers.items():
+        validator = jsonschema_rs.validator_for(SCHEMAS[model])
+        for response in responses:
+            assert response.status_code == 200, response.text
+            errors = [str(e) for e in validator.iter_errors(response.json())]
+            assert not errors, (model, errors[:3])

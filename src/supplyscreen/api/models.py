@@ -96,12 +96,19 @@ class SearchResponse(BaseModel):
     offset: int = 0
 
 
-class AlgorithmDocs(MatcherDocs):
-    docs: dict[str, FeatureDoc]
+class AlgorithmDocs(BaseModel):
+    name: str
+    description: str | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+    features: dict[str, FeatureDoc]
+
+
+class AlgorithmModel(MatcherDocs):
+    docs: AlgorithmDocs
 
 
 class AlgorithmResponse(BaseModel):
-    algorithms: list[AlgorithmDocs]
+    algorithms: list[AlgorithmModel]
     default: str
     best: str
 

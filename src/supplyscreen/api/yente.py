@@ -259,8 +259,13 @@ def _found(request: Request, entity_id: str) -> dict[str, Any]:
 @router.get("/algorithms", response_model=AlgorithmResponse, responses=ERRORS)
 async def algorithms(principal: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
     """The scoring algorithm (one: yente's names are answered by it) and its features."""
-    docs = {**MATCHER_DOCS, "docs": MATCHER_DOCS["features"]}
-    return {"algorithms": [docs], "default": ALGORITHM, "best": ALGORITHM}
+    docs = {
+        "name": ALGORITHM,
+        "description": MATCHER_DOCS["description"],
+        "config": {},  # nothing to set: a request's config is refused (400)
+        "features": MATCHER_DOCS["features"],
+    }
+    return {"algorithms": [{**MATCHER_DOCS, "docs": docs}], "default": ALGORITHM, "best": ALGORITHM}
 
 
 @router.get("/catalog", response_model=CatalogResponse, responses=ERRORS)
