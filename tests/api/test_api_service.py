@@ -20,7 +20,8 @@ from support.service import Service, open_service  # noqa: E402
 from supplyscreen.api import Settings, create_app  # noqa: E402
 from supplyscreen.cases import Cases  # noqa: E402
 
-HIKVISION = "us_ofac_nonsdn:30946"
+HIKVISION = "us-ofac-nonsdn-30946"  # the API's FollowTheMoney id (api/ids.py)
+HIKVISION_KEY = "us_ofac_nonsdn:30946"  # its list key: in screening results, decisions and reports
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +215,7 @@ def test_screen_records_answers_like_the_cli_jsonl(service: Service) -> None:
     assert set(first) >= {"row", "record", "risk", "flags", "hits", "list_snapshot"}
     assert first["record"] == records[0] and first["risk"] == "high"
     assert {"restricted_party", "covered_equipment"} <= {f["code"] for f in first["flags"]}
-    assert first["hits"][0]["entity_id"] == HIKVISION
+    assert first["hits"][0]["entity_id"] == HIKVISION_KEY
     assert second["risk"] == "clear" and second["flags"] == []
     assert [f["code"] for f in third["flags"]] == ["covered_equipment"]
     too_many = {"records": [{"name": "x"}] * 1001}

@@ -5,6 +5,7 @@ difference (docs/api.md)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from conftest import REPO
 pytest.importorskip("fastapi")
 from support.service import Service, open_service  # noqa: E402
 
-HIKVISION = "us_ofac_nonsdn:30946"
+HIKVISION = "us-ofac-nonsdn-30946"
 EXAMPLE = {"schema": "Company", "properties": {"name": ["Hikvision"], "country": "China"}}
 MANY_NAMES = {
     "schema": "Company",
@@ -151,6 +152,8 @@ def test_the_query_id_passes_through(service: Service) -> None:
 def test_exclude_entity_ids_by_id_or_referent(service: Service) -> None:
     assert _results(service)[0]["id"] == HIKVISION
     assert HIKVISION not in {r["id"] for r in _results(service, exclude_entity_ids=[HIKVISION])}
+    by_key = _results(service, exclude_entity_ids=["us_ofac_nonsdn:30946"])  # the id before issue 17
+    assert HIKVISION not in {r["id"] for r in by_key}
     by_referent = _results(service, exclude_entity_ids=["us_trade_csl:30946"])
     assert HIKVISION not in {r["id"] for r in by_referent}
 
@@ -205,13 +208,15 @@ def test_entities_nest_full_records_redirect_referents_and_serve_adjacent(servic
     assert all(s["schema"] == "Sanction" and s["caption"] for s in sanctions)
     # the subsidiaries that name Hikvision as their parent are adjacent to it
     owned = entity["properties"]["ownershipOwner"]
-    usa = next(o for o in owned if "curated_covered:14" in o["properties"]["asset"])  # Hikvision USA Inc.
+    usa = next(o for o in owned if "curated-covered-14" in o["properties"]["asset"])  # Hikvision USA Inc.
     assert usa["schema"] == "Ownership" and usa["properties"]["owner"] == [HIKVISION]
     assert ENTITY_KEYS <= set(usa)
     plain = service.client.get(f"/entities/{HIKVISION}", params={"nested": "false"}, headers=headers).json()
     assert "sanctions" not in plain["properties"]
-    moved = service.client.get("/entities/us_trade_csl:30946", headers=headers, follow_redirects=False)
-    assert moved.status_code == 308 and moved.headers["location"].endswith(f"/entities/{HIKVISION}")
+    for old in ("us_ofac_nonsdn:30946", "us_trade_csl:30946"):  # its list key, and its id in the CSL
+        moved = service.client.get(f"/entities/{old}", headers=headers, follow_redirects=False)
+        assert moved.status_code == 308 and moved.headers["location"].endswith(f"/entities/{HIKVISION}")
+        assert old in entity["referents"]
     adjacent = service.client.get(
         f"/entities/{HIKVISION}/adjacent", params={"limit": 2}, headers=headers
     ).json()
@@ -268,3 +273,19 @@ def test_every_answer_validates_against_yentes_own_response_models(service: Serv
             assert response.status_code == 200, response.text
             errors = [str(e) for e in validator.iter_errors(response.json())]
             assert not errors, (model, errors[:3])
+
+
+FTM_ID = re.compile(r"^[0-9a-zA-Z]([0-9a-zA-Z.-]*[0-9a-zA-Z])?$")  # followthemoney's registry.entity
+
+
+def test_every_id_in_an_answer_is_a_followthemoney_id(service: Service) -> None:
+    headers = service.headers("viewer")
+    entity = service.client.get(f"/entities/{HIKVISION}", headers=headers).json()
+    records = [r for prop in ("sanctions", "ownershipOwner") for r in entity["properties"][prop]]
+    ids = [entity["id"], *(r["id"] for r in records)]
+    ids += [v for r in records for p in ("entity", "owner", "asset") for v in r["properties"].get(p, [])]
+    matched = _results(service, MANY_NAMES, limit=20)
+    ids += [r["id"] for r in matched]
+    assert all(FTM_ID.match(i) for i in ids), [i for i in ids if not FTM_ID.match(i)]
+    assert all(r["properties"]["entity"] == [HIKVISION] for r in entity["properties"]["sanctions"])
+    assert entity["properties"]["sanctions"][0]["id"] == f"{HIKVISION}-sanction-0"

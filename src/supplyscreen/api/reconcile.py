@@ -137,7 +137,7 @@ def _query(state: ServiceState, dataset: str, query: dict[str, Any]) -> list[dic
     )
     return [
         {
-            "id": s.hit.entity_id,
+            "id": s.entity["id"],
             "name": s.hit.caption,
             "type": [{"id": s.entity["schema"], "name": s.entity["schema"]}],
             "score": round(s.hit.score * 100, 1),
@@ -190,7 +190,7 @@ async def suggest_entity(
             seen.add(entity_id)
             result.append(
                 {
-                    "id": entity_id,
+                    "id": entity["id"],
                     "name": entity["caption"],
                     "description": ", ".join(entity["datasets"]),
                     "notable": [{"id": entity["schema"], "name": entity["schema"]}],

@@ -7,18 +7,13 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from supplyscreen.api.ids import LINK_PROPS, EntityLinks, public_records
 from supplyscreen.api.security import Authenticator, RateLimiter, SessionSigner
 from supplyscreen.cases import AuditWriter, Cases, DecisionLookup
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import Entity, Hit, to_ftm
 from supplyscreen.screener import Screener
 from supplyscreen.settings import ServiceSettings as Settings
-
-
-def _linked(record: dict[str, Any]) -> set[str]:
-    """The entity ids a relation record links."""
-    props = record["properties"]
-    return {value for role in ("owner", "asset", "subject", "object") for value in props.get(role, ())}
 
 
 class SharedScreener:
@@ -77,61 +72,52 @@ class ServiceState:
         return self.screener.snapshot_version
 
     def entity(self, entity_id: str) -> Entity | None:
+        """The entity an id names: its API id, its key or a referent (``api.ids``)."""
         try:
-            return self.screener.store.get(entity_id)
+            return self.screener.store.get(self.links().key(entity_id))
         except SupplyscreenError:
             return None
 
     def entity_ftm(self, entity_id: str) -> dict[str, Any] | None:
-        """The entity as a FollowTheMoney object (cached: the snapshot does not change while serving)."""
+        """The entity as a FollowTheMoney object with the API's ids, its sanctions and relations (its
+        own and those of entities that name it) in ``_records`` for ``api.entities`` to nest; cached:
+        the snapshot does not change while serving."""
         found = self._ftm.get(entity_id)
         if found is not None:
             return found
         entity = self.entity(entity_id)
         if entity is None:
             return None
-        objects = to_ftm(entity)
+        links = self.links()
+        objects = public_records(entity.id, to_ftm(entity) + self._incoming_records(entity.id), links)
         main = dict(objects[0])
         main["target"] = any(m.is_hit for m in entity.memberships)
         main["first_seen"] = main["last_seen"] = main["last_change"] = None
-        # sanctions and relations, its own and those of entities that name it (api.entities nests them)
-        main["_records"] = objects[1:] + self._incoming_records(entity_id)
+        main["_records"] = objects[1:]
         self._ftm[entity_id] = main
         if len(self._ftm) > 20_000:
             self._ftm.popitem(last=False)
         return main
 
-    def canonical_id(self, entity_id: str) -> str | None:
-        """The id of the entity that ``entity_id`` names as a referent (an id in a source), if any."""
-        return self._links()[0].get(entity_id)
-
-    def _incoming_records(self, entity_id: str) -> list[dict[str, Any]]:
-        """The relation records of other entities that point at ``entity_id``."""
+    def _incoming_records(self, key: str) -> list[dict[str, Any]]:
+        """The relation records of other entities that name the entity ``key``."""
         records: list[dict[str, Any]] = []
-        for source_id in dict.fromkeys(self._links()[1].get(entity_id, ())):
-            source = self.entity(source_id)
+        for source_key in dict.fromkeys(self.links().incoming.get(key, ())):
+            source = self.entity(source_key)
             if source is not None:
                 records.extend(
                     record
                     for record in to_ftm(source)[1:]
-                    if record["schema"] != "Sanction" and entity_id in _linked(record)
+                    if record["schema"] != "Sanction"
+                    and key in {v for p in LINK_PROPS for v in record["properties"].get(p, ())}
                 )
         return records
 
-    def _links(self) -> tuple[dict[str, str], dict[str, list[str]]]:
-        """{referent: entity id} and {entity id: ids of the entities whose relations name it}, read
-        from the snapshot once."""
-        links: tuple[dict[str, str], dict[str, list[str]]] | None = self.memo.get("links")
+    def links(self) -> EntityLinks:
+        """Ids, referents and incoming relations of the snapshot (read once)."""
+        links: EntityLinks | None = self.memo.get("links")
         if links is None:
-            referents: dict[str, str] = {}
-            incoming: dict[str, list[str]] = {}
-            for entity in self.screener.store.entities():
-                for ref in entity.source_ids:
-                    referents.setdefault(ref, entity.id)
-                for relation in entity.relations:
-                    if relation.target_id and relation.target_id != entity.id:
-                        incoming.setdefault(relation.target_id, []).append(entity.id)
-            links = self.memo["links"] = (referents, incoming)
+            links = self.memo["links"] = EntityLinks.of(self.screener.store.entities())
         return links
 
     def match(self, name: str, **options: Any) -> list[Hit]:

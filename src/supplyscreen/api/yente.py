@@ -248,9 +248,8 @@ async def adjacent(
 
 
 def _found(request: Request, entity_id: str) -> dict[str, Any]:
-    """The entity ``entity_id`` names, by its id or a referent (an id it has in a source); 404."""
-    state = state_of(request)
-    found = state.entity_ftm(entity_id) or state.entity_ftm(state.canonical_id(entity_id) or "")
+    """The entity ``entity_id`` names: its id, its list key or a referent (``api.ids``); 404."""
+    found = state_of(request).entity_ftm(entity_id)
     if found is None:
         raise HTTPException(404, f"no entity {entity_id!r} in the active lists")
     return found

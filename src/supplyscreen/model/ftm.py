@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -42,6 +44,28 @@ _FTM_IDENT_PROPS = {
 _IDENT_TO_FTM = {v: k for k, v in _FTM_IDENT_PROPS.items() if k != "unifiedSocialCreditCode"}
 _FTM_SCHEMA_MAP = {"PublicBody": "Organization", "Airplane": "Airplane", "Vessel": "Vessel"}
 _REL_TO_FTM_ROLE = {t: t.replace("_", " ") for t in RELATION_TYPES}
+
+
+#: A FollowTheMoney entity id: letters, digits, dots and hyphens, starting and ending with a letter or
+#: digit (followthemoney's ``registry.entity``)
+FTM_ID = re.compile(r"^[0-9a-zA-Z]([0-9a-zA-Z.-]*[0-9a-zA-Z])?$")
+
+
+def ftm_id(key: str) -> str:
+    """The FollowTheMoney id of an entity key: ``us_ofac_sdn:29220`` → ``us-ofac-sdn-29220``.
+
+    A key that is a valid id already stays as it is. Otherwise each run of other characters becomes
+    one hyphen; when that loses more than the ``_`` and ``:`` of a list key (a user list's reference
+    with spaces or slashes), a short digest of the key keeps two keys from meeting in one id.
+    """
+    if FTM_ID.match(key):
+        return key
+    slug = re.sub(r"[^0-9a-zA-Z.]+", "-", key).strip("-.") or "x"
+    if re.sub(r"[^0-9a-zA-Z.]", "", key) != re.sub(r"[^0-9a-zA-Z.]", "", slug) or re.search(
+        r"[^0-9a-zA-Z.:_-]|[:_-]{2}", key
+    ):
+        slug = f"{slug}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
+    return slug
 
 
 def ftm_schema(schema: str) -> str | None:
