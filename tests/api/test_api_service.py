@@ -114,8 +114,8 @@ def test_reconciliation_manifest_and_batch_follow_the_spec(service: Service) -> 
     assert manifest["versions"] == ["0.2"]
     assert manifest["identifierSpace"].endswith("/entities/") and manifest["schemaSpace"]
     assert {"id": "Company", "name": "Company"} in manifest["defaultTypes"]
-    assert manifest["view"]["url"].endswith("/entities/{{id}}")
-    assert manifest["suggest"]["entity"]["service_path"] == "/suggest/entity"
+    assert "/entities/{{id}}?token=" in manifest["view"]["url"]  # a reading token, never the key
+    assert manifest["suggest"]["entity"]["service_path"].startswith("/suggest/entity?token=")
     queries = {
         "q0": {"query": "Hikvision", "type": "Company", "limit": 3},
         "q1": {
@@ -150,10 +150,35 @@ def test_reconciliation_manifest_and_batch_follow_the_spec(service: Service) -> 
     )
 
 
-def test_api_key_in_query_string_serves_openrefine(service: Service) -> None:
+def test_api_key_in_query_string_serves_openrefine_and_is_never_echoed(service: Service) -> None:
     key = service.keys["viewer"]
-    manifest = service.client.get(f"/reconcile/default?api_key={key}").json()
-    assert manifest["suggest"]["entity"]["service_path"] == f"/suggest/entity?api_key={key}"
+    manifest = service.client.get(f"/reconcile/default?api_key={key}")
+    assert manifest.status_code == 200 and key not in manifest.text
+    path = manifest.json()["suggest"]["entity"]["service_path"]
+    token = path.split("token=", 1)[1]
+    # the token reads suggestions, previews and entities (what OpenRefine opens without a header) …
+    found = service.client.get(f"/reconcile/default/suggest/entity?prefix=hikvis&token={token}")
+    assert found.status_code == 200 and HIKVISION in [r["id"] for r in found.json()["result"]]
+    assert service.client.get(f"/entities/{HIKVISION}?token={token}").status_code == 200
+    # … and nothing else: no matching, no batch, no forged or altered token
+    body = {"queries": {"q": {"schema": "Company", "properties": {"name": "x"}}}}
+    assert service.client.post(f"/match/default?token={token}", json=body).status_code == 401
+    assert service.client.get(f"/reconcile/default?token={token}&queries=%7B%7D").status_code == 401
+    assert service.client.get(f"/entities/{HIKVISION}?token={token[:-1]}x").status_code == 401
+    batch = service.client.post(
+        f"/reconcile/default?api_key={key}", data={"queries": json.dumps({"q": {"query": "Hikvision"}})}
+    )
+    assert batch.json()["q"]["result"][0]["id"] == HIKVISION
+
+
+def test_a_revoked_keys_reading_token_stops_working(fresh: Service) -> None:
+    key = fresh.cases.accounts.create_key("viewer", label="openrefine")
+    path = fresh.client.get(f"/reconcile/default?api_key={key}").json()["suggest"]["entity"]["service_path"]
+    url = f"/reconcile/default{path}&prefix=hik"
+    assert fresh.client.get(url).status_code == 200
+    assert fresh.cases.accounts.revoke_key(key[:8]) == 1
+    fresh.client.app.state.service.auth._keys.clear()  # type: ignore[attr-defined]
+    assert fresh.client.get(url).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -164,7 +189,8 @@ def test_api_key_in_query_string_serves_openrefine(service: Service) -> None:
         ("get", f"/entities/{HIKVISION}"),
         ("get", "/catalog"),
         ("get", "/algorithms"),
-        ("get", "/reconcile/default"),
+        ("get", "/reconcile/default?queries=%7B%7D"),
+        ("get", "/reconcile/default/suggest/entity?prefix=hik"),
         ("post", "/screen/records"),
         ("get", "/lists"),
         ("get", "/audit"),

@@ -207,10 +207,15 @@ def test_entities_nest_full_records_redirect_referents_and_serve_adjacent(servic
     assert sanctions and all(ENTITY_KEYS <= set(s) for s in sanctions)
     assert all(s["schema"] == "Sanction" and s["caption"] for s in sanctions)
     # the subsidiaries that name Hikvision as their parent are adjacent to it
-    owned = entity["properties"]["ownershipOwner"]
-    usa = next(o for o in owned if "curated-covered-14" in o["properties"]["asset"])  # Hikvision USA Inc.
-    assert usa["schema"] == "Ownership" and usa["properties"]["owner"] == [HIKVISION]
-    assert ENTITY_KEYS <= set(usa)
+    # its subsidiaries are organisations, which FollowTheMoney cannot hold as an Ownership's asset:
+    # links with the role, the subsidiary nested at the far end as yente nests it
+    links = entity["properties"]["unknownLinkTo"]
+    usa = next(o for o in links if o["properties"]["object"][0]["id"] == "curated-covered-14")
+    assert usa["schema"] == "UnknownLink" and usa["properties"]["subject"] == [HIKVISION]
+    assert usa["properties"]["role"] == ["subsidiary of"] and ENTITY_KEYS <= set(usa)
+    assert usa["properties"]["object"][0]["caption"] == "Hikvision USA Inc."
+    brands = {o["properties"]["subject"][0]["caption"] for o in entity["properties"]["unknownLinkFrom"]}
+    assert "EZVIZ" in brands
     plain = service.client.get(f"/entities/{HIKVISION}", params={"nested": "false"}, headers=headers).json()
     assert "sanctions" not in plain["properties"]
     for old in ("us_ofac_nonsdn:30946", "us_trade_csl:30946"):  # its list key, and its id in the CSL
@@ -281,9 +286,10 @@ FTM_ID = re.compile(r"^[0-9a-zA-Z]([0-9a-zA-Z.-]*[0-9a-zA-Z])?$")  # followthemo
 def test_every_id_in_an_answer_is_a_followthemoney_id(service: Service) -> None:
     headers = service.headers("viewer")
     entity = service.client.get(f"/entities/{HIKVISION}", headers=headers).json()
-    records = [r for prop in ("sanctions", "ownershipOwner") for r in entity["properties"][prop]]
+    records = [r for prop in ("sanctions", "unknownLinkTo") for r in entity["properties"][prop]]
     ids = [entity["id"], *(r["id"] for r in records)]
-    ids += [v for r in records for p in ("entity", "owner", "asset") for v in r["properties"].get(p, [])]
+    named = [v for r in records for p in ("entity", "subject", "object") for v in r["properties"].get(p, [])]
+    ids += [v["id"] if isinstance(v, dict) else v for v in named]
     matched = _results(service, MANY_NAMES, limit=20)
     ids += [r["id"] for r in matched]
     assert all(FTM_ID.match(i) for i in ids), [i for i in ids if not FTM_ID.match(i)]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request
 
-from supplyscreen.api.security import SAFE_METHODS, SESSION_COOKIE, api_key_from, tokens_equal
+from supplyscreen.api.security import SAFE_METHODS, SESSION_COOKIE, ReadTokens, api_key_from, tokens_equal
 from supplyscreen.api.service import ServiceState
 from supplyscreen.cases.accounts import Principal
 
@@ -38,7 +38,8 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
 
 
 async def identify(request: Request) -> Principal | None:
-    """The principal of a request (API key, else session cookie), or None; raises 401 for a bad key and
+    """The principal of a request (API key, else a reading token where ``ReadTokens.admits`` it,
+    else session cookie), or None; raises 401 for a bad key and
     403 for a cookie-authenticated change without the CSRF token."""
     state = state_of(request)
     key = api_key_from(request.headers, request.query_params)
@@ -47,6 +48,9 @@ async def identify(request: Request) -> Principal | None:
         if principal is None:
             raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "ApiKey"})
         return principal
+    token = request.query_params.get("token")
+    if token and ReadTokens.admits(request.method, request.url.path):
+        return state.read_tokens.principal(token, state.cases.accounts)  # None: 401 like no key
     session = state.sessions.read(request.cookies.get(SESSION_COOKIE))
     if session is None:
         return None

@@ -4,8 +4,10 @@ property, search facets, and the echo of a match query normalised as yente norma
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
+from supplyscreen.api.ids import LINK_PROPS
 from supplyscreen.api.models import EntityExample
 from supplyscreen.countries import country_code
 from supplyscreen.listcodes import list_info
@@ -18,8 +20,8 @@ _ADJACENT = {
     ("Sanction", "entity"): "sanctions",
     ("Ownership", "owner"): "ownershipOwner",
     ("Ownership", "asset"): "ownershipAsset",
-    ("UnknownLink", "subject"): "unknownLinkSubject",
-    ("UnknownLink", "object"): "unknownLinkObject",
+    ("UnknownLink", "subject"): "unknownLinkTo",
+    ("UnknownLink", "object"): "unknownLinkFrom",
 }
 
 
@@ -42,9 +44,17 @@ def normalised_query(example: EntityExample) -> dict[str, Any]:
     return {"id": example.id, "schema": example.schema_, "properties": properties}
 
 
-def nested_record(record: dict[str, Any], entity: dict[str, Any]) -> dict[str, Any]:
-    """A record attached to the entity (a Sanction, an Ownership …) in yente's full entity shape."""
+def nested_record(
+    record: dict[str, Any], entity: dict[str, Any], far: Callable[[str], dict[str, Any] | None] | None = None
+) -> dict[str, Any]:
+    """A record attached to the entity (a Sanction, an Ownership …) in yente's full entity shape; with
+    ``far``, each other entity the record names is nested in its place, as yente nests it."""
     props = record["properties"]
+    if far is not None:
+        props = {
+            key: [_far_end(value, entity, far) for value in values] if key in LINK_PROPS else values
+            for key, values in props.items()
+        }
     caption = next(iter(props.get("program") or props.get("authority") or props.get("role") or []), None)
     return {
         "id": record["id"],
@@ -60,16 +70,26 @@ def nested_record(record: dict[str, Any], entity: dict[str, Any]) -> dict[str, A
     }
 
 
+def _far_end(value: str, entity: dict[str, Any], far: Callable[[str], dict[str, Any] | None]) -> Any:
+    if value == entity["id"]:
+        return value
+    found = far(value)
+    return public(found) if found is not None else value
+
+
 def public(entity: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entity.items() if not k.startswith("_")}
 
 
-def entity_json(entity: dict[str, Any], nested: bool = True) -> dict[str, Any]:
-    """``/entities/{id}``: the entity, with its records nested under their properties (``nested``)."""
+def entity_json(
+    entity: dict[str, Any], nested: bool = True, far: Callable[[str], dict[str, Any] | None] | None = None
+) -> dict[str, Any]:
+    """``/entities/{id}``: the entity, with its records nested under their properties (``nested``),
+    and in them the entities at their far ends (``far`` finds an entity by id)."""
     data = public(entity)
     if nested:
         properties = dict(data["properties"])
-        for prop, records in _adjacent_records(entity).items():
+        for prop, records in _adjacent_records(entity, far).items():
             properties[prop] = records
         data["properties"] = properties
     return data
@@ -89,14 +109,16 @@ def adjacent_json(entity: dict[str, Any], limit: int, offset: int) -> dict[str, 
     return {"entity": public(entity), "adjacent": pages}
 
 
-def _adjacent_records(entity: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def _adjacent_records(
+    entity: dict[str, Any], far: Callable[[str], dict[str, Any] | None] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for record in entity.get("_records", []):
         for role in ("entity", "owner", "asset", "subject", "object"):
             if entity["id"] in record["properties"].get(role, ()):
                 prop = _ADJACENT.get((record["schema"], role))
                 if prop:
-                    out.setdefault(prop, []).append(nested_record(record, entity))
+                    out.setdefault(prop, []).append(nested_record(record, entity, far))
     return out
 
 

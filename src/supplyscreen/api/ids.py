@@ -30,6 +30,7 @@ class EntityLinks:
     incoming: dict[str, list[str]] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # API id → key
     renamed: dict[str, str] = field(default_factory=dict)  # key → API id, where ftm_id(key) was taken
+    schemas: dict[str, str] = field(default_factory=dict)  # key → schema
 
     @classmethod
     def of(cls, entities: Any) -> EntityLinks:
@@ -40,6 +41,7 @@ class EntityLinks:
                 public = f"{public}-{hashlib.sha1(entity.id.encode('utf-8')).hexdigest()[:10]}"
                 links.renamed[entity.id] = public
             links.keys[public] = entity.id
+            links.schemas[entity.id] = entity.schema
             for ref in entity.source_ids:
                 links.referents.setdefault(ref, entity.id)
             for relation in entity.relations:
@@ -61,6 +63,7 @@ def public_records(main_key: str, objects: list[dict[str, Any]], links: EntityLi
     (``<entity id>-sanction-0``) and every entity a record names."""
     out: list[dict[str, Any]] = []
     for obj in objects:
+        obj = _as_followthemoney_allows(obj, links)
         copy = dict(obj)
         copy["id"] = _record_id(obj["id"], links)
         if obj["id"] == main_key:
@@ -77,3 +80,21 @@ def public_records(main_key: str, objects: list[dict[str, Any]], links: EntityLi
 def _record_id(record_id: str, links: EntityLinks) -> str:
     key, sep, part = record_id.partition("#")
     return f"{links.public_id(key)}-{part}" if sep else links.public_id(key)
+
+
+#: Our schemas that FollowTheMoney lets be an Ownership's asset (an Asset)
+ASSET_SCHEMAS = frozenset({"Company", "Vessel", "Airplane"})
+
+
+def _as_followthemoney_allows(record: dict[str, Any], links: EntityLinks) -> dict[str, Any]:
+    """An Ownership whose asset cannot be one in FollowTheMoney (an Organization, a person) as an
+    UnknownLink from owner to owned with the same role, which followthemoney would not drop."""
+    props = record["properties"]
+    if record["schema"] != "Ownership" or links.schemas.get(props["asset"][0], "Company") in ASSET_SCHEMAS:
+        return record
+    link = {k: v for k, v in props.items() if k not in ("owner", "asset", "percentage")}
+    return {
+        **record,
+        "schema": "UnknownLink",
+        "properties": {"subject": props["owner"], "object": props["asset"], **link},
+    }

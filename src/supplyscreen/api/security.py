@@ -90,6 +90,42 @@ class SessionSigner:
         return session if session.expires > time.time() else None
 
 
+class ReadTokens:
+    """Reading tokens for the links a reconciliation manifest hands to OpenRefine (suggest, preview,
+    view): OpenRefine cannot send a header, and the API key must never be echoed into a manifest it
+    stores and shows. A token names its key by the first 16 characters of the key's digest and is
+    signed with the server's secret; it reads (GET) entities and suggestions, nothing else, and dies
+    with its key."""
+
+    @staticmethod
+    def admits(method: str, path: str) -> bool:
+        """Whether a token may authenticate this request: reading entities, suggestions and previews."""
+        if method not in ("GET", "HEAD"):
+            return False
+        if path.startswith("/entities/"):
+            return True
+        parts = path.split("/")  # "", "reconcile", dataset, what …
+        return len(parts) >= 4 and parts[1] == "reconcile" and parts[3] in ("suggest", "preview", "extend")
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(("supplyscreen-read:" + secret).encode()).digest()
+
+    def _mac(self, digest: str) -> str:
+        return _b64(hmac.new(self._key, digest.encode(), hashlib.sha256).digest())[:32]
+
+    def issue(self, key: str) -> str:
+        digest = key_digest(key)
+        return f"{digest[:16]}.{self._mac(digest)}"
+
+    def principal(self, token: str, accounts: Accounts) -> Principal | None:
+        """The principal of a valid token of an unrevoked key, else None."""
+        prefix, _, mac = token.partition(".")
+        found = accounts.digest_principal(prefix) if len(prefix) == 16 and mac else None
+        if found is None or not hmac.compare_digest(mac, self._mac(found[0])):
+            return None
+        return found[1]
+
+
 def tokens_equal(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from typing import Any
 
 from supplyscreen.api.ids import LINK_PROPS, EntityLinks, public_records
-from supplyscreen.api.security import Authenticator, RateLimiter, SessionSigner
+from supplyscreen.api.security import Authenticator, RateLimiter, ReadTokens, SessionSigner
 from supplyscreen.cases import AuditWriter, Cases, DecisionLookup
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import Entity, Hit, to_ftm
@@ -59,6 +59,7 @@ class ServiceState:
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
         self.login_limiter = RateLimiter(1.0, 10.0)
         self.sessions = SessionSigner(settings.resolved_secret(), settings.session_hours)
+        self.read_tokens = ReadTokens(settings.resolved_secret())
         self.jobs_dir = settings.home / "jobs"
         self._decisions: DecisionLookup = DecisionLookup()
         self._decisions_id = -1

@@ -228,7 +228,7 @@ async def entity(
     found = _found(request, entity_id)
     if found["id"] != entity_id:
         return RedirectResponse(request.url_for("entity", entity_id=found["id"]).path, status_code=308)
-    return JSONResponse(entity_json(found, nested))
+    return JSONResponse(entity_json(found, nested, state_of(request).entity_ftm))
 
 
 @router.get("/entities/{entity_id}/adjacent", responses=ERRORS)

@@ -179,6 +179,21 @@ class Accounts:
                 return None
             return Principal(row.user_name or f"key:{row.prefix}", row.role, "key", row.id)
 
+    def digest_principal(self, digest_prefix: str) -> tuple[str, Principal] | None:
+        """(digest, principal) of the one valid key whose digest starts with ``digest_prefix``."""
+        with self.db.session() as s:
+            rows = list(
+                s.scalars(
+                    select(ApiKey)
+                    .where(ApiKey.digest.startswith(digest_prefix), ApiKey.revoked.is_(False))
+                    .limit(2)
+                )
+            )
+            if len(rows) != 1:
+                return None
+            row = rows[0]
+            return row.digest, Principal(row.user_name or f"key:{row.prefix}", row.role, "key", row.id)
+
     def revoke_key(self, prefix: str) -> int:
         """Revoke the keys starting with ``prefix`` (at least 6 characters); returns how many."""
         if len(prefix) < 6:
