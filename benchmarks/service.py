@@ -1,6 +1,7 @@
 """Service benchmark: single-query ``POST /match/default`` requests against a real server on 127.0.0.1.
 
-    python benchmarks/service.py [--requests 5000] [--concurrency 8] [--workdir /tmp/service-bench]
+    python benchmarks/service.py [--requests 5000] [--concurrency 8] [--workers N] [--filters]
+                                 [--workdir /tmp/service-bench]
 
 Starts ``uvicorn supplyscreen.api.asgi:app`` in its own process on a fresh data directory (the name
 index is built on the first start), creates an admin key, waits for /readyz, then sends the requests
@@ -65,6 +66,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: yente filters a screening client sends (``--filters``): a reviewer's exclusions and a list scope
+FILTERS = (
+    "?exclude_dataset=un_sc&exclude_schema=Person&topics=sanction&topics=export.control"
+    "&topics=debarment&topics=invest.ban&topics=forced.labor"
+    "&exclude_entity_ids=us-ofac-sdn-1&exclude_entity_ids=curated-covered-14&algorithm=logic-v2"
+)
+
+
 async def one_connection(
     port: int,
     key: str,
@@ -72,12 +81,13 @@ async def one_connection(
     latencies: list[float],
     errors: list[str],
     refused: list[float],
+    query: str = "",
 ) -> None:
     """Send requests from the shared ``todo`` until it is empty; a request refused with 503 goes back
     to the queue, and this connection waits the ``Retry-After`` it was given (as a client should)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = (
-        "POST /match/default HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"POST /match/default{query} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Authorization: ApiKey {key}\r\n"
     )
     while todo:
@@ -111,7 +121,7 @@ async def one_connection(
 
 
 async def load(
-    port: int, key: str, bodies: list[bytes], concurrency: int
+    port: int, key: str, bodies: list[bytes], concurrency: int, query: str = ""
 ) -> tuple[float, list[float], list[str], list[float]]:
     latencies: list[float] = []
     errors: list[str] = []
@@ -119,7 +129,7 @@ async def load(
     todo = deque(bodies)
     started = time.perf_counter()
     await asyncio.gather(
-        *(one_connection(port, key, todo, latencies, errors, refused) for _ in range(concurrency))
+        *(one_connection(port, key, todo, latencies, errors, refused, query) for _ in range(concurrency))
     )
     return time.perf_counter() - started, latencies, errors, refused
 
@@ -140,6 +150,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="server processes (2+: `supplyscreen serve --workers N`)"
     )
+    parser.add_argument("--filters", action="store_true", help=f"send yente's filters: {FILTERS}")
     args = parser.parse_args()
 
     home = args.workdir / "home"
@@ -170,8 +181,9 @@ def main() -> None:
             ).encode()
             for i in range(args.requests)
         ]
-        asyncio.run(load(port, key, bodies[: args.warmup], args.concurrency))
-        elapsed, latencies, errors, refused = asyncio.run(load(port, key, bodies, args.concurrency))
+        query = FILTERS if args.filters else ""
+        asyncio.run(load(port, key, bodies[: args.warmup], args.concurrency, query))
+        elapsed, latencies, errors, refused = asyncio.run(load(port, key, bodies, args.concurrency, query))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -180,6 +192,8 @@ def main() -> None:
     print(f"server: uvicorn, {processes}, {os.cpu_count()} cores; auth and audit logging on")
     sent = len(latencies) + len(refused)
     print(f"requests: {sent:,} single-query /match at concurrency {args.concurrency}")
+    if args.filters:
+        print(f"filters: {FILTERS}")
     print(f"answered: {len(latencies):,}; refused with 503 (admission control): {len(refused):,}")
     print(f"throughput (answered): {len(latencies) / elapsed:,.0f} requests/s ({elapsed:.1f} s)")
     print(
