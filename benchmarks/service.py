@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from pathlib import Path
 
 # the readiness wait is test support, shared with the tests (tests/support/server.py)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support.server import wait_until_ready  # noqa: E402
+from support.server import free_port, wait_until_ready  # noqa: E402
 
 CLEAN = [
     "Green Valley Office Furniture",
@@ -58,12 +57,6 @@ def query_names(n: int = 400, seed: int = 7) -> list[str]:
     names = listed + clean
     rng.shuffle(names)
     return names
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 #: yente filters a screening client sends (``--filters``): a reviewer's exclusions and a list scope

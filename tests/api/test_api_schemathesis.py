@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.server import free_port
 
 pytest.importorskip("schemathesis")
 uvicorn = pytest.importorskip("uvicorn")
@@ -22,14 +23,6 @@ from supplyscreen.api import Settings, create_app  # noqa: E402
 from supplyscreen.cases import Cases  # noqa: E402
 
 EXAMPLES = 50
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -6,25 +6,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from support.server import wait_until_ready
-
-from supplyscreen.cases import Cases
+from support.server import start_serve, wait_until_ready
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking needs a POSIX system")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> list[int]:
@@ -42,19 +31,7 @@ def _children(pid: int) -> list[int]:
 
 
 def test_two_forked_processes_answer_and_stop_with_the_parent(screener_home: Path, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    for item in screener_home.iterdir():  # the session's lists and name index, without a rebuild
-        (home / item.name).symlink_to(item)
-    key = Cases.open(home=home).accounts.create_key("viewer")
-    port = _free_port()
-    env = dict(os.environ, SUPPLYSCREEN_HOME=str(home))
-    env.pop("SUPPLYSCREEN_DATABASE_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "supplyscreen", "serve", "--port", str(port), "--workers", "2",
-         "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
+    server, port, key = start_serve(screener_home, tmp_path / "home", workers=2)
     try:
         assert wait_until_ready(port, server, 120), "the server did not become ready"
         assert len(_children(server.pid)) == 2

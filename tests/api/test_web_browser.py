@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLE, FIXTURES
+from support.server import free_port
 
 sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
@@ -28,12 +28,6 @@ from supplyscreen.api import Settings, create_app  # noqa: E402
 from supplyscreen.cases import Cases  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(screener: Any, tmp_path: Path) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 in a thread, with a reviewer account."""
@@ -41,7 +35,7 @@ def server(screener: Any, tmp_path: Path) -> Iterator[str]:
     cases = Cases.open(home=home)
     cases.accounts.add_user("rita", "reviewer-password", "reviewer")
     app = create_app(Settings(home=home), screener=screener, cases=cases)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

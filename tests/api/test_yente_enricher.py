@@ -4,18 +4,15 @@ come back under FollowTheMoney ids, and expanding one must keep every sanction l
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from support.server import wait_until_ready
+from support.server import start_serve, wait_until_ready
 
 pytest.importorskip("nomenklatura")
 pytest.importorskip("uvicorn")
@@ -26,18 +23,10 @@ from nomenklatura.db import Session  # noqa: E402
 from nomenklatura.enrich import Enricher, EnrichmentAbort, EnrichmentException, make_enricher  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 
-from supplyscreen.cases import Cases  # noqa: E402
-
 HIKVISION = "us-ofac-nonsdn-30946"
 HIKVISION_NAME = "Hangzhou Hikvision Digital Technology Co., Ltd."
 DATASET = Dataset.make({"name": "supplyscreen_enrich", "title": "supplyscreen enrichment test"})
 Exchange = dict[str, Any]  # one HTTP exchange the enricher made: method, url, status, json
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _company(entity_id: str, name: str, country: str | None = None) -> StatementEntity:
@@ -53,17 +42,7 @@ GREEN_VALLEY_QUERY = _company("q-green-valley", "Green Valley Office Furniture")
 @pytest.fixture(scope="module")
 def server(screener_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     """``supplyscreen serve`` in its own process on the session's lists, and a viewer's API key."""
-    home = tmp_path_factory.mktemp("enricher-home")
-    for item in screener_home.iterdir():  # the session's lists and name index, without a rebuild
-        (home / item.name).symlink_to(item)
-    key = Cases.open(home=home).accounts.create_key("viewer")
-    port = _free_port()
-    env = dict(os.environ, SUPPLYSCREEN_HOME=str(home))
-    env.pop("SUPPLYSCREEN_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "supplyscreen", "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )
+    process, port, key = start_serve(screener_home, tmp_path_factory.mktemp("enricher") / "home")
     try:
         assert wait_until_ready(port, process, 120), "the server did not become ready"
         yield SimpleNamespace(api=f"http://127.0.0.1:{port}/", key=key)

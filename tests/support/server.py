@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
+
+from supplyscreen.cases import Cases
 
 
 def wait_until_ready(port: int, server: subprocess.Popen[bytes], seconds: float) -> bool:
@@ -20,3 +26,29 @@ def wait_until_ready(port: int, server: subprocess.Popen[bytes], seconds: float)
             pass
         time.sleep(0.3)
     return False
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_serve(
+    screener_home: Path, home: Path, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], int, str]:
+    """``supplyscreen serve`` (``workers`` processes) in its own process on the session's lists
+    (``screener_home``, linked into ``home`` without a rebuild): (process, port, a viewer's key).
+    It is not waited for: see ``wait_until_ready``."""
+    home.mkdir(parents=True, exist_ok=True)
+    for item in screener_home.iterdir():
+        (home / item.name).symlink_to(item)
+    key = Cases.open(home=home).accounts.create_key("viewer")
+    port = free_port()
+    env = dict(os.environ, SUPPLYSCREEN_HOME=str(home))
+    env.pop("SUPPLYSCREEN_DATABASE_URL", None)
+    command = [sys.executable, "-m", "supplyscreen", "serve", "--port", str(port), "--log-level", "warning"]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    return subprocess.Popen(command, env=env), port, key
