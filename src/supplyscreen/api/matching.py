@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 from fastapi import HTTPException
 
 from supplyscreen.api.filters import COLLECTIONS, YENTE_ALGORITHMS, ResultFilter
@@ -66,6 +68,19 @@ MATCHER_DOCS: dict[str, Any] = {
         },
     },
 }
+
+
+#: Threads that match at once, per process. The matcher is used by one thread at a time (it keeps
+#: per-query state), so more threads only wait on its lock in no order; two let one thread write its
+#: answer while the other matches, and the rest wait here in turn (``docs/benchmarks.md``).
+MATCHING = anyio.CapacityLimiter(2)
+T = TypeVar("T")
+
+
+async def off_the_loop(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` in a matching thread, so the event loop keeps answering other requests (health
+    checks, admission control's 503s) meanwhile; requests wait their turn in arrival order."""
+    return await anyio.to_thread.run_sync(work, *args, limiter=MATCHING)
 
 
 def check_algorithm(name: str) -> None:

@@ -29,6 +29,7 @@ from supplyscreen.api.matching import (
     check_dataset,
     datasets,
     match_properties,
+    off_the_loop,
     our_schema,
 )
 from supplyscreen.api.reconcile_extend import EXTEND_PROPERTIES, extend_rows, preview_card
@@ -75,7 +76,7 @@ async def manifest(
         principal = await viewer(request)
         if extend:
             return JSONResponse(_extend(state, extend))
-        return JSONResponse(_answer(state, principal, dataset, str(queries)))
+        return JSONResponse(await off_the_loop(_answer, state, principal, dataset, str(queries)))
     await identify(request)  # a wrong key is still a 401
     base = str(request.base_url).rstrip("/") + f"/reconcile/{dataset}"
     root = str(request.base_url).rstrip("/")
@@ -141,7 +142,7 @@ async def reconcile(
         text = str(form.get("queries") or "")
     if not text or text == "null":
         raise HTTPException(400, "send the queries as a 'queries' form field holding JSON")
-    return JSONResponse(_answer(state, principal, dataset, text))
+    return JSONResponse(await off_the_loop(_answer, state, principal, dataset, text))
 
 
 def _answer(state: ServiceState, principal: Principal, dataset: str, text: str) -> dict[str, Any]:
@@ -153,6 +154,9 @@ def _answer(state: ServiceState, principal: Principal, dataset: str, text: str) 
         raise HTTPException(400, 'queries must be an object like {"q0": {"query": "name"}}')
     if len(batch) > MAX_BATCH:
         raise HTTPException(400, f"at most {MAX_BATCH} queries in one batch")
+    for qid, query in batch.items():
+        if not str(query.get("query") or "").strip() and not query.get("properties"):
+            raise HTTPException(400, f"query {qid!r} has neither 'query' nor 'properties' (spec 0.2, 3.4)")
     out = {str(qid): {"result": _query(state, dataset, query)} for qid, query in batch.items()}
     if state.settings.audit_matches:
         summary = {qid: [r["id"] for r in v["result"][:3]] for qid, v in out.items()}

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from supplyscreen.api.deps import state_of, viewer
 from supplyscreen.api.entities import adjacent_json, entity_json, facets, normalised_query
@@ -20,6 +19,7 @@ from supplyscreen.api.matching import (
     check_dataset,
     datasets,
     match_properties,
+    off_the_loop,
     our_schema,
     public_entity,
     scored_json,
@@ -104,7 +104,7 @@ async def match(
     cutoff = min(cutoff, threshold)
     # the matching is CPU work: done in a worker thread, so the event loop keeps answering the
     # other requests (health checks, admission control's 503s) meanwhile
-    return await run_in_threadpool(
+    return await off_the_loop(
         _match, state, body, schemas, dataset, principal, limit, threshold, cutoff, filters
     )
 
@@ -194,15 +194,17 @@ async def search(
         target=target,
         changed_since=changed_since,
     )
-    found = match_properties(
-        state,
-        our_schema(schema),
-        {"name": [q]},
-        dataset=dataset,
-        limit=min(MAX_RESULTS, offset + limit),
-        threshold=MATCH_THRESHOLD,
-        cutoff=0.3,
-        filters=filters,
+    found = await off_the_loop(
+        lambda: match_properties(
+            state,
+            our_schema(schema),
+            {"name": [q]},
+            dataset=dataset,
+            limit=min(MAX_RESULTS, offset + limit),
+            threshold=MATCH_THRESHOLD,
+            cutoff=0.3,
+            filters=filters,
+        )
     )
     entities = [public_entity(s.entity) for s in found]
     return JSONResponse(
