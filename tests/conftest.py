@@ -52,7 +52,8 @@ def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     """Runs a file-screening test once per path of ``screen_file`` (``[columnar]``, ``[rows]``), however the
     test starts the screening (``screen_file``, ``Screener.screen_file``, the CLI): in ``[rows]`` no file
     takes the columnar path, as with ``force_rows=True``. ``[columnar]`` fails unless one of the test's
-    files could take it (CSV/TSV/Parquet in, CSV out), since it would run the row path twice."""
+    files could take it (CSV/TSV/Parquet or an XLSX file of one table in, CSV out), since it would run
+    the row path twice."""
     from supplyscreen.screen import run
 
     eligible = run.columnar_eligible

@@ -19,7 +19,8 @@ from supplyscreen.io.errors import InputError
 from supplyscreen.io.jsonfiles import open_json, open_json_lines
 from supplyscreen.io.limits import check_columns
 from supplyscreen.io.record_builder import RecordBuilder
-from supplyscreen.io.sheets import open_sheets, open_workbook, sheet_rows
+from supplyscreen.io.sheet_cells import open_book
+from supplyscreen.io.sheets import open_sheets, sheet_rows
 from supplyscreen.io.stream import RecordStream
 from supplyscreen.model import Record
 
@@ -134,14 +135,15 @@ def _open_xlsx(path: Path, explicit: Mapping[str, str] | None, sheet: str | None
     columns = list(dict.fromkeys(column for table in tables for column in table.columns))
 
     def produce(stream: RecordStream) -> Iterator[Record]:
-        with open_workbook(path) as workbook:
+        with open_book(path) as book:
             for table in tables:
                 builder = RecordBuilder(table.columns, table.mapping, stream.unreadable, table.sheet)
-                for row, values, extra in sheet_rows(workbook, table, path):
+                for row, values, extra in sheet_rows(book, table, path):
                     yield builder.from_values(row, values, extra)
 
     stream = RecordStream(path, "xlsx", columns, tables[0].mapping, produce)
     stream.sheets = [table.sheet for table in tables]
+    stream.sheet_tables = tables
     stream.sheet_mappings = {table.sheet: table.mapping for table in tables}
     stream.skipped_sheets = skipped
     return stream

@@ -1,14 +1,15 @@
-"""XLSX workbooks, read with openpyxl in read-only mode: every sheet or one named, each with its header.
+"""XLSX workbooks: every sheet or one named, each with its header, and its rows.
 
+The cells are read by python-calamine, or openpyxl where calamine may not (``io/sheet_cells.py``).
 The header is the first of a sheet's first rows that names a supplier column (so a title line above
 the table is passed over), else its first non-empty row. Sheets with no usable header are skipped
-when reading all sheets (and listed), and are an error when named.
+when reading all sheets (and listed), and are an error when named. A file of one table keeps the
+sheet calamine read for its header (``SheetTable.loaded``) for its rows: it is read once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from supplyscreen.io.columns import NO_NAME, detect_mapping, normalize_header, r
 from supplyscreen.io.delimited import header_names
 from supplyscreen.io.errors import InputError
 from supplyscreen.io.limits import check_columns
+from supplyscreen.io.sheet_cells import Book, DamagedSheet, LoadedSheet, blank, cell_values, open_book
+from supplyscreen.io.sheet_cells import open_workbook as open_workbook  # openpyxl's, for network.relations
 
 #: How many leading rows of a sheet may hold the header.
 HEADER_SEARCH_ROWS = 20
@@ -30,21 +33,14 @@ class SheetTable:
     header_row: int
     columns: list[str]
     mapping: dict[str, str] = field(default_factory=dict)
+    #: the sheet as calamine read it for its header, kept for its rows when the file has one table
+    #: (taken by the first reading of the rows; a second reads the file again)
+    loaded: LoadedSheet | None = field(default=None, repr=False, compare=False)
 
-
-@contextmanager
-def open_workbook(path: Path) -> Iterator[Any]:
-    """The workbook at `path` opened read-only (cached values, not formulas); InputError if unreadable."""
-    import openpyxl  # type: ignore[import-untyped]
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zip, XML, key and value errors for damaged files
-        raise InputError(path, f"cannot read as an Excel workbook (.xlsx): {exc}") from exc
-    try:
-        yield workbook
-    finally:
-        workbook.close()
+    def take_loaded(self) -> LoadedSheet | None:
+        """The kept sheet, no longer kept."""
+        loaded, self.loaded = self.loaded, None
+        return loaded
 
 
 def open_sheets(
@@ -53,14 +49,16 @@ def open_sheets(
     """The readable sheets of `path` (only `sheet` when named) and {skipped sheet: why}."""
     tables: list[SheetTable] = []
     skipped: dict[str, str] = {}
-    with open_workbook(path) as workbook:
-        names = list(workbook.sheetnames)
+    with open_book(path) as book:
+        names = book.names
         if sheet is not None and sheet not in names:
             raise InputError(path, f"no sheet {sheet!r}; sheets are {', '.join(map(repr, names))}")
         for name in [sheet] if sheet is not None else names:
             try:
                 required = sheet is None and len(names) > 1  # a "Notes" sheet is skipped
-                tables.append(_sheet_table(path, workbook[name], name, explicit, required))
+                for table in tables:
+                    table.loaded = None  # a sheet at a time is held
+                tables.append(_sheet_table(path, book, name, explicit, required))
             except InputError as exc:
                 if sheet is not None or len(names) == 1 or isinstance(exc, DamagedSheet):
                     raise
@@ -72,7 +70,11 @@ def open_sheets(
                 if NO_NAME not in named[name]:
                     skipped[name] = named[name]
                     continue
-                tables.append(_sheet_table(path, workbook[name], name, explicit, False))
+                for table in tables:
+                    table.loaded = None
+                tables.append(_sheet_table(path, book, name, explicit, False))
+    if len(tables) > 1:
+        tables[-1].loaded = None
     if not tables:
         reasons = "; ".join(f"sheet {name!r}: {reason}" for name, reason in skipped.items())
         raise InputError(path, f"no sheet can be read: {reasons}")
@@ -80,31 +82,31 @@ def open_sheets(
 
 
 def _sheet_table(
-    path: Path, worksheet: Any, name: str, explicit: Mapping[str, str] | None, require_name: bool
+    path: Path, book: Book, name: str, explicit: Mapping[str, str] | None, require_name: bool
 ) -> SheetTable:
     """A sheet's header and mapping; ``require_name``: InputError (``NO_NAME``) without a name column."""
-    if not hasattr(worksheet, "iter_rows"):
+    if not book.is_worksheet(name):
         raise InputError(path, "not a worksheet (a chart?)", sheet=name)
-    worksheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
-    header_row, columns = _find_header(path, worksheet, name, explicit)
+    loaded = book.load(name)
+    header_row, columns = _find_header(path, book, name, explicit, loaded)
     if header_row == 0:
         raise InputError(path, "the sheet is empty", sheet=name)
     mapping = resolve_mapping(columns, explicit, path, sheet=name, require_name=require_name)
-    return SheetTable(name, header_row, columns, mapping)
+    return SheetTable(name, header_row, columns, mapping, loaded)
 
 
 def _find_header(
-    path: Path, worksheet: Any, name: str, explicit: Mapping[str, str] | None
+    path: Path, book: Book, name: str, explicit: Mapping[str, str] | None, loaded: LoadedSheet | None
 ) -> tuple[int, list[str]]:
     """(1-based row, column names) of the header, or (0, []) for an empty sheet."""
     first: tuple[int, list[str]] = (0, [])
     wanted = {normalize_header(str(column)) for column in explicit.values()} if explicit else set()
-    rows = _read_rows(path, name, worksheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), 1, None)
-    for number, cells in rows:
-        if all(_blank(cell) for cell in cells):
+    for number, row in book.rows(name, stop=HEADER_SEARCH_ROWS, loaded=loaded):
+        cells = cell_values(row)
+        if all(blank(cell) for cell in cells):
             continue
         width = len(cells)
-        while width and _blank(cells[width - 1]):
+        while width and blank(cells[width - 1]):
             width -= 1
         check_columns(path, width, sheet=name)
         columns = header_names(list(cells), keep_trailing=False)
@@ -120,7 +122,7 @@ def _find_header(
 
 
 def sheet_rows(
-    workbook: Any, table: SheetTable, path: Path | str = ""
+    book: Book, table: SheetTable, path: Path | str = ""
 ) -> Iterator[tuple[int, list[Any], dict[str, Any]]]:
     """(data row, values in column order, {column_N: value} beyond the header) for non-blank rows.
 
@@ -128,61 +130,23 @@ def sheet_rows(
     in a sheet they cannot be a shifted row, and a note in column Z must not hide a supplier. A sheet
     found damaged on the way raises `DamagedSheet` (an InputError naming ``path``, sheet and row).
     """
-    worksheet = workbook[table.sheet]
-    worksheet.reset_dimensions()
     width = len(table.columns)
     start = table.header_row + 1
-    rows = worksheet.iter_rows(min_row=start, values_only=True)
-    for sheet_row, cells in _read_rows(Path(path), table.sheet, rows, start, table.header_row):
-        if all(_blank(cell) for cell in cells):
+    loaded = table.take_loaded()
+    rows = book.rows(table.sheet, start, header_row=table.header_row, loaded=loaded or "load")
+    for sheet_row, row in rows:
+        cells = cell_values(row)
+        if all(blank(cell) for cell in cells):
             continue
-        values = list(cells[:width])
+        values = cells[:width]
         if len(values) < width:
             values.extend([None] * (width - len(values)))
         extra = {
             f"column_{index}": cell
             for index, cell in enumerate(cells[width:], start=width + 1)
-            if not _blank(cell)
+            if not blank(cell)
         }
         yield sheet_row - table.header_row, values, extra
 
 
-class DamagedSheet(InputError):
-    """A sheet whose XML cannot be read past some row: the whole file is refused, never a sheet
-    quietly skipped (a damaged sheet may hold any supplier)."""
-
-
-def _read_rows(
-    path: Path, sheet: str, rows: Iterator[tuple[Any, ...]], start: int, header_row: int | None
-) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(sheet row, cells) of ``rows`` (openpyxl's, from sheet row ``start``); damage that openpyxl
-    meets while it parses them (malformed XML, a shared string that does not exist, a bad number)
-    raises `DamagedSheet` naming the sheet and the first data row that could not be read (data rows
-    count from ``header_row``; None while the header is looked for)."""
-    sheet_row = start - 1
-    while True:
-        try:
-            cells = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:  # openpyxl raises XML parse, index, key and value errors
-            raise DamagedSheet(
-                path,
-                f"the sheet is damaged from sheet row {sheet_row + 1} on ({_damage(exc)}); the rows "
-                "from there cannot be read, so the file is refused: open and save the workbook again "
-                "in Excel, or export the sheet as CSV",
-                sheet=sheet,
-                row=None if header_row is None else sheet_row + 1 - header_row,
-            ) from exc
-        sheet_row += 1
-        yield sheet_row, cells
-
-
-def _damage(exc: Exception) -> str:
-    if isinstance(exc, IndexError):
-        return "a cell refers to a shared string that does not exist"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _blank(cell: object) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
+__all__ = ["HEADER_SEARCH_ROWS", "DamagedSheet", "SheetTable", "open_sheets", "open_workbook", "sheet_rows"]

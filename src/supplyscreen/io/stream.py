@@ -10,6 +10,7 @@ from supplyscreen.io.columns import detect_address_parts
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.location import vendor_place_columns
 from supplyscreen.io.record_builder import other_columns
+from supplyscreen.io.sheets import SheetTable
 from supplyscreen.model import Record
 
 #: The role of a column without a key: the detectors read it, name matching does not.
@@ -21,10 +22,10 @@ class RecordStream:
 
     Known before iterating: `format`, `columns` (input columns in order; for several sheets, all
     of them in order of first appearance), `mapping` ({key: column} of the first sheet read; per
-    sheet in `sheet_mappings`), `encoding` and `delimiter` (text files), `sheets` and
-    `skipped_sheets` (XLSX). Filled while iterating (reset at each pass): `errors`, the damaged rows
-    (skipped unless their message says "row kept"), and `unreadable`, how many present amount or
-    date values could not be read, by key.
+    sheet in `sheet_mappings`), `encoding` and `delimiter` (text files), `sheets`, `sheet_tables`
+    (their headers) and `skipped_sheets` (XLSX). Filled while iterating (reset at each pass):
+    `errors`, the damaged rows (skipped unless their message says "row kept"), and `unreadable`, how
+    many present amount or date values could not be read, by key.
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class RecordStream:
         self.encoding: str | None = None
         self.delimiter: str | None = None
         self.sheets: list[str] = []
+        self.sheet_tables: list[SheetTable] = []
         self.sheet_mappings: dict[str, dict[str, str]] = {}
         self.skipped_sheets: dict[str, str] = {}
         self.errors: list[RowError] = []

@@ -32,7 +32,7 @@ from supplyscreen.report import (
 from supplyscreen.report import write_results as write_report
 from supplyscreen.report.atomic import check_output_path, replace
 from supplyscreen.screen.changes import load_previous, mark_change
-from supplyscreen.screen.columnar import MalformedInput, read_ahead, write_columnar
+from supplyscreen.screen.columnar import MalformedInput, read_ahead, sheet_layout, write_columnar
 from supplyscreen.screen.columnar import eligible as columnar_eligible
 from supplyscreen.screen.columnar import layout as columnar_layout
 from supplyscreen.screen.engine import (
@@ -266,9 +266,10 @@ def _screen_columnar(
     input_path = Path(stream.path)
     check_output_path(out, input_path)
     snapshot = screener.store.snapshot
+    xlsx = stream.format == "xlsx"  # its sheet, cut in batches of so many sheet rows
     options = {
         "mapping": stream.mapping,
-        "columnar": columnar_layout(),
+        "columnar": {**sheet_layout(), "sheet": stream.sheets} if xlsx else columnar_layout(),
         "snapshot": snapshot.version,
         "compare_to": str(compare_to) if compare_to else None,
     }

@@ -2,7 +2,8 @@
 
 pyarrow reads a CSV or TSV file in 2 MB blocks (``READ_BYTES``); the first is screened alone, so
 screening starts at once, and the others are joined into batches of ``BATCH_BYTES``. A Parquet file
-is read in row groups' batches; every column comes as text. ``ReadAhead`` reads, dictionary-encodes
+is read in row groups' batches; every column comes as text. An XLSX file of one table is read by
+``xlsx.py`` in batches of sheet rows, every cell as text. ``ReadAhead`` reads, dictionary-encodes
 and escapes batches in a thread ahead of the screening; ``_prefetch`` reads the name and country
 columns alone, so that helper processes match the file's distinct names ahead. ``eligible`` says
 whether a file can go the columnar way, ``layout`` how it is cut into batches (a checkpoint's
@@ -21,13 +22,14 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
-from supplyscreen.io import RecordStream
+from supplyscreen.io import InputError, RecordStream
 from supplyscreen.io.arrow_values import column_values
 from supplyscreen.io.errors import RowError
 from supplyscreen.io.location import place_country
 from supplyscreen.io.record_builder import text_value
 from supplyscreen.report.escape import cell_text, escaped_columns
 from supplyscreen.screen.columnar.interning import _groups
+from supplyscreen.screen.columnar.xlsx import NotColumnar, sheet_batches
 from supplyscreen.screen.engine import SCREENED_FIELDS, NamePrefetch, RecordScreener, country_key
 
 BATCH_BYTES = 32 << 20
@@ -39,10 +41,14 @@ class MalformedInput(Exception):
 
 
 def eligible(stream: RecordStream, out_format: str) -> bool:
-    """Whether the columnar path applies: CSV/TSV or Parquet in, CSV out, unique column names."""
+    """Whether the columnar path applies: CSV/TSV, Parquet or an XLSX file of one table (one sheet, or
+    the one named) in, CSV out, unique column names."""
     return (
         out_format == "csv"
-        and stream.format in ("csv", "tsv", "parquet")
+        and (
+            stream.format in ("csv", "tsv", "parquet")
+            or (stream.format == "xlsx" and len(stream.sheets) == 1)
+        )
         and len(set(stream.columns)) == len(stream.columns)
         and all(stream.columns)
     )
@@ -53,6 +59,12 @@ def _batches(
 ) -> Iterator[pa.RecordBatch]:
     """The file's batches (only ``columns``, when given), every column as text."""
     path = Path(stream.path)
+    if stream.format == "xlsx":
+        try:
+            yield from sheet_batches(stream, columns)
+        except (NotColumnar, InputError, pa.ArrowInvalid) as exc:  # damage (DamagedSheet), column_N…:
+            raise MalformedInput(str(exc)) from exc  # the row path reads or names it
+        return
     if stream.format == "parquet":
         import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
@@ -155,7 +167,7 @@ def _as_text(column: pa.Array) -> pa.Array:
 
 def layout() -> dict[str, int]:
     """How a file is cut into batches, for a checkpoint's fingerprint: a resumed run skips the
-    batches its checkpoint counted, which must be cut alike."""
+    batches its checkpoint counted, which must be cut alike (an XLSX file: ``xlsx.layout``)."""
     return {"read_bytes": READ_BYTES, "batch_bytes": BATCH_BYTES, "joined": 1}
 
 

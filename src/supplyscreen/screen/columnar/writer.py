@@ -29,6 +29,7 @@ from supplyscreen.screen.changes import mark_change
 from supplyscreen.screen.columnar.reader import ReadAhead, _prefetch, read_ahead
 from supplyscreen.screen.columnar.screener import ColumnarScreener
 from supplyscreen.screen.columnar.totals import _Totals
+from supplyscreen.screen.columnar.xlsx import row_numbers
 from supplyscreen.screen.engine import RecordScreener
 
 # a resumable state is saved between batches, at most this often (see write_columnar)
@@ -290,9 +291,10 @@ def _changes(
         if (column := mapping.get(key)) in names
     }
     changes: list[str] = []
+    numbers = row_numbers(batch, first + 1).tolist()  # a sheet's count its blank rows, as the row path
     for i, k in enumerate(outcome_of.tolist()):
         result = _row_result(
-            columnar, k, first + i + 1, {key: values[i] for key, values in cells.items()}, snapshot
+            columnar, k, numbers[i], {key: values[i] for key, values in cells.items()}, snapshot
         )
         changes.append(mark_change(result, previous).change or "")
         aggregator.add(result)
