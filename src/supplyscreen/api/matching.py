@@ -70,10 +70,11 @@ MATCHER_DOCS: dict[str, Any] = {
 }
 
 
-#: Threads that match at once, per process. The matcher is used by one thread at a time (it keeps
-#: per-query state), so more threads only wait on its lock in no order; two let one thread write its
-#: answer while the other matches, and the rest wait here in turn (``docs/benchmarks.md``).
-MATCHING = anyio.CapacityLimiter(2)
+#: Threads that match at once, per process; the others wait their turn in arrival order. The matcher
+#: is used by one thread at a time (it keeps per-query state); a few threads let some write their
+#: answers while one matches, where 40 (anyio's default) left 64 connections' requests waiting on its
+#: lock in no order: p99 375 ms against 101 ms with 4 (``docs/benchmarks.md``).
+MATCHING = anyio.CapacityLimiter(4)
 T = TypeVar("T")
 
 
