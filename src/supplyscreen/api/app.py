@@ -213,6 +213,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.jobs.recover()  # unfinished jobs failed, their temporary files and expired jobs removed
         screener.matcher  # noqa: B018 - load the name index before the first request
+        state.links()  # and the API's ids and referents (api.ids), read from every entity once
         yield
         app.state.jobs.close()
         state.close()
