@@ -10,7 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from support.workbooks import write_workbook
+from support.workbooks import orders_with_damaged_sheet, write_workbook
 
 from supplyscreen.io import InputError, read_records, sheet_cells, xlsx_scan
 from supplyscreen.io.sheet_cells import cell_value, open_book
@@ -217,18 +217,9 @@ def test_xml_calamine_would_read_past_is_refused_by_openpyxl_naming_the_row(
 ) -> None:
     """calamine reads over a mangled tag, and the cells after it, without a word: the sheet's XML is
     checked, and openpyxl names the row the damage starts in."""
-    book = openpyxl.Workbook()
-    book.active.title = "Orders"
-    for n in range(6):
-        book.active.append([f"Vendor {n}" if n else "Vendor"])
-    book.save(tmp_path / "good.xlsx")
-    path = tmp_path / "mangled.xlsx"
-    with zipfile.ZipFile(tmp_path / "good.xlsx") as good, zipfile.ZipFile(path, "w") as mangled:
-        for item in good.infolist():
-            data = good.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<row r="4">', b'<row r="4"><<<')
-            mangled.writestr(item, data)
+    path = orders_with_damaged_sheet(
+        tmp_path, "mangled.xlsx", lambda xml: xml.replace(b'<row r="4">', b'<row r="4"><<<')
+    )
     with pytest.raises(InputError, match=r"sheet 'Orders', row 3: the sheet is damaged from sheet row 4 on"):
         list(read_records(path))
     assert loads == {"Orders": False}

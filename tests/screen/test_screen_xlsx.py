@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import datetime
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 from support.paths import screened_both_ways
+from support.workbooks import orders_with_damaged_sheet
 
 from supplyscreen.io import InputError, read_records
 from supplyscreen.screen import columnar, run
@@ -217,20 +217,13 @@ def test_a_sheet_damaged_after_its_header_is_refused_naming_the_row(
     screener, tmp_path: Path, reads: list[str]
 ) -> None:
     """calamine fails on it (a shared string that does not exist): the row path's openpyxl names the row."""
-    book = openpyxl.Workbook()
-    book.active.title = "Orders"
-    for n in range(6):
-        book.active.append([f"Vendor {n}" if n else "Vendor", n])
-    book.save(tmp_path / "good.xlsx")
-    source = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(tmp_path / "good.xlsx") as good, zipfile.ZipFile(source, "w") as damaged:
-        for item in good.infolist():
-            data = good.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                start = data.index(b'<row r="4">')
-                end = data.index(b"</row>", start) + len(b"</row>")
-                data = data[:start] + b'<row r="4"><c r="A4" t="s"><v>99</v></c></row>' + data[end:]
-            damaged.writestr(item, data)
+
+    def missing_string(xml: bytes) -> bytes:
+        start = xml.index(b'<row r="4">')
+        end = xml.index(b"</row>", start) + len(b"</row>")
+        return xml[:start] + b'<row r="4"><c r="A4" t="s"><v>99</v></c></row>' + xml[end:]
+
+    source = orders_with_damaged_sheet(tmp_path, "damaged.xlsx", missing_string, values=True)
     out = tmp_path / "out.csv"
     with pytest.raises(InputError, match=r"damaged.xlsx, sheet 'Orders', row 3: the sheet is damaged"):
         screen_file(screener, source, out)

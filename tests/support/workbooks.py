@@ -4,7 +4,10 @@ formulas, error cells, shared and rich-text strings, namespace prefixes, cells w
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+
+import openpyxl
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -91,4 +94,22 @@ def write_workbook(
                 "xl/sharedStrings.xml",
                 f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{_MAIN}">{items}</sst>',
             )
+    return path
+
+
+def orders_with_damaged_sheet(
+    folder: Path, name: str, edit: Callable[[bytes], bytes], values: bool = False
+) -> Path:
+    """``folder``/``name``: an openpyxl workbook whose one sheet, "Orders", holds a "Vendor" header and
+    five vendors (and their numbers, with ``values``), with ``edit`` applied to the sheet's XML."""
+    book = openpyxl.Workbook()
+    book.active.title = "Orders"
+    for n in range(6):
+        book.active.append([f"Vendor {n}" if n else "Vendor", *([n] if values else [])])
+    book.save(folder / f"good-{name}")
+    path = folder / name
+    with zipfile.ZipFile(folder / f"good-{name}") as good, zipfile.ZipFile(path, "w") as damaged:
+        for item in good.infolist():
+            data = good.read(item.filename)
+            damaged.writestr(item, edit(data) if item.filename == "xl/worksheets/sheet1.xml" else data)
     return path
