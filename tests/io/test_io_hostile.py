@@ -15,6 +15,7 @@ from support.guards import deadline
 
 from supplyscreen.io import ocds, read_records
 from supplyscreen.io.delimited import header_names
+from supplyscreen.io.errors import InputError
 from supplyscreen.io.limits import MAX_COLUMNS, MAX_JSON_DEPTH
 
 
@@ -58,6 +59,19 @@ def test_a_header_repeating_one_name_100000_times_is_refused_at_once(
     assert code == 2, said
     assert "wide.csv" in said and "100,000 columns" in said and f"{MAX_COLUMNS:,}" in said
     assert time.monotonic() - started < 5
+
+
+def test_a_header_line_of_millions_of_characters_is_refused_before_it_is_split(tmp_path: Path) -> None:
+    # one line of 3.5 million characters and 700,000 columns: split into cells it took about 100 bytes
+    # a cell before the column count refused it (a fuzzed 264 MB header: 2 GB)
+    import resource
+
+    source = tmp_path / "one-line.tsv"
+    source.write_text("name\t" * 700_000 + "\nAcme\n", encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(InputError, match=r"one-line.tsv.*header runs past 2,000,000 characters"):
+        read_records(source)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 60_000  # KB
 
 
 def test_repeated_header_names_are_numbered_as_before_in_linear_time() -> None:

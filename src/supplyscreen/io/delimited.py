@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import TextIO
 
 from supplyscreen.io.encoding import REPLACEMENT_COUNT, open_text, replacements
 from supplyscreen.io.errors import InputError, RowError
-from supplyscreen.io.limits import check_columns
+from supplyscreen.io.limits import MAX_HEADER_RECORD_CHARS, check_columns
 
 DELIMITERS = (",", ";", "\t", "|")
 #: Give up resuming after this many unterminated quotes (each one costs a re-read of the file).
@@ -81,6 +82,25 @@ def header_names(cells: list[object], *, keep_trailing: bool = True) -> list[str
     return names
 
 
+def _header_lines(path: Path, handle: TextIO) -> Iterator[str]:
+    """The file's lines while its header is looked for: InputError once they run past
+    ``MAX_HEADER_RECORD_CHARS``, before a huge header is held whole or split into cells."""
+    used = 0
+    while True:
+        line = handle.readline(MAX_HEADER_RECORD_CHARS - used + 1)
+        if not line:
+            return
+        used += len(line)
+        if used > MAX_HEADER_RECORD_CHARS:
+            raise InputError(
+                path,
+                f"the header runs past {MAX_HEADER_RECORD_CHARS:,} characters: is the delimiter right, "
+                "or is the file one line?",
+                row=0,
+            )
+        yield line
+
+
 @dataclass(slots=True)
 class DelimitedFile:
     """A delimited text file whose encoding, delimiter and header are known; `rows()` streams the data."""
@@ -100,7 +120,7 @@ class DelimitedFile:
             text = codecs.getincrementaldecoder(encoding)("replace").decode(sample[:65536], complete)
             delimiter = sniff_delimiter(text.lstrip("\ufeff"), complete and len(sample) <= 65536)
         with open_text(path, encoding) as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
+            reader = csv.reader(_header_lines(path, handle), delimiter=delimiter)
             consumed = 0
             try:
                 for cells in reader:

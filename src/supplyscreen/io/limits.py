@@ -9,7 +9,9 @@ the limits behind those errors (README.md, "Screening a file", says them in word
 * Python's limit on the digits of an integer (``sys.get_int_max_str_digits``, 4,300 unless changed):
   a JSON number with more digits is refused;
 * ``MAX_HEADER_CHARS``: a header cell longer than this is a column name, never a known header
-  (spelling matching stops there).
+  (spelling matching stops there);
+* ``MAX_HEADER_RECORD_CHARS``: a CSV or TSV whose header (with any blank lines before it) runs longer
+  is refused before it is split into cells (a 264 MB header of one word repeated took 2 GB).
 
 A cell may be as long as the memory allows (CSV cells up to 2 GB): reading is linear in it.
 """
@@ -26,6 +28,8 @@ MAX_COLUMNS = 16_384
 MAX_JSON_DEPTH = 200
 #: Header cells longer than this are not compared with the known header spellings.
 MAX_HEADER_CHARS = 1_000
+#: The most characters a delimited file's header may take (16,384 columns of 120 characters).
+MAX_HEADER_RECORD_CHARS = 2_000_000
 
 
 def check_columns(path: object, count: int, *, sheet: str | None = None) -> None:
