@@ -295,3 +295,44 @@ def test_every_id_in_an_answer_is_a_followthemoney_id(service: Service) -> None:
     assert all(FTM_ID.match(i) for i in ids), [i for i in ids if not FTM_ID.match(i)]
     assert all(r["properties"]["entity"] == [HIKVISION] for r in entity["properties"]["sanctions"])
     assert entity["properties"]["sanctions"][0]["id"] == f"{HIKVISION}-sanction-0"
+
+
+def test_yentes_search_assertions(service: Service) -> None:
+    # yente 5.5.0 tests/test_search.py, on the embedded lists
+    headers = service.headers("viewer")
+
+    def search(path: str = "/search/default", **params: Any) -> Any:
+        return service.client.get(path, params=params, headers=headers)
+
+    everything = search()  # no query: the entries, in list order
+    assert everything.status_code == 200 and len(everything.json()["results"]) > 9
+    assert everything.json()["total"]["value"] > 1000
+    assert search("/search/banana").status_code == 404
+    assert search(q="angela merkel", schema="Banana").status_code == 400
+    assert search(q="Hikvision", schema="Vessel").json()["results"] == []
+    assert search(q="Hikvision", schema="Organization").json()["results"]
+    assert search(q="Hikvision", countries="cn").json()["results"]
+    assert search(q="Hikvision", countries="ke").json()["results"] == []
+    assert search(q="Hikvision", countries=["ke", "cn"]).json()["results"]
+    assert search(q="Hikvision", countries=["ke", "cn"], filter_op="AND").json()["results"] == []
+    sanctioned = search(topics="sanction").json()["total"]["value"]
+    assert 0 < sanctioned < everything.json()["total"]["value"]
+    assert "sanction" in [v["name"] for v in everything.json()["facets"]["topics"]["values"]]
+    chosen = search(facets=["schema", "topics"]).json()["facets"]
+    assert set(chosen) == {"schema", "topics"} and "Organization" in [
+        v["name"] for v in chosen["schema"]["values"]
+    ]
+    assert set(everything.json()["facets"]) == {"countries", "topics", "datasets"}
+    assert search(schema="LegalEntity", target="true").json()["results"]
+    assert search(q="Hikvision", limit=0).json()["results"] == []
+    deep = search(q="Hikvision", offset=100).json()
+    assert deep["results"] == [] and deep["offset"] == 100
+    assert search(q="putin", offset=9999).status_code == 422
+    assert search(q="zakharov", limit=10000).status_code == 422
+    assert search(q="invalid/query", simple="true").status_code == 200
+    for name, value in (("sort", "first_seen:desc"), ("filter", "properties.birthDate:1972-01-26")):
+        refused = search(q="Hikvision", **{name: value})
+        assert refused.status_code == 400 and name in refused.json()["detail"]
+    hikvision_lists = ["us_ofac_cmic", "us_bis_entity_list", "us_fcc_covered", "us_ndaa_889"]
+    remaining = search(q="Hikvision", exclude_dataset=hikvision_lists).json()["results"]
+    assert HIKVISION not in [r["id"] for r in remaining]

@@ -122,17 +122,26 @@ def _adjacent_records(
     return out
 
 
-def facets(entities: list[dict[str, Any]]) -> dict[str, Any]:
-    """yente's search facets over the results: counts of countries, topics and datasets."""
-    counted: dict[str, Counter[str]] = {"countries": Counter(), "topics": Counter(), "datasets": Counter()}
+#: The facets a search can count, and their labels
+FACETS = {"countries": "Countries", "topics": "Topics", "datasets": "Data sources", "schema": "Types"}
+
+
+def facets(entities: list[dict[str, Any]], names: list[str] | None = None) -> dict[str, Any]:
+    """yente's search facets over the results: counts of ``names`` (default countries, topics and
+    datasets; ``schema`` too when asked for)."""
+    wanted = names or ["countries", "topics", "datasets"]
+    counted: dict[str, Counter[str]] = {name: Counter() for name in wanted}
     for entity in entities:
-        counted["countries"].update(entity["properties"].get("country", []))
-        counted["topics"].update(entity["properties"].get("topics", []))
-        counted["datasets"].update(entity.get("datasets", []))
-    labels = {"countries": "Countries", "topics": "Topics", "datasets": "Data sources"}
+        for name, counts in counted.items():
+            if name == "schema":
+                counts[entity["schema"]] += 1
+            elif name == "datasets":
+                counts.update(entity.get("datasets", []))
+            else:
+                counts.update(entity["properties"].get("country" if name == "countries" else name, []))
     return {
         name: {
-            "label": labels[name],
+            "label": FACETS[name],
             "values": [
                 {"name": value, "label": list_info(value).title if name == "datasets" else value, "count": n}
                 for value, n in counts.most_common()

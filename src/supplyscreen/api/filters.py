@@ -43,6 +43,7 @@ class ResultFilter:
     topics: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
     target: bool | None = None
+    every: bool = False  # filter_op AND: every topic and country asked for, not one of them
 
     @property
     def active(self) -> bool:
@@ -66,10 +67,10 @@ class ResultFilter:
         ):
             return False
         properties = entity.get("properties", {})
-        if self.topics and not self.topics.intersection(properties.get("topics", ())):
-            return False
-        if self.countries and not self.countries.intersection(properties.get("country", ())):
-            return False
+        for wanted, prop in ((self.topics, "topics"), (self.countries, "country")):
+            have = properties.get(prop, ())
+            if wanted and not (wanted.issubset(have) if self.every else wanted.intersection(have)):
+                return False
         return self.target is None or bool(entity.get("target")) == self.target
 
 
@@ -85,6 +86,7 @@ def result_filter(
     countries: list[str] | None = None,
     target: bool | None = None,
     changed_since: str | None = None,
+    filter_op: str = "OR",
 ) -> ResultFilter:
     """The filter for a request on ``dataset`` (a collection or a list code of ``known``); 400 for a
     dataset name that is not loaded, or a filter this service cannot apply."""
@@ -94,6 +96,8 @@ def result_filter(
             "changed_since is not supported: the loaded lists keep no date of change per entity "
             "(docs/api.md); leave it out to match against every entity",
         )
+    if filter_op.upper() not in ("OR", "AND"):
+        raise HTTPException(400, f"filter_op must be OR or AND, not {filter_op!r}")
     names = set(known)
     unknown = [name for name in [*(include_dataset or ()), *(exclude_dataset or ())] if name not in names]
     if unknown:
@@ -112,6 +116,7 @@ def result_filter(
         topics=frozenset(topics or ()),
         countries=frozenset(c.lower() for c in countries or () if c),
         target=target,
+        every=filter_op.upper() == "AND",
     )
 
 

@@ -12,6 +12,7 @@ from supplyscreen.api.security import Authenticator, RateLimiter, ReadTokens, Se
 from supplyscreen.cases import AuditWriter, Cases, DecisionLookup
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import Entity, Hit, to_ftm
+from supplyscreen.model.ftm import entity_topics
 from supplyscreen.screener import Screener
 from supplyscreen.settings import ServiceSettings as Settings
 
@@ -113,6 +114,26 @@ class ServiceState:
                     and key in {v for p in LINK_PROPS for v in record["properties"].get(p, ())}
                 )
         return records
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every entity in the little of its FtM shape that the API's filters and facets read (id,
+        schema, datasets, referents, target, topics, countries), in list order; read once."""
+        found: list[dict[str, Any]] | None = self.memo.get("summaries")
+        if found is None:
+            links = self.links()
+            found = [
+                {
+                    "id": links.public_id(e.id),
+                    "schema": e.schema,
+                    "datasets": e.list_codes,
+                    "referents": [e.id, *e.source_ids],
+                    "target": any(m.is_hit for m in e.memberships),
+                    "properties": {"topics": entity_topics(e), "country": list(e.countries)},
+                }
+                for e in self.screener.store.entities()
+            ]
+            self.memo["summaries"] = found
+        return found
 
     def links(self) -> EntityLinks:
         """Ids, referents and incoming relations of the snapshot (read once)."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from supplyscreen.api.deps import state_of, viewer
-from supplyscreen.api.entities import adjacent_json, entity_json, facets, normalised_query
+from supplyscreen.api.entities import FACETS, adjacent_json, entity_json, facets, normalised_query
 from supplyscreen.api.filters import result_filter
 from supplyscreen.api.matching import (
     ALGORITHM,
@@ -177,12 +177,26 @@ async def search(
     target: Annotated[bool | None, Query(description="Only targets (true) or only non-targets")] = None,
     changed_since: ChangedSince = None,
     fuzzy: Fuzzy = False,
-    limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 10,
+    simple: Annotated[bool, Query(description="Accepted for yente clients: q is always plain text")] = False,
+    filter_op: Annotated[str, Query(description="OR: one of the countries/topics; AND: all")] = "OR",
+    facets_: Annotated[
+        list[str], Query(alias="facets", description="countries, topics, datasets, schema")
+    ] = [],  # noqa: B006
+    sort: Annotated[list[str], Query(description="Not supported: answered with 400")] = [],  # noqa: B006
+    filter_: Annotated[list[str], Query(alias="filter", description="Not supported: answered with 400")] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=0, le=MAX_RESULTS)] = 10,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JSONResponse:
-    """Entries whose names resemble ``q``, best first, with yente's filters and facets."""
+    """Entries whose names resemble ``q``, best first (without ``q``: every entry, in list order),
+    with yente's filters and facets."""
     state = state_of(request)
     check_dataset(state, dataset)
+    for name, given in (("sort", sort), ("filter", filter_)):
+        if given:
+            raise HTTPException(400, f"{name} is not supported (docs/api.md); leave it out")
+    unknown = [f for f in facets_ if f not in FACETS]
+    if unknown:
+        raise HTTPException(400, f"unknown facet {unknown[0]!r}; use {', '.join(FACETS)}")
     filters = result_filter(
         datasets(state),
         dataset,
@@ -193,29 +207,48 @@ async def search(
         countries=countries,
         target=target,
         changed_since=changed_since,
+        filter_op=filter_op,
     )
-    found = await off_the_loop(
-        lambda: match_properties(
-            state,
-            our_schema(schema),
-            {"name": [q]},
-            dataset=dataset,
-            limit=min(MAX_RESULTS, offset + limit),
-            threshold=MATCH_THRESHOLD,
-            cutoff=0.3,
-            filters=filters,
+    ours = our_schema(schema)
+    if not q.strip():  # yente lists the entries without a query
+        listed = [e for e in state.summaries() if filters.accepts(e) and _of_schema(e, ours)]
+        page = [state.entity_ftm(e["id"]) for e in listed[offset : offset + limit]]
+        results = [public_entity(e) for e in page if e is not None]
+        counted = facets(listed, facets_)
+    else:
+        found = await off_the_loop(
+            lambda: match_properties(
+                state,
+                ours,
+                {"name": [q]},
+                dataset=dataset,
+                limit=min(MAX_RESULTS, offset + limit),
+                threshold=MATCH_THRESHOLD,
+                cutoff=0.3,
+                filters=filters,
+            )
         )
-    )
-    entities = [public_entity(s.entity) for s in found]
+        listed = [public_entity(s.entity) for s in found]
+        results, counted = listed[offset : offset + limit], facets(listed, facets_)
     return JSONResponse(
         {
-            "results": entities[offset : offset + limit],
-            "facets": facets(entities),
-            "total": {"value": len(entities), "relation": "eq"},
+            "results": results,
+            "facets": counted,
+            "total": {"value": len(listed), "relation": "eq"},
             "limit": limit,
             "offset": offset,
         }
     )
+
+
+def _of_schema(entity: dict[str, Any], schema: str | None) -> bool:
+    """Whether a listed entity is of the schema asked for (LegalEntity: anything but a vessel or
+    an aircraft)."""
+    if schema is None:
+        return True
+    if schema == "LegalEntity":
+        return entity["schema"] not in ("Vessel", "Airplane")
+    return bool(entity["schema"] == schema)
 
 
 @router.get("/entities/{entity_id}", response_model=EntityResponse, responses=ERRORS)
