@@ -168,9 +168,20 @@ def test_match_is_score_from_threshold_and_limit_goes_to_500(service: Service) -
     assert _post(service, {"queries": {"q": EXAMPLE}}, limit=501).status_code == 422
 
 
-def test_a_filter_that_cannot_be_applied_is_refused_naming_it(service: Service) -> None:
-    response = _post(service, {"queries": {"q": EXAMPLE}}, changed_since="2024-01-01")
-    assert response.status_code == 400 and "changed_since" in response.json()["detail"]
+def test_changed_since_and_the_dates_of_an_entity_come_from_the_list_versions(service: Service) -> None:
+    # the embedded lists are the only version: every entity first seen, last seen and last changed then
+    top = _results(service)[0]
+    assert top["first_seen"] and top["first_seen"] == top["last_seen"] == top["last_change"]
+    assert _results(service, changed_since=top["last_change"][:10])[0]["id"] == HIKVISION
+    assert _results(service, changed_since="2099-01-01T00:00") == []  # yente's own assertion
+    listed = service.client.get(
+        "/search/default", params={"changed_since": "2099-01-01"}, headers=service.headers("viewer")
+    )
+    assert listed.json()["total"]["value"] == 0
+    bad = _post(service, {"queries": {"q": EXAMPLE}}, changed_since="last tuesday")
+    assert bad.status_code == 400 and "changed_since" in bad.json()["detail"]
+    nested = service.client.get(f"/entities/{HIKVISION}", headers=service.headers("viewer")).json()
+    assert nested["properties"]["sanctions"][0]["first_seen"] == top["first_seen"]
 
 
 def test_search_filters_and_facets(service: Service) -> None:

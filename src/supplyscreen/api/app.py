@@ -214,6 +214,7 @@ def create_app(
         app.state.jobs.recover()  # unfinished jobs failed, their temporary files and expired jobs removed
         screener.matcher  # noqa: B018 - load the name index before the first request
         state.links()  # and the API's ids and referents (api.ids), read from every entity once
+        state.history()  # and when each entity was first seen and last changed (store.history)
         yield
         app.state.jobs.close()
         state.close()

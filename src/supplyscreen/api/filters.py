@@ -3,19 +3,22 @@
 A yente client narrows results with ``include_dataset``, ``exclude_dataset``, ``exclude_schema``,
 ``exclude_entity_ids``, ``topics`` (and, on ``/search``, ``countries`` and ``target``). Each is applied
 here to the candidates the matcher found, so that a filter is never ignored: a parameter this
-service cannot honour is refused with 400 naming it (``changed_since``: the lists keep no dates of
-change per entity yet). yente's algorithm names are accepted and answered by supplyscreen's one
+service cannot honour is refused with 400 naming it. ``changed_since`` reads each entity's
+``last_change`` (``store.history``). yente's algorithm names are accepted and answered by supplyscreen's one
 matcher, whose name the response reports (``docs/api.md``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException
 
+#: yente's form of ``changed_since``: a date, with an hour, minutes and seconds if wanted
+CHANGED_SINCE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?)?$")
 #: The collections that hold every loaded list: supplyscreen's ``default`` and OpenSanctions' name
 COLLECTIONS = ("default", "sanctions")
 #: yente's algorithm names (yente 5.5), each answered by supplyscreen's matcher
@@ -44,6 +47,7 @@ class ResultFilter:
     countries: frozenset[str] = frozenset()
     target: bool | None = None
     every: bool = False  # filter_op AND: every topic and country asked for, not one of them
+    changed_since: str | None = None  # only entities whose last_change is this or later
 
     @property
     def active(self) -> bool:
@@ -54,6 +58,7 @@ class ResultFilter:
             or self.topics
             or self.countries
             or self.target is not None
+            or self.changed_since is not None
         )
 
     def accepts(self, entity: dict[str, Any]) -> bool:
@@ -71,6 +76,8 @@ class ResultFilter:
             have = properties.get(prop, ())
             if wanted and not (wanted.issubset(have) if self.every else wanted.intersection(have)):
                 return False
+        if self.changed_since is not None and (entity.get("last_change") or "") < self.changed_since:
+            return False
         return self.target is None or bool(entity.get("target")) == self.target
 
 
@@ -90,11 +97,9 @@ def result_filter(
 ) -> ResultFilter:
     """The filter for a request on ``dataset`` (a collection or a list code of ``known``); 400 for a
     dataset name that is not loaded, or a filter this service cannot apply."""
-    if changed_since:
+    if changed_since is not None and not CHANGED_SINCE.match(changed_since):
         raise HTTPException(
-            400,
-            "changed_since is not supported: the loaded lists keep no date of change per entity "
-            "(docs/api.md); leave it out to match against every entity",
+            400, f"changed_since must be a date or date and time (2024-05-30T06:40), not {changed_since!r}"
         )
     if filter_op.upper() not in ("OR", "AND"):
         raise HTTPException(400, f"filter_op must be OR or AND, not {filter_op!r}")
@@ -117,6 +122,7 @@ def result_filter(
         countries=frozenset(c.lower() for c in countries or () if c),
         target=target,
         every=filter_op.upper() == "AND",
+        changed_since=changed_since,
     )
 
 

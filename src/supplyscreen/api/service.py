@@ -15,6 +15,7 @@ from supplyscreen.model import Entity, Hit, to_ftm
 from supplyscreen.model.ftm import entity_topics
 from supplyscreen.screener import Screener
 from supplyscreen.settings import ServiceSettings as Settings
+from supplyscreen.store.history import Seen, entity_history
 
 
 class SharedScreener:
@@ -94,7 +95,10 @@ class ServiceState:
         objects = public_records(entity.id, to_ftm(entity) + self._incoming_records(entity.id), links)
         main = dict(objects[0])
         main["target"] = any(m.is_hit for m in entity.memberships)
-        main["first_seen"] = main["last_seen"] = main["last_change"] = None
+        seen = self.history().get(entity.id)
+        main["first_seen"] = seen.first_seen if seen else None
+        main["last_seen"] = seen.last_seen if seen else None
+        main["last_change"] = seen.last_change if seen else None
         main["_records"] = objects[1:]
         self._ftm[entity_id] = main
         if len(self._ftm) > 20_000:
@@ -128,11 +132,19 @@ class ServiceState:
                     "datasets": e.list_codes,
                     "referents": [e.id, *e.source_ids],
                     "target": any(m.is_hit for m in e.memberships),
+                    "last_change": seen.last_change if (seen := self.history().get(e.id)) else None,
                     "properties": {"topics": entity_topics(e), "country": list(e.countries)},
                 }
                 for e in self.screener.store.entities()
             ]
             self.memo["summaries"] = found
+        return found
+
+    def history(self) -> dict[str, Seen]:
+        """First seen, last seen and last changed, per entity key, across the installed versions."""
+        found: dict[str, Seen] | None = self.memo.get("history")
+        if found is None:
+            found = self.memo["history"] = entity_history(self.screener.store)
         return found
 
     def links(self) -> EntityLinks:

@@ -52,7 +52,7 @@ Datasets = Annotated[list[str], Query(description="Only results on these dataset
 NoDatasets = Annotated[list[str], Query(description="No results on these datasets alone")]
 NoSchemas = Annotated[list[str], Query(description="No results of these schemas")]
 Topics = Annotated[list[str], Query(description="Only results with one of these topics (sanction …)")]
-ChangedSince = Annotated[str | None, Query(description="Not supported: answered with 400 (docs/api.md)")]
+ChangedSince = Annotated[str | None, Query(description="Only entities changed since this date (last_change)")]
 Fuzzy = Annotated[bool, Query(description="Accepted for yente clients: names are always compared fuzzily")]
 DatasetPath = Annotated[str, Path(description="`default` (every list) or a list code from /catalog")]
 
