@@ -59,6 +59,7 @@ def test_show_xpcc_by_sdn_id_with_glomag_and_linked_persons(capsys, monkeypatch)
     assert "GLOMAG" in out
     assert "CHEN, Quanguo (us_ofac_sdn:29220)" in out
     assert "新疆生产建设兵团" in out
+    assert "first seen 20" in out and "last changed 20" in out
 
 
 def test_show_hikvision_by_name_carries_all_its_lists(capsys, monkeypatch) -> None:
@@ -70,6 +71,8 @@ def test_show_hikvision_by_name_carries_all_its_lists(capsys, monkeypatch) -> No
     assert entity["caption"] if "caption" in entity else True
     assert "us_ofac_nonsdn:30946" in entity["source_ids"]
     assert any(s.startswith("us_trade_csl:") for s in entity["source_ids"])
+    # the embedded lists are the only version: first and last seen and last changed then
+    assert entity["first_seen"] == entity["last_seen"] == entity["last_change"] > "2026"
 
 
 def test_show_unknown_id_is_a_clear_error(capsys, monkeypatch) -> None:
@@ -90,6 +93,7 @@ def test_export_ftm_writes_every_entity_with_sanctions(tmp_path: Path, capsys, m
     assert len(things) > 19000
     xpcc = next(o for o in things if o["id"] == "us_ofac_sdn:29299")
     assert "us_ofac_sdn" in xpcc["datasets"]
+    assert xpcc["first_seen"] and xpcc["last_change"] == xpcc["first_seen"]
     assert any(
         s["properties"]["entity"] == ["us_ofac_sdn:29299"] and s["properties"].get("program") == ["GLOMAG"]
         for s in sanctions

@@ -14,6 +14,7 @@ from supplyscreen.errors import SupplyscreenError
 from supplyscreen.listcodes import list_info
 from supplyscreen.model import STALE_AFTER_DAYS, Entity
 from supplyscreen.store import Store
+from supplyscreen.store.history import Seen, entity_history
 
 lists_app = typer.Typer(
     help="The official lists: status, look-up, updates, export, your own lists.", no_args_is_help=True
@@ -159,13 +160,30 @@ def lists_show(
         entities = store.find_by_name(key, limit=5)
         if not entities:
             raise SupplyscreenError(f"no entity with id, source id or name {key!r}") from None
+    history = entity_history(store)
     if as_json:
-        print(json.dumps([e.to_dict() for e in entities], indent=1, ensure_ascii=False))
+        shown = [{**e.to_dict(), **_seen(history.get(e.id))} for e in entities]
+        print(json.dumps(shown, indent=1, ensure_ascii=False))
         return
     for i, entity in enumerate(entities):
         if i:
             out.rule()
         _print_entity(store, entity)
+        seen = _seen(history.get(entity.id))
+        if seen:
+            out.print(
+                "in these lists: first seen {first_seen}, last seen {last_seen}, last changed "
+                "{last_change} (installed versions; a listing date is the membership's)".format(**seen),
+                highlight=False,
+            )
+
+
+def _seen(seen: Seen | None) -> dict[str, str]:
+    return (
+        {}
+        if seen is None
+        else {"first_seen": seen.first_seen, "last_seen": seen.last_seen, "last_change": seen.last_change}
+    )
 
 
 @lists_app.command("update")

@@ -28,6 +28,7 @@ from supplyscreen.sources.registry import UPDATABLE, min_share, source_spec
 from supplyscreen.sources.user_list import user_list_spec, validate_list_name
 from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
 from supplyscreen.store.fetch import fetch_source
+from supplyscreen.store.history import entity_history
 from supplyscreen.store.linkage import link_key
 from supplyscreen.store.snapshot import ENTITIES, Snapshot, SourceInfo
 
@@ -359,12 +360,19 @@ class Store:
 
     # -- export ---------------------------------------------------------------------------------
     def export_ftm(self, out: Path) -> int:
-        """Write every entity (with its Sanction and link objects) as FollowTheMoney JSON lines."""
+        """Write every entity (with its Sanction and link objects) as FollowTheMoney JSON lines, each
+        entity with its ``first_seen``, ``last_seen`` and ``last_change`` (``store.history``)."""
         n = 0
         tmp = out.with_name(out.name + ".tmp")
+        history = entity_history(self)
         with open(tmp, "w", encoding="utf-8") as fh:
             for entity in self.entities():
-                for obj in to_ftm(entity):
+                seen = history.get(entity.id)
+                for i, obj in enumerate(to_ftm(entity)):
+                    if i == 0 and seen is not None:  # yente's dates, from the installed versions
+                        obj.update(
+                            first_seen=seen.first_seen, last_seen=seen.last_seen, last_change=seen.last_change
+                        )
                     fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
                 n += 1
         os.replace(tmp, out)
