@@ -27,8 +27,9 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from supplyscreen.report.xlsx import EXCEL_MAX_COLUMNS as XLSX_MAX_COLUMNS
+
 FORMATS = ("csv", "tsv", "xlsx", "parquet", "json", "jsonl", "ocds")
-XLSX_MAX_COLUMNS = 16_384  # openpyxl writes no more
 OUTPUTS = ("csv", "jsonl", "xlsx", "html")
 SUFFIX = {
     "csv": ".csv",

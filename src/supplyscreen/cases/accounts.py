@@ -177,7 +177,7 @@ class Accounts:
             row = s.scalar(select(ApiKey).where(ApiKey.digest == digest, ApiKey.revoked.is_(False)))
             if row is None:
                 return None
-            return Principal(row.user_name or f"key:{row.prefix}", row.role, "key", row.id)
+            return _key_principal(row)
 
     def digest_principal(self, digest_prefix: str) -> tuple[str, Principal] | None:
         """(digest, principal) of the one valid key whose digest starts with ``digest_prefix``."""
@@ -192,7 +192,7 @@ class Accounts:
             if len(rows) != 1:
                 return None
             row = rows[0]
-            return row.digest, Principal(row.user_name or f"key:{row.prefix}", row.role, "key", row.id)
+            return row.digest, _key_principal(row)
 
     def revoke_key(self, prefix: str) -> int:
         """Revoke the keys starting with ``prefix`` (at least 6 characters); returns how many."""
@@ -215,3 +215,8 @@ class Accounts:
                 KeyInfo(k.prefix, k.role, k.user_name, k.label or "", k.created, k.revoked)
                 for k in s.scalars(select(ApiKey).order_by(ApiKey.id))
             ]
+
+
+def _key_principal(row: ApiKey) -> Principal:
+    """Who a valid key's requests are made by: its user, else the key by its prefix."""
+    return Principal(row.user_name or f"key:{row.prefix}", row.role, "key", row.id)

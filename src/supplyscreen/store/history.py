@@ -55,7 +55,9 @@ def entity_history(store: Any) -> dict[str, Seen]:
         try:
             records = _digests(snapshot)
         except SupplyscreenError:
-            continue
+            if snapshot is active:
+                raise
+            continue  # an older version that cannot be read is passed over
         for key, digest in records.items():
             first.setdefault(key, when)
             last[key] = when
@@ -66,7 +68,8 @@ def entity_history(store: Any) -> dict[str, Seen]:
             del digests[key]
         if snapshot is active:
             break
-    return {key: Seen(first[key], last[key], changed[key]) for key in _digests(active)}
+    # the active version was read last: ``digests`` holds its entities, and only those
+    return {key: Seen(first[key], last[key], changed[key]) for key in digests}
 
 
 def _digests(snapshot: Snapshot) -> dict[str, str]:
