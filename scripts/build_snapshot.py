@@ -22,8 +22,10 @@ import time
 from pathlib import Path
 
 from supplyscreen.sources import registry
-from supplyscreen.sources.registry import embedded_files, source_spec
+from supplyscreen.sources.registry import embedded_files, embedded_history, source_spec
 from supplyscreen.store.build import SourceData, build_snapshot, read_source
+from supplyscreen.store.changelog import carry_forward, iso_date
+from supplyscreen.store.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 CURATED_DIR = ROOT / "src" / "supplyscreen" / "data" / "curated"
@@ -31,6 +33,9 @@ CURATED_DIR = ROOT / "src" / "supplyscreen" / "data" / "curated"
 #: source code → ({file role: path in FOLDER}, data date where the file does not say), from the
 #: ``embedded`` entries of data/sources.yaml
 SHARED_FILES = embedded_files()
+#: source code → [(data date, {file role: path in FOLDER}), …]: earlier versions whose changes the
+#: embedded snapshot carries in its change log, oldest first
+HISTORY = embedded_history()
 #: the curated research files of the package, by source code
 CURATED_FILES = {code: source_spec(code).files[0].filename for code in registry.CURATED}
 
@@ -42,9 +47,50 @@ def newest_listing(data: SourceData) -> str | None:
     return max(dates) if dates else None
 
 
+def dates_of(sources: dict[str, SourceData]) -> dict[str, str]:
+    """Each source's version date: the date its data is as of (the embedded versions are dated by
+    their data, not by when this script ran)."""
+    return {code: d for code, data in sources.items() if (d := iso_date(data.info.snapshot_date))}
+
+
+def build_history(folder: Path, sources: dict[str, SourceData], scratch: Path) -> Snapshot | None:
+    """The earlier versions of the sources with a ``history`` in data/sources.yaml, built one after
+    the other into ``scratch`` (each with the change log against the one before), the newest
+    returned: the embedded snapshot is built on it. The current version of each such source keeps
+    what its older files' format carries and its own does not (``store.changelog.carry_forward``)."""
+    if not HISTORY:
+        return None
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir()
+    steps = sorted((date, code, files) for code, versions in HISTORY.items() for date, files in versions)
+    previous: Snapshot | None = None
+    state = dict(sources)
+    for n, (date, code, files) in enumerate(steps):
+        older = read_source(
+            source_spec(code), {r: folder / rel for r, rel in files.items()}, snapshot_date=date
+        )
+        state[code] = older
+        previous = build_snapshot(
+            scratch / f"v{n}",
+            state,
+            version=f"embedded-{code}-{date}",
+            previous=previous,
+            dates=dates_of(state),
+        )
+        print(f"history: {code} as of {date}: {older.info.entities} entities")
+    assert previous is not None
+    for code in HISTORY:
+        notes = carry_forward(previous.source_entities(code), sources[code].entities)
+        sources[code].info.notes.extend(notes)
+        sources[code].info.names = sum(len(e.names) for e in sources[code].entities)
+    return previous
+
+
 def missing_files(folder: Path) -> list[str]:
     """The official files ``folder`` lacks, as paths relative to it."""
     paths = [rel for files, _ in SHARED_FILES.values() for rel in files.values()]
+    paths += [rel for versions in HISTORY.values() for _, files in versions for rel in files.values()]
     return [rel for rel in paths if not (folder / rel).is_file()]
 
 
@@ -88,7 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     if tmp_out.exists():
         shutil.rmtree(tmp_out)
     version = args.version or "embedded-" + time.strftime("%Y%m%d")
-    snapshot = build_snapshot(tmp_out, sources, version=version)
+    previous = build_history(args.folder, sources, tmp_out.with_name(tmp_out.name + ".history"))
+    snapshot = build_snapshot(tmp_out, sources, version=version, previous=previous, dates=dates_of(sources))
+    if previous is not None:
+        shutil.rmtree(previous.path.parent)
     if args.out.exists():
         shutil.rmtree(args.out)
     tmp_out.rename(args.out)

@@ -22,6 +22,12 @@
                                 audit log
 ``SUPPLYSCREEN_JOB_RETENTION_DAYS`` days the service keeps a finished screening job, its uploaded
                                 file and results (default 30; ``0`` keeps them for ever)
+``SUPPLYSCREEN_WEBHOOK_SECRET`` signs a monitor's webhook deliveries (``X-Supplyscreen-Signature:
+                                sha256=<HMAC-SHA256 of the body>``)
+``SUPPLYSCREEN_SMTP_URL``       the mail server of ``monitor run --notify mailto:…``, e.g.
+                                ``smtp+starttls://user:pw@host:587`` (also ``smtp://``, ``smtps://``)
+``SUPPLYSCREEN_MAIL_FROM``      the sender of a monitor's e-mail
+``SUPPLYSCREEN_SMTP_CAFILE``    CA certificates (PEM) to trust for the mail server instead of the system's
 ==============================  ===============================================================
 
 This module imports nothing of the package, so any module may import it.
@@ -49,6 +55,10 @@ SESSION_HOURS_ENV = "SUPPLYSCREEN_SESSION_HOURS"
 SECURE_COOKIES_ENV = "SUPPLYSCREEN_SECURE_COOKIES"
 AUDIT_MATCHES_ENV = "SUPPLYSCREEN_AUDIT_MATCHES"
 JOB_RETENTION_DAYS_ENV = "SUPPLYSCREEN_JOB_RETENTION_DAYS"
+WEBHOOK_SECRET_ENV = "SUPPLYSCREEN_WEBHOOK_SECRET"
+SMTP_URL_ENV = "SUPPLYSCREEN_SMTP_URL"
+MAIL_FROM_ENV = "SUPPLYSCREEN_MAIL_FROM"
+SMTP_CAFILE_ENV = "SUPPLYSCREEN_SMTP_CAFILE"
 
 #: The SQLite case database in the data directory, used when no database URL is named.
 DB_FILENAME = "supplyscreen.db"

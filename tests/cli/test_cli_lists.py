@@ -28,7 +28,7 @@ def test_status_lists_every_official_list_with_counts_and_dates(capsys, monkeypa
     assert rows[("us_ofac_nonsdn", "us_ofac_ssi")]["entities"] == 286
     assert rows[("us_ofac_nonsdn", "us_ofac_plc")]["entities"] == 78
     assert rows[("us_ofac_nonsdn", "us_ofac_cmic")]["entities"] == 68
-    assert rows[("us_ofac_nonsdn", "us_ofac_cmic")]["snapshot_date"] == "2025-01-10"
+    assert rows[("us_ofac_nonsdn", "us_ofac_cmic")]["snapshot_date"] == "2025-12-19"
     assert rows[("un_sc", "un_sc")]["entities"] == 1003
     assert rows[("un_sc", "un_sc")]["snapshot_date"] == "2026-02-27"
     assert rows[("us_fcc_covered", "us_fcc_covered")]["entities"] == 12
@@ -39,7 +39,7 @@ def test_status_lists_every_official_list_with_counts_and_dates(capsys, monkeypa
     sources = status["sources"]
     assert sources["us_trade_csl"]["records"] == 14160  # type: ignore[index]
     assert sources["us_trade_csl"]["entities"] == 14048  # type: ignore[index]
-    assert sources["us_ofac_nonsdn"]["records"] == 443  # type: ignore[index]
+    assert sources["us_ofac_nonsdn"]["records"] == 442  # the 2025-12 CSV set (443 in 2025-01's XML)  # type: ignore[index]
     assert sources["curated_uflpa"]["official"] is False  # type: ignore[index]
 
 
@@ -71,8 +71,11 @@ def test_show_hikvision_by_name_carries_all_its_lists(capsys, monkeypatch) -> No
     assert entity["caption"] if "caption" in entity else True
     assert "us_ofac_nonsdn:30946" in entity["source_ids"]
     assert any(s.startswith("us_trade_csl:") for s in entity["source_ids"])
-    # the embedded lists are the only version: first and last seen and last changed then
-    assert entity["first_seen"] == entity["last_seen"] == entity["last_change"] > "2026"
+    # the embedded lists are dated by their data: first seen when its first record's list was as
+    # of, last changed when its newest record's was, last seen when the snapshot was made
+    assert entity["first_seen"] <= entity["last_change"] < entity["last_seen"]
+    assert entity["first_seen"] == "2021-07-12T00:00:00"  # its oldest record: the Entity List research file
+    assert entity["last_seen"] > "2026"
 
 
 def test_show_unknown_id_is_a_clear_error(capsys, monkeypatch) -> None:
@@ -93,7 +96,7 @@ def test_export_ftm_writes_every_entity_with_sanctions(tmp_path: Path, capsys, m
     assert len(things) > 19000
     xpcc = next(o for o in things if o["id"] == "us_ofac_sdn:29299")
     assert "us_ofac_sdn" in xpcc["datasets"]
-    assert xpcc["first_seen"] and xpcc["last_change"] == xpcc["first_seen"]
+    assert "2021" < xpcc["first_seen"] <= xpcc["last_change"] < xpcc["last_seen"]
     assert any(
         s["properties"]["entity"] == ["us_ofac_sdn:29299"] and s["properties"].get("program") == ["GLOMAG"]
         for s in sanctions

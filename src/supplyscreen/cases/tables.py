@@ -114,3 +114,99 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Monitor(Base):
+    """A saved vendor master, re-screened when the lists change (``supplyscreen.monitor``)."""
+
+    __tablename__ = "monitors"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created: Mapped[str] = mapped_column(String(40))
+    updated: Mapped[str] = mapped_column(String(40))
+    user_name: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    options: Mapped[str] = mapped_column(Text, default="{}")  # column mapping and sheet, as JSON
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    last_run: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    list_version: Mapped[str] = mapped_column(
+        String(100), default=""
+    )  # the lists its rows were screened with
+    detectors: Mapped[str] = mapped_column(
+        String(64), default=""
+    )  # the detector data they were screened with
+
+
+class MonitorRow(Base):
+    """One row of a monitor's master: the record as read, and what its last screening found."""
+
+    __tablename__ = "monitor_rows"
+
+    monitor: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # digest of the row's identity
+    row: Mapped[int] = mapped_column(Integer)
+    vendor: Mapped[str] = mapped_column(Text, default="")
+    record: Mapped[str] = mapped_column(Text)  # JSON
+    state: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON; None until screened
+    previous: Mapped[str | None] = mapped_column(Text, nullable=True)  # state before an edit of the master
+    cause: Mapped[str | None] = mapped_column(String(40), nullable=True)  # why it awaits a screening
+
+
+class MonitorRun(Base):
+    """One run of a monitor."""
+
+    __tablename__ = "monitor_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    monitor: Mapped[str] = mapped_column(String(200), index=True)
+    started: Mapped[str] = mapped_column(String(40))
+    finished: Mapped[str] = mapped_column(String(40))
+    user_name: Mapped[str] = mapped_column(String(200))
+    list_version: Mapped[str] = mapped_column(String(100))
+    previous_version: Mapped[str] = mapped_column(String(100), default="")
+    mode: Mapped[str] = mapped_column(String(20))  # baseline, incremental, full, unchanged
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class MonitorChange(Base):
+    """One change a run reported: a (row, entity, source) that appeared, went away or changed, or a
+    row whose risk changed; open until a reviewer marks it seen or a notification delivers it."""
+
+    __tablename__ = "monitor_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    monitor: Mapped[str] = mapped_column(String(200), index=True)
+    run_id: Mapped[int] = mapped_column(Integer)
+    created: Mapped[str] = mapped_column(String(40))
+    row: Mapped[int] = mapped_column(Integer)
+    vendor: Mapped[str] = mapped_column(Text, default="")
+    change: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    entity_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    list_change: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    cause: Mapped[str] = mapped_column(String(40))
+    risk_before: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    risk_after: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, delivered, seen
+    seen_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    seen_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    delivered_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class MonitorDelivery(Base):
+    """One attempt series to deliver a run's changes to a webhook or a mailbox."""
+
+    __tablename__ = "monitor_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    monitor: Mapped[str] = mapped_column(String(200), index=True)
+    run_id: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(1000))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    attempts: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Text)
+    at: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[str] = mapped_column(Text, default="[]")  # the ids of the changes it carried

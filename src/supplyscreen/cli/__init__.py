@@ -1,8 +1,8 @@
 """The `supplyscreen` command. Thin: every command calls the core and formats its answer.
 
 Each module of this package adds its commands to the app with its ``register(app)``: ``screen``,
-``match`` (match, compare), ``network``, ``service`` (serve), ``lists`` and ``cases`` (users, keys,
-audit, decisions). ``common`` holds what they share; ``spark`` runs ``screen --engine spark``.
+``match`` (match, compare), ``network``, ``service`` (serve), ``lists``, ``cases`` (users, keys,
+audit, decisions) and ``monitor``. ``common`` holds what they share; ``spark`` runs ``screen --engine spark``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 import typer
 from typer.core import TyperOption
 
-from supplyscreen.cli import cases, lists, match, network, screen, service
+from supplyscreen.cli import cases, lists, match, monitor, network, screen, service
 from supplyscreen.cli.common import err, out
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.version import __version__
@@ -38,7 +38,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for _module in (lists, screen, match, network, cases, service):
+for _module in (lists, screen, match, network, cases, monitor, service):
     _module.register(app)
 
 

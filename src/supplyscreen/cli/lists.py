@@ -21,6 +21,10 @@ lists_app = typer.Typer(
 )
 
 
+#: Changes `lists diff` prints; --out writes them all.
+SHOWN_CHANGES = 50
+
+
 def _store(home: Path | None) -> Store:
     return Store.open(home)
 
@@ -173,7 +177,9 @@ def lists_show(
         if seen:
             out.print(
                 "in these lists: first seen {first_seen}, last seen {last_seen}, last changed "
-                "{last_change} (installed versions; a listing date is the membership's)".format(**seen),
+                "{last_change} (from the lists' change log; a listing date is the membership's)".format(
+                    **seen
+                ),
                 highlight=False,
             )
 
@@ -208,12 +214,22 @@ def lists_update(
             "or that lacks a companion file (alt.csv, add.csv …) the active version has.",
         ),
     ] = False,
+    monitor: Annotated[
+        bool, typer.Option("--monitor", help="Then run every monitor (`supplyscreen monitor run`).")
+    ] = False,
+    notify: Annotated[
+        list[str] | None,
+        typer.Option("--notify", help="With --monitor: send the changes to a webhook URL or mailto:ADDRESS."),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
     """Download, validate and switch to new list versions; a failed list keeps its previous version.
 
     Exit 2 when a list's files were refused (cut short, damaged, a companion file missing, the
-    list shrank), 1 when they could not be fetched."""
+    list shrank), 1 when they could not be fetched; with --monitor, 3 when a monitor reported changes
+    (and no list failed)."""
+    if notify and not monitor:
+        raise typer.BadParameter("--notify needs --monitor", param_hint="--notify")
     store = _store(home)
     before = store.active_version
     with err.status("updating lists…"):
@@ -229,10 +245,19 @@ def lists_update(
         out.print(f"active snapshot: {result.version} (was {before})")
     else:
         out.print(f"active snapshot unchanged: {before}")
+    changes = 0
+    if monitor:
+        from supplyscreen.cli.monitor import print_runs, run_monitors
+
+        runs = run_monitors([], database_url=None, home=home, notify=notify or [])
+        print_runs(runs)
+        changes = sum(len(r.changes) for r in runs)
     if result.refused:
         raise typer.Exit(2)
     if result.failed:
         raise typer.Exit(1)
+    if changes:
+        raise typer.Exit(3)
 
 
 @lists_app.command("export")
@@ -273,6 +298,51 @@ def lists_remove(
     """Remove one of your own lists (in a new snapshot version)."""
     version = _store(home).remove_user_list(name)
     out.print(f"removed list {name}; active snapshot {version}")
+
+
+@lists_app.command("diff")
+def lists_diff(
+    old: Annotated[
+        str | None, typer.Option("--old", help="The older version (default: the one before --new).")
+    ] = None,
+    new: Annotated[
+        str | None, typer.Option("--new", help="The newer version (default: the active one).")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only this source (us_ofac_nonsdn …).")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write the changes to diff.csv, diff.jsonl or diff.html.")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Entities added, removed and changed between two list versions, per list (by default the
+    active version against the one before it). Letter case, address splitting and a field the newer
+    file's format lacks are not changes."""
+    from supplyscreen.store.diff import KINDS, version_diff, what_changed, write_diff
+
+    diff = version_diff(_store(home), old, new, source)
+    if out_path is not None:
+        write_diff(diff, out_path)
+    table = Table(title=f"Changes from {diff.old or 'the version before'} to {diff.new}")
+    table.add_column("list")
+    for kind in KINDS:
+        table.add_column(kind, justify="right")
+    for code, counts in diff.counts().items():
+        table.add_row(code, *(str(counts[k]) for k in KINDS))
+    out.print(table)
+    for change in diff.changes[:SHOWN_CHANGES]:
+        out.print(
+            f"{change.change:8s} {change.source_id}  {change.caption}  {what_changed(change)}",
+            highlight=False,
+        )
+    more = len(diff.changes) - SHOWN_CHANGES
+    if more > 0:
+        out.print(f"… and {more:,} more (write them all with --out)")
+    totals = diff.totals()
+    out.print(f"{totals['added']} added, {totals['removed']} removed, {totals['changed']} changed")
+    if out_path is not None:
+        out.print(f"wrote {len(diff.changes):,} changes to {out_path}")
 
 
 @lists_app.command("versions")

@@ -135,8 +135,14 @@ class Matcher:
         index: NameIndex,
         match_threshold: float = MATCH_THRESHOLD,
         review_threshold: float = REVIEW_THRESHOLD,
+        *,
+        words: NameIndex | None = None,
     ) -> None:
         self.index = index
+        #: the index whose knowledge of words reads a query (misspelt legal forms, words written
+        #: together): ``index`` itself, or the whole lists' index when ``index`` holds a few entities
+        #: of them (a monitor's changed entities, matched as the whole lists would match them)
+        self.words = words or index
         self.match_threshold = match_threshold
         self.review_threshold = review_threshold
         self.common = Common(index.common_org, index.common_person)
@@ -169,7 +175,7 @@ class Matcher:
             if not query.tokens:
                 continue
             if schema != "Person":
-                query = self.index.drop_misspelt_legal_forms(query)
+                query = self.words.drop_misspelt_legal_forms(query)
             organisation = schema in ORGANISATION_SCHEMAS or (
                 schema is None and looks_like_organisation(query)
             )
@@ -243,7 +249,7 @@ class Matcher:
         tokens: list[Token] = []
         changed = False
         for t in query.tokens:
-            split = self.index.split_run_together(t.text) if t.role == CORE and not t.alts else None
+            split = self.words.split_run_together(t.text) if t.role == CORE and not t.alts else None
             if split:
                 tokens.extend(Token(part, CORE) for part in split)
                 changed = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,12 @@ class SourceFile:
     filename: str  # official file name, as served at ``url`` (used by ``lists update --from``)
     url: str
     required: bool = True
+    #: For a source published in alternative formats (OFAC's non-SDN list: an enhanced XML ZIP or a
+    #: legacy CSV set): the format this file belongs to; "" for a source of one format.
+    format: str = ""
+    #: The file its format cannot be read without (its other files are companions); a file of a
+    #: format is ``required=False``, since no file is needed whichever format is read.
+    main: bool = False
 
 
 @dataclass(slots=True)
@@ -48,6 +54,30 @@ class SourceSpec:
 
     def file_roles(self) -> list[str]:
         return [f.role for f in self.files]
+
+    def formats(self) -> list[str]:
+        """The source's formats, the preferred one first: ``[""]`` for a source of one format."""
+        return list(dict.fromkeys(f.format for f in self.files))
+
+    def format_files(self, fmt: str) -> tuple[SourceFile, ...]:
+        """The files of one format, its main file first."""
+        return tuple(sorted((f for f in self.files if f.format == fmt), key=lambda f: not f.main))
+
+    def format_of(self, roles: Iterable[str]) -> str | None:
+        """The format files under ``roles`` are read in: the preferred format whose main file is among
+        them ("" for a source of one format); None when no format's main file is."""
+        given = set(roles)
+        formats = self.formats()
+        if formats == [""]:
+            return ""
+        for fmt in formats:
+            if any(f.main and f.role in given for f in self.files if f.format == fmt):
+                return fmt
+        return None
+
+    def main_files(self) -> list[SourceFile]:
+        """The main file of each format, the preferred format's first."""
+        return [f for fmt in self.formats() for f in self.format_files(fmt) if f.main]
 
     def read_file(self, path: str | Path, report: ReadReport | None = None) -> Iterator[Entity]:
         """Entities of a one-file source, read from ``path`` into ``report`` (a new one when None)."""

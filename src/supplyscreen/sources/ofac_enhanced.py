@@ -44,15 +44,21 @@ LIST_CODES: dict[str, str] = {
 }
 #: Lists that name the publication an entry appears in rather than a list it is on.
 _PUBLICATION_LISTS = frozenset({"Consolidated List"})
-#: Programs that belong to one list, so an entity on several lists gets each program on the right one.
+#: Programs that belong to one list, so an entity on several lists gets each program on the right one
+#: (and the legacy CSV set, which names no list, its lists: ``ofac_cons_csv``).
 _PROGRAM_LISTS = {
     "UKRAINE-EO13662": "us_ofac_ssi",
     "NS-PLC": "us_ofac_plc",
     "CMIC-EO13959": "us_ofac_cmic",
     "561-Related": "us_ofac_cap",
+    "CAPTA": "us_ofac_cap",
     "FSE-IR": "us_ofac_fse",
     "FSE-SY": "us_ofac_fse",
+    "NS-MBS": "us_ofac_mbs",
+    "MBS": "us_ofac_mbs",
 }
+#: Tag prefixes of such programs: OFAC's FSE-<country> and NS-CMIC… tags.
+_PROGRAM_PREFIXES = (("FSE-", "us_ofac_fse"), ("NS-CMIC", "us_ofac_cmic"), ("CMIC-", "us_ofac_cmic"))
 _SCHEMAS = {"Individual": "Person", "Entity": "Organization", "Vessel": "Vessel", "Aircraft": "Airplane"}
 _ALIAS_KINDS = {"A.K.A.": "alias", "F.K.A.": "fka", "N.K.A.": "nka"}
 _CHINESE_SCRIPTS = frozenset({"Hans", "Hant", "Chinese Simplified", "Chinese Traditional"})
@@ -63,6 +69,7 @@ _NOT_KEYS = frozenset(
 )
 _KEY_RE = re.compile(r"[A-Za-z]{3,}|\d{4,5}")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
+_NUMBER_COUNTRY = re.compile(r"(\S.*?)\s*\(([^()]+)\)")
 
 
 def read_files(files: Mapping[str, Path], report: ReadReport) -> Iterator[Entity]:
@@ -82,6 +89,8 @@ def read(
     yield from _read(Path(path), report, source_code)
 
 
+#: The enhanced XML alone; the source ``us_ofac_nonsdn`` reads it or OFAC's legacy CSV set of the same
+#: list (``ofac_cons_csv.SOURCE``).
 SOURCE = SourceSpec(
     code=NONSDN_CODE,
     title="OFAC Consolidated (non-SDN) Sanctions List, enhanced XML",
@@ -159,13 +168,22 @@ def _value_dates(elem: ET.Element | None) -> list[str]:
     return [_granular(begin, get.get("toDateEnd", ""))]
 
 
-def _assign_programs(codes: list[str], programs: list[str]) -> dict[str, list[str]]:
+def program_list(program: str) -> str | None:
+    """The list a program tag belongs to alone ("NS-PLC" → ``us_ofac_plc``); None for a program of
+    several lists or of the SDN list ("RUSSIA-EO14024", "SDGT")."""
+    home = _PROGRAM_LISTS.get(program)
+    if home is None:
+        home = next((code for prefix, code in _PROGRAM_PREFIXES if program.startswith(prefix)), None)
+    return home
+
+
+def assign_programs(codes: list[str], programs: list[str]) -> dict[str, list[str]]:
     """Programs per list code: a program with a home list goes there; the rest go to the entity's lists that
     got none (else to the SDN list, else to every list)."""
     by_list: dict[str, list[str]] = {code: [] for code in codes}
     orphans = []
     for program in programs:
-        home = _PROGRAM_LISTS.get(program)
+        home = program_list(program)
         if home in by_list:
             by_list[home].append(program)
         else:
@@ -381,6 +399,10 @@ class _Reader:
                 _add_note(entity, f"{doc_type.rstrip(' :-')}: {number}")
                 continue
             country = self._country(doc.find("issuingCountry"))
+            stated = _NUMBER_COUNTRY.fullmatch(number)
+            if country is None and stated and country_code(stated.group(2)):
+                # "1026303117642 (Russia)": the country written into the number, as the CSV set writes it
+                number, country = stated.group(1), country_code(stated.group(2))
             ident = make_identifier(identifier_type(doc_type), number, country)
             if ident is not None:
                 entity.add_identifier(ident)
@@ -397,7 +419,7 @@ class _Reader:
         authorities = self._refs(elem, "legalAuthorities/legalAuthority")
         types = self._refs(elem, "sanctionsTypes/sanctionsType")
         out = []
-        for code, programs_here in _assign_programs(list(lists), programs).items():
+        for code, programs_here in assign_programs(list(lists), programs).items():
             choices: list[str | None] = [*programs_here] or [None]
             for program in choices:
                 note = "; ".join(_pick(program, types, programs))

@@ -2,6 +2,8 @@
 
 One entity per main-file row, with aliases and addresses joined from the side files and birth data,
 nationalities, identifiers, aliases and "Linked To" relations parsed from the free-text remarks.
+OFAC publishes its non-SDN consolidated list in the same format (CONS_PRIM.CSV …): :class:`CsvSet`
+says which set is read, and :mod:`supplyscreen.sources.ofac_cons_csv` reads that one.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from supplyscreen.countries import country_code
@@ -28,9 +31,11 @@ _REMARKS_MAX = 1000
 #: A continuation whose start repeats at least this much of the main remarks' end overlaps it.
 _MIN_OVERLAP = 16
 
-_COLUMNS = {"sdn": 12, "alt": 5, "add": 6, "comments": 2}
+_COLUMNS = {"main": 12, "alt": 5, "add": 6, "comments": 2}
 _SCHEMAS = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane"}
 _NAME_KINDS = {"aka": "alias", "fka": "fka", "nka": "nka"}
+#: What the country column of add.csv holds for an address in a region of no one country.
+_REGION = "Region:"
 #: The byte OFAC ends each file of the set with: its absence means the file was cut short.
 _END_MARKER = b"\x1a"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -70,15 +75,50 @@ PROGRAM_AUTHORITIES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class CsvSet:
+    """One of OFAC's CSV sets in SDN.CSV's format: which source it is, its main file, its lists.
+
+    Its side files have the roles ``alt``, ``add`` and ``comments`` in every set.
+    """
+
+    code: str  # source code, the prefix of the ids: "us_ofac_sdn" → "us_ofac_sdn:29299"
+    label: str  # what messages call the set: "SDN" → "no SDN rows"
+    main_role: str  # role of the main file in the files mapping
+    main_file: str  # official name of the main file
+    #: the (list code, program) pairs of an entry's memberships, from its program tags (maybe none)
+    memberships: Callable[[list[str]], list[tuple[str, str | None]]]
+
+
+def _sdn_memberships(programs: list[str]) -> list[tuple[str, str | None]]:
+    return [(LIST_CODE, program) for program in programs or [None]]
+
+
+SDN_SET = CsvSet(CODE, "SDN", "sdn", "sdn.csv", _sdn_memberships)
+
+
 def read_files(files: Mapping[str, Path], report: ReadReport) -> Iterator[Entity]:
     """Entities of the SDN set; ``files`` maps ``sdn`` (required), ``alt``, ``add``, ``comments`` to paths."""
-    if "sdn" not in files:
-        raise SourceFormatError("sdn.csv", "the main SDN file (role 'sdn') was not given")
-    main_path = Path(files["sdn"])
-    main_rows = list(_rows(main_path, "sdn"))
+    yield from read_set(SDN_SET, files, report)
+
+
+def read_set(csv_set: CsvSet, files: Mapping[str, Path], report: ReadReport) -> Iterator[Entity]:
+    """Entities of one CSV set; ``files`` maps its main role (required), ``alt``, ``add`` and
+    ``comments`` to paths."""
+    if csv_set.main_role not in files:
+        raise SourceFormatError(
+            csv_set.main_file,
+            f"the main {csv_set.label} file (role {csv_set.main_role!r}) was not given",
+        )
+    main_path = Path(files[csv_set.main_role])
+    main_rows = list(_rows(main_path, "main", csv_set.label))
     if not main_rows:
-        raise SourceFormatError(main_path, "no SDN rows: file empty or truncated", line=1)
-    comments = _read_comments(Path(files["comments"]), main_rows, report) if "comments" in files else {}
+        raise SourceFormatError(main_path, f"no {csv_set.label} rows: file empty or truncated", line=1)
+    comments = (
+        _read_comments(Path(files["comments"]), main_rows, report, csv_set.label)
+        if "comments" in files
+        else {}
+    )
     entities: dict[str, Entity] = {}
     links: list[tuple[Entity, str, str]] = []
     for row in main_rows:
@@ -86,13 +126,13 @@ def read_files(files: Mapping[str, Path], report: ReadReport) -> Iterator[Entity
         if row[0] in entities:
             report.skipped["duplicate"] += 1
             continue
-        entity = _entity(row, comments.get(row[0]), links)
+        entity = _entity(csv_set, row, comments.get(row[0]), links)
         entities[row[0]] = entity
     if "alt" in files:
-        _join_aliases(Path(files["alt"]), entities, report)
+        _join_aliases(Path(files["alt"]), entities, report, csv_set.label)
     if "add" in files:
-        _join_addresses(Path(files["add"]), entities, report)
-    _resolve_links(entities, links, report)
+        _join_addresses(Path(files["add"]), entities, report, csv_set.label)
+    _resolve_links(csv_set, entities, links, report)
     yield from entities.values()
 
 
@@ -128,7 +168,7 @@ SOURCE = SourceSpec(
 # -- file level --------------------------------------------------------------------------------
 
 
-def _decode(path: Path) -> tuple[str, bool]:
+def _decode(path: Path, label: str) -> tuple[str, bool]:
     """The file's text and whether it ended with OFAC's end-of-file marker: UTF-8 when it is valid
     UTF-8, else cp1252 (latin-1 for bytes cp1252 lacks).
 
@@ -156,7 +196,8 @@ def _decode(path: Path) -> tuple[str, bool]:
         line = text.count("\n", 0, bad.start()) + 1
         raise SourceFormatError(
             path,
-            f"control character {bad.group()!r}: not an SDN CSV file (binary or wrong encoding?)",
+            f"control character {bad.group()!r}: not a file of OFAC's {label} CSV set "
+            "(binary or wrong encoding?)",
             line=line,
         )
     if text and not text.endswith("\n"):
@@ -165,11 +206,12 @@ def _decode(path: Path) -> tuple[str, bool]:
     return text, marked
 
 
-def _rows(path: Path, role: str) -> Iterator[list[str]]:
-    """Cleaned fields of each non-empty row, checking column count and numeric ent_num, and at the
-    end that the file carried OFAC's end-of-file marker (a file without it was cut short)."""
-    text, marked = _decode(path)
-    columns = _COLUMNS[role]
+def _rows(path: Path, kind: str, label: str) -> Iterator[list[str]]:
+    """Cleaned fields of each non-empty row of a file of ``kind`` (``main``, ``alt``, ``add`` or
+    ``comments``) of the ``label`` set, checking column count and numeric ent_num, and at the end
+    that the file carried OFAC's end-of-file marker (a file without it was cut short)."""
+    text, marked = _decode(path, label)
+    columns = _COLUMNS[kind]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     while True:
         try:
@@ -178,8 +220,8 @@ def _rows(path: Path, role: str) -> Iterator[list[str]]:
             if not marked:
                 raise SourceFormatError(
                     path,
-                    "no end-of-file marker (the 0x1A byte OFAC ends every file of the SDN set "
-                    "with) after the last line: file truncated or not the file OFAC publishes",
+                    f"no end-of-file marker (the 0x1A byte OFAC ends every file of the {label} "
+                    "set with) after the last line: file truncated or not the file OFAC publishes",
                     line=text.count("\n") + 1,
                 ) from None
             return
@@ -202,20 +244,20 @@ def _rows(path: Path, role: str) -> Iterator[list[str]]:
         for value in row[1:]:
             value = value.strip()
             fields.append("" if value == _EMPTY else value)
-        if role == "sdn" and not fields[1]:
+        if kind == "main" and not fields[1]:
             raise SourceFormatError(path, "entry without a name", line=reader.line_num, field="name")
-        if role in ("sdn", "comments"):
+        if kind in ("main", "comments"):
             # keep the remarks unstripped: a continuation may start or end on a space
             raw = row[-1]
             fields[-1] = "" if raw.strip() == _EMPTY else raw
         yield fields
 
 
-def _read_comments(path: Path, main_rows: list[list[str]], report: ReadReport) -> dict[str, str]:
+def _read_comments(path: Path, main_rows: list[list[str]], report: ReadReport, label: str) -> dict[str, str]:
     """Remark continuations by ent_num, already joined to the main file's remarks."""
     remarks = {row[0]: row[11] for row in main_rows}
     joined: dict[str, str] = {}
-    for ent_num, more in _rows(path, "comments"):
+    for ent_num, more in _rows(path, "comments", label):
         if ent_num not in remarks:
             report.skipped["comments_orphan"] += 1
             continue
@@ -231,9 +273,10 @@ def _read_comments(path: Path, main_rows: list[list[str]], report: ReadReport) -
 def _continue_remarks(main: str, more: str) -> str | None:
     """The main remarks continued by ``more``, or None when ``more`` cannot belong to them.
 
-    sdn_comments.csv continues a remarks field cut at 1,000 characters mid-word. When the two files
-    come from different dates the cut may fall elsewhere: a continuation that repeats the main
-    remarks' end is joined at the overlap, one that follows complete remarks is refused.
+    sdn_comments.csv (CONS_COMMENTS.CSV) continues a remarks field cut at 1,000 characters
+    mid-word. When the two files come from different dates the cut may fall elsewhere: a continuation
+    that repeats the main remarks' end is joined at the overlap, one that follows complete remarks
+    is refused.
     """
     for size in range(min(len(main), len(more)), _MIN_OVERLAP - 1, -1):
         if main.endswith(more[:size]):
@@ -246,26 +289,29 @@ def _continue_remarks(main: str, more: str) -> str | None:
 # -- entities ------------------------------------------------------------------------------------
 
 
-def _entity(row: list[str], remarks: str | None, links: list[tuple[Entity, str, str]]) -> Entity:
+def _entity(
+    csv_set: CsvSet, row: list[str], remarks: str | None, links: list[tuple[Entity, str, str]]
+) -> Entity:
     """The entity of one main-file row, with memberships and parsed remarks."""
     ent_num, name, sdn_type, programs, title = row[0], row[1], row[2].lower(), row[3], row[4]
-    source_id = f"{CODE}:{ent_num}"
+    source_id = f"{csv_set.code}:{ent_num}"
     entity = Entity(id=source_id, schema=_SCHEMAS.get(sdn_type, "Organization"), source_ids=[source_id])
     entity.add_name(name, "primary")
     if title:
         entity.title = title
     url = _DETAIL_URL + ent_num
-    tags: list[str | None] = list(_programs(programs)) or [None]
-    for program in tags:
+    for list_code, program in csv_set.memberships(_programs(programs)):
         entity.memberships.append(
-            Membership(LIST_CODE, program, _authority(program), source_url=url, source_id=source_id)
+            Membership(list_code, program, _authority(program), source_url=url, source_id=source_id)
         )
     _vessel_fields(entity, row, links)
     text = remarks if remarks is not None else row[11]
     if remarks is None and len(text) >= _REMARKS_MAX:
         # cut without its continuation: drop the clause the cut went through
         text = text[: max(text.rfind(";"), 0)]
-        entity.notes.append("Remarks cut: sdn.csv holds 1,000 characters of them, the rest is not given")
+        entity.notes.append(
+            f"Remarks cut: {csv_set.main_file} holds 1,000 characters of them, the rest is not given"
+        )
     for target in parse_remarks(entity, text):
         links.append((entity, "linked_to", target))
     return entity
@@ -308,9 +354,9 @@ def _vessel_fields(entity: Entity, row: list[str], links: list[tuple[Entity, str
         links.append((entity, "owned_by", owner))
 
 
-def _join_aliases(path: Path, entities: dict[str, Entity], report: ReadReport) -> None:
+def _join_aliases(path: Path, entities: dict[str, Entity], report: ReadReport, label: str) -> None:
     """Names from alt.csv: ``aka`` as alias, ``fka``/``nka`` as such."""
-    for ent_num, _alt_num, alt_type, alt_name, _remarks in _rows(path, "alt"):
+    for ent_num, _alt_num, alt_type, alt_name, _remarks in _rows(path, "alt", label):
         entity = entities.get(ent_num)
         if entity is None:
             report.skipped["alt_orphan"] += 1
@@ -319,19 +365,23 @@ def _join_aliases(path: Path, entities: dict[str, Entity], report: ReadReport) -
         entity.add_name(alt_name, _NAME_KINDS.get(kind, "alias"))
 
 
-def _join_addresses(path: Path, entities: dict[str, Entity], report: ReadReport) -> None:
-    """Addresses from add.csv; the address's country goes to the entity's countries."""
-    for ent_num, _add_num, street, city, country, remarks in _rows(path, "add"):
+def _join_addresses(path: Path, entities: dict[str, Entity], report: ReadReport, label: str) -> None:
+    """Addresses from add.csv; the address's country goes to the entity's countries ("Region: Gaza"
+    in the country column is the address's region, and the country it lies in)."""
+    for ent_num, _add_num, street, city, country, remarks in _rows(path, "add", label):
         entity = entities.get(ent_num)
         if entity is None:
             report.skipped["add_orphan"] += 1
             continue
-        parts = [p for p in (street, city, country, remarks) if p]
+        code = country_code(country)
+        region = country[len(_REGION) :].strip() if country.startswith(_REGION) else None
+        parts = [p for p in (street, city, region or country, remarks) if p]
         if not parts:
             report.skipped["add_empty"] += 1
             continue
-        code = country_code(country)
-        address = Address(full=", ".join(parts), street=street or None, city=city or None, country=code)
+        address = Address(
+            full=", ".join(parts), street=street or None, city=city or None, region=region, country=code
+        )
         entity.add_address(address)
         entity.add_country(code)
 
@@ -341,11 +391,11 @@ def _name_key(name: str) -> str:
 
 
 def _resolve_links(
-    entities: dict[str, Entity], links: list[tuple[Entity, str, str]], report: ReadReport
+    csv_set: CsvSet, entities: dict[str, Entity], links: list[tuple[Entity, str, str]], report: ReadReport
 ) -> None:
     """Turn named links into relations, by exact (case- and space-insensitive) primary name.
 
-    A name that matches one SDN entry gets its id and a reverse relation on that entry; the
+    A name that matches one entry of the set gets its id and a reverse relation on that entry; the
     name stays as written otherwise (ambiguous or not on this list).
     """
     by_name: dict[str, list[Entity]] = {}
@@ -358,10 +408,11 @@ def _resolve_links(
         target = found[0] if found and len(found) == 1 and found[0] is not entity else None
         if target is None:
             unresolved += 1
-            _add_relation(entity, Relation(rel_type, target_name=name, source=CODE))
+            _add_relation(entity, Relation(rel_type, target_name=name, source=csv_set.code))
             continue
         _add_relation(
-            entity, Relation(rel_type, target_id=target.id, target_name=target.caption, source=CODE)
+            entity,
+            Relation(rel_type, target_id=target.id, target_name=target.caption, source=csv_set.code),
         )
         _add_relation(
             target,
@@ -369,12 +420,14 @@ def _resolve_links(
                 reverse[rel_type],
                 target_id=entity.id,
                 target_name=entity.caption,
-                source=CODE,
+                source=csv_set.code,
                 note=f"stated on {entity.id}",
             ),
         )
     if unresolved:
-        report.notes.append(f"{unresolved} linked or owner names match no single SDN entry; kept as names")
+        report.notes.append(
+            f"{unresolved} linked or owner names match no single {csv_set.label} entry; kept as names"
+        )
 
 
 def _add_relation(entity: Entity, relation: Relation) -> None:

@@ -36,6 +36,8 @@ class SourceDeclaration:
     known_gap: str = ""
     embedded_date: str | None = None
     embedded_files: tuple[tuple[str, str], ...] = ()  # (file role, path in the builder's folder)
+    #: earlier versions the embedded snapshot keeps the changes of, oldest first: (date, files)
+    embedded_history: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 def _declaration(code: str, raw: dict[str, Any]) -> SourceDeclaration:
@@ -50,6 +52,10 @@ def _declaration(code: str, raw: dict[str, Any]) -> SourceDeclaration:
         known_gap=" ".join(str(raw.get("known_gap") or "").split()),
         embedded_date=str(embedded["date"]) if embedded.get("date") else None,
         embedded_files=tuple((str(role), str(path)) for role, path in (embedded.get("files") or {}).items()),
+        embedded_history=tuple(
+            (str(v["date"]), tuple((str(role), str(path)) for role, path in v["files"].items()))
+            for v in embedded.get("history") or ()
+        ),
     )
 
 
@@ -93,6 +99,16 @@ def min_share(code: str) -> float:
     """The share of the active version's entities, names and addresses an update of ``code`` must
     keep, each of them (else refused unless forced)."""
     return declarations()[code].min_share if code in declarations() else DEFAULT_MIN_SHARE
+
+
+def embedded_history() -> dict[str, list[tuple[str, dict[str, str]]]]:
+    """Earlier versions of sources the embedded snapshot keeps the changes of: source → [(data date,
+    {role: path}), …], oldest first."""
+    return {
+        code: [(date, dict(files)) for date, files in d.embedded_history]
+        for code, d in declarations().items()
+        if d.embedded_history
+    }
 
 
 def embedded_files() -> dict[str, tuple[dict[str, str], str | None]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from supplyscreen.errors import StoreError
 from supplyscreen.model import Entity, Rule
 from supplyscreen.sources.base import ReadReport, SourceSpec
+from supplyscreen.store.changelog import History, entity_sources, iso_date, merged_ids, next_history
 from supplyscreen.store.linkage import link_entities, source_of
 from supplyscreen.store.snapshot import Snapshot, SourceInfo, list_counts, utc_now, write_snapshot
 
@@ -101,19 +102,31 @@ def build_snapshot(
     *,
     version: str | None = None,
     raw_files: Mapping[str, Mapping[str, Path]] | None = None,
+    previous: Snapshot | None = None,
+    dates: Mapping[str, str] | None = None,
 ) -> Snapshot:
-    """Link all sources and write a snapshot to ``target`` via a temporary sibling directory."""
+    """Link all sources and write a snapshot to ``target`` via a temporary sibling directory.
+
+    With ``previous`` (the version it is made from), the snapshot keeps the change log against it
+    and every record's first-seen and last-change dates (``store.changelog``). ``dates`` gives a
+    source's date for this version (default: the time of writing), for the embedded snapshot, whose
+    versions are dated by their data.
+    """
     version = version or new_version()
     tmp = target.with_name(f".tmp-{target.name}-{secrets.token_hex(4)}")
+    created = utc_now()
     try:
         all_entities = [e for data in sources.values() for e in data.entities]
         linked = link_entities(all_entities)
+        history = _history(previous, sources, linked, version, created, dates or {})
         write_snapshot(
             tmp,
             version,
             {code: (d.info, d.entities, d.rules) for code, d in sources.items()},
             linked,
             raw_files={k: dict(v) for k, v in (raw_files or {}).items()},
+            history=history,
+            created=created,
         )
         if target.exists():
             raise StoreError(f"{target}: snapshot directory already exists")
@@ -122,3 +135,40 @@ def build_snapshot(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return Snapshot(target)
+
+
+def _history(
+    previous: Snapshot | None,
+    sources: Mapping[str, SourceData],
+    linked: list[Entity],
+    version: str,
+    created: str,
+    dates: Mapping[str, str],
+) -> History:
+    """The new version's history: the previous one's, with the changes of every source whose files
+    differ from the previous version's (or that was added or dropped)."""
+    when = iso_date(created) or created
+    by_source = {code: dates.get(code) or when for code in sources}
+    new_ids = {sid: e.id for e in linked for sid in (e.source_ids or [e.id])}
+    entities = {code: d.entities for code, d in sources.items()}
+    if previous is None:
+        return next_history(
+            None, None, {}, {}, entities, new_ids, version=version, dates=by_source, compare_sources=()
+        )
+    before = previous.sources
+    compared = [
+        code for code, d in sources.items() if code not in before or before[code].files != d.info.files
+    ] + [code for code in before if code not in sources]
+    records = previous.entity_records()
+    return next_history(
+        previous.history(),
+        previous.version,
+        {code: list(previous.source_entities(code)) for code in compared if code in before},
+        merged_ids(records),
+        entities,
+        new_ids,
+        version=version,
+        dates=by_source,
+        compare_sources=compared,
+        previous_entities=entity_sources(records),
+    )

@@ -35,14 +35,32 @@ def _is_url(text: str) -> bool:
 def fetch_source(
     spec: SourceSpec, dest: Path, base: str | None = None
 ) -> tuple[dict[str, Path], dict[str, str]]:
-    """Download or copy every file of ``spec`` into ``dest``; returns (role → path, role → location).
+    """Download or copy the files of ``spec`` into ``dest``; returns (role → path, role → location).
 
-    Optional files that are absent at the base are skipped; a missing required file is an error.
+    Optional files that are absent at the base are skipped; a missing required file is an error. A
+    source published in alternative formats (``SourceFile.format``) gets one of them: from the
+    official addresses its preferred format, from a base (a folder or mirror) the first format whose
+    main file is there; when no format's main file is, that is the error.
     """
     dest.mkdir(parents=True, exist_ok=True)
+    formats = spec.formats()
+    missing: list[str] = []  # "<location> not found", per format tried
+    for fmt in formats if base else formats[:1]:
+        fetched = _fetch_files(spec, spec.format_files(fmt), dest, base, missing)
+        if fetched is not None:
+            return fetched
+    either = " (either format of the list will do)" if len(missing) > 1 else ""
+    raise UpdateError(f"{spec.code}: {', nor '.join(missing)}{either}")
+
+
+def _fetch_files(
+    spec: SourceSpec, files: tuple[SourceFile, ...], dest: Path, base: str | None, missing: list[str]
+) -> tuple[dict[str, Path], dict[str, str]] | None:
+    """Fetch one format's files (its main file first); None, with "<location> not found" added to
+    ``missing``, when a required or main file is absent."""
     paths: dict[str, Path] = {}
     locations: dict[str, str] = {}
-    for f in spec.files:
+    for f in files:
         location = file_location(f, base)
         if not location:
             raise UpdateError(f"{spec.code}: no download location for {f.filename}")
@@ -52,13 +70,12 @@ def fetch_source(
                 _download(location, target)
             else:
                 shutil.copyfile(location, target)
-        except FileNotFoundError:
-            if f.required:
-                raise UpdateError(f"{spec.code}: {location} not found") from None
-            continue
-        except _MissingRemote:
-            if f.required:
-                raise UpdateError(f"{spec.code}: {location} not found (HTTP 404)") from None
+        except (FileNotFoundError, _MissingRemote) as exc:
+            if f.required or f.main:
+                missing.append(
+                    f"{location} not found" + (" (HTTP 404)" if isinstance(exc, _MissingRemote) else "")
+                )
+                return None
             continue
         paths[f.role] = target
         locations[f.role] = location

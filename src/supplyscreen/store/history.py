@@ -1,24 +1,21 @@
-"""When each entity was first seen, last seen and last changed, across the installed list versions.
+"""When each entity was first seen, last seen and last changed, from the active snapshot's change log.
 
 yente gives every entity ``first_seen``, ``last_seen`` and ``last_change``: when the data first held
-it, when it last held it, and when what it says of it last changed. supplyscreen keeps each installed
-snapshot (``lists versions``); :func:`entity_history` reads them in the order they were made, up to
-the active one, and compares each entity's stored record with the version before. An entity of the
-only installed version was first seen, last seen and last changed at that version's date.
+it, when it last held it, and when what it says of it last changed. supplyscreen keeps, in each
+snapshot, when every source record was first seen and last changed (``store.changelog``); a merged
+entity was first seen when its first record was, last changed when any of its records did (or one
+left it), and was last seen at the active version's date.
 
 This is not a list's own listing date (the Entity List's start date, a UFLPA effective date): that is
-a fact of the list, shown as the membership's listing date (docs/api.md).
+a fact of the list, shown as the membership's listing date (docs/domain.md).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from supplyscreen.errors import SupplyscreenError
-from supplyscreen.store.snapshot import Snapshot
+from supplyscreen.store.changelog import iso_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,55 +28,17 @@ class Seen:
 
 
 def entity_history(store: Any) -> dict[str, Seen]:
-    """{entity key: Seen} for the entities of the active snapshot, from the installed versions made
-    up to it (a version that cannot be read is passed over)."""
-    active = store.snapshot
-    snapshots: list[Snapshot] = []
-    for version in store.versions():
-        if version == active.version:
-            snapshots.append(active)
+    """{entity key: Seen} for the entities of the active snapshot."""
+    snapshot = store.snapshot
+    seen = snapshot.history().seen
+    records = snapshot.entity_records()
+    when = iso_date(snapshot.created) or snapshot.created[:19]
+    last_seen = max([when, *(c for _, c in seen.values())])  # the version was made after its data
+    out: dict[str, Seen] = {}
+    for record in records:
+        dates = [seen[sid] for sid in record.get("source_ids") or (record["id"],) if sid in seen]
+        if not dates:
+            out[record["id"]] = Seen(when, when, when)
             continue
-        try:
-            snapshot = Snapshot(store.snapshot_path(version))
-        except SupplyscreenError:
-            continue
-        if snapshot.created <= active.created:
-            snapshots.append(snapshot)
-    snapshots.sort(key=lambda s: (s.created, s is active))
-    first: dict[str, str] = {}
-    last: dict[str, str] = {}
-    changed: dict[str, str] = {}
-    digests: dict[str, str] = {}
-    for snapshot in snapshots:
-        when = snapshot.created[:19]
-        try:
-            records = _digests(snapshot)
-        except SupplyscreenError:
-            if snapshot is active:
-                raise
-            continue  # an older version that cannot be read is passed over
-        for key, digest in records.items():
-            first.setdefault(key, when)
-            last[key] = when
-            if digests.get(key) != digest:  # new, changed, or back after a version without it
-                changed[key] = when
-                digests[key] = digest
-        for key in [k for k in digests if k not in records]:
-            del digests[key]
-        if snapshot is active:
-            break
-    # the active version was read last: ``digests`` holds its entities, and only those
-    return {key: Seen(first[key], last[key], changed[key]) for key in digests}
-
-
-def _digests(snapshot: Snapshot) -> dict[str, str]:
-    """{entity key: digest of its stored line} of a snapshot, in file order (the lines are written
-    alike for alike records; the records are not kept)."""
-    out: dict[str, str] = {}
-    for line in snapshot._entity_lines():
-        try:
-            key = str(json.loads(line)["id"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SupplyscreenError(f"{snapshot.path}: a damaged entity line ({exc})") from exc
-        out[key] = hashlib.sha1(line).hexdigest()
+        out[record["id"]] = Seen(min(f for f, _ in dates), last_seen, max(c for _, c in dates))
     return out

@@ -6,6 +6,8 @@ Layout::
     <version>/sources/<code>.jsonl.gz  each source's entities as read, before cross-list linkage
     <version>/entities.jsonl.gz      the linked entities screened against
     <version>/rules.jsonl            category rules (e.g. all foreign-produced drones), never name hits
+    <version>/changes.jsonl.gz       the change log per source record, through every version before
+    <version>/seen.jsonl.gz          when each source record was first seen and last changed
 
 Keeping each source's own entities lets an update of one list re-link against the others
 without re-reading their files.
@@ -28,6 +30,7 @@ from typing import Any
 
 from supplyscreen.errors import StoreError
 from supplyscreen.model import Entity, Rule
+from supplyscreen.store.changelog import CHANGES, SEEN, History, RecordChange
 
 MANIFEST = "manifest.json"
 ENTITIES = "entities.jsonl.gz"
@@ -239,6 +242,30 @@ class Snapshot:
         for d in read_jsonl_gz(self.path / SOURCES_DIR / f"{code}.jsonl.gz"):
             yield Entity.from_dict(d)
 
+    def history(self) -> History:
+        """The change log, first-seen and last-change dates and lineage (``store.changelog``). A
+        snapshot written before they were kept has an empty log, and its records were first seen and
+        last changed at its own date."""
+        lineage = list(self.manifest.get("lineage") or [self.version])
+        if not (self.path / SEEN).is_file():
+            when = self.created[:19]
+            seen = {
+                sid: (when, when)
+                for record in self.entity_records()
+                for sid in record.get("source_ids") or (record["id"],)
+            }
+            return History([], seen, lineage)
+        changes = (
+            [RecordChange.from_dict(d) for d in read_jsonl_gz(self.path / CHANGES)]
+            if (self.path / CHANGES).is_file()
+            else []
+        )
+        seen = {
+            str(d["id"]): (str(d["first_seen"]), str(d["last_change"]))
+            for d in read_jsonl_gz(self.path / SEEN)
+        }
+        return History(changes, seen, lineage)
+
     def source_counts(self, code: str) -> dict[str, int]:
         """Entities, names and addresses one source contributed: from the manifest, or counted in
         its entity file for a snapshot written before the manifest recorded names and addresses."""
@@ -268,6 +295,9 @@ def write_snapshot(
     sources: dict[str, tuple[SourceInfo, list[Entity], list[Rule]]],
     linked: list[Entity],
     raw_files: dict[str, dict[str, Path]] | None = None,
+    *,
+    history: History | None = None,
+    created: str | None = None,
 ) -> Snapshot:
     """Write a complete snapshot into ``target`` (a fresh temporary directory) and return it.
 
@@ -288,14 +318,22 @@ def write_snapshot(
     with open(target / RULES, "w", encoding="utf-8") as fh:
         for rule in all_rules:
             fh.write(json.dumps(rule.to_dict(), ensure_ascii=False) + "\n")
+    if history is not None:
+        write_jsonl_gz(target / CHANGES, (c.to_dict() for c in history.changes))
+        write_jsonl_gz(
+            target / SEEN,
+            ({"id": sid, "first_seen": f, "last_change": c} for sid, (f, c) in sorted(history.seen.items())),
+        )
     manifest = {
         "format": 1,
         "version": version,
-        "created": utc_now(),
+        "created": created or utc_now(),
         "entities": len(linked),
         "lists": dict(sorted(list_counts(linked).items())),
         "sources": manifest_sources,
     }
+    if history is not None:
+        manifest["lineage"] = history.lineage
     tmp = target / (MANIFEST + ".tmp")
     tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, target / MANIFEST)

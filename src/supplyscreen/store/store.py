@@ -27,6 +27,7 @@ from supplyscreen.sources.base import SourceSpec
 from supplyscreen.sources.registry import UPDATABLE, min_share, source_spec
 from supplyscreen.sources.user_list import user_list_spec, validate_list_name
 from supplyscreen.store.build import SourceData, build_snapshot, carry_over, new_version, read_source
+from supplyscreen.store.changelog import carry_forward
 from supplyscreen.store.fetch import fetch_source
 from supplyscreen.store.history import entity_history
 from supplyscreen.store.linkage import link_key
@@ -275,7 +276,9 @@ class Store:
             sources.setdefault(code, data)
         version = new_version()
         (self.home / SNAPSHOTS).mkdir(parents=True, exist_ok=True)
-        build_snapshot(self.home / SNAPSHOTS / version, sources, version=version, raw_files=raw_files)
+        build_snapshot(
+            self.home / SNAPSHOTS / version, sources, version=version, raw_files=raw_files, previous=base
+        )
         self.activate(version)
         self._prune()
         return version
@@ -293,7 +296,8 @@ class Store:
         Each list is parsed completely; the reader refuses a file cut short (OFAC's end-of-file
         marker missing, a last line without its end, malformed XML). Unless ``force``, an
         update must also bring every companion file the active version of the source was built
-        with (alt.csv, add.csv, sdn_comments.csv beside sdn.csv), and keep at least ``min_ratio``
+        with (alt.csv, add.csv, sdn_comments.csv beside sdn.csv; a source of alternative formats
+        may switch formats), and keep at least ``min_ratio``
         of the active source's entities, names and addresses each (default: the source's
         ``min_share`` in ``data/sources.yaml``, 95%). Lists that fail keep their previous data; if
         none succeeds the active version is unchanged.
@@ -318,6 +322,8 @@ class Store:
                         _require_companions(spec, old, files, base_url)
                     data = read_source(spec, files, urls=locations)
                     data.info.mirror = base_url
+                    if old is not None:
+                        _carry_forward(base, code, data)
                     if data.info.entities == 0:
                         raise UpdateError(f"{code}: the new file has no entities")
                     if old is not None and not force:
@@ -379,12 +385,28 @@ class Store:
         return n
 
 
+def _carry_forward(base: Snapshot, code: str, data: SourceData) -> None:
+    """Keep what the active version of a source holds and the new file's format cannot (listing
+    dates, names in other scripts): that is no change of the list (``store.changelog``)."""
+    notes = carry_forward(base.source_entities(code), data.entities)
+    if notes:
+        data.info.notes.extend(notes)
+        data.info.names = sum(len(e.names) for e in data.entities)
+
+
 def _require_companions(
     spec: SourceSpec, old: SourceInfo, files: Mapping[str, Path], base_url: str | None
 ) -> None:
     """Refuse an update that lacks an optional file the active version of the source was built
-    with: without alt.csv the SDN list keeps its entries but loses thousands of aliases."""
-    missing = [f.filename for f in spec.files if f.role in old.files and f.role not in files]
+    with: without alt.csv the SDN list keeps its entries but loses thousands of aliases.
+
+    Only files of the format the update reads count: a source published in alternative formats
+    (the non-SDN list's enhanced XML or CSV set) may switch from one to the other.
+    """
+    fmt = spec.format_of(files)
+    missing = [
+        f.filename for f in spec.files if f.format == fmt and f.role in old.files and f.role not in files
+    ]
     if missing:
         where = base_url or "the official addresses"
         raise UpdateError(
