@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -19,10 +21,11 @@ from fastapi.staticfiles import StaticFiles
 from pydantic_core import PydanticSerializationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from supplyscreen.api import reconcile, screening, web, yente
+from supplyscreen.api import monitors, reconcile, screening, web, web_monitoring, yente
 from supplyscreen.api.admission import Admission
 from supplyscreen.api.deps import LoginRequired, state_of, viewer
 from supplyscreen.api.jobs import JobRunner
+from supplyscreen.api.schedule import Scheduler, schedule_status, watch_lists
 from supplyscreen.api.service import ServiceState
 from supplyscreen.cases import Cases
 from supplyscreen.cases.accounts import Principal
@@ -37,9 +40,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: Swagger UI's and ReDoc's files, shipped by the fastapi-offline package (MIT; Swagger UI 5 reads the
 #: OpenAPI 3.1 that FastAPI writes)
 SWAGGER_UI = Path(fastapi_offline.__file__).resolve().parent / "static"
-UPLOAD_PATHS = ("/screen", "/ui/upload")
-#: paths whose answers are a user's own (web pages, jobs and their results): never cached or referred
-PRIVATE_PATHS = ("/ui", "/jobs")
+UPLOAD_PATHS = ("/screen", "/ui/upload", "/monitors")
+#: paths whose answers are a user's own (web pages, jobs and their results, monitors' vendors and
+#: changes): never cached or referred
+PRIVATE_PATHS = ("/ui", "/jobs", "/monitors")
 
 
 class BodyLimit:
@@ -199,10 +203,15 @@ def _docs_router(app: FastAPI) -> APIRouter:
 
 
 def create_app(
-    settings: Settings | None = None, *, screener: Screener | None = None, cases: Cases | None = None
+    settings: Settings | None = None,
+    *,
+    screener: Screener | None = None,
+    cases: Cases | None = None,
+    update_every: float | None = None,
 ) -> FastAPI:
     """The app for ``settings`` (default: from the environment); pass a ready ``screener`` or ``cases``
-    to share them (tests do)."""
+    to share them (tests do). With ``update_every`` (seconds) the lists are updated on that schedule
+    and every monitor run after each update (``api.schedule``; one process of several runs it)."""
     settings = settings or Settings.from_env()
     screener = screener or Screener.open(settings.home)
     cases = cases or Cases.open(settings.database_url, settings.home)
@@ -215,7 +224,15 @@ def create_app(
         screener.matcher  # noqa: B018 - load the name index before the first request
         state.links()  # and the API's ids and referents (api.ids), read from every entity once
         state.history()  # and when each entity was first seen and last changed (store.history)
+        watcher = asyncio.create_task(watch_lists(state))  # a new active version is served
+        if app.state.scheduler is not None:
+            app.state.scheduler.start()
         yield
+        if app.state.scheduler is not None:
+            app.state.scheduler.close()
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
         app.state.jobs.close()
         state.close()
 
@@ -234,6 +251,7 @@ def create_app(
     )
     app.state.service = state
     app.state.jobs = JobRunner(state)
+    app.state.scheduler = Scheduler(state, update_every) if update_every else None
     app.add_exception_handler(LoginRequired, _login)
     app.add_exception_handler(SupplyscreenError, _known)
     app.add_exception_handler(RequestValidationError, _invalid)
@@ -242,7 +260,10 @@ def create_app(
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
-        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["Authorization"]
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization"],
     )
     app.add_middleware(BodyLimit, settings=settings)
     # outermost: a request refused for load is answered before any other work (issue 19, D12)
@@ -250,8 +271,10 @@ def create_app(
     app.include_router(yente.router)
     app.include_router(reconcile.router)
     app.include_router(screening.router)
+    app.include_router(monitors.router)
     app.include_router(_status_router())
     app.include_router(web.router)
+    app.include_router(web_monitoring.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
     app.include_router(_docs_router(app))
@@ -286,7 +309,8 @@ def _status_router() -> Any:
 
     @router.get("/lists")
     def lists(request: Request, principal: Annotated[Principal, Depends(viewer)]) -> dict[str, Any]:
-        """The active snapshot: version, and per list its source, entity count, snapshot date and age."""
+        """The active snapshot: version, and per list its source, entity count, snapshot date and age;
+        the list-update schedule (``serve --update-every``): its last update, its next run."""
         store = state_of(request).screener.store
         snapshot = store.snapshot
         return {
@@ -305,6 +329,7 @@ def _status_router() -> Any:
                 }
                 for r in store.status()
             ],
+            "schedule": schedule_status(request.app),
         }
 
     @router.get("/", include_in_schema=False)

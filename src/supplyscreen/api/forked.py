@@ -17,8 +17,12 @@ import socket
 from typing import Any
 
 
-def serve_forked(host: str, port: int, workers: int, log_level: str = "info") -> None:
-    """Serve the app on ``host:port`` from ``workers`` forked processes sharing the loaded lists."""
+def serve_forked(
+    host: str, port: int, workers: int, log_level: str = "info", *, update_every: float | None = None
+) -> None:
+    """Serve the app on ``host:port`` from ``workers`` forked processes sharing the loaded lists; with
+    ``update_every`` each app has the list-update schedule, which the one process holding its lock
+    runs (``api.schedule``)."""
     import uvicorn
 
     from supplyscreen.api.app import create_app
@@ -51,7 +55,7 @@ def serve_forked(host: str, port: int, workers: int, log_level: str = "info") ->
                 listener = _socket(family, host, port, True) if reuse_port else reserved
                 if reuse_port:
                     listener.listen(2048)
-                app = create_app(settings, screener=screener)
+                app = create_app(settings, screener=screener, update_every=update_every)
                 config = uvicorn.Config(app, log_level=log_level, access_log=False, proxy_headers=False)
                 uvicorn.Server(config).run(sockets=[listener])
             except BaseException:  # noqa: BLE001 - a child never returns into the parent's code

@@ -3,6 +3,7 @@ database, the batched audit writer, authentication, rate limits and the decision
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -16,6 +17,8 @@ from supplyscreen.model.ftm import entity_topics
 from supplyscreen.screener import Screener
 from supplyscreen.settings import ServiceSettings as Settings
 from supplyscreen.store.history import Seen, entity_history
+
+log = logging.getLogger("supplyscreen.api")
 
 
 class SharedScreener:
@@ -68,11 +71,52 @@ class ServiceState:
         self._decisions_lock = threading.Lock()
         self._ftm: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.memo: dict[str, Any] = {}  # facts of the loaded snapshot (datasets, suggestion keys)
+        #: the active version (as ``Store.active_version`` names it) the loaded lists are
+        self.serving_version = screener.store.active_version
+        self._reload_lock = threading.Lock()
+        self._reload_failed: str | None = None
 
     # -- lists ------------------------------------------------------------------------------------
     @property
     def list_version(self) -> str:
         return self.screener.snapshot_version
+
+    def lists_changed(self) -> bool:
+        """Whether the data directory's active version is no longer the one served (an update by the
+        schedule, by `lists update` or by another process)."""
+        try:
+            return self.screener.store.active_version != self.serving_version
+        except OSError:
+            return False
+
+    def reload_lists(self) -> bool:
+        """Serve the active version when it is not the one loaded: a new screener is opened beside
+        the old one (its name index loaded from the cache or built), then swapped in with the caches
+        of the old lists dropped; answers use the old lists until the swap. False when nothing
+        changed (or loading that version failed before: it is not tried again)."""
+        with self._reload_lock:
+            version = self.screener.store.active_version
+            if version == self.serving_version or version == self._reload_failed:
+                return False
+            try:
+                fresh = Screener.open(self.screener.store.home)
+                fresh.matcher  # noqa: B018 - the name index, before the new lists answer anything
+                fresh.store.preload()
+            except Exception:
+                self._reload_failed = version
+                log.exception(
+                    "could not load list version %s; still serving %s", version, self.serving_version
+                )
+                raise
+            with self.match_lock:
+                self.screener = fresh
+                self.memo = {}
+                self._ftm = OrderedDict()
+                self.serving_version = version  # a version activated meanwhile is loaded next time
+            self.links()  # read what start-up reads, before the next request needs it
+            self.history()
+            log.info("serving list version %s", self.serving_version)
+            return True
 
     def entity(self, entity_id: str) -> Entity | None:
         """The entity an id names: its API id, its key or a referent (``api.ids``)."""
