@@ -62,13 +62,16 @@ class Screener:
         birth_date: str | None = None,
         identifiers: list[str] | None = None,
         threshold: float | None = None,
+        forms_out: list[Any] | None = None,
     ) -> list[Hit]:
-        """List entities for one name, best first; see :meth:`Matcher.match`."""
+        """List entities for one name, best first; see :meth:`Matcher.match` (``forms_out`` receives
+        the forms the name was compared by)."""
         return self.matcher.match(
             name,
             schema=schema,
             country=country,
             limit=limit,
+            forms_out=forms_out,
             birth_date=birth_date,
             identifiers=identifiers,
             threshold=threshold,

@@ -131,6 +131,7 @@ def test_each_new_hit_is_reported_once_with_the_list_change_behind_it(scenario: 
     assert new.list_change["source_id"] == "user_watch:W4" and new.cause == "list_update"
     assert (new.risk_before, new.risk_after) == ("clear", "high")
     assert 1 not in rows and 5 not in rows  # unchanged entity, no hit
+    assert run2.stats["names_kept"] is True  # the baseline's tables of the master's names were used
     assert scenario["again"].changes == [] and scenario["again"].mode == "unchanged"
 
 
@@ -200,7 +201,10 @@ def test_an_edited_master_reports_its_rows_by_id(scenario: dict[str, Any], tmp_p
         "unchanged": 6,
     }
     assert result.baseline is None
+    for kept in (home / "cache").glob("monitor-*.pickle"):
+        kept.write_bytes(b"damaged")  # only ever a shortcut: the run reads the names again
     run = run_monitor(cases, Screener.open(home), "vendors", user="alice")
+    assert run.stats["names_kept"] is False
     rows = by_row(run.changes)
     assert rows == {7: [(NEW_HIT, "user_watch:W4")]}  # the 7th data row of the edited master
     (change,) = run.changes

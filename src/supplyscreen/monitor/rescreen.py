@@ -21,11 +21,11 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from supplyscreen.model import Entity, Flag, Hit, Record
-from supplyscreen.names.index import NameIndex
-from supplyscreen.names.matcher import Matcher
+from supplyscreen.monitor.names import MasterNames
+from supplyscreen.names.matcher import Matcher, QueryForm
 from supplyscreen.screen.engine import HIT_LIMIT, RecordScreener, screening_settings
 from supplyscreen.store.changelog import RecordChange
 from supplyscreen.store.linkage import source_of
@@ -142,11 +142,22 @@ def _state(engine: RecordScreener, record: Record, detected: list[Flag]) -> RowS
     )
 
 
-def full(screener: Any, records: Iterable[Record]) -> list[RowState]:
-    """Every row screened against the whole lists, in order."""
+def full(
+    screener: Any, records: Iterable[Record], forms: dict[NameKey, list[QueryForm]] | None = None
+) -> list[RowState]:
+    """Every row screened against the whole lists, in order; ``forms`` receives the forms each
+    distinct name was compared by, for :func:`incremental` to use again."""
     engine = RecordScreener(screener, decisions=False)
+    out: list[RowState] = []
     with screening_settings():
-        return [_state(engine, r, engine.detections(r)) for r in records]
+        for record in records:
+            key = engine.name_key(record)
+            if forms is not None and key is not None and not engine.knows(key):
+                found: list[QueryForm] = []
+                engine.match_key(key, forms_out=found)
+                forms[key] = found
+            out.append(_state(engine, record, engine.detections(record)))
+    return out
 
 
 @dataclass(slots=True)
@@ -160,55 +171,93 @@ class IncrementalStats:
     rows_rescreened: int = 0
 
 
+def master_names(
+    records: Sequence[Record], states: Sequence[RowState], forms: dict[NameKey, list[QueryForm]]
+) -> MasterNames:
+    """What a monitor keeps of its master's names (``monitor.names``), after a full screening that
+    filled ``forms``."""
+    hits = ((p, [sid for h in s.hits for sid in h.source_ids]) for p, s in enumerate(states) if s.hits)
+    return MasterNames.build(_name_keys(records), forms, hits)
+
+
+def master_names_of(records: Sequence[Record], states: Sequence[RowState | None]) -> MasterNames:
+    """What a monitor keeps of its master's names, without their forms (:func:`incremental` reads
+    the names again): when the kept tables are missing."""
+    hits = ((p, [sid for h in s.hits for sid in h.source_ids]) for p, s in enumerate(states) if s and s.hits)
+    return MasterNames.build(_name_keys(records), {}, hits)
+
+
 def incremental(
     screener: Any,
     records: Sequence[Record],
     before: Sequence[RowState | None],
     changes: Iterable[RecordChange],
     stats: IncrementalStats | None = None,
+    names: MasterNames | None = None,
 ) -> list[RowState]:
     """The rows' states after the list ``changes``, from their states ``before`` (in the same order;
-    see the module docstring); a row without a state before is screened in full."""
+    see the module docstring); a row without a state before is screened in full. ``names``: what
+    the monitor keeps of the master's names (:func:`master_names`; made here, slowly, without it),
+    brought up to date with the rows screened again."""
     stats = stats if stats is not None else IncrementalStats()
+    if names is None:
+        names = MasterNames.build(
+            _name_keys(records),
+            {},
+            (
+                (p, [sid for h in s.hits for sid in h.source_ids])
+                for p, s in enumerate(before)
+                if s and s.hits
+            ),
+        )
+    missing = [key for key in names.rows if key not in names.forms]
+    if missing:  # names never read with these lists' word knowledge: read them now
+        words = screener.matcher
+        for key in missing:
+            names.add_forms(key, words.query_forms(key[0]))
     touched = {c.source_id for c in changes}
     stats.changed_records = len(touched)
-    engine = RecordScreener(screener, decisions=False)
-    keys: dict[NameKey, None] = {}
-    for record in records:
-        key = engine.name_key(record)
-        if key is not None:
-            keys[key] = None
-    stats.names = len(keys)
-    again: set[NameKey] = set()
+    stats.names = len(names.rows)
     # names whose hits lie on a changed or removed record
-    for record, state in zip(records, before, strict=True):
-        key = engine.name_key(record)
-        if (
-            key is not None
-            and state is not None
-            and any(touched.intersection(h.source_ids) for h in state.hits)
-        ):
-            again.add(key)
+    again: set[NameKey] = {k for p in names.rows_hitting(touched) if (k := names.row_keys[p]) is not None}
     # names that hit an added or changed entity
     entities = _entities_of(screener.store, touched)
     stats.delta_entities = len(entities)
     if entities:
-        again.update(_hitting(screener.matcher, entities, [k for k in keys if k not in again]))
+        again.update(_hitting(screener.matcher, entities, names, exclude=again))
     stats.rematched = len(again)
-    after: list[RowState] = []
+    positions = {p for key in again for p in names.rows.get(key, ())}
+    positions.update(p for p, state in enumerate(before) if state is None)
+    engine = RecordScreener(screener, decisions=False)
+    after: list[RowState | None] = list(before)
     with screening_settings():
-        for record, state in zip(records, before, strict=True):
-            key = engine.name_key(record)
-            if state is None:
-                after.append(_state(engine, record, engine.detections(record)))
-                stats.rows_rescreened += 1
-            elif key is not None and key in again:
-                detected = [Flag(**d) for d in state.detected]
-                after.append(_state(engine, record, detected))
-                stats.rows_rescreened += 1
-            else:
-                after.append(state)
-    return after
+        for p in sorted(positions):
+            record, state = records[p], before[p]
+            row_key = names.row_keys[p]
+            if row_key is not None and not engine.knows(row_key):  # matched once per name, forms kept
+                found: list[QueryForm] = []
+                engine.match_key(row_key, forms_out=found)
+                names.add_forms(row_key, found)
+            if state is not None:
+                names.drop_hits(p, (sid for h in state.hits for sid in h.source_ids))
+            detected = engine.detections(record) if state is None else [Flag(**d) for d in state.detected]
+            fresh = after[p] = _state(engine, record, detected)
+            names.add_hits(p, (sid for h in fresh.hits for sid in h.source_ids))
+            stats.rows_rescreened += 1
+    return cast(list[RowState], after)  # every row has its state now
+
+
+def _name_keys(records: Sequence[Record]) -> list[NameKey | None]:
+    """Each row's name key (``RecordScreener.name_key``), made once per distinct name and country."""
+    made: dict[tuple[str | None, str | None], NameKey | None] = {}
+    out: list[NameKey | None] = []
+    for record in records:
+        pair = (record.name, record.country)
+        key = made.get(pair, ())
+        if key == ():
+            key = made[pair] = RecordScreener.name_key(record)
+        out.append(key)  # type: ignore[arg-type]
+    return out
 
 
 def _entities_of(store: Any, source_ids: Iterable[str]) -> list[Entity]:
@@ -224,17 +273,30 @@ def _entities_of(store: Any, source_ids: Iterable[str]) -> list[Entity]:
     return list(found.values())
 
 
-def _hitting(whole: Matcher, entities: list[Entity], keys: Iterable[NameKey]) -> set[NameKey]:
-    """The name keys that hit (review level or above) one of ``entities``, matched against an index
-    of those entities alone, scored with the whole lists' word weights and word knowledge."""
-    delta = NameIndex.build(entities, whole.index.version + "+delta")
-    delta.idf, delta.default_idf = whole.index.idf, whole.index.default_idf
-    delta.legal_words = whole.index.legal_words
-    delta.common_org, delta.common_person = whole.index.common_org, whole.index.common_person
+def _hitting(
+    whole: Matcher, entities: list[Entity], names: MasterNames, exclude: set[NameKey]
+) -> set[NameKey]:
+    """The names that hit (review level or above) one of ``entities``, matched against an index of
+    those entities alone (made from the whole lists' index: same forms, word weights and word
+    knowledge). Only the names that share a word with them can (``MasterNames.suspects``); of those,
+    a name that shares too little to be a candidate is ruled out before it is compared
+    (``NameIndex.may_find``)."""
+    delta = whole.index.subset(e.id for e in entities)
     matcher = Matcher(delta, whole.match_threshold, whole.review_threshold, words=whole.index)
+    memo: dict[Any, Any] = {}
     out: set[NameKey] = set()
-    for key in keys:
-        hits = matcher.match(key[0], country=key[1], limit=HIT_LIMIT)
+    for key in names.suspects(delta) - exclude:
+        found = names.forms.get(key)
+        if found is None:
+            found = whole.query_forms(key[0])
+            names.add_forms(key, found)
+        if not any(
+            delta.may_find(f.query, memo=memo)
+            or (f.person is not None and delta.may_find(f.person, person=True, memo=memo))
+            for f in found
+        ):
+            continue
+        hits = matcher.match(key[0], country=key[1], limit=HIT_LIMIT, forms=found)
         if any(h.match or h.review for h in hits):
             out.add(key)
     return out

@@ -30,7 +30,16 @@ from supplyscreen.monitor.changes import (
     RowChange,
     row_changes,
 )
-from supplyscreen.monitor.rescreen import IncrementalStats, RowState, detector_fingerprint, full, incremental
+from supplyscreen.monitor.names import NamesCache
+from supplyscreen.monitor.rescreen import (
+    IncrementalStats,
+    RowState,
+    detector_fingerprint,
+    full,
+    incremental,
+    master_names,
+    master_names_of,
+)
 from supplyscreen.store.build import sha256_file
 from supplyscreen.store.changelog import RecordChange
 
@@ -160,17 +169,23 @@ def run_monitor(
     records = [r.record for r in live if r.record is not None]
     stats: dict[str, Any] = {"rows": len(live)}
     began = time.perf_counter()
-    if baseline:
-        mode, states = "baseline", full(screener, records)
-    elif detectors_changed or log is None:
-        mode, states = "full", full(screener, records)
+    cache = NamesCache(screener.store.home, cases.db.url, name, [r.key for r in live])
+    if baseline or detectors_changed or log is None:
+        mode = "baseline" if baseline else "full"
+        forms: dict[Any, Any] = {}
+        states = full(screener, records, forms)
+        kept = master_names(records, states, forms)
     elif not log and not pending:
-        mode, states = "unchanged", [_parse(r.state) for r in live]
+        mode, states, kept = "unchanged", [_parse(r.state) for r in live], None
     else:
         mode = "incremental"
         counted = IncrementalStats()
         before = [None if r.cause else _parse(r.state) for r in live]
-        states = incremental(screener, records, before, log, counted)
+        names = cache.load()
+        stats["names_kept"] = names is not None
+        names = names or master_names_of(records, before)
+        states = incremental(screener, records, before, log, counted, names)
+        kept = names
         stats.update(
             changed_records=counted.changed_records,
             delta_entities=counted.delta_entities,
@@ -205,6 +220,8 @@ def run_monitor(
         changes=changes,
         stats=stats,
     )
+    if kept is not None:  # the names' tables, for the next run: only once the run is stored
+        cache.save(kept)
     result = RunResult(name, run_id, mode, version, info.list_version, changes, stats)
     cases.audit.append(
         [

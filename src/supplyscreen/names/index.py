@@ -230,22 +230,62 @@ class NameIndex:
         total = max(1, len(index.packed_forms))
         index.idf = {t: math.log((total + 1) / (n + 1)) + 1.0 for t, n in df.items()}
         index.default_idf = math.log(total + 1) + 1.0
+        index._word_tables(df, person_words)
+        index.legal_words = frozenset(legal_words)
+        index.weak_names = frozenset(weak)
+        index.common_org, index.common_person = common_words(org_words, person_words)
+        return index
+
+    def _word_tables(self, words: Iterable[str], person_words: Iterable[str]) -> None:
+        """The typo neighbours of the indexed words and the sound keys of persons' name parts."""
         neighbours: dict[str, set[str]] = defaultdict(set)
-        for word in df:
+        for word in words:
             if len(word) >= TYPO_MIN_LENGTH and not word.isdigit():
                 for d in _deletions(word):
                     neighbours[d].add(word)
-        index.neighbours = {k: sorted(v) for k, v in neighbours.items()}
+        self.neighbours = {k: sorted(v) for k, v in neighbours.items()}
         by_key: dict[str, set[str]] = defaultdict(set)
         for word in person_words:
             if len(word) >= 3 and not word.isdigit():
                 for key in phonetic_keys(word):
                     by_key[key].add(word)
-        index.phonetic = {k: sorted(v) for k, v in by_key.items() if len(k) > 2}
-        index.legal_words = frozenset(legal_words)
-        index.weak_names = frozenset(weak)
-        index.common_org, index.common_person = common_words(org_words, person_words)
-        return index
+        self.phonetic = {k: sorted(v) for k, v in by_key.items() if len(k) > 2}
+
+    def subset(self, entity_ids: Iterable[str]) -> NameIndex:
+        """An index of these entities alone, made from this index's forms (no name is read anew),
+        with this index's word weights, legal forms and common words: a name scores against them as
+        it does against the whole lists (a monitor's changed entities, ``monitor.rescreen``)."""
+        wanted = set(entity_ids)
+        sub = NameIndex(version=self.version + "+subset", vocabulary=self.vocabulary)
+        sub.idf, sub.default_idf, sub.legal_words = self.idf, self.default_idf, self.legal_words
+        sub.common_org, sub.common_person = self.common_org, self.common_person
+        positions: dict[int, int] = {}
+        person_words: set[str] = set()
+        weak: list[int] = []
+        for n_idx, e_idx in enumerate(self.name_entity):
+            info = self.entities[e_idx]
+            if info.id not in wanted:
+                continue
+            if e_idx not in positions:
+                positions[e_idx] = len(sub.entities)
+                sub.entities.append(info)
+                for ident in info.identifiers:
+                    sub.identifiers.setdefault(ident, []).append(positions[e_idx])
+            new = len(sub.packed_forms)
+            sub.packed_forms.append(self.packed_forms[n_idx])
+            sub.name_entity.append(positions[e_idx])
+            if n_idx in self.weak_names:
+                weak.append(new)
+            form = self.form(n_idx)
+            for text in {t.text for t in form.tokens}:
+                sub.postings.setdefault(text, []).append(new)
+            if info.schema == "Person":
+                person_words.update(t.text for t in form.tokens)
+            for key in form.keys:
+                sub.keys.setdefault(key, []).append(new)
+        sub._word_tables(sub.postings, person_words)
+        sub.weak_names = frozenset(weak)
+        return sub
 
     # -- retrieval --------------------------------------------------------------------------------
     def typo_variants(self, word: str) -> list[str]:
@@ -371,6 +411,57 @@ class NameIndex:
                 if best is None or rarity > best[0]:
                     best = (rarity, (left, right))
         return best[1] if best else None
+
+    def may_find(self, query: NameForm, *, person: bool = False, memo: dict[Any, Any] | None = None) -> bool:
+        """False when :meth:`candidates` surely finds nothing for ``query``: no key shared, and no
+        indexed name reaches the share of the query's weight with the words it shares (each word
+        counted for itself and for each of its readings and typo neighbours it holds, as
+        :meth:`candidates` counts them, but without its economies, so never less). Cheap, with
+        ``memo`` (per word, kept by the caller across queries): against a few entities most names
+        are ruled out without a comparison."""
+        keys = self.keys
+        if any(key in keys for key in query.keys):
+            return True
+        memo = {} if memo is None else memo
+        postings, idf, default = self.postings, self.idf, self.default_idf
+        total = reach = 0.0
+        shared: list[tuple[float, tuple[str, ...]]] = []
+        for t in query.tokens:
+            role = t.role
+            if role == INITIAL:
+                continue
+            w = idf.get(t.text, default) * ROLE_FACTOR[role]
+            if role != TITLE:
+                total += w
+            if role != CORE and not t.alts:  # no typo neighbours, no readings: the word alone
+                if t.text not in postings:
+                    continue
+                words: tuple[str, ...] = (t.text,)
+            else:
+                tag = (t.text, t.alts, role == CORE, person)
+                known = memo.get(tag)
+                if known is not None:
+                    words = known
+                else:
+                    variants = list(t.alts)
+                    if role == CORE:
+                        variants += self.typo_variants(t.text)
+                        if person:
+                            variants += self.sounds_like(t.text)
+                    words = memo[tag] = tuple(v for v in (t.text, *dict.fromkeys(variants)) if v in postings)
+                if not words:
+                    continue
+            reach += w * len(words)
+            shared.append((w, words))
+        floor = MIN_SHARE * (total or 1.0)
+        if reach < floor:  # not even a name holding every shared word would reach the share
+            return False
+        scores: dict[int, float] = {}
+        for w, words in shared:
+            for word in words:
+                for n in postings[word]:
+                    scores[n] = scores.get(n, 0.0) + w
+        return max(scores.values()) >= floor
 
     def candidates(
         self, query: NameForm, limit: int = 60, min_share: float = MIN_SHARE, *, person: bool = False

@@ -127,6 +127,17 @@ def _country_name(code: str) -> str:
     return f"the {name}" if name.startswith(("United ", "Netherlands", "Philippines")) else name
 
 
+@dataclass(frozen=True, slots=True)
+class QueryForm:
+    """One spelling of a query as :meth:`Matcher.match` compares it: its form, its reading as a
+    person's name (None where persons are not compared with it), and whether it reads as an
+    organisation's name."""
+
+    query: NameForm
+    person: NameForm | None
+    organisation: bool
+
+
 class Matcher:
     """Matching over one :class:`NameIndex`."""
 
@@ -148,29 +159,14 @@ class Matcher:
         self.common = Common(index.common_org, index.common_person)
         self._context: tuple[dict[str, list[int]], list[list[tuple[str, NameForm]]]] | None = None
 
-    def match(
-        self,
-        name: str,
-        *,
-        schema: str | None = None,
-        country: str | None = None,
-        limit: int = 5,
-        birth_date: str | None = None,
-        identifiers: list[str] | None = None,
-        threshold: float | None = None,
-    ) -> list[Hit]:
-        """The best entities for ``name``, best first (at most ``limit``); empty when nothing resembles it."""
+    def query_forms(self, name: str, schema: str | None = None) -> list[QueryForm]:
+        """The forms :meth:`match` compares ``name`` by: one per spelling variant, each with its
+        reading as a person's name where persons are compared. They depend on the name and on the
+        words of the lists (``words``), not on the entities: a monitor keeps them, to match its
+        vendors again against a few changed entities without reading the names anew."""
         schema = check_schema(schema)
-        limit = max(1, min(int(limit), MAX_LIMIT))
-        threshold = self.match_threshold if threshold is None else threshold
-        text = clean(name or "")
-        # per entity: its best name (-1 for an identifier hit), that comparison, the query form it
-        # was made with (None for an identifier hit), and whether the comparison was explained
-        by_entity: dict[int, tuple[int, Scored, NameForm | None, bool]] = {}
-        similarity = memo_similarity()  # the query's words meet the same list words again and again
-        for e_idx in self._identifier_hits(identifiers):
-            by_entity[e_idx] = (-1, Scored(1.0, ["identical registration number or identifier"]), None, True)
-        for variant in _variants(text):
+        out: list[QueryForm] = []
+        for variant in _variants(clean(name or "")):
             query = name_form(variant, is_person=schema == "Person")
             if not query.tokens:
                 continue
@@ -184,7 +180,41 @@ class Matcher:
                 person_query = self._resolve_run_together(query)
             elif schema is None and not organisation:
                 person_query = self._resolve_run_together(name_form(variant, is_person=True))
-            self._score_names(query, person_query, schema, organisation, by_entity, similarity, limit)
+            out.append(QueryForm(query, person_query, organisation))
+        return out
+
+    def match(
+        self,
+        name: str,
+        *,
+        schema: str | None = None,
+        country: str | None = None,
+        limit: int = 5,
+        birth_date: str | None = None,
+        identifiers: list[str] | None = None,
+        threshold: float | None = None,
+        forms: list[QueryForm] | None = None,
+        forms_out: list[QueryForm] | None = None,
+    ) -> list[Hit]:
+        """The best entities for ``name``, best first (at most ``limit``); empty when nothing resembles it.
+
+        ``forms``: the name's :meth:`query_forms`, when the caller kept them; ``forms_out``: a list
+        that receives them."""
+        schema = check_schema(schema)
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        threshold = self.match_threshold if threshold is None else threshold
+        # per entity: its best name (-1 for an identifier hit), that comparison, the query form it
+        # was made with (None for an identifier hit), and whether the comparison was explained
+        by_entity: dict[int, tuple[int, Scored, NameForm | None, bool]] = {}
+        similarity = memo_similarity()  # the query's words meet the same list words again and again
+        for e_idx in self._identifier_hits(identifiers):
+            by_entity[e_idx] = (-1, Scored(1.0, ["identical registration number or identifier"]), None, True)
+        if forms is None:
+            forms = self.query_forms(name, schema)
+        if forms_out is not None:
+            forms_out.extend(forms)
+        for qf in forms:
+            self._score_names(qf.query, qf.person, schema, qf.organisation, by_entity, similarity, limit)
         entities = self.index.entities
         ranked = sorted(
             (

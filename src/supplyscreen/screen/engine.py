@@ -93,12 +93,16 @@ class RecordScreener:
             return None
         return name, country_key(record.country)
 
-    def match_key(self, key: tuple[str, str | None]) -> list[Hit]:
+    def match_key(self, key: tuple[str, str | None], forms_out: list[Any] | None = None) -> list[Hit]:
         """The hits of a name key; with no hit at the review threshold, the curated reviewer-context
-        row it matches (if any), which a row shows as information only (``screen.flags``)."""
+        row it matches (if any), which a row shows as information only (``screen.flags``).
+        ``forms_out`` receives the forms the name was compared by (when it is matched now)."""
         found = self._names.get(key)
         if found is None:
-            found = self.screener.match(key[0], country=key[1], limit=HIT_LIMIT)
+            if forms_out is None:
+                found = self.screener.match(key[0], country=key[1], limit=HIT_LIMIT)
+            else:
+                found = self.screener.match(key[0], country=key[1], limit=HIT_LIMIT, forms_out=forms_out)
             if not any(h.match or h.review for h in found):
                 extra = self.screener.context_hit(key[0])
                 if extra is not None:
