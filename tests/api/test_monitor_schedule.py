@@ -25,7 +25,7 @@ from monitor_support import (  # noqa: E402
     small_home,
     upload,
 )
-from support.server import free_port, wait_until_ready  # noqa: E402
+from support.server import child_pids, free_port, wait_until_ready  # noqa: E402
 
 from supplyscreen.api.schedule import (  # noqa: E402
     LOCK_NAME,
@@ -227,19 +227,6 @@ with open(sys.argv[1], "a") as fh:
 """
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 @pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc").is_dir(), reason="forking, /proc")
 def test_with_two_forked_workers_exactly_one_runs_the_schedule(tmp_path: Path) -> None:
     import json
@@ -253,7 +240,7 @@ def test_with_two_forked_workers_exactly_one_runs_the_schedule(tmp_path: Path) -
     server = subprocess.Popen([*command, "--workers", "2", "--update-every", "1h"], env=env)
     try:
         assert wait_until_ready(port, server, 120), "the server did not become ready"
-        children = _children(server.pid)
+        children = child_pids(server.pid)
         assert len(children) == 2
         seen: dict[bool, set[int]] = {True: set(), False: set()}
         deadline = time.time() + 30

@@ -7,20 +7,16 @@ Skipped when the playwright package or /usr/bin/chromium is missing; never downl
 
 from __future__ import annotations
 
-import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.server import free_port
+from support.browser import CHROMIUM, chromium_page, served
 
 sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
-CHROMIUM = os.environ.get("SUPPLYSCREEN_TEST_CHROMIUM", "/usr/bin/chromium")
 if not shutil.which(CHROMIUM):
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
@@ -45,32 +41,15 @@ def server(tmp_path: Path) -> Iterator[str]:
     changes = run_monitor(cases, Screener.open(home), "vendors", user="rita").changes
     assert [(c.row, c.change) for c in changes] == [(3, "new_hit")]
     app = create_app(Settings(home=home), screener=Screener.open(home), cases=cases)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
     """A page of a headless Chromium (Debian's), 30 s for each wait."""
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        browser.close()
+    with chromium_page() as found:
+        yield found
 
 
 def _sign_in(page: Any, server: str, user: str, password: str) -> None:
