@@ -220,7 +220,7 @@ def test_the_monitoring_page_lets_reviewers_mark_changes_seen_and_shows_viewers_
     assert 'id="monitors"' in page.text and f'id="change-{change["id"]}"' in page.text
     assert "Zorblax Industrial Holdings" in page.text and "Mark seen" not in page.text
     assert (
-        'href="/entities/user_watch%3AW1"' in page.text
+        'href="/ui/entities/user_watch%3AW1"' in page.text
         and 'href="/ui/monitoring/vendors/rows/3"' in page.text
     )
     assert "No schedule" in page.text
@@ -230,7 +230,7 @@ def test_the_monitoring_page_lets_reviewers_mark_changes_seen_and_shows_viewers_
     assert row.status_code == 200 and "Shenzhen, China" in row.text and "new hit" in row.text
     assert service.client.get("/ui/monitoring/vendors/rows/77").status_code == 404
     assert service.client.get("/ui/monitoring?monitor=nope").status_code == 404
-    entity = service.client.get("/entities/user_watch%3AW1")  # the link works for a signed-in user
+    entity = service.client.get("/ui/entities/user_watch%3AW1")  # the link works for a signed-in user
     assert entity.status_code == 200 and "Zorblax" in entity.text
 
     service.client.cookies.clear()

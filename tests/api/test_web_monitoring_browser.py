@@ -75,7 +75,7 @@ def test_a_reviewer_marks_a_monitor_change_seen_in_the_browser(
     text = change.inner_text()
     assert "Zorblax Industrial Holdings" in text and "new hit" in text
     assert change.locator("a.open-row").inner_text() == "3"
-    assert change.locator("a.entity").get_attribute("href") == "/entities/user_watch%3AW1"
+    assert change.locator("a.entity").get_attribute("href") == "/ui/entities/user_watch%3AW1"
     page.screenshot(path=str(tmp_path / "monitoring.png"), full_page=True)
     change.locator("button.mark-seen").click()
     page.wait_for_selector("#seen-notice")

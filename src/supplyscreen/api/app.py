@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic_core import PydanticSerializationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from supplyscreen.api import monitors, reconcile, screening, web, web_monitoring, yente
+from supplyscreen.api import monitors, reconcile, screening, web, web_entities, web_monitoring, yente
 from supplyscreen.api.admission import Admission
 from supplyscreen.api.deps import LoginRequired, state_of, viewer
 from supplyscreen.api.jobs import JobRunner
@@ -275,6 +275,7 @@ def create_app(
     app.include_router(_status_router())
     app.include_router(web.router)
     app.include_router(web_monitoring.router)
+    app.include_router(web_entities.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
     app.include_router(_docs_router(app))

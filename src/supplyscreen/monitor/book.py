@@ -347,7 +347,41 @@ class MonitorBook:
             StoredRow(k, r, v, record_from_json(rec) if c != "removed" else None, st, prev, c)
             for k, r, v, rec, st, prev, c in found
         ]
-        out.sort(key=lambda x: (x.cause == "removed", x.row))
+        out.sort(key=lambda x: (x.cause == "removed", x.row, x.key))
+        return out
+
+    def row_index(self, name: str) -> list[tuple[str, int, str | None]]:
+        """(key, row, cause) of every row, in the order of :meth:`rows`, without reading them."""
+        with self.db.session() as s:
+            found = [
+                (str(k), int(r), c)
+                for k, r, c in s.execute(
+                    select(MonitorRow.key, MonitorRow.row, MonitorRow.cause).where(MonitorRow.monitor == name)
+                )
+            ]
+        found.sort(key=lambda x: (x[2] == "removed", x[1], x[0]))
+        return found
+
+    def rows_at(self, name: str, keys: Iterable[str]) -> dict[str, StoredRow]:
+        """Some rows, by key."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, StoredRow] = {}
+        with self.db.session() as s:
+            for i in range(0, len(wanted), 500):
+                for k, r, v, rec, st, prev, c in s.execute(
+                    select(
+                        MonitorRow.key,
+                        MonitorRow.row,
+                        MonitorRow.vendor,
+                        MonitorRow.record,
+                        MonitorRow.state,
+                        MonitorRow.previous,
+                        MonitorRow.cause,
+                    ).where(MonitorRow.monitor == name, MonitorRow.key.in_(wanted[i : i + 500]))
+                ):
+                    out[k] = StoredRow(
+                        k, r, v, record_from_json(rec) if c != "removed" else None, st, prev, c
+                    )
         return out
 
     def finish_run(

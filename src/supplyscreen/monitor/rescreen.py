@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, cast
@@ -201,15 +201,21 @@ def incremental(
     brought up to date with the rows screened again."""
     stats = stats if stats is not None else IncrementalStats()
     if names is None:
-        names = MasterNames.build(
-            _name_keys(records),
-            {},
-            (
-                (p, [sid for h in s.hits for sid in h.source_ids])
-                for p, s in enumerate(before)
-                if s and s.hits
-            ),
-        )
+        names = master_names_of(records, before)
+    positions = affected(screener, names, changes, stats)
+    positions.update(p for p, state in enumerate(before) if state is None)
+    fresh = rescreen_at(screener, names, sorted(positions), records.__getitem__, before.__getitem__, stats)
+    after: list[RowState | None] = list(before)
+    for p, state in fresh.items():
+        after[p] = state
+    return cast(list[RowState], after)  # every row has its state now
+
+
+def affected(
+    screener: Any, names: MasterNames, changes: Iterable[RecordChange], stats: IncrementalStats
+) -> set[int]:
+    """The rows the list ``changes`` can affect: those bearing a name that hits an added or changed
+    entity, or whose hits lie on a changed or removed record (their positions in ``names``)."""
     missing = [key for key in names.rows if key not in names.forms]
     if missing:  # names never read with these lists' word knowledge: read them now
         words = screener.matcher
@@ -218,21 +224,30 @@ def incremental(
     touched = {c.source_id for c in changes}
     stats.changed_records = len(touched)
     stats.names = len(names.rows)
-    # names whose hits lie on a changed or removed record
     again: set[NameKey] = {k for p in names.rows_hitting(touched) if (k := names.row_keys[p]) is not None}
-    # names that hit an added or changed entity
     entities = _entities_of(screener.store, touched)
     stats.delta_entities = len(entities)
     if entities:
         again.update(_hitting(screener.matcher, entities, names, exclude=again))
     stats.rematched = len(again)
-    positions = {p for key in again for p in names.rows.get(key, ())}
-    positions.update(p for p, state in enumerate(before) if state is None)
+    return {p for key in again for p in names.rows.get(key, ())}
+
+
+def rescreen_at(
+    screener: Any,
+    names: MasterNames,
+    positions: Iterable[int],
+    record_at: Callable[[int], Record],
+    state_at: Callable[[int], RowState | None],
+    stats: IncrementalStats,
+) -> dict[int, RowState]:
+    """These rows screened again (a row without a state before in full, the others by name, their
+    detector flags kept), ``names`` brought up to date: {position: state}."""
     engine = RecordScreener(screener, decisions=False)
-    after: list[RowState | None] = list(before)
+    out: dict[int, RowState] = {}
     with screening_settings():
-        for p in sorted(positions):
-            record, state = records[p], before[p]
+        for p in positions:
+            record, state = record_at(p), state_at(p)
             row_key = names.row_keys[p]
             if row_key is not None and not engine.knows(row_key):  # matched once per name, forms kept
                 found: list[QueryForm] = []
@@ -241,10 +256,10 @@ def incremental(
             if state is not None:
                 names.drop_hits(p, (sid for h in state.hits for sid in h.source_ids))
             detected = engine.detections(record) if state is None else [Flag(**d) for d in state.detected]
-            fresh = after[p] = _state(engine, record, detected)
+            fresh = out[p] = _state(engine, record, detected)
             names.add_hits(p, (sid for h in fresh.hits for sid in h.source_ids))
             stats.rows_rescreened += 1
-    return cast(list[RowState], after)  # every row has its state now
+    return out
 
 
 def _name_keys(records: Sequence[Record]) -> list[NameKey | None]:

@@ -20,6 +20,7 @@ from typing import Any
 from supplyscreen.cases.audit import AuditEvent
 from supplyscreen.cases.db import utc_now
 from supplyscreen.io.readers import read_records
+from supplyscreen.model import Record
 from supplyscreen.monitor.book import MasterEdit, MonitorBook, StoredRow, id_column
 from supplyscreen.monitor.changes import (
     DETECTOR_DATA,
@@ -30,15 +31,16 @@ from supplyscreen.monitor.changes import (
     RowChange,
     row_changes,
 )
-from supplyscreen.monitor.names import NamesCache
+from supplyscreen.monitor.names import MasterNames, NamesCache
 from supplyscreen.monitor.rescreen import (
     IncrementalStats,
     RowState,
+    affected,
     detector_fingerprint,
     full,
-    incremental,
     master_names,
     master_names_of,
+    rescreen_at,
 )
 from supplyscreen.store.build import sha256_file
 from supplyscreen.store.changelog import RecordChange
@@ -160,53 +162,31 @@ def run_monitor(
     version = snapshot.version
     history = snapshot.history()
     detectors = detector_fingerprint(snapshot.rules())
-    rows = book.rows(name)
     baseline = info.last_run is None
     detectors_changed = not baseline and detectors != book.detectors(name)
     log = [] if baseline else _log_since(history, version, info.list_version)
-    pending = any(r.cause for r in rows)
-    live = [r for r in rows if r.record is not None]
-    records = [r.record for r in live if r.record is not None]
-    stats: dict[str, Any] = {"rows": len(live)}
+    stats: dict[str, Any] = {}
     began = time.perf_counter()
-    cache = NamesCache(screener.store.home, cases.db.url, name, [r.key for r in live])
-    if baseline or detectors_changed or log is None:
-        mode = "baseline" if baseline else "full"
-        forms: dict[Any, Any] = {}
-        states = full(screener, records, forms)
-        kept = master_names(records, states, forms)
-    elif not log and not pending:
-        mode, states, kept = "unchanged", [_parse(r.state) for r in live], None
-    else:
-        mode = "incremental"
-        counted = IncrementalStats()
-        before = [None if r.cause else _parse(r.state) for r in live]
-        names = cache.load()
-        stats["names_kept"] = names is not None
-        names = names or master_names_of(records, before)
-        states = incremental(screener, records, before, log, counted, names)
-        kept = names
-        stats.update(
-            changed_records=counted.changed_records,
-            delta_entities=counted.delta_entities,
-            names=counted.names,
-            rematched=counted.rematched,
-            rows_rescreened=counted.rows_rescreened,
-        )
+    mode, rows, states, kept, cache = _screen(
+        screener, book, name, cases.db.url, log, baseline or detectors_changed, stats
+    )
     stats["seconds"] = round(time.perf_counter() - began, 3)
-    stats["by_risk"] = dict(Counter(s.risk for s in states))
+    if baseline:
+        mode = "baseline"
     changes: list[Change] = []
     if not baseline:
         newest = {c.source_id: c for c in sorted(log or (), key=lambda c: (c.date, c.version))}
         default_cause = DETECTOR_DATA if detectors_changed else LIST_UPDATE
-        after_by_key = {r.key: s for r, s in zip(live, states, strict=True)}
         for row in rows:
-            item = _row_change(row, after_by_key.get(row.key), default_cause)
+            item = _row_change(row, states.get(row.key), default_cause)
             if item is not None:
                 changes.extend(row_changes(name, item, newest))
         changes = _without_decided(cases, changes)
+    by_key = {r.key: r for r in rows}
     stored = {
-        r.key: text for r, s in zip(live, states, strict=True) if (text := s.to_json()) != r.state or r.cause
+        key: text
+        for key, state in states.items()
+        if (text := state.to_json()) != by_key[key].state or by_key[key].cause
     }
     run_id = book.finish_run(
         name,
@@ -243,6 +223,82 @@ def run_monitor(
     if notify:
         result.deliveries = deliver_open(cases, name, run_id, notify, user=user, sleep=sleep)
     return result
+
+
+def _screen(
+    screener: Any,
+    book: MonitorBook,
+    name: str,
+    database: str,
+    log: list[RecordChange] | None,
+    in_full: bool,
+    stats: dict[str, Any],
+) -> tuple[str, list[StoredRow], dict[str, RowState], MasterNames | None, NamesCache]:
+    """Screen what a run must: every row (a new monitor, new detector data, a log that does not reach
+    back), nothing (nothing new), or the rows the list changes and the edits of the master reach.
+    Returns the mode, the rows read (their changes are computed), their new states by key, the
+    names' tables to keep and where. Only the rows a change reaches are read from the database when
+    the names' tables are kept (``monitor.names``)."""
+    index = book.row_index(name)
+    live_keys = [key for key, _, cause in index if cause != "removed"]
+    pending = {key for key, _, cause in index if cause}
+    cache = NamesCache(screener.store.home, database, name, live_keys)
+    stats["rows"] = len(live_keys)
+    if in_full or log is None:
+        rows = book.rows(name)
+        live = [r for r in rows if r.record is not None]
+        records = [r.record for r in live if r.record is not None]
+        forms: dict[Any, Any] = {}
+        states = full(screener, records, forms)
+        stats["by_risk"] = dict(Counter(s.risk for s in states))
+        return (
+            "full",
+            rows,
+            {r.key: s for r, s in zip(live, states, strict=True)},
+            master_names(records, states, forms),
+            cache,
+        )
+    if not log and not pending:
+        return "unchanged", [], {}, None, cache
+    counted = IncrementalStats()
+    names = cache.load()
+    stats["names_kept"] = names is not None
+    if names is None:  # the tables are rebuilt from every row (their forms read again)
+        every = book.rows(name)
+        live = [r for r in every if r.record is not None]
+        records = [r.record for r in live if r.record is not None]
+        before = [None if r.cause else _parse(r.state) for r in live]
+        names = master_names_of(records, before)
+        loaded = {r.key: r for r in every if r.cause == "removed"}
+    else:
+        records, before, live = [], [], []
+        loaded = {}
+    positions = affected(screener, names, log, counted)
+    positions.update(p for p, key in enumerate(live_keys) if key in pending)
+    if not live:
+        wanted = [live_keys[p] for p in positions] + [key for key, _, cause in index if cause == "removed"]
+        loaded = book.rows_at(name, wanted)
+    else:
+        loaded.update((live[p].key, live[p]) for p in positions)
+
+    def record_at(p: int) -> Record:
+        record = loaded[live_keys[p]].record
+        assert record is not None
+        return record
+
+    def state_at(p: int) -> RowState | None:
+        row = loaded[live_keys[p]]
+        return None if row.cause else _parse(row.state)
+
+    fresh = rescreen_at(screener, names, sorted(positions), record_at, state_at, counted)
+    stats.update(
+        changed_records=counted.changed_records,
+        delta_entities=counted.delta_entities,
+        names=counted.names,
+        rematched=counted.rematched,
+        rows_rescreened=counted.rows_rescreened,
+    )
+    return "incremental", list(loaded.values()), {live_keys[p]: s for p, s in fresh.items()}, names, cache
 
 
 def _parse(text: str | None) -> RowState:
