@@ -142,6 +142,7 @@ class MonitorRow(Base):
     """One row of a monitor's master: the record as read, and what its last screening found."""
 
     __tablename__ = "monitor_rows"
+    __table_args__ = (Index("ix_monitor_rows_index", "monitor", "row", "key", "cause"),)
 
     monitor: Mapped[str] = mapped_column(String(200), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # digest of the row's identity

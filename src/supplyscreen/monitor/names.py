@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from supplyscreen.names.index import MIN_SHARE, TYPO_MIN_LENGTH, NameIndex, _deletions
+from supplyscreen.names.index import MIN_SHARE, TYPO_MIN_LENGTH, NameIndex, _deletions, _pack, _unpack
 from supplyscreen.names.matcher import QueryForm
 from supplyscreen.names.normalize import CORE, INITIAL, TITLE, NameForm
 from supplyscreen.names.person import phonetic_keys
@@ -37,7 +37,7 @@ from supplyscreen.names.score import ROLE_FACTOR
 
 NameKey = tuple[str, str | None]
 #: The cached tables' format: a change of what they hold (or of how names are read) changes it.
-FORMAT = 1
+FORMAT = 2
 
 
 def _typo_eligible(word: str) -> bool:
@@ -51,7 +51,9 @@ class MasterNames:
 
     rows: dict[NameKey, list[int]] = field(default_factory=dict)
     row_keys: list[NameKey | None] = field(default_factory=list)  # each row's name
-    forms: dict[NameKey, list[QueryForm]] = field(default_factory=dict)
+    #: each name's forms, packed as plain tuples (``NameIndex``'s packing: unpickled ten times as
+    #: fast as objects); :meth:`forms_of` unpacks them
+    forms: dict[NameKey, tuple[Any, ...]] = field(default_factory=dict)
     words: dict[str, set[NameKey]] = field(default_factory=dict)
     deletions: dict[str, set[str]] = field(default_factory=dict)
     sounds: dict[str, set[str]] = field(default_factory=dict)
@@ -67,6 +69,21 @@ class MasterNames:
     tok_tag: list[int] = field(default_factory=list)
     tok_factor: list[float] = field(default_factory=list)
     tok_counted: list[bool] = field(default_factory=list)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The token columns are pickled as arrays (a list of half a million numbers pickles slowly)."""
+        state = {name: getattr(self, name) for name in self.__slots__}
+        state["tok_form"] = np.asarray(self.tok_form, dtype=np.int32)
+        state["tok_tag"] = np.asarray(self.tok_tag, dtype=np.int32)
+        state["tok_factor"] = np.asarray(self.tok_factor, dtype=np.float32)
+        state["tok_counted"] = np.asarray(self.tok_counted, dtype=np.bool_)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            if name.startswith("tok_"):
+                value = value.tolist()
+            setattr(self, name, value)
 
     @classmethod
     def build(
@@ -87,8 +104,17 @@ class MasterNames:
             names.add_hits(position, source_ids)
         return names
 
+    def forms_of(self, key: NameKey) -> list[QueryForm] | None:
+        packed = self.forms.get(key)
+        if packed is None:
+            return None
+        return [QueryForm(_unpack(q), _unpack(p) if p is not None else None, o) for q, p, o in packed]
+
     def add_forms(self, key: NameKey, forms: list[QueryForm]) -> None:
-        self.forms[key] = forms
+        self.forms[key] = tuple(
+            (_pack(qf.query), _pack(qf.person) if qf.person is not None else None, qf.organisation)
+            for qf in forms
+        )
         for qf in forms:
             self._add_form(key, qf.query, person=False)
             if qf.person is not None:

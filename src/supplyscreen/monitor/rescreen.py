@@ -301,7 +301,7 @@ def _hitting(
     memo: dict[Any, Any] = {}
     out: set[NameKey] = set()
     for key in names.suspects(delta) - exclude:
-        found = names.forms.get(key)
+        found = names.forms_of(key)
         if found is None:
             found = whole.query_forms(key[0])
             names.add_forms(key, found)

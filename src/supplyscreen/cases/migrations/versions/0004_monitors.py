@@ -90,6 +90,8 @@ def upgrade() -> None:
     )
     for table in ("monitor_runs", "monitor_changes", "monitor_deliveries"):
         op.create_index(f"ix_{table}_monitor", table, ["monitor"])
+    # covers a run's look at every row of a master without reading their records and states
+    op.create_index("ix_monitor_rows_index", "monitor_rows", ["monitor", "row", "key", "cause"])
 
 
 def downgrade() -> None:
