@@ -17,3 +17,19 @@ def test_the_cli_and_a_screening_import_nothing_of_the_service_extra() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_monitors_on_a_base_install_say_which_extra_they_need(tmp_path: object) -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['sqlalchemy'] = None  # as on a base install: importing it fails\n"
+        "sys.argv = ['supplyscreen', 'monitor', 'list', '--home', sys.argv[1]]\n"
+        "from supplyscreen.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    message = " ".join(done.stderr.split())
+    assert "pip install 'supplyscreen[service]'" in message and "Traceback" not in message

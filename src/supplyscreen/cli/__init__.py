@@ -13,6 +13,7 @@ import os
 import sys
 
 import typer
+from rich.markup import escape
 from typer.core import TyperOption
 
 from supplyscreen.cli import cases, lists, match, monitor, network, screen, service
@@ -53,7 +54,7 @@ def main() -> None:
     try:
         rc = app(standalone_mode=False)
     except SupplyscreenError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)  # a file name may hold [brackets]
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -30,15 +30,24 @@ monitor_app = typer.Typer(
 )
 
 
-def _cases(database_url: str | None, home: Path | None) -> Any:
-    """The case database monitors live in (SQLAlchemy comes with the service extra)."""
+def need_case_database() -> None:
+    """Monitors are kept in the case database, through SQLAlchemy and Alembic (the service extra):
+    a base install says so in one line instead of a traceback."""
     try:
-        from supplyscreen.cases import Cases
-    except ImportError as exc:  # pragma: no cover - the dev and service installs have it
+        import alembic  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError as exc:
         raise SupplyscreenError(
             f"monitors are kept in the case database, which needs the service extra ({exc}): "
             "pip install 'supplyscreen[service]'"
         ) from None
+
+
+def _cases(database_url: str | None, home: Path | None) -> Any:
+    """The case database monitors live in."""
+    need_case_database()
+    from supplyscreen.cases import Cases
+
     return Cases.open(database_url, home)
 
 
@@ -71,6 +80,7 @@ def monitor_add(
 ) -> None:
     """Save a vendor master and screen it once as the baseline; adding NAME again replaces its master
     and reports the rows added, removed and changed (reported as changes by the next run)."""
+    need_case_database()
     from supplyscreen.monitor.run import add_monitor
 
     cases, screener = _open(database_url, home)
@@ -114,6 +124,7 @@ def monitor_run(
     """Re-screen monitors against the active lists and report only what changed since their last run.
 
     Exit 0: no change; 3: changes; 2: bad input; 1: any other error."""
+    need_case_database()
     from supplyscreen.monitor.output import check_output, write_changes
 
     if out_path is not None:
@@ -133,6 +144,7 @@ def run_monitors(
     names: list[str], *, database_url: str | None, home: Path | None, notify: list[str]
 ) -> list[RunResult]:
     """Run the named monitors (all when none is named)."""
+    need_case_database()
     from supplyscreen.monitor.book import MonitorBook
     from supplyscreen.monitor.notify import parse_target
     from supplyscreen.monitor.run import run_monitor
@@ -189,6 +201,7 @@ def monitor_list(
     home: HomeOption = None,
 ) -> None:
     """Every monitor with its rows, last run, list version and open changes."""
+    need_case_database()
     from supplyscreen.monitor.book import MonitorBook
 
     cases = _cases(database_url, home)
@@ -215,6 +228,7 @@ def monitor_show(
     home: HomeOption = None,
 ) -> None:
     """A monitor: its rows, last runs and open changes."""
+    need_case_database()
     from supplyscreen.monitor.book import MonitorBook
     from supplyscreen.monitor.output import list_change_text
 
@@ -258,6 +272,7 @@ def monitor_remove(
     home: HomeOption = None,
 ) -> None:
     """Remove a monitor, its rows and its changes (the audit trail keeps that it was removed)."""
+    need_case_database()
     from supplyscreen.monitor.run import remove_monitor
 
     cases = _cases(database_url, home)
