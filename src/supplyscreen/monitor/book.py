@@ -331,22 +331,12 @@ class MonitorBook:
 
     # -- rows -------------------------------------------------------------------------------------
     def rows(self, name: str) -> list[StoredRow]:
+        """Every row of a master, in row order (rows removed by an edit last)."""
         with self.db.session() as s:
-            found = s.execute(
-                select(
-                    MonitorRow.key,
-                    MonitorRow.row,
-                    MonitorRow.vendor,
-                    MonitorRow.record,
-                    MonitorRow.state,
-                    MonitorRow.previous,
-                    MonitorRow.cause,
-                ).where(MonitorRow.monitor == name)
-            ).all()
-        out = [
-            StoredRow(k, r, v, record_from_json(rec) if c != "removed" else None, st, prev, c)
-            for k, r, v, rec, st, prev, c in found
-        ]
+            out = [
+                _stored(*found)
+                for found in s.execute(select(*_ROW_COLUMNS).where(MonitorRow.monitor == name))
+            ]
         out.sort(key=lambda x: (x.cause == "removed", x.row, x.key))
         return out
 
@@ -368,20 +358,10 @@ class MonitorBook:
         out: dict[str, StoredRow] = {}
         with self.db.session() as s:
             for i in range(0, len(wanted), 500):
-                for k, r, v, rec, st, prev, c in s.execute(
-                    select(
-                        MonitorRow.key,
-                        MonitorRow.row,
-                        MonitorRow.vendor,
-                        MonitorRow.record,
-                        MonitorRow.state,
-                        MonitorRow.previous,
-                        MonitorRow.cause,
-                    ).where(MonitorRow.monitor == name, MonitorRow.key.in_(wanted[i : i + 500]))
-                ):
-                    out[k] = StoredRow(
-                        k, r, v, record_from_json(rec) if c != "removed" else None, st, prev, c
-                    )
+                chosen = MonitorRow.key.in_(wanted[i : i + 500])
+                for found in s.execute(select(*_ROW_COLUMNS).where(MonitorRow.monitor == name, chosen)):
+                    row = _stored(*found)
+                    out[row.key] = row
         return out
 
     def finish_run(
@@ -540,6 +520,26 @@ class MonitorBook:
                 }
                 for r in rows
             ]
+
+
+#: What :class:`StoredRow` is made of, as selected.
+_ROW_COLUMNS = (
+    MonitorRow.key,
+    MonitorRow.row,
+    MonitorRow.vendor,
+    MonitorRow.record,
+    MonitorRow.state,
+    MonitorRow.previous,
+    MonitorRow.cause,
+)
+
+
+def _stored(
+    key: str, row: int, vendor: str, record: str, state: str | None, previous: str | None, cause: str | None
+) -> StoredRow:
+    return StoredRow(
+        key, row, vendor, record_from_json(record) if cause != "removed" else None, state, previous, cause
+    )
 
 
 def _change(row: MonitorChange) -> Change:
