@@ -330,7 +330,9 @@ def _without_decided(cases: Any, changes: list[Change]) -> list[Change]:
             changed_since = (
                 listed is not None
                 and change.change != HIT_REMOVED
-                and str(listed.get("date", ""))[:19] > note.created[:19]
+                # a version is dated to the second: one made in the second of the decision counts as
+                # after it (a change is reported rather than hidden)
+                and str(listed.get("date", ""))[:19] >= note.created[:19]
             )
             if not changed_since:
                 continue
