@@ -6,7 +6,9 @@ bad input and 1 on any other error, so a cron job can tell a crash from a change
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,6 +51,16 @@ def _cases(database_url: str | None, home: Path | None) -> Any:
     from supplyscreen.cases import Cases
 
     return Cases.open(database_url, home)
+
+
+@contextlib.contextmanager
+def _book(database_url: str | None, home: Path | None) -> Iterator[Any]:
+    """The case database, opened for one command and closed after it."""
+    cases = _cases(database_url, home)
+    try:
+        yield cases
+    finally:
+        cases.close()
 
 
 def _open(database_url: str | None, home: Path | None) -> tuple[Any, Any]:
@@ -204,11 +216,8 @@ def monitor_list(
     need_case_database()
     from supplyscreen.monitor.book import MonitorBook
 
-    cases = _cases(database_url, home)
-    try:
+    with _book(database_url, home) as cases:
         monitors = MonitorBook(cases.db).all()
-    finally:
-        cases.close()
     if as_json:
         print(json.dumps([m.to_dict() for m in monitors], indent=1, ensure_ascii=False))
         return
@@ -232,14 +241,11 @@ def monitor_show(
     from supplyscreen.monitor.book import MonitorBook
     from supplyscreen.monitor.output import list_change_text
 
-    cases = _cases(database_url, home)
-    try:
+    with _book(database_url, home) as cases:
         book = MonitorBook(cases.db)
         info = book.get(name)
         runs = book.runs(name, limit=5)
         open_changes = book.changes(name, status="unseen")
-    finally:
-        cases.close()
     if as_json:
         payload = {**info.to_dict(), "runs": runs, "changes": [c.to_dict() for c in open_changes]}
         print(json.dumps(payload, indent=1, ensure_ascii=False))
@@ -275,11 +281,8 @@ def monitor_remove(
     need_case_database()
     from supplyscreen.monitor.run import remove_monitor
 
-    cases = _cases(database_url, home)
-    try:
+    with _book(database_url, home) as cases:
         remove_monitor(cases, name, user=_user())
-    finally:
-        cases.close()
     out.print(f"removed monitor {name}", highlight=False)
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +20,11 @@ from supplyscreen.cases.tables import Monitor, MonitorChange, MonitorDelivery, M
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import Record
 from supplyscreen.monitor.changes import Change
+from supplyscreen.store.changelog import fold_words
 
 #: A monitor's name: what a cron line or a URL can carry.
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 INSERT_BATCH = 2_000
-_WORDS = re.compile(r"\w+")
 
 
 class MonitorError(SupplyscreenError):
@@ -39,10 +38,6 @@ def check_name(name: str) -> str:
             "(at most 100 characters)"
         )
     return name
-
-
-def _fold(text: str | None) -> str:
-    return " ".join(_WORDS.findall(unicodedata.normalize("NFKC", text or "").casefold()))
 
 
 #: Headers of a vendor master's own id column (folded: lower case, words only).
@@ -59,7 +54,7 @@ def id_column(columns: Iterable[str], mapping: dict[str, str]) -> str | None:
     if mapping.get("id"):
         return mapping["id"]
     for column in columns:
-        if _fold(column.replace("_", " ")) in VENDOR_ID_HEADERS:
+        if fold_words(column.replace("_", " ")) in VENDOR_ID_HEADERS:
             return column
     return None
 
@@ -70,7 +65,7 @@ def row_identity(record: Record, id_col: str | None) -> str:
     value = str(record.fields.get(id_col) or "").strip() if id_col else ""
     if value:
         return "id:" + value
-    return "name:" + _fold(record.name) + "|" + _fold(record.address)
+    return "name:" + fold_words(record.name) + "|" + fold_words(record.address)
 
 
 def record_json(record: Record) -> str:

@@ -172,19 +172,15 @@ class IncrementalStats:
 
 
 def master_names(
-    records: Sequence[Record], states: Sequence[RowState], forms: dict[NameKey, list[QueryForm]]
+    records: Sequence[Record],
+    states: Sequence[RowState | None],
+    forms: dict[NameKey, list[QueryForm]] | None = None,
 ) -> MasterNames:
-    """What a monitor keeps of its master's names (``monitor.names``), after a full screening that
-    filled ``forms``."""
-    hits = ((p, [sid for h in s.hits for sid in h.source_ids]) for p, s in enumerate(states) if s.hits)
-    return MasterNames.build(_name_keys(records), forms, hits)
-
-
-def master_names_of(records: Sequence[Record], states: Sequence[RowState | None]) -> MasterNames:
-    """What a monitor keeps of its master's names, without their forms (:func:`incremental` reads
-    the names again): when the kept tables are missing."""
+    """What a monitor keeps of its master's names (``monitor.names``): with the ``forms`` a full
+    screening filled, or without (when the kept tables are missing: :func:`affected` reads the
+    names again)."""
     hits = ((p, [sid for h in s.hits for sid in h.source_ids]) for p, s in enumerate(states) if s and s.hits)
-    return MasterNames.build(_name_keys(records), {}, hits)
+    return MasterNames.build(_name_keys(records), forms or {}, hits)
 
 
 def incremental(
@@ -201,7 +197,7 @@ def incremental(
     brought up to date with the rows screened again."""
     stats = stats if stats is not None else IncrementalStats()
     if names is None:
-        names = master_names_of(records, before)
+        names = master_names(records, before)
     positions = affected(screener, names, changes, stats)
     positions.update(p for p, state in enumerate(before) if state is None)
     fresh = rescreen_at(screener, names, sorted(positions), records.__getitem__, before.__getitem__, stats)

@@ -39,7 +39,6 @@ from supplyscreen.monitor.rescreen import (
     detector_fingerprint,
     full,
     master_names,
-    master_names_of,
     rescreen_at,
 )
 from supplyscreen.store.build import sha256_file
@@ -268,7 +267,7 @@ def _screen(
         live = [r for r in every if r.record is not None]
         records = [r.record for r in live if r.record is not None]
         before = [None if r.cause else _parse(r.state) for r in live]
-        names = master_names_of(records, before)
+        names = master_names(records, before)
         loaded = {r.key: r for r in every if r.cause == "removed"}
     else:
         records, before, live = [], [], []

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from supplyscreen.model import Entity, Name
+from supplyscreen.model import Address, Entity, Name
 from supplyscreen.model.entity import detect_script
 
 CHANGES = "changes.jsonl.gz"
@@ -86,15 +86,18 @@ class RecordChange:
         )
 
 
-def _fold(text: str) -> str:
-    """Letter case, accents' composition, spacing and punctuation folded away."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(_WORDS.findall(text))
+def fold_words(text: str | None) -> str:
+    """Letter case, accents' composition, spacing and punctuation folded away: the words, lower case."""
+    return " ".join(_WORDS.findall(unicodedata.normalize("NFKC", text or "").casefold()))
+
+
+def _address(a: Address) -> str:
+    return _address_key((a.full, a.street, a.city, a.region, a.postal_code))
 
 
 def _address_key(parts: Iterable[str | None]) -> str:
     """An address as the sorted words it holds: how it is split into fields is not a change."""
-    words = sorted({w for part in parts if part for w in _WORDS.findall(_fold(part))})
+    words = sorted({w for part in parts if part for w in _WORDS.findall(fold_words(part))})
     return " ".join(words)
 
 
@@ -105,19 +108,13 @@ def _identifier_key(value: str) -> str:
 def comparable(entity: Entity) -> dict[str, frozenset[str]]:
     """The values of a record that a change is measured on, each folded as the module says."""
     primary = entity.caption
-    names = {_fold(n.value) for n in entity.names}
+    names = {fold_words(n.value) for n in entity.names}
     return {
         "schema": frozenset({entity.schema}),
-        "name": frozenset({_fold(primary)}),
-        "aliases": frozenset(names - {_fold(primary)} - {""}),
+        "name": frozenset({fold_words(primary)}),
+        "aliases": frozenset(names - {fold_words(primary)} - {""}),
         "programs": frozenset(m.program for m in entity.memberships if m.program),
-        "addresses": frozenset(
-            k
-            for k in (
-                _address_key((a.full, a.street, a.city, a.region, a.postal_code)) for a in entity.addresses
-            )
-            if k
-        ),
+        "addresses": frozenset(k for k in (_address(a) for a in entity.addresses) if k),
         "identifiers": frozenset(
             k for k in (_identifier_key(i.value) for i in entity.identifiers if i.type != "ofac_ent_num") if k
         ),
@@ -130,13 +127,11 @@ def _shown(entity: Entity, what: str, keys: frozenset[str]) -> list[str]:
     if what == "name":
         return [entity.caption]
     if what == "aliases":
-        return sorted({n.value for n in entity.names if _fold(n.value) in keys and n.value != entity.caption})
-    if what == "addresses":
         return sorted(
-            a.full
-            for a in entity.addresses
-            if _address_key((a.full, a.street, a.city, a.region, a.postal_code)) in keys
+            {n.value for n in entity.names if fold_words(n.value) in keys and n.value != entity.caption}
         )
+    if what == "addresses":
+        return sorted(a.full for a in entity.addresses if _address(a) in keys)
     if what == "identifiers":
         return sorted(
             {f"{i.type}: {i.value}" for i in entity.identifiers if _identifier_key(i.value) in keys}
@@ -235,9 +230,9 @@ def _keep_spelling(old: Iterable[Entity], new: Sequence[Entity]) -> int:
         before = by_id.get(_record_id(entity))
         if before is None:
             continue
-        spelling = {_fold(n.value): n.value for n in before.names}
+        spelling = {fold_words(n.value): n.value for n in before.names}
         for name in entity.names:
-            earlier = spelling.get(_fold(name.value))
+            earlier = spelling.get(fold_words(name.value))
             if earlier is not None and earlier != name.value and earlier.casefold() != earlier:
                 if " ".join(earlier.casefold().split()) == " ".join(name.value.casefold().split()):
                     name.value = earlier
