@@ -11,6 +11,7 @@ wording and the federal-funding vocabulary.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,7 @@ class CoveredEquipmentDetector:
         self._latin, self._han = tables.latin, tables.han
         self.rows = tables.rows
         self._patterns, self._regex = tables.patterns, tables.regex
+        self._heads: tuple[str, ...] | None = None
         self.model_prefilter = tables.model_prefilter
         self._categories = WordSet(cfg["category_words"])
         self._unrelated = WordSet(cfg["unrelated_words"])
@@ -167,6 +169,40 @@ class CoveredEquipmentDetector:
     def _context(self, text: str) -> tuple[bool, bool]:
         text = readable(text)
         return bool(self._categories.found(text)), bool(self._unrelated.found(text))
+
+    def model_matches(self, text: str, words: frozenset[str] | set[str]) -> Iterator[tuple[int, int]]:
+        """Where a model-number or fingerprint pattern matches in ``text``, however long (``scan``
+        reads only its first part), given the text's folded words: where a document scan looks.
+
+        A pattern can match only where a word of the text begins with one of its heads
+        (:func:`pattern_heads`); only the stretch of text around such a word is searched. A pattern
+        without a head of two characters or more makes the whole text searched."""
+        heads = self._heads
+        if heads is None:
+            heads = self._heads = pattern_heads([p.regex for p in self._patterns])
+        if not heads:
+            yield from ((m.start(), m.end()) for m in self._regex.finditer(text))
+            return
+        starts = [w for w in words if w.startswith(heads)]
+        if not starts:
+            return
+        from supplyscreen.scan.mentions import word_positions
+
+        folded = fold(text)
+        seen: set[tuple[int, int]] = set()
+        for w in starts:
+            for i in word_positions(folded, w):
+                lo = max(0, i - MODEL_REACH)
+                for m in self._regex.finditer(text, lo, min(len(text), i + MODEL_REACH)):
+                    if m.lastgroup and m.start() <= i < m.end() + 1 and (m.start(), m.end()) not in seen:
+                        seen.add((m.start(), m.end()))
+                        yield m.start(), m.end()
+
+    def scan_words(self) -> frozenset[str]:
+        """The folded words that begin what ``scan`` finds in Latin script: a text without any of
+        them (and without Chinese script, or a model number) holds nothing for it. A document scan
+        looks for them in a whole page, then screens only the sentences around them."""
+        return self._latin.first_words()
 
     def may_find(self, words: frozenset[str], han: bool) -> tuple[bool, bool]:
         """For a text of these (folded) words, with Chinese script or not: whether ``scan`` may find a
@@ -445,6 +481,49 @@ def federal_funding_text(
         return record.funding
     vocabulary = free_text or federal_vocabulary(True)
     return next((text for _, text in record.others if vocabulary(text)), None)
+
+
+MODEL_REACH = 80  # characters searched on either side of a word a model pattern may begin with
+
+
+def pattern_heads(patterns: list[str]) -> tuple[str, ...]:
+    """The folded letters and digits every match of each pattern begins a word with ("ds" for
+    ``\\bDS-2CD…``, "ipc" and "dh" for ``(?:DHI?-)?IPC-…``, "isapi" for ``/ISAPI/…``), read from
+    the patterns themselves; empty when a pattern has no such head of two characters or more (then
+    nothing can be ruled out this way)."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    heads: set[str] = set()
+
+    def walk(items: list[Any]) -> list[str] | None:
+        """The heads of a parsed sequence (None: none found)."""
+        text = ""
+        for op, av in items:
+            name = str(op)
+            if name in ("AT",) or (name == "LITERAL" and not text and not chr(av).isalnum()):
+                continue
+            if name == "MAX_REPEAT" and not text and str(av[2][0][0]) == "IN":
+                continue  # leading white space ("^\\s*HIKVISION")
+            if name == "MAX_REPEAT" and av[0] == 0 and not text:
+                # an optional part: the heads with it and without it
+                rest = items[items.index((op, av)) + 1 :]
+                inner = walk(list(av[2]) + rest)
+                without = walk(rest)
+                return None if inner is None or without is None else inner + without
+            if name == "SUBPATTERN" and not text:
+                return walk(list(av[-1]))
+            if name == "LITERAL" and chr(av).isalnum():
+                text += chr(av).lower()
+                continue
+            break
+        return [text] if len(text) >= 2 else None
+
+    for pattern in patterns:
+        found = walk(list(_parser.parse(pattern, re.IGNORECASE)))
+        if found is None:
+            return ()
+        heads.update(found)
+    return tuple(sorted(heads))
 
 
 def _kind(pattern_type: str) -> str:

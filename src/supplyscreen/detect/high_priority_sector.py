@@ -126,6 +126,12 @@ class HighPrioritySectorDetector:
                 else:
                     self._latin.add(word, self.sectors[name])
 
+    def scan_words(self) -> frozenset[str]:
+        """The folded words that begin what ``scan`` finds in Latin script: a text without any of
+        them (and without Chinese script, or a model number) holds nothing for it. A document scan
+        looks for them in a whole page, then screens only the sentences around them."""
+        return self._latin.first_words()
+
     def may_find(self, words: frozenset[str], han: bool) -> bool:
         """Whether ``scan`` may find a sector word in a text of these (folded) words; False: surely not."""
         return han or not self._latin.absent(words)

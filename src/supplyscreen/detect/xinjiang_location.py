@@ -286,6 +286,12 @@ class XinjiangLocationDetector:
 
     # -- matching -------------------------------------------------------------------------------
 
+    def scan_words(self) -> frozenset[str]:
+        """The folded words that begin what ``scan`` finds in Latin script: a text without any of
+        them (and without Chinese script, or a model number) holds nothing for it. A document scan
+        looks for them in a whole page, then screens only the sentences around them."""
+        return self._latin.first_words()
+
     def may_find(self, words: frozenset[str], han: bool) -> tuple[bool, bool]:
         """For a text of these (folded) words, with Chinese script or not: whether it may name a place
         (``names_a_place``), and whether ``context_of`` may find anything. False means surely not."""

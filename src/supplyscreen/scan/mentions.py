@@ -1,0 +1,521 @@
+"""Find list entities named in running text: cheap triggers find candidate spans, the matcher decides.
+
+A page of text is far larger than a name, and nearly all of it names nothing on a list. So the
+search runs in two steps:
+
+1. **Triggers.** Every list name gives one *trigger*: its rarest distinctive word ("hikvision" for
+   "Hangzhou Hikvision Digital Technology Co., Ltd."; never a legal form, an industry word or a
+   place). A page's words are folded (lower case, no accents) and intersected with the trigger words
+   in one set operation; only the words found are located again in the text. Chinese names have no
+   spaces between words: their Han spellings (the name, without its place prefix, legal form and
+   industry words, and its leading characters) go into an Aho–Corasick automaton run over the
+   page's Han text.
+2. **Verification.** Around each trigger the *name span* is cut from the text as written: the run of
+   capitalised words, numbers and legal-form words it stands in ("Zhejiang Dahua Technology Co.,
+   Ltd."), without leading sentence words ("The", "According"). That span is matched against the
+   whole lists with the matcher's thresholds, as a vendor's name would be. "Dahua Noodle House"
+   is a span of its own, resembles no listed entity, and so is not Dahua.
+
+Only organisations and the persons who are list entries are reported, never anyone else: there is
+no person-name recognition here, and a span that resembles a listed person is reported only when it
+*matches* (a review-level likeness of a person's name is most often someone else, a private person).
+Vessels and aircraft are not searched for: their names are ordinary words ("SUNRISE"). A name whose
+list rows are all low-confidence leads is not a list hit and is not reported.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from supplyscreen.detect.text import fold
+from supplyscreen.model import Hit
+from supplyscreen.names.index import NameIndex
+from supplyscreen.names.matcher import Matcher
+from supplyscreen.names.normalize import CORE, GENERIC, NUMBER, PLACE, TITLE, name_form
+from supplyscreen.names.vocab import vocabulary
+
+#: Schemas not searched for in running text: their names are ordinary words.
+SKIPPED_SCHEMAS = frozenset({"Vessel", "Airplane"})
+
+_WORD = re.compile(r"[a-z0-9]+")
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9]*")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# A word of running text as written, in any script (letters and digits), for cutting name spans.
+_TEXT_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+MIN_HAN = 2  # characters of the shortest Chinese trigger ("大华")
+MIN_HAN_PREFIX = 4  # a name's leading characters are a trigger from this length ("海康威视")
+SPAN_WORDS = 12  # words a name span reaches on either side of its trigger
+WINDOW = 240  # characters of text read on either side of a trigger to cut its span
+SENTENCE_REACH = 400  # characters a sentence is sought on either side of a mention
+
+# Words that join the parts of one name ("Bank of China", "Procter & Gamble") when both sides are
+# name words; at a span's edge they are dropped.
+_CONNECTORS = frozenset(
+    {
+        "of",
+        "and",
+        "for",
+        "de",
+        "du",
+        "des",
+        "del",
+        "la",
+        "le",
+        "der",
+        "und",
+        "y",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "the",
+    }
+)
+# Capitalised words that begin a sentence without being part of a name after them.
+_SENTENCE_WORDS = frozenset(
+    """a an and as at after according also although among around because before but by during each
+    for from here however if in into its it last meanwhile most new next not now of on once or our
+    over per since so some such than that the their then there these they this those though through
+    to under until upon via was we were what when where whereas which while who why with yesterday
+    said says told both all many several other others another between against about despite amid
+    mr mrs ms dr prof""".split()
+)
+_END_WORDS = frozenset({"said", "says", "told", "reported", "announced", "stated"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^\s])|[。！？；]|\n\s*\n")
+
+
+@dataclass(slots=True)
+class _Trigger:
+    """What a trigger word asks of its span: ``common`` words count only written with a capital
+    (or in capitals), and then only when the span holds ``needs`` of one name's other words too."""
+
+    common: bool
+    needs: list[frozenset[str]]
+
+
+@dataclass(slots=True)
+class EntityMention:
+    """One verified mention: the span as written and the list entity it matches."""
+
+    start: int
+    end: int
+    text: str
+    hit: Hit
+    verdict: str
+
+
+class MentionFinder:
+    """The triggers of one name index and the matcher that verifies their spans."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.triggers: dict[str, _Trigger] = {}
+        self.trigger_words: frozenset[str] = frozenset()
+        self.common_words: frozenset[str] = frozenset()  # triggers that count only capitalised
+        self.rare_words: frozenset[str] = frozenset()
+        self.han_automaton: Any = None
+        self.legal_words: frozenset[str] = frozenset()
+        self._verified: dict[str, list[tuple[Hit, str]]] = {}
+        self._build(matcher.index)
+
+    # -- building ---------------------------------------------------------------------------------
+    def _build(self, index: NameIndex) -> None:
+        import ahocorasick  # type: ignore[import-not-found]
+
+        v = vocabulary()
+        common = index.common_org | index.common_person | v.stop
+        legal = {w for seq in v.legal_latin for w in seq} | set(index.legal_words)
+        self.legal_words = frozenset(w for w in legal if w.isalpha() and w not in _CONNECTORS)
+        triggers: dict[str, _Trigger] = {}
+        han = ahocorasick.Automaton()
+        han_keys: set[str] = set()
+        for n in range(len(index.packed_forms)):
+            info = index.entities[index.name_entity[n]]
+            if info.schema in SKIPPED_SCHEMAS or not info.lists:
+                continue
+            original = index.original(n)
+            if _HAN.search(original):
+                for key in _han_keys(original, index.form(n), v):
+                    if key not in han_keys:
+                        han_keys.add(key)
+                        han.add_word(key, key)
+                continue
+            form = index.form(n)
+            roles = {t.text: t.role for t in form.tokens}
+            words = [w for w in _WORD.findall(fold(original)) if w not in self.legal_words or w in roles]
+            best: tuple[float, int, str] | None = None
+            distinct: set[str] = set()
+            for w in words:
+                role = roles.get(w) or roles.get(w[:-1] if w.endswith("s") else w) or _guess_role(w, v)
+                if role in (TITLE, PLACE) or w in v.stop:
+                    continue
+                distinct.add(w)
+                if role in (CORE, NUMBER) and (len(w) >= 3 or (len(w) == 2 and not w.isdigit())):
+                    weight = index.idf.get(w, index.idf.get(w[:-1], index.default_idf))
+                    if not w.isdigit() and (best is None or (weight, len(w)) > best[:2]):
+                        best = (weight, len(w), w)
+            if best is None:  # a name of industry words only ("International Trading"): no trigger
+                continue
+            word = best[2]
+            is_common = word in common or word[:-1] in common or len(word) <= 3
+            trig = triggers.get(word)
+            if trig is None:
+                trig = triggers[word] = _Trigger(is_common, [])
+            elif is_common:
+                trig.common = True
+            if is_common and len(distinct) >= 2:
+                others = frozenset(distinct - {word})
+                if others not in trig.needs:
+                    trig.needs.append(others)
+        self.triggers = triggers
+        self.trigger_words = frozenset(triggers)
+        self.common_words = frozenset(w for w, t in triggers.items() if t.common)
+        self.rare_words = self.trigger_words - self.common_words
+        if han_keys:
+            han.make_automaton()
+            self.han_automaton = han
+
+    # -- finding ----------------------------------------------------------------------------------
+    def find(
+        self, text: str, folded: str | None = None, words: set[str] | None = None
+    ) -> list[EntityMention]:
+        """The verified entity mentions in ``text``, in order of position (``folded``: ``fold(text)``,
+        ``words``: its words, when the caller has them)."""
+        found: dict[tuple[int, int, str], EntityMention] = {}
+        if folded is None:
+            folded = fold(text)
+        if words is None:
+            words = set(_WORD.findall(folded))
+        for start, end, trigger in self._latin_spans(text, folded, words):
+            self._verify(text, start, end, found, trigger)
+        for start, end in self._han_spans(text):
+            self._verify(text, start, end, found, None)
+        return sorted(found.values(), key=lambda m: (m.start, -m.end, m.hit.entity_id))
+
+    def _latin_spans(
+        self, text: str, folded: str, words: set[str]
+    ) -> Iterator[tuple[int, int, tuple[int, int]]]:
+        """Name spans around the triggers in ``text``, each with its trigger's own span."""
+        seen: set[tuple[tuple[int, int], int]] = set()
+        present = self.rare_words.intersection(words)
+        common = self.common_words.intersection(words)
+        if common and text.isascii():  # only capitalised common words count: those written so
+            common &= {w.lower() for w in _CAPITALISED.findall(text)}
+        for word in (*present, *common):
+            trig = self.triggers[word]
+            if trig.common and text.isascii():
+                # only a capitalised common word can count: look for those alone
+                starts = sorted(
+                    {*word_positions(text, word.capitalize()), *word_positions(text, word.upper())}
+                )
+            else:
+                starts = list(word_positions(folded, word))
+            for start in starts:
+                end = start + len(word)
+                if trig.common:
+                    # a common word is a name's only when written as one: capitalised, and either in
+                    # capitals ("ZTE") or not alone ("East Hope", not "To" or "Values" at a sentence's start)
+                    if not text[start].isupper():
+                        continue
+                    if not text[start + 1 : end].isupper() and not _name_beside(text, start, end):
+                        continue  # "It", "See", "Create" at a sentence's start
+                    span = self._name_span(text, start, end)
+                    if span is None or (span == (start, end) and not text[start:end].isupper()):
+                        continue
+                    if trig.needs:
+                        span_words = set(_WORD.findall(folded[span[0] : span[1]]))
+                        if not any(need & span_words for need in trig.needs):
+                            continue
+                else:
+                    span = self._name_span(text, start, end)
+                    if span is None:
+                        continue
+                if (span, start) not in seen:  # one span, each trigger in it (the pieces differ)
+                    seen.add((span, start))
+                    yield span[0], span[1], (start, end)
+
+    def _han_spans(self, text: str) -> Iterator[tuple[int, int]]:
+        if self.han_automaton is None or not _HAN.search(text):
+            return
+        for run in _HAN_RUN.finditer(text):
+            best: dict[int, int] = {}  # start → longest end
+            for end_index, key in self.han_automaton.iter(run.group()):
+                start = end_index - len(key) + 1
+                if best.get(start, -1) < end_index + 1:
+                    best[start] = end_index + 1
+            covered = -1
+            for start in sorted(best):
+                end = best[start]
+                if end <= covered:
+                    continue  # inside a longer name found already
+                covered = end
+                yield run.start() + start, run.start() + end
+
+    def _name_span(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The name span around the trigger at ``start:end`` (see the module docstring)."""
+        if _lower_between(text, start, end):
+            return start, end  # "… the huawei phone …": a name of one word in lower-case text
+        first_start, last_end = start, end
+        last_word = text[start:end]
+        # rightwards, word by word, until the name ends
+        legal_seen = False
+        prev_end, prev_word = end, last_word
+        for n, m in enumerate(_TEXT_WORD.finditer(text, end, min(len(text), end + WINDOW))):
+            if n >= SPAN_WORDS:
+                break
+            word = m.group()
+            low = word.lower()
+            is_legal = low in self.legal_words
+            short = len(prev_word) <= 3 or prev_word.lower() in self.legal_words
+            if not _joins(text[prev_end : m.start()], is_legal, short) or (legal_seen and not is_legal):
+                break
+            if is_legal:
+                legal_seen = True
+            elif low in _END_WORDS or not (_name_word(word) or low in _CONNECTORS):
+                break
+            prev_end, prev_word = m.end(), word
+            if not (low in _CONNECTORS and not is_legal):
+                last_end = m.end()  # a connector counts only when a name word follows it
+        # leftwards, over a short window read backwards
+        lo = max(0, start - WINDOW // 2)
+        before = [(m.start(), m.end(), m.group()) for m in _TEXT_WORD.finditer(text, lo, start)]
+        nxt = start
+        kept = start
+        for n, (a, b, word) in enumerate(reversed(before)):
+            if n >= SPAN_WORDS:
+                break
+            low = word.lower()
+            if not _joins(text[b:nxt], False, len(word) <= 3) or low in self.legal_words:
+                break
+            if not (_name_word(word) or low in _CONNECTORS):
+                break
+            nxt = a
+            if low not in _CONNECTORS:
+                kept = a
+        first_start = kept
+        # drop sentence words at the start ("The", "According"), never the trigger itself
+        while first_start < start:
+            lead = _TEXT_WORD.match(text, first_start)
+            if lead is None or lead.group().lower() not in _SENTENCE_WORDS | _CONNECTORS:
+                break
+            nxt_word = _TEXT_WORD.search(text, lead.end(), start + 1)
+            first_start = nxt_word.start() if nxt_word else start
+        # a legal form's closing period belongs to the name ("Co., Ltd.")
+        if last_end < len(text) and text[last_end] == "." and text[last_end - 1].isalpha():
+            tail = _TEXT_WORD.search(text, max(first_start, last_end - 12), last_end)
+            words_before = text[first_start:last_end].split()
+            if tail and words_before and words_before[-1].lower().rstrip(".,") in self.legal_words:
+                last_end += 1
+        return first_start, last_end
+
+    # -- verifying --------------------------------------------------------------------------------
+    def _verify(
+        self,
+        text: str,
+        start: int,
+        end: int,
+        found: dict[tuple[int, int, str], EntityMention],
+        trigger: tuple[int, int] | None,
+    ) -> None:
+        span = text[start:end]
+        accepted = self._accepted(span)
+        if not accepted and trigger is not None:
+            # a span joining two names ("Hikvision and Dahua", "Huawei/ZTE"): the trigger's piece alone
+            piece = _piece_around(span, trigger[0] - start, trigger[1] - start)
+            if piece is not None:
+                start, end = start + piece[0], start + piece[1]
+                span = text[start:end]
+                accepted = self._accepted(span)
+        for hit, verdict in accepted:
+            found.setdefault((start, end, hit.entity_id), EntityMention(start, end, span, hit, verdict))
+
+    def _accepted(self, span: str) -> list[tuple[Hit, str]]:
+        query = " ".join(span.split())
+        known = self._verified.get(query)
+        if known is not None:
+            return known
+        if len(self._verified) > 50_000:
+            self._verified.clear()
+        hits = [
+            h
+            for h in self.matcher.match(query, limit=5)
+            if h.lists and not h.reviewer_context and h.schema not in SKIPPED_SCHEMAS
+        ]
+        out: list[tuple[Hit, str]] = []
+        matches = [h for h in hits if h.match]
+        if matches:
+            top = matches[0].score
+            out = [(h, "match") for h in matches if h.score >= top - 0.01]
+        elif hits and hits[0].review and hits[0].schema != "Person":
+            out = [(hits[0], "review")]
+        self._verified[query] = out
+        return out
+
+
+def word_positions(folded: str, word: str) -> Iterator[int]:
+    """Where ``word`` stands as a whole word (no letter or digit of ``[A-Za-z0-9]`` on either side)
+    in ``folded`` (folded text, or plain ASCII text for a word as it is written there)."""
+    n = len(word)
+    size = len(folded)
+    i = folded.find(word)
+    while i >= 0:
+        j = i + n
+        if (i == 0 or not folded[i - 1].isalnum()) and (j >= size or not folded[j].isalnum()):
+            yield i
+        i = folded.find(word, j)
+
+
+def _name_beside(text: str, start: int, end: int) -> bool:
+    """Whether the word before or after ``start:end`` (a space or a hyphen apart) begins with a
+    capital or a digit: a capitalised common word then may be part of a name ("East Hope")."""
+    j = end
+    while j < len(text) and j < end + 3 and text[j] in " -&\n":
+        j += 1
+    if j > end and j < len(text) and (text[j].isupper() or text[j].isdigit()):
+        return True
+    i = start - 1
+    while i >= 0 and i > start - 4 and text[i] in " -&\n":
+        i -= 1
+    if i == start - 1 or i < 0 or not text[i].isalnum():
+        return False
+    while i > 0 and text[i - 1].isalnum():
+        i -= 1
+    return text[i].isupper() or text[i].isdigit()
+
+
+def _lower_between(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``start:end`` is written in lower case between lower-case words (a space
+    apart on both sides): then it is a name span of its own."""
+    if not text[start].islower():
+        return False
+    before = text[start - 2 : start] if start >= 2 else ""
+    after = text[end : end + 2]
+    return (
+        len(before) == 2
+        and before[1] == " "
+        and before[0].islower()
+        and len(after) == 2
+        and after[0] == " "
+        and after[1].islower()
+    )
+
+
+def _guess_role(word: str, v: Any) -> str:
+    if word.isdigit():
+        return NUMBER
+    if word in v.places:
+        return PLACE
+    if word in v.generic:
+        return GENERIC
+    return CORE
+
+
+def _name_word(word: str) -> bool:
+    """A word that may be part of a name as written: capitalised, in capitals, a number, or in a
+    script without letter case (Chinese, Arabic)."""
+    first = word[0]
+    return (
+        first.isupper()
+        or first.isdigit()
+        or (first.isalpha() and not first.islower() and not first.isupper())
+    )
+
+
+def _next_is_name(words: list[tuple[int, int, str]], i: int) -> bool:
+    return i + 1 < len(words) and _name_word(words[i + 1][2])
+
+
+def _joins(gap: str, legal: bool, short: bool = False) -> bool:
+    """Whether the characters between two words keep them in one name: spaces (one line break at
+    most), a hyphen, an ampersand, an apostrophe, a period; a comma only before a legal form."""
+    if gap.count("\n") > 1:
+        return False
+    bare = gap.replace(" ", "").replace("\n", "").replace("\t", "")
+    if bare in ("", "-", "&", "'", "’", "/", "–"):
+        return True
+    if bare == "." and (short or legal):  # "Co. Ltd", "J. Smith", "U.S."; not "… List. HUAWEI"
+        return True
+    if bare in (",", ".,", ",.") and legal:
+        return True
+    return False
+
+
+_PIECE_SPLIT = re.compile(r"\s*(?:,|&|/|\band\b|\bund\b)\s*", re.IGNORECASE)
+
+
+def _piece_around(span: str, start: int, end: int) -> tuple[int, int] | None:
+    """The piece of ``span`` between the separators ("," "&" "/" "and") around ``start:end``, or
+    None when the span does not split there."""
+    lo, hi = 0, len(span)
+    for m in _PIECE_SPLIT.finditer(span):
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end:
+            hi = min(hi, m.start())
+    if (lo, hi) == (0, len(span)) or lo >= hi:
+        return None
+    return lo, hi
+
+
+def _han_keys(original: str, form: Any, v: Any) -> list[str]:
+    """The Han spellings of a Chinese list name that trigger a span: the name itself, without its
+    legal form, place prefix and industry words, and its leading characters of the rest."""
+    keys = {original}
+    core = original
+    for legal in v.legal_han:
+        if core.endswith(legal) and len(core) > len(legal):
+            core = core[: -len(legal)]
+            break
+    keys.add(core)
+    changed = True
+    while changed:
+        changed = False
+        for places in v.place_han_by_head.values():
+            for p in places:
+                if core.startswith(p) and len(core) - len(p) >= MIN_HAN:
+                    core = core[len(p) :]
+                    changed = True
+                    break
+        for generics in v.generic_han_by_tail.values():
+            for g in generics:
+                if core.endswith(g) and len(core) - len(g) >= MIN_HAN:
+                    core = core[: -len(g)]
+                    changed = True
+                    break
+    keys.add(core)
+    if len(core) > MIN_HAN_PREFIX:
+        keys.add(core[:MIN_HAN_PREFIX])
+    return [k for k in keys if len(k) >= MIN_HAN and _HAN.search(k)]
+
+
+_FINDERS: weakref.WeakKeyDictionary[Matcher, MentionFinder] = weakref.WeakKeyDictionary()
+
+
+def mention_finder(matcher: Matcher) -> MentionFinder:
+    """The mention finder of a matcher (built on first use, a second or two, then kept with it)."""
+    finder = _FINDERS.get(matcher)
+    if finder is None:
+        finder = _FINDERS[matcher] = MentionFinder(matcher)
+    return finder
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]``: from the end of the sentence before it to the end of
+    its own, at most :data:`SENTENCE_REACH` characters either side."""
+    s = max(0, start - SENTENCE_REACH)
+    for m in _SENTENCE_END.finditer(text, s, start + 1):
+        s = m.end()
+    hi = min(len(text), end + SENTENCE_REACH)
+    after = end + 1 if text[end - 1 : end] == "." else end  # "Co., Ltd." ends a name, not the sentence
+    stop = _SENTENCE_END.search(text, min(after, hi), hi)
+    if stop is None:
+        return s, hi
+    return s, (stop.end() if stop.group()[:1] in "。！？；" else stop.start())
+
+
+__all__ = ["EntityMention", "MentionFinder", "mention_finder", "name_form", "sentence_bounds"]

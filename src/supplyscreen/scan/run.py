@@ -1,0 +1,309 @@
+"""Scan documents: read each file's pages, find list entities and the detectors' findings in them.
+
+``scan_text`` scans one page of text; ``scan_document`` a read document with its attachments;
+``scan_files`` a list of files, where a file that cannot be read (no text layer, encrypted, broken)
+is reported as an error and the others are still scanned.
+
+What is reported (the harm boundary): list entities (organisations, and persons who are list
+entries), covered equipment, places in Xinjiang and high-priority sectors. Nothing else that a
+document names is extracted. A mention's ``sentence`` is quoted as written when the sentence names
+a list entity; for a detector's finding in a sentence that names none, every capitalised word and
+every Chinese character outside the things found is masked ("…"), so that a sentence about a private
+person ("Margaret moved to Aksu, Xinjiang") never reaches a report with the person's name in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from supplyscreen.detect import detectors
+from supplyscreen.detect.text import fold
+from supplyscreen.model import Flag, Record
+from supplyscreen.scan.mentions import (
+    _HAN_RUN,
+    _WORD,
+    EntityMention,
+    mention_finder,
+    sentence_bounds,
+    word_positions,
+)
+from supplyscreen.scan.model import Document, DocumentError, Mention, Page
+
+if TYPE_CHECKING:
+    from supplyscreen.screener import Screener
+
+#: The kind of mention each detector's flags become.
+DETECTOR_KINDS = {
+    "covered_equipment": "equipment",
+    "xinjiang_location": "place",
+    "high_priority_sector": "sector",
+}
+MASK = "…"
+_MASKED_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+#: What a progress display is told: (file, page number, pages of the file).
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What a scan found: the documents read, their mentions, and the files that could not be read."""
+
+    snapshot_version: str
+    documents: list[Document] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    errors: list[DocumentError] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return sum(len(d.pages) for d, _ in _walk(self.documents))
+
+    @property
+    def characters(self) -> int:
+        return sum(d.characters for d, _ in _walk(self.documents))
+
+
+def _walk(docs: Iterable[Document]) -> Iterable[tuple[Document, int]]:
+    for doc in docs:
+        yield doc, 0
+        yield from _walk(doc.attachments)
+
+
+def scan_text(screener: Screener, text: str, *, file: str = "<text>", page: int = 1) -> list[Mention]:
+    """The mentions in one page of text, in order of position (entities first at the same place)."""
+    finder = mention_finder(screener.matcher)
+    folded = fold(text)
+    words = set(_WORD.findall(folded))
+    mentions = [_entity_mention(text, m, file, page) for m in _grouped(finder.find(text, folded, words))]
+    entity_sentences = {sentence_bounds(text, m.start, m.end) for m in mentions}
+    spans = [(m.start, m.end) for m in mentions]
+    mentions.extend(
+        m
+        for m in _detector_mentions(text, file, page, entity_sentences, words)
+        # a brand inside a list entity's name found already says nothing more ("Zhejiang Dahua")
+        if not (m.detail.get("kind") == "brand" and any(a <= m.start and m.end <= b for a, b in spans))
+    )
+    mentions.sort(key=lambda m: (m.start, m.kind != "entity", m.end))
+    return mentions
+
+
+def scan_document(screener: Screener, doc: Document, progress: Progress | None = None) -> list[Mention]:
+    """The mentions in every page of a document and of its attachments."""
+    out: list[Mention] = []
+    for page in doc.pages:
+        out.extend(scan_text(screener, page.text, file=doc.path, page=page.number))
+        if progress is not None:
+            progress(doc.path, page.number, len(doc.pages))
+    for attachment in doc.attachments:
+        out.extend(scan_document(screener, attachment, progress))
+    return out
+
+
+def scan_files(
+    screener: Screener,
+    paths: Iterable[str | Path],
+    *,
+    progress: Progress | None = None,
+    read: Callable[[Path], Document] | None = None,
+) -> ScanResult:
+    """Scan files in order; a file that cannot be read is an error of the result, not an exception."""
+    if read is None:
+        from supplyscreen.scan.documents import read_document
+
+        read = read_document
+    result = ScanResult(snapshot_version=screener.snapshot_version)
+    for path in paths:
+        try:
+            doc = read(Path(path))
+        except DocumentError as exc:
+            result.errors.append(exc)
+            if progress is not None:
+                progress(str(path), 0, 0)
+            continue
+        result.documents.append(doc)
+        result.mentions.extend(scan_document(screener, doc, progress))
+        result.errors.extend(e for d, _ in _walk([doc]) for e in d.errors)
+    return result
+
+
+# -- entities -------------------------------------------------------------------------------------
+def _grouped(found: list[EntityMention]) -> list[list[EntityMention]]:
+    """The entity mentions of one span together: a name may match several entries equally
+    ("Huawei": the parent and its listed affiliates); the best is the mention, the rest ``also``."""
+    groups: dict[tuple[int, int], list[EntityMention]] = {}
+    for m in found:
+        groups.setdefault((m.start, m.end), []).append(m)
+    return [sorted(g, key=lambda m: (-m.hit.score, m.hit.entity_id)) for g in groups.values()]
+
+
+def _entity_mention(text: str, group: list[EntityMention], file: str, page: int) -> Mention:
+    best = group[0]
+    hit = best.hit
+    s, e = sentence_bounds(text, best.start, best.end)
+    lists = list(dict.fromkeys(code for m in group for code in m.hit.lists))
+    return Mention(
+        file=file,
+        page=page,
+        start=best.start,
+        end=best.end,
+        text=best.text,
+        kind="entity",
+        key=hit.caption,
+        entity_id=hit.entity_id,
+        entity_name=hit.caption,
+        schema=hit.schema,
+        lists=lists,
+        score=hit.score,
+        verdict=best.verdict,
+        explanation=hit.explanation,
+        sentence=_clean(text[s:e]),
+        detail={
+            "matched_name": hit.matched_name,
+            "source_ids": list(hit.source_ids),
+            "also": [
+                {"entity_id": m.hit.entity_id, "entity_name": m.hit.caption, "lists": list(m.hit.lists)}
+                for m in group[1:]
+            ],
+        },
+    )
+
+
+# -- detectors ------------------------------------------------------------------------------------
+def _detector_mentions(
+    text: str, file: str, page: int, entity_sentences: set[tuple[int, int]], words: set[str]
+) -> list[Mention]:
+    """The detectors' findings. A page is far longer than the texts a detector is made for, so the
+    sentences worth screening are found first: those around a word that begins a brand, place or
+    sector phrase (``scan_words``), around a possible model number, and those in Chinese script.
+    Each is then screened alone, as a row's description would be, so that its own context decides
+    ("Aksu, Kazakhstan" is not Aksu in Xinjiang, whatever the page says elsewhere)."""
+    out: list[Mention] = []
+    folded: str | None = None
+    han_sentences: list[tuple[int, int]] | None = None
+    for code, det in detectors().items():
+        positions: list[tuple[int, int]] = []
+        present = words & _scan_words(code)
+        if present:
+            folded = folded if folded is not None else fold(text)
+            positions.extend((i, i + len(w)) for w in present for i in word_positions(folded, w))
+        if code == "covered_equipment":
+            positions.extend(det.model_matches(text, words))  # type: ignore[attr-defined]
+        sentences = dict.fromkeys(sentence_bounds(text, a, b) for a, b in positions)
+        if _HAN_START.search(text):
+            if han_sentences is None:
+                han_sentences = [sentence_bounds(text, m.start(), m.end()) for m in _HAN_RUN.finditer(text)]
+            sentences.update(dict.fromkeys(han_sentences))
+        for s, e in sorted(sentences):
+            record = Record(row=1, description=text[s:e])
+            for flag in det.detect(record):
+                out.extend(_flag_mentions(flag, code, text, s, e, file, page, entity_sentences))
+    return out
+
+
+@cache
+def _scan_words(code: str) -> frozenset[str]:
+    """A detector's ``scan_words``, worked out once."""
+    return detectors()[code].scan_words()  # type: ignore[attr-defined, no-any-return]
+
+
+def _flag_mentions(
+    flag: Flag,
+    code: str,
+    text: str,
+    s: int,
+    e: int,
+    file: str,
+    page: int,
+    entity_sentences: set[tuple[int, int]],
+) -> list[Mention]:
+    ev = flag.evidence
+    matches: list[dict[str, Any]] = ev.get("matches") or [ev]
+    spans = [(s + int(m["start"]), s + int(m["end"])) for m in matches if "start" in m]
+    if (s, e) in entity_sentences or _names_an_entity(text, s, e, entity_sentences):
+        sentence = _clean(text[s:e])
+    else:
+        sentence = _masked(text, s, e, spans)
+    detail = {
+        k: v for k, v in ev.items() if k not in ("matches", "text", "start", "end", "field", "field_label")
+    }
+    detail["severity"] = flag.severity
+    detail["reason"] = flag.reason
+    out: list[Mention] = []
+    seen: set[tuple[int, int]] = set()
+    for m, (a, b) in zip((m for m in matches if "start" in m), spans, strict=True):
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        key = str(m.get("brand") or _place_name(m) or ev.get("sector") or m.get("key") or m.get("text"))
+        out.append(
+            Mention(
+                file=file,
+                page=page,
+                start=a,
+                end=b,
+                text=text[a:b],
+                kind=DETECTOR_KINDS.get(code, code),
+                key=key,
+                sentence=sentence,
+                confidence=str(m.get("confidence") or "high"),
+                detail={
+                    **detail,
+                    **{k: v for k, v in m.items() if k not in ("text", "start", "end", "field")},
+                },
+            )
+        )
+    return out
+
+
+def _place_name(m: dict[str, Any]) -> str | None:
+    place = m.get("place")
+    if isinstance(place, dict):
+        return str(place.get("name_en") or "") or None
+    return None
+
+
+def _names_an_entity(text: str, s: int, e: int, entity_sentences: set[tuple[int, int]]) -> bool:
+    return any(a < e and s < b for a, b in entity_sentences)
+
+
+def _clean(sentence: str) -> str:
+    return " ".join(sentence.split())
+
+
+def _masked(text: str, s: int, e: int, keep: list[tuple[int, int]]) -> str:
+    """The sentence ``text[s:e]`` with every capitalised word and Chinese run outside ``keep``
+    masked: a sentence naming no list entity is quoted only for what was found in it."""
+    out: list[str] = []
+    pos = s
+    for m in _MASKED_WORD.finditer(text, s, e):
+        a, b = m.start(), m.end()
+        word = m.group()
+        inside = any(ka <= a and b <= kb for ka, kb in keep)
+        if inside or (word[0].islower() and not _HAN_START.match(word)):
+            continue
+        if word[0].isupper() or _HAN_START.match(word):
+            if a == _first_word_start(text, s, e) and word.lower() in _PLAIN_STARTS:
+                continue
+            out.append(text[pos:a])
+            out.append(MASK)
+            pos = b
+    out.append(text[pos:e])
+    return _clean("".join(out))
+
+
+_HAN_START = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_PLAIN_STARTS = frozenset("the a an in at on our we it this these those from for all some".split())
+
+
+def _first_word_start(text: str, s: int, e: int) -> int:
+    m = _MASKED_WORD.search(text, s, e)
+    return m.start() if m else -1
+
+
+def pages_of(doc: Document) -> list[Page]:
+    """A document's own pages (not its attachments')."""
+    return list(doc.pages)
