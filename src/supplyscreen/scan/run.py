@@ -73,20 +73,31 @@ def _walk(docs: Iterable[Document]) -> Iterable[tuple[Document, int]]:
         yield from _walk(doc.attachments)
 
 
+def walk_documents(docs: Iterable[Document]) -> Iterable[Document]:
+    """Each document, then its attachments (at any depth)."""
+    return (d for d, _ in _walk(docs))
+
+
 def scan_text(screener: Screener, text: str, *, file: str = "<text>", page: int = 1) -> list[Mention]:
     """The mentions in one page of text, in order of position (entities first at the same place)."""
     finder = mention_finder(screener.matcher)
     folded = fold(text)
     words = set(_WORD.findall(folded))
     mentions = [_entity_mention(text, m, file, page) for m in _grouped(finder.find(text, folded, words))]
-    entity_sentences = {sentence_bounds(text, m.start, m.end) for m in mentions}
     spans = [(m.start, m.end) for m in mentions]
-    mentions.extend(
-        m
-        for m in _detector_mentions(text, file, page, entity_sentences, words)
+    found = [
+        (m, bounds)
+        for m, bounds in _detector_mentions(text, file, page, words)
         # a brand inside a list entity's name found already says nothing more ("Zhejiang Dahua")
         if not (m.detail.get("kind") == "brand" and any(a <= m.start and m.end <= b for a, b in spans))
-    )
+    ]
+    every = spans + [(m.start, m.end) for m, _ in found]
+    for m, (s, e) in found:
+        if any(s <= a and b <= e for a, b in spans):  # the sentence names a list entity: quoted
+            m.sentence = _clean(text[s:e])
+        else:
+            m.sentence = _masked(text, s, e, [(a, b) for a, b in every if s <= a and b <= e])
+        mentions.append(m)
     mentions.sort(key=lambda m: (m.start, m.kind != "entity", m.end))
     return mentions
 
@@ -174,14 +185,14 @@ def _entity_mention(text: str, group: list[EntityMention], file: str, page: int)
 
 # -- detectors ------------------------------------------------------------------------------------
 def _detector_mentions(
-    text: str, file: str, page: int, entity_sentences: set[tuple[int, int]], words: set[str]
-) -> list[Mention]:
+    text: str, file: str, page: int, words: set[str]
+) -> list[tuple[Mention, tuple[int, int]]]:
     """The detectors' findings. A page is far longer than the texts a detector is made for, so the
     sentences worth screening are found first: those around a word that begins a brand, place or
     sector phrase (``scan_words``), around a possible model number, and those in Chinese script.
     Each is then screened alone, as a row's description would be, so that its own context decides
     ("Aksu, Kazakhstan" is not Aksu in Xinjiang, whatever the page says elsewhere)."""
-    out: list[Mention] = []
+    out: list[tuple[Mention, tuple[int, int]]] = []
     folded: str | None = None
     han_sentences: list[tuple[int, int]] | None = None
     for code, det in detectors().items():
@@ -200,7 +211,7 @@ def _detector_mentions(
         for s, e in sorted(sentences):
             record = Record(row=1, description=text[s:e])
             for flag in det.detect(record):
-                out.extend(_flag_mentions(flag, code, text, s, e, file, page, entity_sentences))
+                out.extend((m, (s, e)) for m in _flag_mentions(flag, code, text, s, file, page))
     return out
 
 
@@ -210,23 +221,12 @@ def _scan_words(code: str) -> frozenset[str]:
     return detectors()[code].scan_words()  # type: ignore[attr-defined, no-any-return]
 
 
-def _flag_mentions(
-    flag: Flag,
-    code: str,
-    text: str,
-    s: int,
-    e: int,
-    file: str,
-    page: int,
-    entity_sentences: set[tuple[int, int]],
-) -> list[Mention]:
+def _flag_mentions(flag: Flag, code: str, text: str, s: int, file: str, page: int) -> list[Mention]:
+    """A detector's flag on the sentence starting at ``s`` as mentions (their sentence is set by
+    the caller, who knows what else the sentence names)."""
     ev = flag.evidence
     matches: list[dict[str, Any]] = ev.get("matches") or [ev]
     spans = [(s + int(m["start"]), s + int(m["end"])) for m in matches if "start" in m]
-    if (s, e) in entity_sentences or _names_an_entity(text, s, e, entity_sentences):
-        sentence = _clean(text[s:e])
-    else:
-        sentence = _masked(text, s, e, spans)
     detail = {
         k: v for k, v in ev.items() if k not in ("matches", "text", "start", "end", "field", "field_label")
     }
@@ -248,7 +248,7 @@ def _flag_mentions(
                 text=text[a:b],
                 kind=DETECTOR_KINDS.get(code, code),
                 key=key,
-                sentence=sentence,
+                sentence="",
                 confidence=str(m.get("confidence") or "high"),
                 detail={
                     **detail,
@@ -264,10 +264,6 @@ def _place_name(m: dict[str, Any]) -> str | None:
     if isinstance(place, dict):
         return str(place.get("name_en") or "") or None
     return None
-
-
-def _names_an_entity(text: str, s: int, e: int, entity_sentences: set[tuple[int, int]]) -> bool:
-    return any(a < e and s < b for a, b in entity_sentences)
 
 
 def _clean(sentence: str) -> str:

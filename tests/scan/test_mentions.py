@@ -1,0 +1,115 @@
+"""The entity mention finder: where a name span starts and ends in running text, which words count,
+and what the matcher's verdict lets through (against the embedded snapshot)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from supplyscreen.model import Hit
+from supplyscreen.scan.mentions import mention_finder, sentence_bounds, word_positions
+
+
+def _found(screener: Any, text: str) -> list[tuple[str, str]]:
+    return [(m.text, m.verdict) for m in mention_finder(screener.matcher).find(text)]
+
+
+def _names(screener: Any, text: str) -> set[str]:
+    return {m.text for m in mention_finder(screener.matcher).find(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sales by Zhejiang Dahua Technology Co., Ltd. rose.", {"Zhejiang Dahua Technology Co., Ltd."}),
+        ("The Dahua Noodle House opened.", set()),
+        ("Hikvision and Dahua were added to the Entity List.", {"Hikvision", "Dahua"}),
+        ("Entity List. HUAWEI TECHNOLOGIES CO LTD\nSHIPPER: ACME", {"HUAWEI TECHNOLOGIES CO LTD"}),
+        ("the new huawei phone", {"huawei"}),
+        ("据报道，海康威视的摄像头被用于学校。", {"海康威视"}),
+        ("浙江大华技术股份有限公司", {"浙江大华技术股份有限公司"}),
+    ],
+)
+def test_name_spans(screener: Any, text: str, expected: set[str]) -> None:
+    assert _names(screener, text) == expected
+
+
+def test_common_words_count_only_as_part_of_a_name(screener: Any) -> None:
+    finder = mention_finder(screener.matcher)
+    common = sorted(finder.common_words)
+    assert common, "the lists have names whose rarest word is a common one"
+    # a common trigger word at a sentence's start, alone, is never matched: no query is made
+    calls: list[str] = []
+    original = finder.matcher.match
+
+    def counting(name: str, **kw: Any) -> list[Hit]:
+        calls.append(name)
+        return original(name, **kw)
+
+    finder.matcher.match = counting  # type: ignore[method-assign]
+    finder._verified.clear()
+    try:
+        text = " ".join(f"{w.capitalize()} was here." for w in common[:200])
+        assert finder.find(text) == []
+        assert calls == []
+    finally:
+        del finder.matcher.match
+
+
+def test_a_review_likeness_of_a_person_is_not_reported(
+    screener: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A span that only resembles a listed person (review, not match) is most often someone else."""
+    finder = mention_finder(screener.matcher)
+
+    def hit(schema: str, score: float, match: bool) -> Hit:
+        return Hit(
+            "x:1",
+            "SOMEONE, Listed",
+            schema,
+            ["SOMEONE, Listed"],
+            ["x:1"],
+            ["us_ofac_sdn"],
+            score,
+            match,
+            True,
+            "SOMEONE, Listed",
+            "",
+        )
+
+    monkeypatch.setattr(finder, "_verified", {})
+    monkeypatch.setattr(finder.matcher, "match", lambda name, **kw: [hit("Person", 0.75, False)])
+    assert finder._accepted("Listed Someone") == []
+    finder._verified.clear()
+    monkeypatch.setattr(finder.matcher, "match", lambda name, **kw: [hit("Organization", 0.75, False)])
+    assert [(h.schema, v) for h, v in finder._accepted("Listed Someone Ltd")] == [("Organization", "review")]
+    finder._verified.clear()
+    monkeypatch.setattr(finder.matcher, "match", lambda name, **kw: [hit("Person", 0.9, True)])
+    assert [v for _, v in finder._accepted("Listed Someone")] == ["match"]
+    finder._verified.clear()
+    lead = hit("Organization", 0.95, True)
+    lead.lists = []  # backed only by low-confidence rows: never a list hit
+    monkeypatch.setattr(finder.matcher, "match", lambda name, **kw: [lead])
+    assert finder._accepted("Lead Only Ltd") == []
+    finder._verified.clear()
+
+
+def test_vessels_are_not_searched_for(screener: Any) -> None:
+    index = screener.matcher.index
+    vessel = next(e for e in index.entities if e.schema == "Vessel" and len(e.names[0].split()) >= 2)
+    for m in mention_finder(screener.matcher).find(f"The ship {vessel.names[0]} docked."):
+        assert m.hit.schema != "Vessel"
+
+
+def test_word_positions_are_whole_words() -> None:
+    assert list(word_positions("dahua dahuax xdahua dahua", "dahua")) == [0, 20]
+
+
+def test_sentence_bounds() -> None:
+    text = "First one. Bought from Zhejiang Dahua Technology Co., Ltd. in May. Third."
+    s, e = sentence_bounds(text, text.index("Zhejiang"), text.index(" in May"))
+    assert text[s:e] == "Bought from Zhejiang Dahua Technology Co., Ltd. in May."
+    han = "第一句。供应商是海康威视。第三句。"
+    s, e = sentence_bounds(han, han.index("海康"), han.index("海康") + 4)
+    assert han[s:e] == "供应商是海康威视。"
