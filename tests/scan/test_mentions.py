@@ -27,8 +27,14 @@ def _names(screener: Any, text: str) -> set[str]:
         ("Hikvision and Dahua were added to the Entity List.", {"Hikvision", "Dahua"}),
         ("Entity List. HUAWEI TECHNOLOGIES CO LTD\nSHIPPER: ACME", {"HUAWEI TECHNOLOGIES CO LTD"}),
         ("the new huawei phone", {"huawei"}),
+        ("Our Supplier Hikvision shipped them.", {"Hikvision"}),
+        ("Noodles at Dahua Noodle House and Dahua Noodle Bar.", set()),
         ("据报道，海康威视的摄像头被用于学校。", {"海康威视"}),
         ("浙江大华技术股份有限公司", {"浙江大华技术股份有限公司"}),
+        ("大华股份的摄像头", {"大华"}),  # a short part of a name the lists also write in Latin: Dahua
+        ("新疆生产建设兵团的农场", {"新疆生产建设兵团"}),
+        ("加快生产建设步伐。", set()),  # part of a listed name, and an ordinary phrase
+        ("毛纺织行业增长。", set()),
     ],
 )
 def test_name_spans(screener: Any, text: str, expected: set[str]) -> None:

@@ -170,7 +170,9 @@ class CoveredEquipmentDetector:
         text = readable(text)
         return bool(self._categories.found(text)), bool(self._unrelated.found(text))
 
-    def model_matches(self, text: str, words: frozenset[str] | set[str]) -> Iterator[tuple[int, int]]:
+    def model_matches(
+        self, text: str, words: frozenset[str] | set[str], folded: str | None = None
+    ) -> Iterator[tuple[int, int]]:
         """Where a model-number or fingerprint pattern matches in ``text``, however long (``scan``
         reads only its first part), given the text's folded words: where a document scan looks.
 
@@ -188,7 +190,8 @@ class CoveredEquipmentDetector:
             return
         from supplyscreen.scan.mentions import word_positions
 
-        folded = fold(text)
+        if folded is None:
+            folded = fold(text)
         seen: set[tuple[int, int]] = set()
         for w in starts:
             for i in word_positions(folded, w):

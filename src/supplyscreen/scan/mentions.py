@@ -29,6 +29,7 @@ import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from supplyscreen.detect.text import fold
@@ -36,19 +37,22 @@ from supplyscreen.model import Hit
 from supplyscreen.names.index import NameIndex
 from supplyscreen.names.matcher import Matcher
 from supplyscreen.names.normalize import CORE, GENERIC, NUMBER, PLACE, TITLE, name_form
-from supplyscreen.names.vocab import vocabulary
+from supplyscreen.names.vocab import han_pinyin, vocabulary
 
 #: Schemas not searched for in running text: their names are ordinary words.
 SKIPPED_SCHEMAS = frozenset({"Vessel", "Airplane"})
 
 _WORD = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9]*")
+# A word that does not begin with an ASCII lower-case letter (the capitalised ones are picked from them)
+_CAPITALISED = re.compile(r"(?<![^\W_])[^\W\d_a-z][^\W_]*")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A word of running text as written, in any script (letters and digits), for cutting name spans.
 _TEXT_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 MIN_HAN = 2  # characters of the shortest Chinese trigger ("大华")
-MIN_HAN_PREFIX = 4  # a name's leading characters are a trigger from this length ("海康威视")
+# a name's leading characters are a trigger from this length ("海康威视"); a shorter part of a name
+# only when it is the name the lists also write in Latin script ("大华" Dahua)
+MIN_HAN_PREFIX = 4
 SPAN_WORDS = 12  # words a name span reaches on either side of its trigger
 WINDOW = 240  # characters of text read on either side of a trigger to cut its span
 SENTENCE_REACH = 400  # characters a sentence is sought on either side of a mention
@@ -140,7 +144,10 @@ class MentionFinder:
                 continue
             original = index.original(n)
             if _HAN.search(original):
+                latin = _latin_words(info.names)
                 for key in _han_keys(original, index.form(n), v):
+                    if key != original and not _distinctive_han(key, latin):
+                        continue
                     if key not in han_keys:
                         han_keys.add(key)
                         han.add_word(key, key)
@@ -176,6 +183,7 @@ class MentionFinder:
         self.trigger_words = frozenset(triggers)
         self.common_words = frozenset(w for w, t in triggers.items() if t.common)
         self.rare_words = self.trigger_words - self.common_words
+
         if han_keys:
             han.make_automaton()
             self.han_automaton = han
@@ -202,19 +210,21 @@ class MentionFinder:
     ) -> Iterator[tuple[int, int, tuple[int, int]]]:
         """Name spans around the triggers in ``text``, each with its trigger's own span."""
         seen: set[tuple[tuple[int, int], int]] = set()
-        present = self.rare_words.intersection(words)
+        located: list[tuple[str, list[int]]] = []
+        located.extend((w, list(word_positions(folded, w))) for w in self.rare_words.intersection(words))
         common = self.common_words.intersection(words)
-        if common and text.isascii():  # only capitalised common words count: those written so
-            common &= {w.lower() for w in _CAPITALISED.findall(text)}
-        for word in (*present, *common):
+        if common:
+            # only a capitalised common word can count: the capitalised words, read in one pass
+            capitalised: dict[str, list[int]] = {}
+            for m in _CAPITALISED.finditer(text):
+                word = m.group()
+                if word[0].isupper():
+                    low = word.lower() if word.isascii() else fold(word)
+                    if low in common:
+                        capitalised.setdefault(low, []).append(m.start())
+            located.extend(capitalised.items())
+        for word, starts in located:
             trig = self.triggers[word]
-            if trig.common and text.isascii():
-                # only a capitalised common word can count: look for those alone
-                starts = sorted(
-                    {*word_positions(text, word.capitalize()), *word_positions(text, word.upper())}
-                )
-            else:
-                starts = list(word_positions(folded, word))
             for start in starts:
                 end = start + len(word)
                 if trig.common:
@@ -331,6 +341,12 @@ class MentionFinder:
                 start, end = start + piece[0], start + piece[1]
                 span = text[start:end]
                 accepted = self._accepted(span)
+        if not accepted and trigger is not None and start < trigger[0] < end:
+            # a capitalised word before the name ("Supplier Hikvision", "Beijing-based Huawei"): the
+            # name from its trigger on; never without the words after it ("Dahua Noodle House")
+            start = trigger[0]
+            span = text[start:end]
+            accepted = self._accepted(span)
         for hit, verdict in accepted:
             found.setdefault((start, end, hit.entity_id), EntityMention(start, end, span, hit, verdict))
 
@@ -358,8 +374,11 @@ class MentionFinder:
 
 
 def word_positions(folded: str, word: str) -> Iterator[int]:
-    """Where ``word`` stands as a whole word (no letter or digit of ``[A-Za-z0-9]`` on either side)
-    in ``folded`` (folded text, or plain ASCII text for a word as it is written there)."""
+    """Where ``word`` stands as a whole word (no letter or digit on either side) in ``folded``
+    (folded text, or plain ASCII text for a word as it is written there)."""
+    if len(word) <= SHORT_WORD:  # a short word is inside many others: let the regex engine skip them
+        yield from (m.start() for m in _whole_word(word).finditer(folded))
+        return
     n = len(word)
     size = len(folded)
     i = folded.find(word)
@@ -368,6 +387,16 @@ def word_positions(folded: str, word: str) -> Iterator[int]:
         if (i == 0 or not folded[i - 1].isalnum()) and (j >= size or not folded[j].isalnum()):
             yield i
         i = folded.find(word, j)
+
+
+SHORT_WORD = 3
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str]:
+    # the word first, so that the engine looks for it as a literal; then what stands before and after
+    w = re.escape(word)
+    return re.compile(w + r"(?<![^\W_]" + w + r")(?![^\W_])")
 
 
 def _name_beside(text: str, start: int, end: int) -> bool:
@@ -460,6 +489,44 @@ def _piece_around(span: str, start: int, end: int) -> tuple[int, int] | None:
     if (lo, hi) == (0, len(span)) or lo >= hi:
         return None
     return lo, hi
+
+
+CHINESE_COMMON = 3.0  # Zipf frequency in Chinese from which a part of a name is an ordinary word
+
+
+def _distinctive_han(key: str, latin: set[str]) -> bool:
+    """Whether a part of a Chinese list name (without its place, legal form and industry words, or its
+    leading characters) names the entity in running text. Many such parts are ordinary words
+    (毛纺织 "wool spinning", 生产建设 "production and construction"): a part counts when the lists
+    write the same name in Latin script (大华 Dahua, 华为 Huawei), or when it is four characters or
+    more and rare in Chinese (海康威视), by wordfreq's Chinese frequencies (segmented by jieba)."""
+    if "".join(han_pinyin(key)) in latin:
+        return True
+    if len(key) < MIN_HAN_PREFIX:
+        return False
+    return _chinese_frequency(key) < CHINESE_COMMON
+
+
+def _chinese_frequency(word: str) -> float:
+    import logging
+
+    import jieba  # type: ignore[import-untyped]
+    from wordfreq import zipf_frequency
+
+    jieba.setLogLevel(logging.WARNING)  # it logs its dictionary's loading, once per process
+    return float(zipf_frequency(word, "zh"))
+
+
+def _latin_words(names: list[str]) -> set[str]:
+    """The folded words of an entity's names in Latin script, and each name written together."""
+    out: set[str] = set()
+    for name in names:
+        if _HAN.search(name):
+            continue
+        words = _WORD.findall(fold(name))
+        out.update(words)
+        out.add("".join(words))
+    return out
 
 
 def _han_keys(original: str, form: Any, v: Any) -> list[str]:

@@ -15,6 +15,7 @@ person ("Margaret moved to Aksu, Xinjiang") never reaches a report with the pers
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -67,6 +68,19 @@ class ScanResult:
         return sum(d.characters for d, _ in _walk(self.documents))
 
 
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether a span of ``spans`` (sorted) covers ``start:end``: names are short, so only the few
+    spans starting just before ``start`` can."""
+    i = bisect_right(spans, (start, 1 << 62))
+    return any(a <= start and end <= b for a, b in spans[max(0, i - 8) : i])
+
+
+def _inside(spans: list[tuple[int, int]], s: int, e: int) -> list[tuple[int, int]]:
+    """The spans of ``spans`` (sorted) that lie within ``s:e``."""
+    lo, hi = bisect_left(spans, (s, -1)), bisect_left(spans, (e, -1))
+    return [(a, b) for a, b in spans[lo:hi] if b <= e]
+
+
 def _walk(docs: Iterable[Document]) -> Iterable[tuple[Document, int]]:
     for doc in docs:
         yield doc, 0
@@ -79,24 +93,59 @@ def walk_documents(docs: Iterable[Document]) -> Iterable[Document]:
 
 
 def scan_text(screener: Screener, text: str, *, file: str = "<text>", page: int = 1) -> list[Mention]:
-    """The mentions in one page of text, in order of position (entities first at the same place)."""
+    """The mentions in one page of text, in order of position (entities first at the same place).
+
+    A long page (a whole book in one text file) is scanned in parts cut at blank lines, which no
+    name and no sentence crosses; offsets are the page's all the same."""
+    if len(text) <= CHUNK:
+        return _scan_part(screener, text, file, page)
+    out: list[Mention] = []
+    for offset, part in _parts(text):
+        for m in _scan_part(screener, part, file, page):
+            m.start += offset
+            m.end += offset
+            out.append(m)
+    return out
+
+
+CHUNK = 20_000  # characters of a long page scanned at a time
+
+
+def _parts(text: str) -> Iterable[tuple[int, str]]:
+    """``text`` in parts of about :data:`CHUNK` characters, cut after a blank line (else after a line
+    break, else after a space), with their offsets."""
+    start = 0
+    size = len(text)
+    while start < size:
+        end = min(size, start + CHUNK)
+        if end < size:
+            for sep in ("\n\n", "\n", " "):
+                cut = text.rfind(sep, start + CHUNK // 2, end)
+                if cut >= 0:
+                    end = cut + len(sep)
+                    break
+        yield start, text[start:end]
+        start = end
+
+
+def _scan_part(screener: Screener, text: str, file: str, page: int) -> list[Mention]:
     finder = mention_finder(screener.matcher)
     folded = fold(text)
     words = set(_WORD.findall(folded))
     mentions = [_entity_mention(text, m, file, page) for m in _grouped(finder.find(text, folded, words))]
-    spans = [(m.start, m.end) for m in mentions]
+    spans = sorted((m.start, m.end) for m in mentions)
     found = [
         (m, bounds)
-        for m, bounds in _detector_mentions(text, file, page, words)
+        for m, bounds in _detector_mentions(text, file, page, words, folded)
         # a brand inside a list entity's name found already says nothing more ("Zhejiang Dahua")
-        if not (m.detail.get("kind") == "brand" and any(a <= m.start and m.end <= b for a, b in spans))
+        if not (m.detail.get("kind") == "brand" and _covered(spans, m.start, m.end))
     ]
-    every = spans + [(m.start, m.end) for m, _ in found]
+    every = sorted(spans + [(m.start, m.end) for m, _ in found])
     for m, (s, e) in found:
-        if any(s <= a and b <= e for a, b in spans):  # the sentence names a list entity: quoted
+        if _inside(spans, s, e):  # the sentence names a list entity: quoted as it is
             m.sentence = _clean(text[s:e])
         else:
-            m.sentence = _masked(text, s, e, [(a, b) for a, b in every if s <= a and b <= e])
+            m.sentence = _masked(text, s, e, _inside(every, s, e))
         mentions.append(m)
     mentions.sort(key=lambda m: (m.start, m.kind != "entity", m.end))
     return mentions
@@ -185,7 +234,7 @@ def _entity_mention(text: str, group: list[EntityMention], file: str, page: int)
 
 # -- detectors ------------------------------------------------------------------------------------
 def _detector_mentions(
-    text: str, file: str, page: int, words: set[str]
+    text: str, file: str, page: int, words: set[str], folded: str
 ) -> list[tuple[Mention, tuple[int, int]]]:
     """The detectors' findings. A page is far longer than the texts a detector is made for, so the
     sentences worth screening are found first: those around a word that begins a brand, place or
@@ -193,16 +242,14 @@ def _detector_mentions(
     Each is then screened alone, as a row's description would be, so that its own context decides
     ("Aksu, Kazakhstan" is not Aksu in Xinjiang, whatever the page says elsewhere)."""
     out: list[tuple[Mention, tuple[int, int]]] = []
-    folded: str | None = None
     han_sentences: list[tuple[int, int]] | None = None
     for code, det in detectors().items():
         positions: list[tuple[int, int]] = []
         present = words & _scan_words(code)
         if present:
-            folded = folded if folded is not None else fold(text)
             positions.extend((i, i + len(w)) for w in present for i in word_positions(folded, w))
         if code == "covered_equipment":
-            positions.extend(det.model_matches(text, words))  # type: ignore[attr-defined]
+            positions.extend(det.model_matches(text, words, folded))  # type: ignore[attr-defined]
         sentences = dict.fromkeys(sentence_bounds(text, a, b) for a, b in positions)
         if _HAN_START.search(text):
             if han_sentences is None:
@@ -271,22 +318,34 @@ def _clean(sentence: str) -> str:
 
 
 def _masked(text: str, s: int, e: int, keep: list[tuple[int, int]]) -> str:
-    """The sentence ``text[s:e]`` with every capitalised word and Chinese run outside ``keep``
-    masked: a sentence naming no list entity is quoted only for what was found in it."""
+    """The sentence ``text[s:e]`` with every capitalised word, and every stretch of Chinese script,
+    outside ``keep`` (sorted) masked: a sentence naming no list entity is quoted only for what was
+    found in it."""
     out: list[str] = []
     pos = s
+    first = _first_word_start(text, s, e)
     for m in _MASKED_WORD.finditer(text, s, e):
         a, b = m.start(), m.end()
         word = m.group()
-        inside = any(ka <= a and b <= kb for ka, kb in keep)
-        if inside or (word[0].islower() and not _HAN_START.match(word)):
+        if _HAN_START.match(word):  # no spaces between words: keep the parts found, mask the rest
+            cur = a
+            for ka, kb in keep:
+                if kb <= cur or ka >= b:
+                    continue
+                if ka > cur:
+                    out.extend((text[pos:cur], MASK))
+                    pos = ka
+                cur = max(cur, kb)
+            if cur < b:
+                out.extend((text[pos:cur], MASK))
+                pos = b
             continue
-        if word[0].isupper() or _HAN_START.match(word):
-            if a == _first_word_start(text, s, e) and word.lower() in _PLAIN_STARTS:
-                continue
-            out.append(text[pos:a])
-            out.append(MASK)
-            pos = b
+        if not word[0].isupper() or any(ka <= a and b <= kb for ka, kb in keep):
+            continue
+        if a == first and word.lower() in _PLAIN_STARTS:
+            continue
+        out.extend((text[pos:a], MASK))
+        pos = b
     out.append(text[pos:e])
     return _clean("".join(out))
 
