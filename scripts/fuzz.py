@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Fuzz ``supplyscreen screen`` with hostile purchase files of every format (issue 19).
+"""Fuzz ``supplyscreen screen`` with hostile purchase files of every format (issue 19), and
+``supplyscreen scan`` with hostile documents (PDF, DOCX, HTML, e-mail, text; issue 18).
 
     python scripts/fuzz.py --seconds N [--workdir DIR] [--seed S] [--home DIR]
 
@@ -54,6 +55,9 @@ START_TIMEOUT = 600.0  # the first start of a fresh home builds the name index
 LARGE_SHARE = 0.1  # of inputs built at the large size (more rows, huge cells, wide headers)
 MUTATED_SHARE = 0.6  # of inputs damaged after they are built
 RESTART_RSS = 1_500 << 20  # the worker starts afresh past this resident size
+# … or past this much address space: native libraries (pyarrow's allocator, PDFium) reserve address
+# space they do not touch, and a warm worker that has read many files can meet the limit with it
+RESTART_VSIZE = 1_600 << 20
 
 
 def load_inputs() -> Any:
@@ -77,7 +81,10 @@ def child_env() -> dict[str, str]:
     return {**env, "COLUMNS": "160", "PYTHONFAULTHANDLER": "1", "MIMALLOC_ARENA_RESERVE": "64MiB"}
 
 
-def command(source: Path, out: Path, home: Path) -> list[str]:
+def command(source: Path, out: Path, home: Path, scan: bool = False) -> list[str]:
+    """The command a file is given to: ``screen`` for a purchase file, ``scan`` for a document."""
+    if scan:
+        return ["scan", str(source), "--out", str(out), "--home", str(home)]
     return ["screen", str(source), "--out", str(out), "--workers", "1", "--home", str(home)]
 
 
@@ -125,7 +132,10 @@ def worker(home: Path) -> None:
     channel.write(json.dumps({"ready": True}) + "\n")
     for n, line in enumerate(sys.stdin):
         job = json.loads(line)
-        sys.argv = ["supplyscreen", *command(Path(job["input"]), Path(job["out"]), home)]
+        sys.argv = [
+            "supplyscreen",
+            *command(Path(job["input"]), Path(job["out"]), home, job.get("scan", False)),
+        ]
         caught_out, caught_err = io.StringIO(), io.StringIO()
         code: int | None = None
         kind, trace = "exit", None
@@ -150,6 +160,7 @@ def worker(home: Path) -> None:
             "said": said[-6000:],
             "seconds": time.perf_counter() - started,
             "rss": _rss(),
+            "vsize": _rss(0),
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         }
         channel.write(json.dumps(answer) + "\n")
@@ -159,10 +170,11 @@ def worker(home: Path) -> None:
             gc.collect()
 
 
-def _rss() -> int:
+def _rss(field: int = 1) -> int:
+    """The process's resident size (``field`` 0: its address space), in bytes."""
     try:
         with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            return int(fh.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
 
@@ -195,13 +207,15 @@ class Worker:
             self.kill()
             raise SystemExit(f"error: the fuzzing worker did not start:\n{tail}")
 
-    def screen(self, source: Path, out: Path) -> dict[str, Any]:
-        """The child's answer for one file, or ``{"kind": "hang"}`` / ``{"kind": "died", ...}``."""
+    def screen(self, source: Path, out: Path, scan: bool = False) -> dict[str, Any]:
+        """The child's answer for one file (``scan``: a document, given to ``supplyscreen scan``), or
+        ``{"kind": "hang"}`` / ``{"kind": "died", ...}``."""
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         assert self.proc is not None and self.proc.stdin is not None
         try:
-            self.proc.stdin.write((json.dumps({"input": str(source), "out": str(out)}) + "\n").encode())
+            job = {"input": str(source), "out": str(out), "scan": scan}
+            self.proc.stdin.write((json.dumps(job) + "\n").encode())
             self.proc.stdin.flush()
         except BrokenPipeError:
             return self._died()
@@ -211,7 +225,11 @@ class Worker:
                 self.kill()
                 return {"kind": "hang", "said": self._log_tail()}
             return self._died()
-        if answer["kind"] == "memory" or answer.get("rss", 0) > RESTART_RSS:
+        if (
+            answer["kind"] == "memory"
+            or answer.get("rss", 0) > RESTART_RSS
+            or answer.get("vsize", 0) > RESTART_VSIZE
+        ):
             self.kill()
         return answer
 
@@ -261,11 +279,11 @@ class Worker:
         self.proc = None
 
 
-def cold_check(source: Path, out: Path, home: Path) -> str:
-    """The outcome of one fresh ``python -m supplyscreen screen`` under the same limits."""
+def cold_check(source: Path, out: Path, home: Path, scan: bool = False) -> str:
+    """The outcome of one fresh ``python -m supplyscreen screen`` (or ``scan``) under the same limits."""
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "supplyscreen", *command(source, out, home)],
+            [sys.executable, "-m", "supplyscreen", *command(source, out, home, scan)],
             capture_output=True,
             timeout=TIMEOUT,
             preexec_fn=limit_child,
@@ -289,11 +307,12 @@ def run(seconds: float, workdir: Path, seed: int, home: Path) -> int:
     failures.mkdir(parents=True, exist_ok=True)
     home.mkdir(parents=True, exist_ok=True)
     worker_ = Worker(home, workdir / "worker.log")
-    print(f"fuzzing supplyscreen screen for {seconds:g} s, seed {seed}, in {workdir}", flush=True)
+    print(f"fuzzing supplyscreen screen and scan for {seconds:g} s, seed {seed}, in {workdir}", flush=True)
     started = time.monotonic()
     worker_.start()
     print(f"worker ready in {time.monotonic() - started:.1f} s", flush=True)
-    counts: dict[str, collections.Counter[str]] = {fmt: collections.Counter() for fmt in inputs.FORMATS}
+    formats = inputs.FORMATS + inputs.DOCUMENT_FORMATS
+    counts: dict[str, collections.Counter[str]] = {fmt: collections.Counter() for fmt in formats}
     by_output: collections.Counter[str] = collections.Counter()
     rng = random.Random(seed)
     large = inputs.LARGE
@@ -303,12 +322,15 @@ def run(seconds: float, workdir: Path, seed: int, home: Path) -> int:
     try:
         while time.monotonic() - began < seconds:
             n += 1
-            fmt, output = rng.choice(inputs.FORMATS), rng.choice(inputs.OUTPUTS)
+            fmt = rng.choice(formats)
+            scan = fmt in inputs.DOCUMENT_FORMATS
+            output = rng.choice(inputs.DOCUMENT_OUTPUTS if scan else inputs.OUTPUTS)
             case_seed = rng.getrandbits(64)
             case_rng = random.Random(case_seed)
             size = large if case_rng.random() < LARGE_SHARE else inputs.SMALL
             try:
-                suffix, data = inputs.make_input(case_rng, fmt, size)
+                make = inputs.make_document if scan else inputs.make_input
+                suffix, data = make(case_rng, fmt, size)
                 mutated = case_rng.random() < MUTATED_SHARE
                 if mutated:
                     data = inputs.mutate(case_rng, data)
@@ -319,7 +341,7 @@ def run(seconds: float, workdir: Path, seed: int, home: Path) -> int:
             cases.mkdir()
             source, out = cases / f"input{suffix}", cases / f"out.{output}"
             source.write_bytes(data)
-            answer = worker_.screen(source, out)
+            answer = worker_.screen(source, out, scan)
             by_output[output] += 1
             counts[fmt]["tried"] += 1
             kind = answer["kind"]
@@ -335,15 +357,16 @@ def run(seconds: float, workdir: Path, seed: int, home: Path) -> int:
             if answer.get("seconds", 0) > slowest[0]:
                 slowest = (answer["seconds"], f"{fmt} ({len(data):,} bytes) into {output}")
             if outcome in ("crash", "hang", "memory"):
-                cold = cold_check(source, cases / f"cold.{output}", home)
+                cold = cold_check(source, cases / f"cold.{output}", home, scan)
                 kept = failures / f"{outcome}-{n:05d}-{fmt}{suffix}"
                 shutil.copyfile(source, kept)
+                replay = " ".join(command(kept, Path(f"OUT.{output}"), Path("HOME"), scan)[:-2])
                 note = (
                     f"case {n} of seed {seed} (case seed {case_seed}): {fmt}, {len(data):,} bytes, "
                     f"{'mutated' if mutated else 'as built'}, {'large' if size is large else 'small'}\n"
                     f"warm worker: {outcome} (exit {answer.get('code')})\n"
                     f"fresh process: {cold}\n"
-                    f"command: supplyscreen screen {kept} --out OUT.{output} --workers 1\n\n"
+                    f"command: supplyscreen {replay}\n\n"
                     f"{answer.get('traceback') or ''}\n{answer.get('said', '')}"
                 )
                 Path(f"{kept}.txt").write_text(note, encoding="utf-8", errors="replace")

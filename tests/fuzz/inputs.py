@@ -754,3 +754,137 @@ def damage_zip(r: random.Random, data: bytes) -> bytes:
         for i, (member, body) in enumerate(members):
             zout.writestr(member, content if (info is not None and i == target) else body)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------
+# documents, for `supplyscreen scan` (issue 18)
+
+DOCUMENT_FORMATS = ("pdf", "docx", "html", "eml", "txt")
+DOCUMENT_OUTPUTS = ("jsonl", "csv", "html")
+DOCUMENT_SUFFIX = {"pdf": ".pdf", "docx": ".docx", "html": ".html", "eml": ".eml", "txt": ".txt"}
+#: Suffixes a document is sometimes given instead of its own.
+OTHER_DOCUMENT_SUFFIXES = (".pdf", ".docx", ".html", ".eml", ".txt", ".csv", ".xlsx", "", ".bin")
+_SENTENCES = (
+    "The cameras were bought from Zhejiang Dahua Technology Co., Ltd. through an integrator.",
+    "Lunch came from the Dahua Noodle House.",
+    "据报道，海康威视的摄像头被用于新疆阿克苏。",
+    "Model DS-2CD2143G0-I was installed at the gate.",
+    "The smelter near Aksu, Xinjiang supplies polysilicon.",
+    "A lot was shipped from Aksu, Kazakhstan.",
+    "Fresh Hami melons were served.",
+    "HUAWEI TECHNOLOGIES CO LTD\nSHIPPER: XINJIANG EAST HOPE NONFERROUS METALS CO. LTD",
+)
+
+
+def paragraphs(r: random.Random, size: Size, words: tuple[str, ...] = ()) -> list[str]:
+    """Paragraphs of a document: sentences naming listed things and traps, list words, random text."""
+    out = []
+    for _ in range(r.randint(1, max(2, size.rows // 4))):
+        parts = [
+            r.choice(_SENTENCES) if chance(r, 0.4) else text(r, size, words) for _ in range(r.randint(1, 6))
+        ]
+        out.append(" ".join(parts))
+    return out
+
+
+def make_document(
+    r: random.Random, fmt: str, size: Size = SMALL, words: tuple[str, ...] = ()
+) -> tuple[str, bytes]:
+    """A document of format ``fmt`` (one of ``DOCUMENT_FORMATS``): its suffix (now and then another
+    one, or none) and its bytes."""
+    paras = paragraphs(r, size, words)
+    if fmt == "pdf":
+        data = _pdf(r, paras)
+    elif fmt == "docx":
+        data = _docx(paras)
+    elif fmt == "html":
+        data = _html(r, paras)
+    elif fmt == "eml":
+        data = _eml(r, paras, size)
+    elif fmt == "txt":
+        data = encode(r, "\n\n".join(paras))
+    else:
+        raise ValueError(f"unknown document format {fmt!r}")
+    suffix = DOCUMENT_SUFFIX[fmt] if r.random() < 0.9 else r.choice(OTHER_DOCUMENT_SUFFIXES)
+    return suffix, data
+
+
+def _pdf(r: random.Random, paras: list[str]) -> bytes:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, encrypt="secret" if chance(r, 0.05) else None)
+    lines = [line for p in paras for line in p.splitlines() or [""]]
+    for page in range(r.randint(1, 3)):
+        if chance(r, 0.1):  # a page with no text at all (a scanned image)
+            c.rect(50, 50, 200, 200, fill=1)
+        else:
+            c.setFont("STSong-Light" if chance(r, 0.3) else "Helvetica", 11)
+            y = 800
+            for line in lines[page::3] or [""]:
+                c.drawString(40, y, "".join(ch for ch in line if ch.isprintable())[:120])
+                y -= 14
+                if y < 40:
+                    break
+        c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def _docx(paras: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for p in paras:
+        document.add_paragraph("".join(ch for ch in p if ch.isprintable() or ch == "\n"))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _html(r: random.Random, paras: list[str]) -> bytes:
+    from html import escape
+
+    body = "".join(f"<p>{escape(p)}</p>" if chance(r, 0.8) else f"<div><span>{p}" for p in paras)
+    page = (
+        f"<!doctype html><html><head><title>{escape(paras[0][:60])}</title>"
+        f"<script>var a = '<p>not text</p>';</script></head><body><nav>Menu</nav>"
+        f"<article>{body}</article>{'<div>' * r.randint(0, 300)}<footer>Footer</footer></body></html>"
+    )
+    return encode(r, page, "utf-8" if chance(r, 0.8) else None)
+
+
+def _valid(text_: str) -> str:
+    """Text an e-mail can carry: no lone surrogates, no control characters but line breaks."""
+    text_ = text_.encode("utf-8", "replace").decode("utf-8")
+    return "".join(ch for ch in text_ if ch.isprintable() or ch in "\n\t")
+
+
+def _eml(r: random.Random, paras: list[str], size: Size) -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "A Sender <a@example.com>"
+    msg["To"] = "A Recipient <b@example.org>"
+    msg["Subject"] = _valid(" ".join(paras[0][:80].split()))
+    msg.set_content(_valid("\n\n".join(paras)))
+    for _ in range(r.randint(0, 2)):
+        kind = r.choice(("pdf", "docx", "html", "txt"))
+        _, data = make_document(r, kind, SMALL)
+        if chance(r, 0.3):
+            data = mutate(r, data)
+        maintype, subtype = {
+            "pdf": ("application", "pdf"),
+            "docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            "html": ("text", "html"),
+            "txt": ("text", "plain"),
+        }[kind]
+        if maintype == "text":
+            msg.add_attachment(_valid(data.decode("utf-8", "replace")), subtype=subtype, filename=f"a.{kind}")
+        else:
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=f"a.{kind}")
+    return bytes(msg)
