@@ -21,7 +21,17 @@ from fastapi.staticfiles import StaticFiles
 from pydantic_core import PydanticSerializationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from supplyscreen.api import monitors, reconcile, screening, web, web_entities, web_monitoring, yente
+from supplyscreen.api import (
+    monitors,
+    reconcile,
+    scanning,
+    screening,
+    web,
+    web_entities,
+    web_monitoring,
+    web_scan,
+    yente,
+)
 from supplyscreen.api.admission import Admission
 from supplyscreen.api.deps import LoginRequired, state_of, viewer
 from supplyscreen.api.jobs import JobRunner
@@ -40,10 +50,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: Swagger UI's and ReDoc's files, shipped by the fastapi-offline package (MIT; Swagger UI 5 reads the
 #: OpenAPI 3.1 that FastAPI writes)
 SWAGGER_UI = Path(fastapi_offline.__file__).resolve().parent / "static"
-UPLOAD_PATHS = ("/screen", "/ui/upload", "/monitors")
+UPLOAD_PATHS = ("/screen", "/ui/upload", "/monitors", "/scan", "/ui/scan")
 #: paths whose answers are a user's own (web pages, jobs and their results, monitors' vendors and
 #: changes): never cached or referred
-PRIVATE_PATHS = ("/ui", "/jobs", "/monitors")
+PRIVATE_PATHS = ("/ui", "/jobs", "/monitors", "/scan")
 
 
 class BodyLimit:
@@ -271,11 +281,13 @@ def create_app(
     app.include_router(yente.router)
     app.include_router(reconcile.router)
     app.include_router(screening.router)
+    app.include_router(scanning.router)
     app.include_router(monitors.router)
     app.include_router(_status_router())
     app.include_router(web.router)
     app.include_router(web_monitoring.router)
     app.include_router(web_entities.router)
+    app.include_router(web_scan.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI), name="docs-assets")
     app.include_router(_docs_router(app))
