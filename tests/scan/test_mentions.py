@@ -119,3 +119,17 @@ def test_sentence_bounds() -> None:
     han = "第一句。供应商是海康威视。第三句。"
     s, e = sentence_bounds(han, han.index("海康"), han.index("海康") + 4)
     assert han[s:e] == "供应商是海康威视。"
+
+
+def test_a_name_of_one_everyday_word_is_for_review(screener: Any) -> None:
+    """"Cybersecurity" at a sentence's start matches a listed company's name word for word; being
+    an everyday English word, it is a review, not a match. "Hikvision" is no everyday word."""
+    found = _found(screener, "September 20, 2022. Cybersecurity and anti-virus software was banned.")
+    assert found and all(verdict == "review" for _, verdict in found)
+    assert _found(screener, "Cameras by Hikvision were removed.") == [("Hikvision", "match")]
+
+
+def test_a_word_in_lower_case_is_no_name_in_edited_text(screener: Any) -> None:
+    text = "The Board met on Monday. It discussed cybersecurity and the huawei contract at length."
+    assert _found(screener, text) == []
+    assert _names(screener, "the new huawei phone") == {"huawei"}  # a text without capitals

@@ -212,6 +212,10 @@ class MentionFinder:
         seen: set[tuple[tuple[int, int], int]] = set()
         located: list[tuple[str, list[int]]] = []
         located.extend((w, list(word_positions(folded, w))) for w in self.rare_words.intersection(words))
+        # a word in lower case is a name's only in a text written in lower case (a chat, a URL list)
+        lower_text = _written_in_lower_case(text)
+        if not lower_text:
+            located = [(w, [i for i in starts if not text[i].islower()]) for w, starts in located]
         common = self.common_words.intersection(words)
         if common:
             # only a capitalised common word can count: the capitalised words, read in one pass
@@ -366,11 +370,26 @@ class MentionFinder:
         matches = [h for h in hits if h.match]
         if matches:
             top = matches[0].score
-            out = [(h, "match") for h in matches if h.score >= top - 0.01]
+            # a name of one everyday word ("Cybersecurity" at a sentence's start) may be that word
+            verdict = "review" if _everyday_word(query) else "match"
+            out = [(h, verdict) for h in matches if h.score >= top - 0.01]
         elif hits and hits[0].review and hits[0].schema != "Person":
             out = [(hits[0], "review")]
         self._verified[query] = out
         return out
+
+
+EVERYDAY = 3.0  # English Zipf frequency from which a word is used in prose (once per million words)
+
+
+def _everyday_word(query: str) -> bool:
+    """Whether a span is one word, not in capitals, that English prose uses (wordfreq's Zipf
+    frequency at least :data:`EVERYDAY`): "Cybersecurity", "Huawei"; not "Hikvision", "ZTE"."""
+    if " " in query or query.isupper() or not query.isalpha():
+        return False
+    from wordfreq import zipf_frequency
+
+    return bool(zipf_frequency(query.lower(), "en") >= EVERYDAY)
 
 
 def word_positions(folded: str, word: str) -> Iterator[int]:
@@ -415,6 +434,12 @@ def _name_beside(text: str, start: int, end: int) -> bool:
     while i > 0 and text[i - 1].isalnum():
         i -= 1
     return text[i].isupper() or text[i].isdigit()
+
+
+def _written_in_lower_case(text: str) -> bool:
+    """Whether a text is written without capitals (under one word in a hundred capitalised)."""
+    letters = sum(1 for _ in _CAPITALISED.finditer(text, 0, min(len(text), 20_000)))
+    return letters * 100 < min(len(text), 20_000) / 6
 
 
 def _lower_between(text: str, start: int, end: int) -> bool:
