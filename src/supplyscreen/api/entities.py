@@ -82,17 +82,33 @@ def public(entity: dict[str, Any]) -> dict[str, Any]:
 
 
 def entity_json(
-    entity: dict[str, Any], nested: bool = True, far: Callable[[str], dict[str, Any] | None] | None = None
+    entity: dict[str, Any],
+    nested: bool = True,
+    far: Callable[[str], dict[str, Any] | None] | None = None,
+    mentioned_in: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``/entities/{id}``: the entity, with its records nested under their properties (``nested``),
-    and in them the entities at their far ends (``far`` finds an entity by id)."""
+    and in them the entities at their far ends (``far`` finds an entity by id); with
+    ``mentioned_in`` (a list, empty when none), the documents kept as evidence that mention it.
+
+    ``mentioned_in`` is a key of our own beside yente's: yente's entity model allows extra keys, so a
+    yente client reads the answer as before (``tests/api/test_yente_parity.py``)."""
     data = public(entity)
     if nested:
         properties = dict(data["properties"])
         for prop, records in _adjacent_records(entity, far).items():
             properties[prop] = records
         data["properties"] = properties
+    if mentioned_in is not None:
+        data["mentioned_in"] = mentioned_in
     return data
+
+
+def mentioned_in_json(mentions: list[Any]) -> list[dict[str, Any]]:
+    """``mentioned_in`` of ``/entities/{id}``: each document kept as evidence that mentions the entity
+    (``supplyscreen.cases.evidence.MentionedIn``) as ``{evidence_id, title, date, source, url,
+    snippet, page}``, newest first. Information beside a hit, never a flag."""
+    return [m.api_dict() for m in mentions]
 
 
 def adjacent_json(entity: dict[str, Any], limit: int, offset: int) -> dict[str, Any]:

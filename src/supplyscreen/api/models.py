@@ -51,6 +51,25 @@ class EntityResponse(BaseModel):
     last_change: str | None = None
 
 
+class MentionedIn(BaseModel):
+    """A document kept as evidence that mentions the entity (`supplyscreen evidence add`):
+    information beside a hit, never a flag."""
+
+    evidence_id: int
+    title: str
+    date: str = Field(..., description="Publication date: YYYY-MM-DD, YYYY-MM or YYYY")
+    source: str
+    url: str | None = None
+    snippet: str = Field(..., description="The sentence that names the entity, as written")
+    page: int
+
+
+class EntityDetailResponse(EntityResponse):
+    """``/entities/{id}``: yente's entity, and the documents kept as evidence that mention it."""
+
+    mentioned_in: list[MentionedIn] = Field(default_factory=list)
+
+
 class FeatureExplanation(BaseModel):
     score: float
     detail: str

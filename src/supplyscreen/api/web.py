@@ -19,6 +19,7 @@ from supplyscreen.api.models import DecisionRequest
 from supplyscreen.api.screening import find_job, record_decision, runner, start_job
 from supplyscreen.api.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, tokens_equal
 from supplyscreen.cases.accounts import Principal
+from supplyscreen.cases.evidence import mentions_by_entity
 from supplyscreen.cases.jobs import JobInfo
 from supplyscreen.listcodes import list_info
 from supplyscreen.model import STALE_AFTER_DAYS, Flag
@@ -204,6 +205,8 @@ def row_page(
     name = _name_of(found, info.summary.get("mapping", {}))
     decisions = state_of(request).cases.decisions
     earlier = {h["entity_id"]: decisions.for_entity(h["entity_id"])[:5] for h in found["hits"]}
+    # documents kept as evidence that name a hit's entity: shown beside the hit, never a flag
+    mentioned = mentions_by_entity(state_of(request).cases.db, (h["entity_id"] for h in found["hits"]))
     # the evidence in words, as the HTML report words it: labelled items, research sources marked so
     views = [
         flag_view(Flag(f["code"], f["severity"], f["reason"], dict(f.get("evidence") or {})))
@@ -218,6 +221,7 @@ def row_page(
         views=views,
         name=name,
         earlier=earlier,
+        mentioned=mentioned,
         saved=saved,
         can_decide=principal.can("reviewer"),
         list_info=list_info,

@@ -1,8 +1,8 @@
 """The web UI's entity page: one list entity as a reviewer reads it (its names, addresses, countries
 and identifiers; each list membership with its listing date and whether it is a list hit or only a
 lead for review; when supplyscreen's copy of the lists first held, last held and last changed it; its
-recent list changes; its relations), found by its API id, its list key or a referent as
-``/entities/{id}`` finds it."""
+recent list changes; its relations; the documents kept as evidence that mention it, information and
+never a flag), found by its API id, its list key or a referent as ``/entities/{id}`` finds it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from supplyscreen.api.deps import state_of
 from supplyscreen.api.service import ServiceState
 from supplyscreen.api.web import _render, viewer_page
 from supplyscreen.cases.accounts import Principal
+from supplyscreen.cases.evidence import MentionedIn, mentions_of
 from supplyscreen.listcodes import list_info
 from supplyscreen.model import Entity
 from supplyscreen.model.entity import Membership
@@ -143,8 +144,10 @@ def entity_context(
     seen: Seen | None,
     changes: list[RecordChange],
     incoming: list[dict[str, Any]] | None = None,
+    mentioned_in: list[MentionedIn] | None = None,
 ) -> dict[str, Any]:
-    """What ``entity.html`` shows of an entity (the page's context, less the user's)."""
+    """What ``entity.html`` shows of an entity (the page's context, less the user's); ``mentioned_in``:
+    the documents kept as evidence that mention it (information, never a flag)."""
     return {
         "entity": entity,
         "api_id": api_id,
@@ -152,6 +155,7 @@ def entity_context(
         "seen": seen,
         "changes": [{"change": c, "what": change_text(c)} for c in changes],
         "incoming": incoming or [],
+        "mentioned_in": mentioned_in or [],
         "missing": None,
         "when": when,
     }
@@ -176,5 +180,6 @@ def entity_page(
         seen=state.history().get(entity.id),
         changes=recent_changes(changes_by_source(state), entity),
         incoming=_incoming(state, entity),
+        mentioned_in=mentions_of(state.cases.db, entity.id),
     )
     return _render(request, "entity.html", principal, **context)

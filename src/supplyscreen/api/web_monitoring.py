@@ -15,6 +15,7 @@ from supplyscreen.api.deps import state_of
 from supplyscreen.api.schedule import schedule_status
 from supplyscreen.api.web import _render, reviewer_page, viewer_page
 from supplyscreen.cases.accounts import Principal
+from supplyscreen.cases.evidence import mentions_by_entity
 from supplyscreen.cases.tables import MonitorRow
 from supplyscreen.monitor.book import MonitorBook, MonitorError, record_from_json
 from supplyscreen.monitor.output import list_change_text
@@ -103,6 +104,8 @@ def row_page(
     changes = [c for c in book.changes(name) if c.row == row]
     if not rows and not changes:
         raise HTTPException(404, f"monitor {name!r} has no row {row}")
+    hits = (hit.entity_id for r in rows if r["state"] for hit in r["state"].hits)
+    mentioned = mentions_by_entity(state.cases.db, hits)  # evidence beside the hits, never a flag
     return _render(
         request,
         "monitor_row.html",
@@ -111,5 +114,6 @@ def row_page(
         row=row,
         rows=rows,
         changes=changes,
+        mentioned=mentioned,
         list_change_text=list_change_text,
     )

@@ -8,9 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from supplyscreen.api.deps import state_of, viewer
-from supplyscreen.api.entities import FACETS, adjacent_json, entity_json, facets, normalised_query
+from supplyscreen.api.entities import (
+    FACETS,
+    adjacent_json,
+    entity_json,
+    facets,
+    mentioned_in_json,
+    normalised_query,
+)
 from supplyscreen.api.filters import result_filter
 from supplyscreen.api.matching import (
     ALGORITHM,
@@ -27,13 +35,14 @@ from supplyscreen.api.matching import (
 from supplyscreen.api.models import (
     AlgorithmResponse,
     CatalogResponse,
+    EntityDetailResponse,
     EntityMatchQuery,
     EntityMatchResponse,
-    EntityResponse,
     ErrorResponse,
     SearchResponse,
 )
 from supplyscreen.cases.accounts import Principal
+from supplyscreen.cases.evidence import mentions_of
 from supplyscreen.names.matcher import MATCH_THRESHOLD
 
 #: yente's limits: results per query and per search page, and the deepest search offset
@@ -251,7 +260,7 @@ def _of_schema(entity: dict[str, Any], schema: str | None) -> bool:
     return bool(entity["schema"] == schema)
 
 
-@router.get("/entities/{entity_id}", response_model=EntityResponse, responses=ERRORS)
+@router.get("/entities/{entity_id}", response_model=EntityDetailResponse, responses=ERRORS)
 async def entity(
     request: Request,
     entity_id: Annotated[str, Path(max_length=300)],
@@ -259,11 +268,15 @@ async def entity(
     nested: Annotated[bool, Query(description="Include the entity's sanctions and relations")] = True,
 ) -> Response:
     """One entity as FollowTheMoney JSON, its list memberships nested as ``properties.sanctions``;
-    an id it was known by before (a referent) redirects to it with 308."""
+    an id it was known by before (a referent) redirects to it with 308. ``mentioned_in`` lists the
+    documents kept as evidence that mention it (`supplyscreen evidence add`): information beside a
+    hit, never a flag."""
     found = _found(request, entity_id)
     if found["id"] != entity_id:
         return RedirectResponse(request.url_for("entity", entity_id=found["id"]).path, status_code=308)
-    return JSONResponse(entity_json(found, nested, state_of(request).entity_ftm))
+    state = state_of(request)
+    mentions = await run_in_threadpool(mentions_of, state.cases.db, state.links().key(entity_id))
+    return JSONResponse(entity_json(found, nested, state.entity_ftm, mentioned_in_json(mentions)))
 
 
 @router.get("/entities/{entity_id}/adjacent", responses=ERRORS)

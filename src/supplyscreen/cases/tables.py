@@ -1,4 +1,5 @@
-"""The case database's tables: users, API keys, reviewer decisions, screening jobs and the audit log.
+"""The case database's tables: users, API keys, reviewer decisions, screening jobs, the audit log,
+monitors and evidence.
 
 Times are ISO 8601 UTC strings (``2026-03-01T09:30:00.123456Z``): they sort as text, read the same
 on SQLite and PostgreSQL, and the audit hash is computed over exactly the stored text.
@@ -6,7 +7,7 @@ on SQLite and PostgreSQL, and the audit hash is computed over exactly the stored
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -211,3 +212,45 @@ class MonitorDelivery(Base):
     status: Mapped[str] = mapped_column(Text)
     at: Mapped[str] = mapped_column(String(40))
     changes: Mapped[str] = mapped_column(Text, default="[]")  # the ids of the changes it carried
+
+
+class EvidenceDocument(Base):
+    """A document kept as evidence (a news article, a report), known by the SHA-256 of its bytes
+    (``supplyscreen.cases.evidence``); ``date`` is its publication date (``YYYY-MM-DD``, ``YYYY-MM``
+    or ``YYYY``)."""
+
+    __tablename__ = "evidence_documents"
+    __table_args__ = {"sqlite_autoincrement": True}  # a removed document's id is never given to another
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    date: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))  # the format read: html, pdf, docx, eml, text …
+    list_version: Mapped[str] = mapped_column(String(100), default="")  # the lists it was scanned with
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[str] = mapped_column(String(40))
+
+
+class EvidenceMention(Base):
+    """One list entity a stored document names (a verified mention): where, and the sentence."""
+
+    __tablename__ = "evidence_mentions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("evidence_documents.id", ondelete="CASCADE"), index=True
+    )
+    entity_id: Mapped[str] = mapped_column(String(200), index=True)
+    entity_name: Mapped[str] = mapped_column(Text)
+    lists: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of list codes
+    text: Mapped[str] = mapped_column(Text)  # the mention as written
+    page: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    sentence: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    verdict: Mapped[str] = mapped_column(String(20))

@@ -2,7 +2,8 @@
 
 Each module of this package adds its commands to the app with its ``register(app)``: ``screen``,
 ``match`` (match, compare), ``network``, ``service`` (serve), ``lists``, ``cases`` (users, keys,
-audit, decisions), ``monitor`` and ``scan`` (documents). ``common`` holds what they share; ``spark`` runs ``screen --engine spark``.
+audit, decisions), ``monitor``, ``scan`` (documents) and ``evidence``. ``common`` holds what they
+share; ``spark`` runs ``screen --engine spark``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperOption
 
-from supplyscreen.cli import cases, lists, match, monitor, network, scan, screen, service
+from supplyscreen.cli import cases, evidence, lists, match, monitor, network, scan, screen, service
 from supplyscreen.cli.common import err, out
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.version import __version__
@@ -39,7 +40,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for _module in (lists, screen, scan, match, network, cases, monitor, service):
+for _module in (lists, screen, scan, match, network, cases, monitor, evidence, service):
     _module.register(app)
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from supplyscreen.cli.cases import DatabaseOption
 from supplyscreen.cli.common import HomeOption, err, out
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.listcodes import list_info
@@ -155,8 +157,10 @@ def lists_show(
     key: Annotated[str, typer.Argument(help="An entity id, a source id (us_ofac_sdn:29299) or a name.")],
     home: HomeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    database_url: DatabaseOption = None,
 ) -> None:
-    """An entity with all its memberships, names and relations."""
+    """An entity with all its memberships, names and relations, and the documents kept as evidence
+    that mention it (`evidence add`)."""
     store = _store(home)
     try:
         entities = [store.get(key)]
@@ -165,8 +169,16 @@ def lists_show(
         if not entities:
             raise SupplyscreenError(f"no entity with id, source id or name {key!r}") from None
     history = entity_history(store)
+    mentioned = _mentioned_in([e.id for e in entities], database_url, home)
     if as_json:
-        shown = [{**e.to_dict(), **_seen(history.get(e.id))} for e in entities]
+        shown = [
+            {
+                **e.to_dict(),
+                **_seen(history.get(e.id)),
+                **({"mentioned_in": mentioned[e.id]} if mentioned.get(e.id) else {}),
+            }
+            for e in entities
+        ]
         print(json.dumps(shown, indent=1, ensure_ascii=False))
         return
     for i, entity in enumerate(entities):
@@ -182,6 +194,53 @@ def lists_show(
                 ),
                 highlight=False,
             )
+        _print_mentioned_in(mentioned.get(entity.id, []))
+
+
+def _mentioned_in(
+    keys: list[str], database_url: str | None, home: Path | None
+) -> dict[str, list[dict[str, object]]]:
+    """The evidence mentioning each entity, from the case database: nothing when there is no case
+    database, or no service extra (SQLAlchemy) to read one; a database that cannot be read is
+    reported in one line and the entity is shown without it."""
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from supplyscreen.cases.db import CaseDatabase, database_exists
+        from supplyscreen.cases.db import database_url as resolve_url
+        from supplyscreen.cases.evidence import mentions_of
+    except ImportError:  # a base install: no case database to read
+        return {}
+    url = resolve_url(database_url, home)
+    if not database_exists(url):
+        return {}
+    try:
+        db = CaseDatabase(url)
+        try:
+            return {key: [m.api_dict() for m in mentions_of(db, key)] for key in keys}
+        finally:
+            db.close()
+    except (SupplyscreenError, SQLAlchemyError) as exc:
+        err.print(f"[yellow]evidence not shown:[/] {escape(str(exc).splitlines()[0])}", highlight=False)
+        return {}
+
+
+def _print_mentioned_in(mentions: list[dict[str, object]]) -> None:
+    if not mentions:
+        return
+    out.print(
+        f"[bold]Mentioned in[/] {len(mentions)} document(s) kept as evidence "
+        "[dim](information beside a hit, not a flag)[/]:",
+        highlight=False,
+    )
+    for m in mentions:
+        out.print(
+            f'  {m["date"]} {m["source"]}: "{m["title"]}" (evidence {m["evidence_id"]}, page {m["page"]})'
+            + (f" {m['url']}" if m.get("url") else ""),
+            highlight=False,
+            markup=False,
+        )
+        out.print(f"    “{m['snippet']}”", highlight=False, markup=False)
 
 
 def _seen(seen: Seen | None) -> dict[str, str]:
