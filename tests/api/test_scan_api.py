@@ -17,7 +17,7 @@ pytest.importorskip("fastapi")
 from scan.documents import write_html, write_image_pdf  # noqa: E402
 from support.service import Service, open_service  # noqa: E402
 
-from supplyscreen.api import scanning  # noqa: E402
+from supplyscreen.api import scan_jobs  # noqa: E402
 
 # A made-up private person, named in a sentence that names no list entity.
 PRIVATE = "Margaret Oyelaran-Whitfield"
@@ -196,7 +196,7 @@ def test_a_queued_scan_is_cancelled_and_keeps_no_results(
 ) -> None:
     queued: list[str] = []
     for fresh in open_service(screener, tmp_path / "home"):
-        monkeypatch.setattr(scanning.ScanRunner, "submit", lambda self, job_id: queued.append(job_id))
+        monkeypatch.setattr(scan_jobs.ScanRunner, "submit", lambda self, job_id: queued.append(job_id))
         answer = post_scan(fresh, [documents[0]])
         job_id = answer.json()["id"]
         assert queued == [job_id]
@@ -231,7 +231,7 @@ def test_a_scan_left_running_by_a_stopped_server_is_failed(
 def test_text_over_the_limit_is_cut_and_the_answer_says_so(
     service: Service, documents: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(scanning, "MAX_TEXT_BYTES", 60)
+    monkeypatch.setattr(scan_jobs, "MAX_TEXT_BYTES", 60)
     job = wait_scan(service, post_scan(service, [documents[0]]).json()["id"])
     assert job["status"] == "done"
     assert job["summary"]["text_cut"] is True and job["summary"]["text_kept"] <= 60

@@ -414,8 +414,8 @@ def test_empty_missing_and_folder(tmp_path: Path) -> None:
 
 
 def test_bytes_too_large_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from supplyscreen.scan import documents
+    from supplyscreen.scan import source
 
-    monkeypatch.setattr(documents, "MAX_BYTES", 10)
+    monkeypatch.setattr(source, "MAX_BYTES", 10)
     (tmp_path / "big.txt").write_text("x" * 11, encoding="utf-8")
     assert "larger than" in str(_error(tmp_path / "big.txt"))

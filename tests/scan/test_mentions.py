@@ -122,7 +122,7 @@ def test_sentence_bounds() -> None:
 
 
 def test_a_name_of_one_everyday_word_is_for_review(screener: Any) -> None:
-    """"Cybersecurity" at a sentence's start matches a listed company's name word for word; being
+    """ "Cybersecurity" at a sentence's start matches a listed company's name word for word; being
     an everyday English word, it is a review, not a match. "Hikvision" is no everyday word."""
     found = _found(screener, "September 20, 2022. Cybersecurity and anti-virus software was banned.")
     assert found and all(verdict == "review" for _, verdict in found)

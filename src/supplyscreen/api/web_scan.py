@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from supplyscreen.api.deps import state_of
+from supplyscreen.api.scan_jobs import MAX_TEXT_BYTES
 from supplyscreen.api.scanning import (
     MAX_FILES,
-    MAX_TEXT_BYTES,
     cancel_scan,
     find_scan,
     read_documents,

@@ -37,6 +37,7 @@ from supplyscreen.detect.text import (
     text_words,
     texts_with_words,
     tokens,
+    word_positions,
 )
 from supplyscreen.model import Flag, Record
 from supplyscreen.screen.policy import COVERED_EQUIPMENT
@@ -188,8 +189,6 @@ class CoveredEquipmentDetector:
         starts = [w for w in words if w.startswith(heads)]
         if not starts:
             return
-        from supplyscreen.scan.mentions import word_positions
-
         if folded is None:
             folded = fold(text)
         seen: set[tuple[int, int]] = set()

@@ -11,9 +11,9 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
@@ -520,3 +520,29 @@ def exclusive_limit(value: str) -> str | None:
     year, month = int(m.group(1)), int(m.group(2))
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return f"{year:04d}-{month:02d}-01"
+
+
+def word_positions(folded: str, word: str) -> Iterator[int]:
+    """Where ``word`` stands as a whole word (no letter or digit on either side) in ``folded``
+    (folded text, or plain ASCII text for a word as it is written there)."""
+    if len(word) <= SHORT_WORD:  # a short word is inside many others: let the regex engine skip them
+        yield from (m.start() for m in _whole_word(word).finditer(folded))
+        return
+    n = len(word)
+    size = len(folded)
+    i = folded.find(word)
+    while i >= 0:
+        j = i + n
+        if (i == 0 or not folded[i - 1].isalnum()) and (j >= size or not folded[j].isalnum()):
+            yield i
+        i = folded.find(word, j)
+
+
+SHORT_WORD = 3
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str]:
+    # the word first, so that the engine looks for it as a literal; then what stands before and after
+    w = re.escape(word)
+    return re.compile(w + r"(?<![^\W_]" + w + r")(?![^\W_])")

@@ -29,15 +29,15 @@ import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from supplyscreen.detect.text import fold
+from supplyscreen.detect.text import fold, word_positions
 from supplyscreen.model import Hit
 from supplyscreen.names.index import NameIndex
 from supplyscreen.names.matcher import Matcher
 from supplyscreen.names.normalize import CORE, GENERIC, NUMBER, PLACE, TITLE, name_form
-from supplyscreen.names.vocab import han_pinyin, vocabulary
+from supplyscreen.names.vocab import vocabulary
+from supplyscreen.scan.han import distinctive_han, han_keys, latin_words
 
 #: Schemas not searched for in running text: their names are ordinary words.
 SKIPPED_SCHEMAS = frozenset({"Vessel", "Airplane"})
@@ -49,10 +49,6 @@ _CAPITALISED = re.compile(r"(?<![^\W_])[^\W\d_a-z][^\W_]*")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A word of running text as written, in any script (letters and digits), for cutting name spans.
 _TEXT_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-MIN_HAN = 2  # characters of the shortest Chinese trigger ("大华")
-# a name's leading characters are a trigger from this length ("海康威视"); a shorter part of a name
-# only when it is the name the lists also write in Latin script ("大华" Dahua)
-MIN_HAN_PREFIX = 4
 SPAN_WORDS = 12  # words a name span reaches on either side of its trigger
 WINDOW = 240  # characters of text read on either side of a trigger to cut its span
 SENTENCE_REACH = 400  # characters a sentence is sought on either side of a mention
@@ -137,19 +133,19 @@ class MentionFinder:
         self.legal_words = frozenset(w for w in legal if w.isalpha() and w not in _CONNECTORS)
         triggers: dict[str, _Trigger] = {}
         han = ahocorasick.Automaton()
-        han_keys: set[str] = set()
+        han_seen: set[str] = set()
         for n in range(len(index.packed_forms)):
             info = index.entities[index.name_entity[n]]
             if info.schema in SKIPPED_SCHEMAS or not info.lists:
                 continue
             original = index.original(n)
             if _HAN.search(original):
-                latin = _latin_words(info.names)
-                for key in _han_keys(original, index.form(n), v):
-                    if key != original and not _distinctive_han(key, latin):
+                latin = latin_words(info.names)
+                for key in han_keys(original, index.form(n), v):
+                    if key != original and not distinctive_han(key, latin):
                         continue
-                    if key not in han_keys:
-                        han_keys.add(key)
+                    if key not in han_seen:
+                        han_seen.add(key)
                         han.add_word(key, key)
                 continue
             form = index.form(n)
@@ -184,7 +180,7 @@ class MentionFinder:
         self.common_words = frozenset(w for w, t in triggers.items() if t.common)
         self.rare_words = self.trigger_words - self.common_words
 
-        if han_keys:
+        if han_seen:
             han.make_automaton()
             self.han_automaton = han
 
@@ -392,32 +388,6 @@ def _everyday_word(query: str) -> bool:
     return bool(zipf_frequency(query.lower(), "en") >= EVERYDAY)
 
 
-def word_positions(folded: str, word: str) -> Iterator[int]:
-    """Where ``word`` stands as a whole word (no letter or digit on either side) in ``folded``
-    (folded text, or plain ASCII text for a word as it is written there)."""
-    if len(word) <= SHORT_WORD:  # a short word is inside many others: let the regex engine skip them
-        yield from (m.start() for m in _whole_word(word).finditer(folded))
-        return
-    n = len(word)
-    size = len(folded)
-    i = folded.find(word)
-    while i >= 0:
-        j = i + n
-        if (i == 0 or not folded[i - 1].isalnum()) and (j >= size or not folded[j].isalnum()):
-            yield i
-        i = folded.find(word, j)
-
-
-SHORT_WORD = 3
-
-
-@lru_cache(maxsize=4096)
-def _whole_word(word: str) -> re.Pattern[str]:
-    # the word first, so that the engine looks for it as a literal; then what stands before and after
-    w = re.escape(word)
-    return re.compile(w + r"(?<![^\W_]" + w + r")(?![^\W_])")
-
-
 def _name_beside(text: str, start: int, end: int) -> bool:
     """Whether the word before or after ``start:end`` (a space or a hyphen apart) begins with a
     capital or a digit: a capitalised common word then may be part of a name ("East Hope")."""
@@ -514,75 +484,6 @@ def _piece_around(span: str, start: int, end: int) -> tuple[int, int] | None:
     if (lo, hi) == (0, len(span)) or lo >= hi:
         return None
     return lo, hi
-
-
-CHINESE_COMMON = 3.0  # Zipf frequency in Chinese from which a part of a name is an ordinary word
-
-
-def _distinctive_han(key: str, latin: set[str]) -> bool:
-    """Whether a part of a Chinese list name (without its place, legal form and industry words, or its
-    leading characters) names the entity in running text. Many such parts are ordinary words
-    (毛纺织 "wool spinning", 生产建设 "production and construction"): a part counts when the lists
-    write the same name in Latin script (大华 Dahua, 华为 Huawei), or when it is four characters or
-    more and rare in Chinese (海康威视), by wordfreq's Chinese frequencies (segmented by jieba)."""
-    if "".join(han_pinyin(key)) in latin:
-        return True
-    if len(key) < MIN_HAN_PREFIX:
-        return False
-    return _chinese_frequency(key) < CHINESE_COMMON
-
-
-def _chinese_frequency(word: str) -> float:
-    import logging
-
-    import jieba  # type: ignore[import-untyped]
-    from wordfreq import zipf_frequency
-
-    jieba.setLogLevel(logging.WARNING)  # it logs its dictionary's loading, once per process
-    return float(zipf_frequency(word, "zh"))
-
-
-def _latin_words(names: list[str]) -> set[str]:
-    """The folded words of an entity's names in Latin script, and each name written together."""
-    out: set[str] = set()
-    for name in names:
-        if _HAN.search(name):
-            continue
-        words = _WORD.findall(fold(name))
-        out.update(words)
-        out.add("".join(words))
-    return out
-
-
-def _han_keys(original: str, form: Any, v: Any) -> list[str]:
-    """The Han spellings of a Chinese list name that trigger a span: the name itself, without its
-    legal form, place prefix and industry words, and its leading characters of the rest."""
-    keys = {original}
-    core = original
-    for legal in v.legal_han:
-        if core.endswith(legal) and len(core) > len(legal):
-            core = core[: -len(legal)]
-            break
-    keys.add(core)
-    changed = True
-    while changed:
-        changed = False
-        for places in v.place_han_by_head.values():
-            for p in places:
-                if core.startswith(p) and len(core) - len(p) >= MIN_HAN:
-                    core = core[len(p) :]
-                    changed = True
-                    break
-        for generics in v.generic_han_by_tail.values():
-            for g in generics:
-                if core.endswith(g) and len(core) - len(g) >= MIN_HAN:
-                    core = core[: -len(g)]
-                    changed = True
-                    break
-    keys.add(core)
-    if len(core) > MIN_HAN_PREFIX:
-        keys.add(core[:MIN_HAN_PREFIX])
-    return [k for k in keys if len(k) >= MIN_HAN and _HAN.search(k)]
 
 
 _FINDERS: weakref.WeakKeyDictionary[Matcher, MentionFinder] = weakref.WeakKeyDictionary()

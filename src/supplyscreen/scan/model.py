@@ -31,6 +31,15 @@ class DocumentError(SupplyscreenError):
         super().__init__(f"{self.path}: {message}")
 
 
+class UnsupportedDocument(DocumentError):
+    """A file of no format the scan reads (an image, an archive, a binary file): a folder's or a
+    mail's such files are skipped, where a damaged or encrypted document is reported."""
+
+
+SUPPORTED = "PDF, DOCX, HTML, e-mail, XLSX, CSV, text"
+NOT_SUPPORTED = f"is not a text file or a supported document ({SUPPORTED})"
+
+
 @dataclass(slots=True)
 class Page:
     """One page of a document's text; ``number`` counts from 1."""

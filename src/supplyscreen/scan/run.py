@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supplyscreen.detect import detectors
-from supplyscreen.detect.text import fold
+from supplyscreen.detect.text import fold, word_positions
 from supplyscreen.model import Flag, Record
 from supplyscreen.scan.mentions import (
     _HAN_RUN,
@@ -31,7 +31,6 @@ from supplyscreen.scan.mentions import (
     EntityMention,
     mention_finder,
     sentence_bounds,
-    word_positions,
 )
 from supplyscreen.scan.model import Document, DocumentError, Mention, Page
 
