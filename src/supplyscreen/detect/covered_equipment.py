@@ -95,6 +95,7 @@ class CoveredEquipmentDetector:
         self.rows = tables.rows
         self._patterns, self._regex = tables.patterns, tables.regex
         self._heads: tuple[str, ...] | None = None
+        self._head_firsts: frozenset[str] = frozenset()
         self.model_prefilter = tables.model_prefilter
         self._categories = WordSet(cfg["category_words"])
         self._unrelated = WordSet(cfg["unrelated_words"])
@@ -183,10 +184,12 @@ class CoveredEquipmentDetector:
         heads = self._heads
         if heads is None:
             heads = self._heads = pattern_heads([p.regex for p in self._patterns])
+            self._head_firsts = frozenset(h[:2] for h in heads)
         if not heads:
             yield from ((m.start(), m.end()) for m in self._regex.finditer(text))
             return
-        starts = [w for w in words if w.startswith(heads)]
+        firsts = self._head_firsts
+        starts = [w for w in words if w[:2] in firsts and w.startswith(heads)]
         if not starts:
             return
         if folded is None:

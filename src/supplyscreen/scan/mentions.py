@@ -208,21 +208,23 @@ class MentionFinder:
         seen: set[tuple[tuple[int, int], int]] = set()
         located: list[tuple[str, list[int]]] = []
         located.extend((w, list(word_positions(folded, w))) for w in self.rare_words.intersection(words))
+        # the words not beginning in lower case, read in one pass: how the text is written, and the
+        # capitalised common words (only those can count)
+        unlowered = _CAPITALISED.findall(text)
         # a word in lower case is a name's only in a text written in lower case (a chat, a URL list)
-        lower_text = _written_in_lower_case(text)
-        if not lower_text:
+        if len(unlowered) * 100 >= len(text) / 6:
             located = [(w, [i for i in starts if not text[i].islower()]) for w, starts in located]
         common = self.common_words.intersection(words)
         if common:
-            # only a capitalised common word can count: the capitalised words, read in one pass
-            capitalised: dict[str, list[int]] = {}
-            for m in _CAPITALISED.finditer(text):
-                word = m.group()
+            forms: dict[str, set[str]] = {}
+            for word in set(unlowered):
                 if word[0].isupper():
                     low = word.lower() if word.isascii() else fold(word)
                     if low in common:
-                        capitalised.setdefault(low, []).append(m.start())
-            located.extend(capitalised.items())
+                        forms.setdefault(low, set()).add(word)
+            for low, written in forms.items():
+                starts = sorted({i for w in written for i in word_positions(text, w)})
+                located.append((low, starts))
         for word, starts in located:
             trig = self.triggers[word]
             for start in starts:
@@ -404,12 +406,6 @@ def _name_beside(text: str, start: int, end: int) -> bool:
     while i > 0 and text[i - 1].isalnum():
         i -= 1
     return text[i].isupper() or text[i].isdigit()
-
-
-def _written_in_lower_case(text: str) -> bool:
-    """Whether a text is written without capitals (under one word in a hundred capitalised)."""
-    letters = sum(1 for _ in _CAPITALISED.finditer(text, 0, min(len(text), 20_000)))
-    return letters * 100 < min(len(text), 20_000) / 6
 
 
 def _lower_between(text: str, start: int, end: int) -> bool:
