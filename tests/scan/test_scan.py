@@ -194,6 +194,7 @@ def test_cli_reports_all_three_formats_and_names_the_unreadable_file(
     lines = [json.loads(line) for line in outputs[".jsonl"].splitlines()]
     rows = list(csv.DictReader(outputs[".csv"].splitlines()))
     assert len(lines) == len(rows) > 0
+    assert list(rows[0]) == [k for k in lines[0] if k != "detail"]  # the same columns, and the detail
     assert [(r["file"], r["page"], r["start"], r["text"]) for r in rows] == [
         (d["file"], str(d["page"]), str(d["start"]), d["text"]) for d in lines
     ]

@@ -175,7 +175,8 @@ def _strip_legal(ws: list[str], v: Vocabulary) -> tuple[list[str], list[str]]:
     return out, legal
 
 
-def _role(word: str, v: Vocabulary) -> str:
+def word_role(word: str, v: Vocabulary) -> str:
+    """A word's role in a name: a number, a place, an industry word, else a core word."""
     if word.isdigit():
         return NUMBER
     if word in v.places:
@@ -477,7 +478,7 @@ def name_form(text: str, *, is_person: bool = False) -> NameForm:
     for w in content:
         if _pinyin_split(w, 1):
             pinyin_words += 1
-        tokens.append(Token(w, _role(w, v)))
+        tokens.append(Token(w, word_role(w, v)))
     if sources:  # say what a word with digits for letters was written as (rare: a lookup per word)
         by_text = {raw[i]: (src, alternatives.get(i, ())) for i, src in sources.items()}
         tokens = [

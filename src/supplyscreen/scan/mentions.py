@@ -35,7 +35,7 @@ from supplyscreen.detect.text import fold, word_positions
 from supplyscreen.model import Hit
 from supplyscreen.names.index import NameIndex
 from supplyscreen.names.matcher import Matcher
-from supplyscreen.names.normalize import CORE, GENERIC, NUMBER, PLACE, TITLE, name_form
+from supplyscreen.names.normalize import CORE, NUMBER, PLACE, TITLE, name_form, word_role
 from supplyscreen.names.vocab import vocabulary
 from supplyscreen.scan.han import distinctive_han, han_keys, latin_words
 
@@ -154,7 +154,7 @@ class MentionFinder:
             best: tuple[float, int, str] | None = None
             distinct: set[str] = set()
             for w in words:
-                role = roles.get(w) or roles.get(w[:-1] if w.endswith("s") else w) or _guess_role(w, v)
+                role = roles.get(w) or roles.get(w[:-1] if w.endswith("s") else w) or word_role(w, v)
                 if role in (TITLE, PLACE) or w in v.stop:
                     continue
                 distinct.add(w)
@@ -423,16 +423,6 @@ def _lower_between(text: str, start: int, end: int) -> bool:
         and after[0] == " "
         and after[1].islower()
     )
-
-
-def _guess_role(word: str, v: Any) -> str:
-    if word.isdigit():
-        return NUMBER
-    if word in v.places:
-        return PLACE
-    if word in v.generic:
-        return GENERIC
-    return CORE
 
 
 def _name_word(word: str) -> bool:

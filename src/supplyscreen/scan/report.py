@@ -25,7 +25,8 @@ from supplyscreen.report.html import CSS
 from supplyscreen.scan.model import Mention
 from supplyscreen.scan.run import ScanResult, walk_documents
 
-#: The columns of the CSV report, in order (the JSON Lines report has the same keys, and ``detail``).
+#: The columns of the CSV report, in order (the JSON Lines report has the same keys, and ``detail``:
+#: everything the detector or the matcher said of the mention).
 COLUMNS = (
     "file",
     "page",
@@ -41,6 +42,7 @@ COLUMNS = (
     "score",
     "verdict",
     "confidence",
+    "explanation",
     "legal_basis",
     "reason",
     "source",
@@ -80,9 +82,11 @@ def row(m: Mention) -> dict[str, Any]:
 
 
 def write_jsonl(mentions: Iterable[Mention], path: Path) -> None:
+    """One line per mention: the CSV report's columns (``lists`` a list), and ``detail``."""
     with path.open("w", encoding="utf-8") as fh:
         for m in mentions:
-            fh.write(json.dumps(m.to_dict(), ensure_ascii=False, default=str) + "\n")
+            line = {**row(m), "lists": list(m.lists), "detail": m.detail}
+            fh.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
 
 
 def write_csv(mentions: Iterable[Mention], path: Path) -> None:
