@@ -17,16 +17,15 @@ from typing import Any
 
 from conftest import FCC_HTML, UN_XML
 from fastapi.testclient import TestClient
+from support.homes import BASE_VERSION as BASE_VERSION  # re-exported for the schedule tests
+from support.homes import small_home
 from support.service import Service
 
 from supplyscreen.api import Settings, create_app
 from supplyscreen.cases import Cases
 from supplyscreen.screener import Screener
-from supplyscreen.sources.registry import source_spec
 from supplyscreen.store import Store
-from supplyscreen.store.build import build_snapshot, read_source
 
-BASE_VERSION = "20200101T000000Z-base"
 WATCH_HEADER = ["id", "name", "aliases", "country", "notes", "schema"]
 MASTER = [
     ["vendor_id", "vendor name", "address"],
@@ -37,18 +36,6 @@ MASTER = [
 ]
 #: a watchlist entry named like vendor 3 of the master
 WATCHLIST = [["W1", "Zorblax Industrial Holdings", "", "CN", "", "Company"]]
-
-
-def small_home(home: Path) -> Path:
-    """A data directory whose active version holds the UN and FCC fixture lists only."""
-    sources = {
-        "un_sc": read_source(source_spec("un_sc"), {"xml": UN_XML}),
-        "us_fcc_covered": read_source(source_spec("us_fcc_covered"), {"html": FCC_HTML}),
-    }
-    (home / "snapshots").mkdir(parents=True)
-    build_snapshot(home / "snapshots" / BASE_VERSION, sources, version=BASE_VERSION)
-    Store.open(home).activate(BASE_VERSION)
-    return home
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:

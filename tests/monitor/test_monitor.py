@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.homes import small_home
 
 from supplyscreen.cases import Cases
 from supplyscreen.monitor.book import MonitorBook, MonitorError
@@ -74,7 +75,7 @@ def by_row(changes: list[Any]) -> dict[int, list[tuple[str, str | None]]]:
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Lists v1 → monitor added → v2 → run → decisions → run → v3 → run, with what each run said."""
     tmp = tmp_path_factory.mktemp("monitor")
-    home = tmp / "home"
+    home = small_home(tmp / "home")  # the lists are the watchlist's versions: no need of the embedded
     watch(home, tmp, "v1", V1)
     cases = Cases.open(home=home)
     master = write_csv(tmp / "master.csv", MASTER)

@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.cli import run_cli
+from support.homes import small_home
 
 from supplyscreen.cases import Cases
-from tests.support.cli import run_cli
 
 WATCH = ["id", "name", "aliases", "country", "notes", "schema"]
 
@@ -24,7 +25,7 @@ def _csv(path: Path, rows: list[list[str]]) -> Path:
 def test_monitor_commands_and_exit_codes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    home = tmp_path / "home"
+    home = small_home(tmp_path / "home")  # small lists: each new version is built in a moment
     monkeypatch.setenv("SUPPLYSCREEN_USER", "dana")
 
     def cli(*args: str) -> tuple[int, str]:
@@ -101,7 +102,7 @@ def test_monitor_commands_and_exit_codes(
 def test_lists_update_runs_monitors_only_when_asked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    home = tmp_path / "home"
+    home = small_home(tmp_path / "home")  # small lists: each new version is built in a moment
 
     def cli(*args: str) -> tuple[int, str]:
         code, out, err = run_cli([*args, "--home", str(home)], capsys, monkeypatch)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.homes import small_home
 from support.hooks import Waits, hook_server
 
 from supplyscreen.cases import Cases
@@ -30,7 +31,7 @@ def test_changes_stay_open_until_a_delivery_succeeds(tmp_path: Path, monkeypatch
     for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SUPPLYSCREEN_WEBHOOK_SECRET", "s3cret")
-    home = tmp_path / "home"
+    home = small_home(tmp_path / "home")  # small lists: each new version is built in a moment
     cases = Cases.open(home=home)
     master = _csv(
         tmp_path / "m.csv", [["vendor", "address"], ["Quorvex Lumen Optics", "Wuhan"], ["Acme", "Phoenix"]]
