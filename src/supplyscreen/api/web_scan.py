@@ -1,5 +1,5 @@
 """The web UI's document scans: an upload form (one or more files), and a scan's page, which follows
-its progress (``/static/scan.js`` polls ``GET /scan/{id}``) and then shows each document's pages of
+its progress (``/static/app.js`` polls ``GET /scan/{id}``, as it polls a screening) and then shows each document's pages of
 text with every mention highlighted: a list entity linked to its entity page, covered equipment, a
 Xinjiang place or a high-priority sector titled with what it is and why. The documents' text is
 untrusted: it is only ever written through the templates' escaping."""
