@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from fastapi.testclient import TestClient
 from support.homes import BASE_VERSION as BASE_VERSION  # re-exported for the schedule tests
 from support.homes import small_home
 from support.service import Service
+from support.service import sign_in as sign_in  # re-exported for the service tests
 
 from supplyscreen.api import Settings, create_app
 from supplyscreen.cases import Cases
@@ -77,23 +77,6 @@ def upload(service: Service, name: str = "vendors", role: str = "reviewer", **ex
     return service.client.post(
         "/monitors", files=files, data={"name": name, **extra}, headers=service.headers(role)
     )
-
-
-def sign_in(client: TestClient, user: str, password: str) -> str:
-    """Sign in through the login form; the session's CSRF token."""
-    page = client.get("/ui/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    response = client.post(
-        "/ui/login",
-        data={"username": user, "password": password, "csrf_token": token.group(1), "next": "/ui/"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    home = client.get("/ui/")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
-    assert csrf is not None
-    return csrf.group(1)
 
 
 class _Quiet(SimpleHTTPRequestHandler):

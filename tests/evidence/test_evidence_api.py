@@ -14,8 +14,7 @@ import pytest
 pytest.importorskip("fastapi")
 import jsonschema_rs  # noqa: E402
 from conftest import REPO  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from support.service import Service, open_service  # noqa: E402
+from support.service import Service, open_service, sign_in  # noqa: E402
 
 from evidence.articles import (  # noqa: E402
     DAHUA_API_ID,
@@ -48,22 +47,6 @@ def service(screener: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             user="dana",
         )
         yield found
-
-
-def sign_in(client: TestClient, user: str, password: str) -> str:
-    """Sign in through the login form; the session's CSRF token."""
-    page = client.get("/ui/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    response = client.post(
-        "/ui/login",
-        data={"username": user, "password": password, "csrf_token": token.group(1), "next": "/ui/"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/ui/").text)
-    assert csrf is not None
-    return csrf.group(1)
 
 
 def test_entities_answer_mentioned_in(service: Service) -> None:

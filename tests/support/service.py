@@ -3,6 +3,7 @@ viewer who sign in with passwords, and helpers to send requests as each."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,3 +44,20 @@ def open_service(screener: Any, home: Path, **settings: Any) -> Iterator[Service
     app = create_app(Settings(home=home, **settings), screener=screener, cases=cases)
     with TestClient(app) as client:
         yield Service(client, cases, keys)
+
+
+def sign_in(client: TestClient, user: str, password: str) -> str:
+    """Sign in through the login form; the session's CSRF token."""
+    page = client.get("/ui/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    response = client.post(
+        "/ui/login",
+        data={"username": user, "password": password, "csrf_token": token.group(1), "next": "/ui/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    home = client.get("/ui/")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
+    assert csrf is not None
+    return csrf.group(1)
