@@ -44,12 +44,10 @@ class Screener:
         """The name matcher, its index loaded from cache or built on first use."""
         if self._matcher is None:
             snapshot = self.store.snapshot
-            index: NameIndex = load_or_build(
-                snapshot.entities,
-                version=snapshot.version,
-                path=index_cache_path(self.store.home, snapshot),
-            )
+            path = index_cache_path(self.store.home, snapshot)
+            index: NameIndex = load_or_build(snapshot.entities, version=snapshot.version, path=path)
             self._matcher = Matcher(index)
+            self._matcher.cache_path = path
         return self._matcher
 
     def match(

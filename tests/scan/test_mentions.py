@@ -133,3 +133,26 @@ def test_a_word_in_lower_case_is_no_name_in_edited_text(screener: Any) -> None:
     text = "The Board met on Monday. It discussed cybersecurity and the huawei contract at length."
     assert _found(screener, text) == []
     assert _names(screener, "the new huawei phone") == {"huawei"}  # a text without capitals
+
+
+def test_the_finder_is_cached_beside_the_name_index(screener_home: Any, tmp_path: Any) -> None:
+    """A new process finds the triggers in the data directory rather than building them; a damaged
+    cache only costs the build."""
+    from supplyscreen import Screener
+    from supplyscreen.scan.mentions import MentionFinder, finder_cache_path
+
+    matcher = Screener.open(screener_home).matcher
+    assert matcher.cache_path is not None
+    path = finder_cache_path(matcher.cache_path)
+    mention_finder(matcher)
+    assert path.is_file()
+    built = MentionFinder(matcher)  # no cache: built
+    loaded = MentionFinder(matcher, path)
+    assert loaded.triggers.keys() == built.triggers.keys() and loaded.common_words == built.common_words
+    text = "Cameras by Hikvision; 据报道，海康威视的摄像头。"
+    assert [(m.text, m.verdict) for m in loaded.find(text)] == [(m.text, m.verdict) for m in built.find(text)]
+    damaged = tmp_path / "mentions.pickle"
+    damaged.write_bytes(b"not a pickle")
+    rebuilt = MentionFinder(matcher, damaged)
+    assert rebuilt.trigger_words == built.trigger_words
+    assert MentionFinder(matcher, damaged).trigger_words == built.trigger_words  # rewritten, then read

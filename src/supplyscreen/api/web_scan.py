@@ -1,8 +1,8 @@
 """The web UI's document scans: an upload form (one or more files), and a scan's page, which follows
-its progress (``/static/app.js`` polls ``GET /scan/{id}``, as it polls a screening) and then shows each document's pages of
-text with every mention highlighted: a list entity linked to its entity page, covered equipment, a
-Xinjiang place or a high-priority sector titled with what it is and why. The documents' text is
-untrusted: it is only ever written through the templates' escaping."""
+its progress (``/static/app.js`` polls ``GET /scan/{id}``, as it polls a screening) and then shows
+each document's pages of text with every mention highlighted: a list entity linked to its entity
+page, covered equipment, a Xinjiang place or a high-priority sector titled with what it is and why.
+The documents' text is untrusted: it is only ever written through the templates' escaping."""
 
 from __future__ import annotations
 

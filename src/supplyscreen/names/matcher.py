@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from supplyscreen.errors import SupplyscreenError
 from supplyscreen.model import ORGANISATION_SCHEMAS, SCHEMAS, Hit
@@ -157,6 +158,8 @@ class Matcher:
         self.match_threshold = match_threshold
         self.review_threshold = review_threshold
         self.common = Common(index.common_org, index.common_person)
+        #: where the index is cached, when it is (tables built from it are cached beside it)
+        self.cache_path: Path | None = None
         self._context: tuple[dict[str, list[int]], list[list[tuple[str, NameForm]]]] | None = None
 
     def query_forms(self, name: str, schema: str | None = None) -> list[QueryForm]:

@@ -25,10 +25,15 @@ list rows are all low-confidence leads is not a list hit and is not reported.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
+import tempfile
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from supplyscreen.detect.text import fold, word_positions
@@ -112,7 +117,7 @@ class EntityMention:
 class MentionFinder:
     """The triggers of one name index and the matcher that verifies their spans."""
 
-    def __init__(self, matcher: Matcher) -> None:
+    def __init__(self, matcher: Matcher, cache: Path | None = None) -> None:
         self.matcher = matcher
         self.triggers: dict[str, _Trigger] = {}
         self.trigger_words: frozenset[str] = frozenset()
@@ -121,7 +126,38 @@ class MentionFinder:
         self.han_automaton: Any = None
         self.legal_words: frozenset[str] = frozenset()
         self._verified: dict[str, list[tuple[Hit, str]]] = {}
-        self._build(matcher.index)
+        if cache is None or not self._load(cache, matcher.index.version):
+            self._build(matcher.index)
+            if cache is not None:
+                self._save(cache, matcher.index.version)
+
+    # -- the cache --------------------------------------------------------------------------------
+    _TABLES = ("triggers", "trigger_words", "common_words", "rare_words", "han_automaton", "legal_words")
+
+    def _load(self, path: Path, version: str) -> bool:
+        """The tables from ``path`` when they were built for this index version (a missing, damaged
+        or older file only costs the build)."""
+        try:
+            with open(path, "rb") as fh:
+                tables = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+            return False
+        if not isinstance(tables, dict) or tables.get("version") != version:
+            return False
+        for name in self._TABLES:
+            setattr(self, name, tables[name])
+        return True
+
+    def _save(self, path: Path, version: str) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mentions-")
+            with os.fdopen(fd, "wb") as fh:
+                tables = {name: getattr(self, name) for name in self._TABLES}
+                pickle.dump({"version": version, **tables}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only data directory only costs the build next time
 
     # -- building ---------------------------------------------------------------------------------
     def _build(self, index: NameIndex) -> None:
@@ -475,11 +511,28 @@ def _piece_around(span: str, start: int, end: int) -> tuple[int, int] | None:
 _FINDERS: weakref.WeakKeyDictionary[Matcher, MentionFinder] = weakref.WeakKeyDictionary()
 
 
+#: The finder's tables' format: part of their cache's name, raised whenever what they hold changes.
+FINDER_FORMAT = 1
+
+
+def finder_cache_path(index_cache: Path) -> Path:
+    """Where the finder of the name index cached at ``index_cache`` is cached: beside it, named by it,
+    this format and the word-frequency data the triggers were chosen by."""
+    from importlib.metadata import version
+
+    key = f"{index_cache.name}:{FINDER_FORMAT}:{version('wordfreq')}:{EVERYDAY}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return index_cache.parent / f"mentions-{digest}.pickle"
+
+
 def mention_finder(matcher: Matcher) -> MentionFinder:
-    """The mention finder of a matcher (built on first use, a second or two, then kept with it)."""
+    """The mention finder of a matcher (built on first use, a second or two, then kept with it; cached
+    beside the name index when the matcher says where that is, ``Matcher.cache_path``)."""
     finder = _FINDERS.get(matcher)
     if finder is None:
-        finder = _FINDERS[matcher] = MentionFinder(matcher)
+        index_cache = getattr(matcher, "cache_path", None)
+        cache = finder_cache_path(index_cache) if isinstance(index_cache, Path) else None
+        finder = _FINDERS[matcher] = MentionFinder(matcher, cache)
     return finder
 
 
