@@ -116,6 +116,11 @@ def test_sentence_bounds() -> None:
     text = "First one. Bought from Zhejiang Dahua Technology Co., Ltd. in May. Third."
     s, e = sentence_bounds(text, text.index("Zhejiang"), text.index(" in May"))
     assert text[s:e] == "Bought from Zhejiang Dahua Technology Co., Ltd. in May."
+    table = "| " + "cell words | " * 60 + "Hikvision | " + "other cell | " * 60
+    at = table.index("Hikvision")
+    s, e = sentence_bounds(table, at, at + 9)
+    assert table[s - 1].isspace() and table[e].isspace()  # cut at a space, never in a word
+    assert s > 0 and e < len(table) and table[s:e].count("Hikvision") == 1
     han = "第一句。供应商是海康威视。第三句。"
     s, e = sentence_bounds(han, han.index("海康"), han.index("海康") + 4)
     assert han[s:e] == "供应商是海康威视。"

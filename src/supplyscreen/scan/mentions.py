@@ -538,16 +538,27 @@ def mention_finder(matcher: Matcher) -> MentionFinder:
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around ``text[start:end]``: from the end of the sentence before it to the end of
-    its own, at most :data:`SENTENCE_REACH` characters either side."""
-    s = max(0, start - SENTENCE_REACH)
-    for m in _SENTENCE_END.finditer(text, s, start + 1):
+    its own, at most :data:`SENTENCE_REACH` characters either side; where that reach cuts it (a
+    table, a list without full stops), at the nearest space inside, never in a word."""
+    lo = max(0, start - SENTENCE_REACH)
+    s = lo
+    for m in _SENTENCE_END.finditer(text, lo, start + 1):
         s = m.end()
+    if s == lo > 0:  # cut by the reach: begin after a space
+        space = _SPACE.search(text, lo, start)
+        s = space.end() if space else start
     hi = min(len(text), end + SENTENCE_REACH)
     after = end + 1 if text[end - 1 : end] == "." else end  # "Co., Ltd." ends a name, not the sentence
     stop = _SENTENCE_END.search(text, min(after, hi), hi)
-    if stop is None:
-        return s, hi
-    return s, (stop.end() if stop.group()[:1] in "。！？；" else stop.start())
+    if stop is not None:
+        return s, (stop.end() if stop.group()[:1] in "。！？；" else stop.start())
+    if hi < len(text):  # cut by the reach: end before a space
+        cut = max(text.rfind(" ", end, hi), text.rfind("\n", end, hi))
+        hi = cut if cut > end else hi
+    return s, hi
+
+
+_SPACE = re.compile(r"\s+")
 
 
 __all__ = ["EntityMention", "MentionFinder", "mention_finder", "name_form", "sentence_bounds"]
