@@ -86,7 +86,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         home: HomeOption = None,
     ) -> None:
-        """Find list entities, covered equipment, Xinjiang places and high-priority sectors in documents."""
+        """Find list entities, covered equipment, Xinjiang places and high-priority sectors in documents.
+
+        Exit 2 when a file could not be read (each is named on stderr; the others are still scanned
+        and reported), 3 with --fail-on when a list entity was found at that verdict."""
         if fail_on not in (None, "match", "review"):
             raise typer.BadParameter("use match or review", param_hint="--fail-on")
         from supplyscreen.scan.report import FORMATS, write_report
