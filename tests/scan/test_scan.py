@@ -230,3 +230,30 @@ def test_cli_fail_on_and_folders(
     assert code == 3
     code, _, stderr = run_cli(["scan", str(folder), "--out", str(tmp_path / "r.xlsx")], capsys, monkeypatch)
     assert code == 2 and "r.xlsx" in stderr
+
+
+def test_helpers_give_the_same_result_in_the_same_order(
+    screener: Any, audit_pdf: Path, tmp_path: Path
+) -> None:
+    """``workers`` > 1: forked helpers read and scan a file each; mentions, documents and errors
+    are those of one process, in the order of the files."""
+    other = write_docx(
+        tmp_path / "contract.docx", ["据报道，供应商使用海康威视的摄像头。", "Delivery to Aksu, Xinjiang."]
+    )
+    scanned = write_image_pdf(tmp_path / "scanned.pdf")
+    text = tmp_path / "note.txt"
+    text.write_text("Hikvision and Dahua were added to the Entity List.", encoding="utf-8")
+    files = [audit_pdf, scanned, other, text]
+    heard: list[tuple[str, int, int]] = []
+    one = scan_files(screener, files, workers=1)
+    many = scan_files(screener, files, workers=2, progress=lambda f, p, n: heard.append((f, p, n)))
+    assert [m.to_dict() for m in many.mentions] == [m.to_dict() for m in one.mentions]
+    assert (
+        [d.path for d in many.documents]
+        == [d.path for d in one.documents]
+        == [str(f) for f in files if f != scanned]
+    )
+    assert [str(e) for e in many.errors] == [str(e) for e in one.errors] and "no text layer" in str(
+        many.errors[0]
+    )
+    assert (str(audit_pdf), 2, 2) in heard and (str(scanned), 0, 0) in heard

@@ -84,6 +84,7 @@ def register(app: typer.Typer) -> None:
                 help="Exit 3 when a list entity is found at this verdict or above: match or review.",
             ),
         ] = None,
+        workers: Annotated[int, typer.Option(help="Processes at work (0: one per core; 1: no helpers).")] = 0,
         home: HomeOption = None,
     ) -> None:
         """Find list entities, covered equipment, Xinjiang places and high-priority sectors in documents.
@@ -127,7 +128,7 @@ def register(app: typer.Typer) -> None:
                     )
                     progress.advance(page_task)
 
-            result = scan_files(screener, files, progress=on_page)
+            result = scan_files(screener, files, progress=on_page, workers=workers)
         if out_path is not None:
             write_report(result, out_path)
         for error in result.errors:

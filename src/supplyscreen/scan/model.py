@@ -30,6 +30,10 @@ class DocumentError(SupplyscreenError):
         self.reason = message
         super().__init__(f"{self.path}: {message}")
 
+    def __reduce__(self) -> tuple[type[DocumentError], tuple[str, str]]:
+        # pickled as what it was made of (a scan's helper process sends it back)
+        return (type(self), (self.path, self.reason))
+
 
 class UnsupportedDocument(DocumentError):
     """A file of no format the scan reads (an image, an archive, a binary file): a folder's or a

@@ -14,6 +14,9 @@ person ("Margaret moved to Aksu, Xinjiang") never reaches a report with the pers
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
@@ -168,25 +171,88 @@ def scan_files(
     *,
     progress: Progress | None = None,
     read: Callable[[Path], Document] | None = None,
+    workers: int = 1,
 ) -> ScanResult:
-    """Scan files in order; a file that cannot be read is an error of the result, not an exception."""
-    if read is None:
-        from supplyscreen.scan.documents import read_document
+    """Scan files in order; a file that cannot be read is an error of the result, not an exception.
 
-        read = read_document
+    ``workers`` counts the processes at work (0: one per core): with more than one, and more than
+    one file, helpers forked with the lists, the mention finder and the detectors already loaded
+    read and scan a file each at a time; the result is the same, in the same order. ``progress``
+    then hears of each file's pages when the file is done."""
+    files = [Path(p) for p in paths]
     result = ScanResult(snapshot_version=screener.snapshot_version)
-    for path in paths:
+    workers = workers if workers > 0 else (os.cpu_count() or 1)
+    if read is None and workers > 1 and len(files) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        helpers = _scanned_by_helpers(screener, files, workers)
+        for path, (doc, mentions, error) in zip(files, helpers, strict=True):
+            _add(result, doc, mentions, error)
+            if progress is not None and doc is None:
+                progress(str(path), 0, 0)
+            elif progress is not None and doc is not None:
+                for sub, page in document_pages(doc):
+                    progress(sub.path, page.number, len(sub.pages))
+        return result
+    reader = read or _read_document
+    for path in files:
         try:
-            doc = read(Path(path))
+            doc = reader(path)
         except DocumentError as exc:
-            result.errors.append(exc)
+            _add(result, None, [], exc)
             if progress is not None:
                 progress(str(path), 0, 0)
             continue
-        result.documents.append(doc)
-        result.mentions.extend(scan_document(screener, doc, progress))
-        result.errors.extend(e for d, _ in _walk([doc]) for e in d.errors)
+        _add(result, doc, scan_document(screener, doc, progress), None)
     return result
+
+
+def document_pages(doc: Document) -> Iterable[tuple[Document, Page]]:
+    """Each page of a document and of its attachments, with the document it is of."""
+    for current in walk_documents([doc]):
+        for page in current.pages:
+            yield current, page
+
+
+def _read_document(path: Path) -> Document:
+    from supplyscreen.scan.documents import read_document
+
+    return read_document(path)
+
+
+def _add(
+    result: ScanResult, doc: Document | None, mentions: list[Mention], error: DocumentError | None
+) -> None:
+    if error is not None:
+        result.errors.append(error)
+    if doc is not None:
+        result.documents.append(doc)
+        result.mentions.extend(mentions)
+        result.errors.extend(e for d, _ in _walk([doc]) for e in d.errors)
+
+
+#: The screener the forked helpers scan with (set in the parent before the fork).
+_HELPER_SCREENER: Screener | None = None
+
+
+def _scanned_by_helpers(
+    screener: Screener, files: list[Path], workers: int
+) -> Iterable[tuple[Document | None, list[Mention], DocumentError | None]]:
+    """Each file read and scanned by a pool of forked helpers, in order."""
+    global _HELPER_SCREENER
+    scan_text(screener, "Aksu, Xinjiang; DS-2CD2143G0-I; polysilicon; Hikvision")  # load all first
+    _HELPER_SCREENER = screener
+    gc.freeze()  # what is loaded is shared with the helpers, and the collector leaves it alone
+    with multiprocessing.get_context("fork").Pool(min(workers, len(files))) as pool:
+        yield from pool.imap(_scan_one, files)
+
+
+def _scan_one(path: Path) -> tuple[Document | None, list[Mention], DocumentError | None]:
+    """In a helper: one file read and scanned (an unreadable file is its error)."""
+    assert _HELPER_SCREENER is not None
+    try:
+        doc = _read_document(path)
+    except DocumentError as exc:
+        return None, [], exc
+    return doc, scan_document(_HELPER_SCREENER, doc), None
 
 
 # -- entities -------------------------------------------------------------------------------------
