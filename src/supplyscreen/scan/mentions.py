@@ -472,10 +472,6 @@ def _name_word(word: str) -> bool:
     )
 
 
-def _next_is_name(words: list[tuple[int, int, str]], i: int) -> bool:
-    return i + 1 < len(words) and _name_word(words[i + 1][2])
-
-
 def _joins(gap: str, legal: bool, short: bool = False) -> bool:
     """Whether the characters between two words keep them in one name: spaces (one line break at
     most), a hyphen, an ampersand, an apostrophe, a period; a comma only before a legal form."""

@@ -422,8 +422,3 @@ _PLAIN_STARTS = frozenset("the a an in at on our we it this these those from for
 def _first_word_start(text: str, s: int, e: int) -> int:
     m = _MASKED_WORD.search(text, s, e)
     return m.start() if m else -1
-
-
-def pages_of(doc: Document) -> list[Page]:
-    """A document's own pages (not its attachments')."""
-    return list(doc.pages)
