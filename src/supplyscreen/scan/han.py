@@ -3,14 +3,11 @@ ordinary words (for the mention finder's automaton, ``scan/mentions.py``)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from supplyscreen.detect.text import fold
+from supplyscreen.detect.text import TOKEN_RE, fold, has_han
 from supplyscreen.names.vocab import han_pinyin
 
-_WORD = re.compile(r"[a-z0-9]+")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MIN_HAN = 2  # characters of the shortest Chinese trigger ("大华")
 # a name's leading characters are a trigger from this length ("海康威视"); a shorter part of a name
 # only when it is the name the lists also write in Latin script ("大华" Dahua)
@@ -47,9 +44,9 @@ def latin_words(names: list[str]) -> set[str]:
     """The folded words of an entity's names in Latin script, and each name written together."""
     out: set[str] = set()
     for name in names:
-        if _HAN.search(name):
+        if has_han(name):
             continue
-        words = _WORD.findall(fold(name))
+        words = TOKEN_RE.findall(fold(name))
         out.update(words)
         out.add("".join(words))
     return out
@@ -83,4 +80,4 @@ def han_keys(original: str, form: Any, v: Any) -> list[str]:
     keys.add(core)
     if len(core) > MIN_HAN_PREFIX:
         keys.add(core[:MIN_HAN_PREFIX])
-    return [k for k in keys if len(k) >= MIN_HAN and _HAN.search(k)]
+    return [k for k in keys if len(k) >= MIN_HAN and has_han(k)]

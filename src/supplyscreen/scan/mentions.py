@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from supplyscreen.detect.text import fold, word_positions
+from supplyscreen.detect.text import TOKEN_RE, fold, has_han, word_positions
 from supplyscreen.model import Hit
 from supplyscreen.names.index import NameIndex
 from supplyscreen.names.matcher import Matcher
@@ -47,11 +47,9 @@ from supplyscreen.scan.han import distinctive_han, han_keys, latin_words
 #: Schemas not searched for in running text: their names are ordinary words.
 SKIPPED_SCHEMAS = frozenset({"Vessel", "Airplane"})
 
-_WORD = re.compile(r"[a-z0-9]+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # A word that does not begin with an ASCII lower-case letter (the capitalised ones are picked from them)
 _CAPITALISED = re.compile(r"(?<![^\W_])[^\W\d_a-z][^\W_]*")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A word of running text as written, in any script (letters and digits), for cutting name spans.
 _TEXT_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 SPAN_WORDS = 12  # words a name span reaches on either side of its trigger
@@ -175,7 +173,7 @@ class MentionFinder:
             if info.schema in SKIPPED_SCHEMAS or not info.lists:
                 continue
             original = index.original(n)
-            if _HAN.search(original):
+            if has_han(original):
                 latin = latin_words(info.names)
                 for key in han_keys(original, index.form(n), v):
                     if key != original and not distinctive_han(key, latin):
@@ -186,7 +184,7 @@ class MentionFinder:
                 continue
             form = index.form(n)
             roles = {t.text: t.role for t in form.tokens}
-            words = [w for w in _WORD.findall(fold(original)) if w not in self.legal_words or w in roles]
+            words = [w for w in TOKEN_RE.findall(fold(original)) if w not in self.legal_words or w in roles]
             best: tuple[float, int, str] | None = None
             distinct: set[str] = set()
             for w in words:
@@ -230,7 +228,7 @@ class MentionFinder:
         if folded is None:
             folded = fold(text)
         if words is None:
-            words = set(_WORD.findall(folded))
+            words = set(TOKEN_RE.findall(folded))
         for start, end, trigger in self._latin_spans(text, folded, words):
             self._verify(text, start, end, found, trigger)
         for start, end in self._han_spans(text):
@@ -276,7 +274,7 @@ class MentionFinder:
                     if span is None or (span == (start, end) and not text[start:end].isupper()):
                         continue
                     if trig.needs:
-                        span_words = set(_WORD.findall(folded[span[0] : span[1]]))
+                        span_words = set(TOKEN_RE.findall(folded[span[0] : span[1]]))
                         if not any(need & span_words for need in trig.needs):
                             continue
                 else:
@@ -288,7 +286,7 @@ class MentionFinder:
                     yield span[0], span[1], (start, end)
 
     def _han_spans(self, text: str) -> Iterator[tuple[int, int]]:
-        if self.han_automaton is None or not _HAN.search(text):
+        if self.han_automaton is None or not has_han(text):
             return
         for run in _HAN_RUN.finditer(text):
             best: dict[int, int] = {}  # start → longest end
@@ -355,9 +353,8 @@ class MentionFinder:
             first_start = nxt_word.start() if nxt_word else start
         # a legal form's closing period belongs to the name ("Co., Ltd.")
         if last_end < len(text) and text[last_end] == "." and text[last_end - 1].isalpha():
-            tail = _TEXT_WORD.search(text, max(first_start, last_end - 12), last_end)
             words_before = text[first_start:last_end].split()
-            if tail and words_before and words_before[-1].lower().rstrip(".,") in self.legal_words:
+            if words_before and words_before[-1].lower().rstrip(".,") in self.legal_words:
                 last_end += 1
         return first_start, last_end
 

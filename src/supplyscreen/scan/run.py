@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from supplyscreen.detect import detectors
-from supplyscreen.detect.text import fold, word_positions
+from supplyscreen.detect.text import TOKEN_RE, fold, has_han, word_positions
 from supplyscreen.model import Flag, Record
 from supplyscreen.scan.mentions import (
     _HAN_RUN,
-    _WORD,
     EntityMention,
     mention_finder,
     sentence_bounds,
@@ -133,7 +132,7 @@ def _parts(text: str) -> Iterable[tuple[int, str]]:
 def _scan_part(screener: Screener, text: str, file: str, page: int) -> list[Mention]:
     finder = mention_finder(screener.matcher)
     folded = fold(text)
-    words = set(_WORD.findall(folded))
+    words = set(TOKEN_RE.findall(folded))
     mentions = [_entity_mention(text, m, file, page) for m in _grouped(finder.find(text, folded, words))]
     spans = sorted((m.start, m.end) for m in mentions)
     found = [
@@ -316,7 +315,7 @@ def _detector_mentions(
         if code == "covered_equipment":
             positions.extend(det.model_matches(text, words, folded))  # type: ignore[attr-defined]
         sentences = dict.fromkeys(sentence_bounds(text, a, b) for a, b in positions)
-        if _HAN_START.search(text):
+        if has_han(text):
             if han_sentences is None:
                 han_sentences = [sentence_bounds(text, m.start(), m.end()) for m in _HAN_RUN.finditer(text)]
             sentences.update(dict.fromkeys(han_sentences))
@@ -392,7 +391,7 @@ def _masked(text: str, s: int, e: int, keep: list[tuple[int, int]]) -> str:
     for m in _MASKED_WORD.finditer(text, s, e):
         a, b = m.start(), m.end()
         word = m.group()
-        if _HAN_START.match(word):  # no spaces between words: keep the parts found, mask the rest
+        if has_han(word[0]):  # no spaces between words: keep the parts found, mask the rest
             cur = a
             for ka, kb in keep:
                 if kb <= cur or ka >= b:
@@ -415,7 +414,6 @@ def _masked(text: str, s: int, e: int, keep: list[tuple[int, int]]) -> str:
     return _clean("".join(out))
 
 
-_HAN_START = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PLAIN_STARTS = frozenset("the a an in at on our we it this these those from for all some".split())
 
 
